@@ -1,0 +1,172 @@
+"""Cases: report, list, read, act; attachments; notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+
+from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.schemas import CaseActionIn, CaseCreate
+from gridcity.api.views import case_detail, case_summary
+from gridcity.db.models import Case
+from gridcity.db.queries import SORTS, CaseFilter
+from gridcity.domain.errors import Invalid
+from gridcity.services import attachments, cases, notifications
+from gridcity.services.access import case_visible, visibility_clause
+
+router = APIRouter(tags=["cases"])
+
+
+@router.post("/cases", status_code=201)
+def report_case(
+    platform: PlatformDep, db: DbDep, user: UserDep, body: CaseCreate, response: Response
+) -> dict[str, Any]:
+    """Report a problem at a point. Repeating a `client_key` returns the first case (200), never a
+    second one."""
+    case, created = cases.report_case(
+        platform,
+        db,
+        user,
+        cases.Report(
+            class_code=body.class_code,
+            lon=body.lon,
+            lat=body.lat,
+            description=body.description,
+            channel=body.channel,
+            client_key=body.client_key,
+            standard=body.standard,
+            kind=body.kind,
+            urgency=body.urgency,
+            address=body.address,
+            contact_name=body.contact_name,
+            contact_phone=body.contact_phone,
+            attachments=body.attachment_ids,
+        ),
+    )
+    if not created:
+        response.status_code = 200
+    return case_detail(platform, db, user, case)
+
+
+@router.get("/cases")
+def list_cases(
+    platform: PlatformDep,
+    db: DbDep,
+    user: UserDep,
+    state: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
+    class_code: Annotated[list[str] | None, Query()] = None,
+    network: str | None = None,
+    channel: str | None = None,
+    district: str | None = None,
+    street: str | None = None,
+    community: str | None = None,
+    grid: str | None = None,
+    department_id: int | None = None,
+    overdue: bool | None = None,
+    reported_from: datetime | None = None,
+    reported_to: datetime | None = None,
+    q: str | None = Query(default=None, max_length=100),
+    sort: str = Query(default="-reported_at", description=", ".join(SORTS)),
+    page: int = Query(default=1, ge=1),
+    page_size: int = Query(default=50, ge=1, le=500),
+) -> dict[str, Any]:
+    if sort not in SORTS:
+        raise Invalid(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)}")
+    for moment in (reported_from, reported_to):
+        if moment is not None and moment.tzinfo is None:
+            raise Invalid("give times with a timezone, e.g. 2026-11-01T00:00:00+08:00")
+    flt = CaseFilter(
+        states=_split(state),
+        class_codes=_split(class_code),
+        network=network,
+        channel=channel,
+        district_code=district,
+        street_code=street,
+        community_code=community,
+        grid_code=grid,
+        department_id=department_id,
+        overdue=overdue,
+        reported_from=reported_from,
+        reported_to=reported_to,
+        text=q,
+        sort=sort,
+        extra=[visibility_clause(user)],
+    )
+    now = platform.now()
+    total = db.scalar(flt.count(now)) or 0
+    rows = db.scalars(flt.select(now).offset((page - 1) * page_size).limit(page_size)).unique().all()
+    return {
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "items": [case_summary(platform, db, c) for c in rows],
+    }
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+@router.get("/cases/{case_id}")
+def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int) -> dict[str, Any]:
+    """A case with its history, deadline clock, three grid codes, and `actions`: what you may do now."""
+    return case_detail(platform, db, user, cases.get_case(db, user, case_id))
+
+
+@router.post("/cases/{case_id}/actions")
+def act(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int, body: CaseActionIn) -> dict[str, Any]:
+    """Take one workflow action. 409 when the state or your version is stale, 403 when not yours."""
+    case = cases.transition(
+        platform,
+        db,
+        user,
+        case_id,
+        cases.ActionRequest(
+            action=body.action,
+            version=body.version,
+            note=body.note,
+            fields=body.fields(),
+            attachments=body.attachment_ids,
+        ),
+    )
+    return case_detail(platform, db, user, case)
+
+
+@router.post("/attachments", status_code=201)
+async def upload(
+    platform: PlatformDep, db: DbDep, user: UserDep, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    """Upload a photo (JPEG, PNG, WebP) first, then name its id in a report or an action."""
+    content = await file.read(platform.settings.max_upload_bytes + 1)
+    row = attachments.store_upload(platform, db, user, file.filename or "upload", content)
+    return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size}
+
+
+@router.get("/attachments/{attachment_id}")
+def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: int) -> FileResponse:
+    row, path = attachments.attachment_path(platform, db, attachment_id)
+    if row.case_id is None:
+        if row.uploaded_by != user.id:
+            raise attachments.NotFound(f"attachment {attachment_id} not found")
+    else:
+        case = db.get(Case, row.case_id)
+        if case is None or not case_visible(user, case):
+            raise attachments.NotFound(f"attachment {attachment_id} not found")
+    return FileResponse(path, media_type=row.content_type, filename=row.filename)
+
+
+@router.get("/notifications")
+def my_notifications(
+    platform: PlatformDep, db: DbDep, user: UserDep, since_id: int = 0, limit: int = Query(50, ge=1, le=500)
+) -> dict[str, Any]:
+    """What needs you now: tasks for your role in your area, notes addressed to you."""
+    rows = notifications.for_user(db, user, since_id=since_id, limit=limit)
+    return {
+        "items": [
+            {"id": n.id, "kind": n.kind, "text": n.text, "case_id": n.case_id, "created_at": n.created_at}
+            for n in rows
+        ]
+    }

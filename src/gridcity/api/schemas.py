@@ -1,0 +1,60 @@
+"""Request bodies and the JSON shapes of responses (XCreate / XPublic)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class CaseCreate(BaseModel):
+    class_code: str = Field(description="minor class code, e.g. 01001 (GB/T 47678.5) or 0101 (Beijing)")
+    lon: float = Field(ge=-180, le=180, description="WGS84 longitude")
+    lat: float = Field(ge=-90, le=90, description="WGS84 latitude")
+    description: str = Field(default="", max_length=4000)
+    channel: str | None = Field(
+        default=None, description="supervisor|citizen|hotline|sensor|higher_level|media"
+    )
+    client_key: str | None = Field(default=None, max_length=120, description="retry-safe key from the client")
+    standard: str | None = Field(default=None, description="class standard when the code is ambiguous")
+    kind: str | None = Field(default=None, description="component | event, when both share the code")
+    urgency: str | None = None
+    address: str | None = Field(default=None, max_length=300)
+    contact_name: str | None = Field(default=None, max_length=80)
+    contact_phone: str | None = Field(default=None, max_length=40)
+    attachment_ids: list[int] = Field(default_factory=list, description="ids from POST /api/v1/attachments")
+
+
+class CaseActionIn(BaseModel):
+    action: str
+    version: int = Field(description="the case version you saw; a stale one is refused with 409")
+    note: str = Field(default="", max_length=4000)
+    attachment_ids: list[int] = Field(default_factory=list)
+    assignee_id: int | None = None
+    department_id: int | None = None
+    cooperating_ids: list[int] | None = None
+    class_code: str | None = None
+    standard: str | None = None
+    kind: str | None = None
+    urgency: str | None = None
+    extension: str | None = Field(
+        default=None, description="e.g. '4 work_hours', '2 work_days', '90 minutes'"
+    )
+    closing_type: str | None = None
+    network: str | None = None
+    to_role: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"action", "version", "note", "attachment_ids"}, exclude_none=True)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class ClassPatch(BaseModel):
+    """Fields of a class a city may change; limits like {"dispose": "4 work_hours"}."""
+
+    model_config = {"extra": "allow"}

@@ -1,0 +1,114 @@
+"""How cases, users and units look in JSON. One place, so the API and the pages agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridcity.db.models import Case, CaseEvent, OrgUnit, User
+from gridcity.domain.workflow import CaseState
+from gridcity.services import cases
+from gridcity.services.platform import Platform
+
+
+def unit_ref(unit: OrgUnit | None) -> dict[str, Any] | None:
+    if unit is None:
+        return None
+    return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind, "tier": unit.tier}
+
+
+def user_view(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "org_unit": unit_ref(user.org_unit),
+    }
+
+
+def event_view(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": event.at,
+        "actor": {"id": event.actor_id, "name": event.actor_name, "role": event.actor_role},
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "note": event.note,
+        "data": event.data,
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": f"/api/v1/attachments/{a.id}",
+            }
+            for a in event.attachments
+        ],
+    }
+
+
+def case_summary(platform: Platform, db: Session, case: Case) -> dict[str, Any]:
+    clock = cases.case_clock(platform, db, case)
+    return {
+        "id": case.id,
+        "number": case.number,
+        "state": case.state,
+        "state_label": CaseState(case.state).label_zh,
+        "version": case.version,
+        "channel": case.channel,
+        "standard": case.standard,
+        "class_code": case.class_code,
+        "class_name": case.class_name,
+        "kind": case.kind,
+        "network": case.network,
+        "urgency": case.urgency,
+        "description": case.description,
+        "address": case.address,
+        "lon": case.lon,
+        "lat": case.lat,
+        "district_code": case.district_code,
+        "street_code": case.street_code,
+        "community_code": case.community_code,
+        "grids": {
+            "city_management": case.grid_code,
+            "social_service": case.ss_grid_code,
+            "public_security": case.ps_grid_code,
+        },
+        "department": unit_ref(case.department),
+        "reported_at": case.reported_at,
+        "updated_at": case.updated_at,
+        "closed_at": case.closed_at,
+        "closing_type": case.closing_type,
+        "deadline": case.stage_deadline,
+        "traffic_light": clock["light"] if clock else None,
+    }
+
+
+def case_detail(platform: Platform, db: Session, user: User, case: Case) -> dict[str, Any]:
+    body = case_summary(platform, db, case)
+    body.update(
+        {
+            "proposed_department": unit_ref(case.proposed_department),
+            "cooperating_ids": case.cooperating_ids,
+            "assignee_id": case.assignee_id,
+            "filed_at": case.filed_at,
+            "dispatched_at": case.dispatched_at,
+            "disposed_at": case.disposed_at,
+            "rework_count": case.rework_count,
+            "reopen_count": case.reopen_count,
+            "extension_count": case.extension_count,
+            "escalation_level": case.escalation_level,
+            "pending_request": case.pending_request,
+            "clock": cases.case_clock(platform, db, case),
+            "history": [event_view(e) for e in case.events],
+            "actions": [
+                {"action": t.action.value, "label": t.action.label_zh, "fields": list(t.fields)}
+                for t in cases.available_actions(platform, user, case)
+            ],
+        }
+    )
+    return body

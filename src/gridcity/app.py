@@ -1,0 +1,61 @@
+"""create_app(settings) -> the FastAPI application: API v1 and its OpenAPI docs at /docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gridcity import __version__
+from gridcity.api import auth, cases, territory
+from gridcity.config import Settings
+from gridcity.domain.errors import DomainError, Unauthorized
+from gridcity.services.platform import Platform
+
+
+def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
+    platform = platform or Platform(settings or Settings())
+    app = FastAPI(
+        title="gridcity",
+        version=__version__,
+        summary="Grid-based city management: territory, three grid networks, the case loop",
+        docs_url="/docs",
+    )
+    app.state.platform = platform
+    for router in (auth.router, territory.router, cases.router):
+        app.include_router(router, prefix="/api/v1")
+    _install_error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every domain error maps to its status once, here; bad input never becomes a 500."""
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        body = {
+            "detail": exc.message,
+            "error": type(exc).__name__,
+            **({"info": exc.details} if exc.details else {}),
+        }
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg")}
+            for err in exc.errors()
+        ]
+        text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return JSONResponse({"detail": f"invalid request: {text}", "errors": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)

@@ -1,0 +1,277 @@
+"""The `gridcity` command: run the platform, manage the database, import data, generate grids."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gridcity.config import Settings
+from gridcity.domain.errors import DomainError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="gridcity — grid-based city management (网格化城市管理)",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+import_app = typer.Typer(help="Import territory, grids and classes.", no_args_is_help=True)
+grids_app = typer.Typer(help="Grid layers: generate versions, crosswalk.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(grids_app, name="grids")
+app.add_typer(users_app, name="users")
+
+console = Console(stderr=True)
+
+
+class RichProgress:
+    """`services.progress.Progress` on a Rich progress bar."""
+
+    def track(self, items: Iterable[T], total: int | None, description: str) -> Iterator[T]:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task(description, total=total)
+            for item in items:
+                yield item
+                bar.advance(task)
+
+    def note(self, message: str) -> None:
+        console.print(message)
+
+
+def _run(work: Callable[[], T]) -> T:
+    """Domain errors become a clear message and exit code 1, never a traceback."""
+    try:
+        return work()
+    except DomainError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/red] no such file: {exc.filename}")
+        raise typer.Exit(1) from None
+
+
+def _platform(upgrade: bool = True) -> Any:
+    from gridcity.db.migrate import upgrade as upgrade_db
+    from gridcity.services.platform import Platform
+
+    settings = Settings()
+    if upgrade:
+        upgrade_db(settings.effective_database_url)
+    return Platform(settings)
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default 8000 or GRIDCITY_PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+) -> None:
+    """Serve the API (and the pages) with uvicorn."""
+    import uvicorn
+
+    settings = Settings()
+    _platform()  # migrate before the first request
+    host, port = host or settings.host, port or settings.port
+    console.print(f"gridcity serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "gridcity.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="port (default 8000)")] = None,
+    host: Annotated[str | None, typer.Option()] = None,
+    cases: Annotated[int, typer.Option(help="how many demo cases over about three months")] = 3000,
+    build_only: Annotated[
+        bool, typer.Option("--build-only", help="build the demo database, do not serve")
+    ] = False,
+) -> None:
+    """Build the demo database (real Beijing territory, grids, departments, users, three months of
+    cases) if it is not there yet, then serve it."""
+    from gridcity.services import demo as demo_service
+
+    platform = _platform()
+    built = _run(lambda: demo_service.build_if_absent(platform, cases=cases, progress=RichProgress()))
+    settings = platform.settings
+    h, p = host or settings.host, port or settings.port
+    table = Table(title="demo users (password: demo)" + (" — just built" if built else ""))
+    for column in ("user", "role", "unit"):
+        table.add_column(column)
+    for username, role, unit in demo_service.demo_users(platform):
+        table.add_row(username, role, unit)
+    Console().print(table)
+    Console().print(
+        f"password for every demo user: [bold]{demo_service.DEMO_PASSWORD}[/bold] (demo mode only)"
+    )
+    if build_only:
+        return
+    import uvicorn
+
+    Console().print(f"gridcity demo on http://{h}:{p}  (API docs: http://{h}:{p}/docs)")
+    uvicorn.run("gridcity.app:create_app", factory=True, host=h, port=p, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    settings = Settings()
+    from gridcity.db.migrate import upgrade
+
+    upgrade(settings.effective_database_url)
+    console.print(f"database at head: {settings.effective_database_url.split('@')[-1]}")
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+@import_app.command("districts")
+def import_districts(file: Path) -> None:
+    """Districts (区) from GeoJSON (properties district_code, name)."""
+    from gridcity.services import territory
+
+    platform = _platform()
+    with platform.sessions() as db:
+        n = _run(lambda: territory.import_districts(platform, db, file, RichProgress()))
+    console.print(f"{n} districts imported")
+
+
+@import_app.command("streets")
+def import_streets(file: Path) -> None:
+    """Streets/townships (街道/乡/镇) from GeoJSON (properties street_code_9, name)."""
+    from gridcity.services import territory
+
+    platform = _platform()
+    with platform.sessions() as db:
+        n = _run(lambda: territory.import_streets(platform, db, file, RichProgress()))
+    console.print(f"{n} streets imported")
+
+
+@import_app.command("communities")
+def import_communities(
+    file: Path,
+    district: Annotated[list[str] | None, typer.Option(help="only these districts (repeat)")] = None,
+) -> None:
+    """Communities (社区/村) from CSV (code, name, longitude, latitude in GCJ-02); their polygons are
+    derived as Voronoi cells clipped to the street."""
+    from gridcity.services import territory
+
+    platform = _platform()
+    with platform.sessions() as db:
+        result = _run(lambda: territory.import_communities_csv(platform, db, file, district, RichProgress()))
+    console.print(
+        f"{result.created} communities ({result.synthetic} synthetic whole-street ones); "
+        f"{len(result.without_point)} listed without a centre point were skipped"
+    )
+
+
+@import_app.command("grids")
+def import_grids(
+    file: Path,
+    layer: Annotated[str, typer.Option(help="city_management | social_service | public_security")],
+) -> None:
+    """Grids of one layer from GeoJSON (property code), as a new version."""
+    from gridcity.services import territory
+
+    platform = _platform()
+    with platform.sessions() as db:
+        run = _run(lambda: territory.import_grids(platform, db, layer, file, RichProgress()))
+    console.print(f"{run.created} {layer} grids imported; {run.superseded} earlier ones superseded")
+
+
+@import_app.command("classes")
+def import_classes(file: Path) -> None:
+    """A city's class override file (TOML): limits, owners, criteria, local classes."""
+    from gridcity.services import classes
+
+    platform = _platform()
+    with platform.sessions() as db:
+        n = _run(lambda: classes.apply_override_file(platform, db, file))
+    console.print(f"{n} classes updated")
+
+
+# --- grids ---------------------------------------------------------------------------------
+
+
+@grids_app.command("generate")
+def grids_generate(
+    district: Annotated[list[str], typer.Option(help="district code (repeat)")],
+    layer: Annotated[
+        str, typer.Option(help="city_management | social_service | public_security")
+    ] = "city_management",
+    area: Annotated[float | None, typer.Option(help="target grid area in m² (default per layer)")] = None,
+    crosswalk: Annotated[bool, typer.Option(help="recompute the crosswalk afterwards")] = True,
+) -> None:
+    """Generate a new version of one grid layer inside the given districts."""
+    from gridcity.services import territory
+
+    platform = _platform()
+    with platform.sessions() as db:
+        run = _run(lambda: territory.generate_grids(platform, db, layer, district, area, RichProgress()))
+        console.print(f"{run.created} {layer} grids generated; {run.superseded} earlier ones superseded")
+        if run.resized:
+            console.print(
+                f"[yellow]warning:[/yellow] {len(run.resized)} parents needed larger grids (999 cap)"
+            )
+        if crosswalk:
+            n = territory.rebuild_crosswalk(platform, db, RichProgress())
+            console.print(f"crosswalk: {n} overlaps stored")
+
+
+@app.command()
+def locate(lon: float, lat: float) -> None:
+    """Resolve a WGS84 point to district, street, community and the three grids."""
+    platform = _platform()
+    with platform.sessions() as db:
+        place = _run(lambda: platform.territory(db).locate(lon, lat))
+    typer.echo(
+        f"district {place.district_code}  street {place.street_code}  community {place.community_code}\n"
+        + "\n".join(f"{layer}: {code}" for layer, code in place.grids.items())
+    )
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[
+        str, typer.Option(help="supervisor|operator|shift_leader|dispatcher|handler|admin|leader|citizen")
+    ],
+    unit: Annotated[str, typer.Option(help="organisation unit code, e.g. 110101 or 110101-CGZF")],
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+    password: Annotated[str | None, typer.Option(help="omit to be asked")] = None,
+) -> None:
+    """Add a user with a role in one organisation unit."""
+    from gridcity.services import users
+
+    platform = _platform()
+    secret = password
+    if secret is None:
+        if not sys.stdin.isatty():
+            console.print("[red]error:[/red] give --password, or run in a terminal to be asked")
+            raise typer.Exit(1)
+        secret = getpass.getpass("password: ")
+    with platform.sessions() as db:
+        user = _run(lambda: users.add_user(db, username, secret, role, unit, name))
+    console.print(f"user {user.username} ({user.role}) added")
+
+
+def main() -> None:
+    app()

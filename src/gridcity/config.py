@@ -1,0 +1,52 @@
+"""Settings, from the environment (prefix GRIDCITY_) or a .env file; the defaults need no setup."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDCITY_", env_file=".env", extra="ignore")
+
+    # Where the embedded database and the uploaded photos live when nothing else is configured.
+    data_dir: Path = Path("gridcity-data")
+    # sqlite:///path or postgresql+psycopg://user@host/db; empty → SQLite file in data_dir.
+    database_url: str = ""
+    attachments_dir: Path | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = "change-me-in-production"
+    token_ttl_hours: float = 12.0
+
+    city_code: str = "110000"  # GB/T 2260 code of the city this installation runs (北京市)
+    city_name: str = "北京市"
+    timezone: str = "Asia/Shanghai"
+    # Daily work periods of the working calendar, local time.
+    work_periods: list[str] = Field(default_factory=lambda: ["08:30-12:00", "13:30-17:30"])
+    yellow_ratio: float = 0.8  # traffic light turns yellow at this share of the stage limit
+    reopen_days: int = 7  # a citizen may reopen a closed case within this many days
+    class_overrides: list[Path] = Field(default_factory=list)  # city files that edit the catalogue
+
+    max_upload_bytes: int = 10 * 1024 * 1024
+    upload_types: list[str] = Field(default_factory=lambda: ["image/jpeg", "image/png", "image/webp"])
+
+    demo: bool = False  # demo mode: the demo users' password is printed at start
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gridcity.db').as_posix()}"
+
+    @cached_property
+    def effective_attachments_dir(self) -> Path:
+        return self.attachments_dir or self.data_dir / "attachments"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")

@@ -1,0 +1,340 @@
+"""ORM classes: data and relationships only; the rules live in `gridcity.domain`.
+
+Geometry is stored portably as WKB plus a bounding box, so SQLite and PostgreSQL hold the same rows;
+point-in-polygon work runs in memory on shapely (see `gridcity.spatial.index`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which drops the zone) too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class GeometryMixin:
+    """WKB geometry with a bounding box for cheap window queries (map layers)."""
+
+    geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+    area_m2: Mapped[float | None] = mapped_column(Float)
+
+
+class OrgUnit(GeometryMixin, Base):
+    """One node of the organisation tree: a territorial unit (city, district, street, community —
+    each runs its platform) or a department (city bureau, utility enterprise, district/street
+    department)."""
+
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # city|district|street|community|department
+    tier: Mapped[str] = mapped_column(String(20))  # city|district|street|community
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Territory code whose cases this unit sees ('' = the whole city).
+    scope_code: Mapped[str] = mapped_column(String(20), default="", index=True)
+    networks: Mapped[list[Any]] = mapped_column(default=list)
+    attrs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+
+
+class Grid(GeometryMixin, Base):
+    """A grid of one of the three layers, one version; a new version supersedes, never edits."""
+
+    __tablename__ = "grids"
+    __table_args__ = (
+        UniqueConstraint("layer", "code", "version"),
+        Index("ix_grids_current", "layer", "valid_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    layer: Mapped[str] = mapped_column(String(20))  # city_management|social_service|public_security
+    code: Mapped[str] = mapped_column(String(24), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    district_code: Mapped[str] = mapped_column(String(6), index=True)
+    street_code: Mapped[str] = mapped_column(String(9), index=True)
+    community_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_to: Mapped[datetime | None] = mapped_column()
+    land_use: Mapped[str | None] = mapped_column(String(40))
+    responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    source: Mapped[str] = mapped_column(String(20), default="generated")  # generated|imported
+    attrs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class GridCrosswalk(Base):
+    """Overlap of a grid of one layer with a grid of another (三网融合 crosswalk)."""
+
+    __tablename__ = "grid_crosswalk"
+    __table_args__ = (UniqueConstraint("grid_a_id", "grid_b_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_a_id: Mapped[int] = mapped_column(ForeignKey("grids.id", ondelete="CASCADE"), index=True)
+    grid_b_id: Mapped[int] = mapped_column(ForeignKey("grids.id", ondelete="CASCADE"), index=True)
+    layer_a: Mapped[str] = mapped_column(String(20))
+    layer_b: Mapped[str] = mapped_column(String(20))
+    overlap_m2: Mapped[float] = mapped_column(Float)
+
+
+class CaseClass(Base):
+    """The effective definition of one class (minor class) of one standard, as the city set it."""
+
+    __tablename__ = "case_classes"
+    __table_args__ = (UniqueConstraint("standard", "kind", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    standard: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(12), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    major_code: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(String(100))
+    network: Mapped[str] = mapped_column(String(20))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    definition: Mapped[dict[str, Any]] = mapped_column()  # taxonomy.dump_class(...)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    org_unit: Mapped[OrgUnit] = relationship(lazy="joined")
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored so a database leak does not leak sessions."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class Case(Base):
+    """A case (案件). Changed only by `services.cases`; every change appends a CaseEvent."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_state_deadline", "state", "stage_deadline"),
+        Index("ix_cases_district_state", "district_code", "state"),
+        Index("ix_cases_dept_state", "department_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(24), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+    # Optimistic lock: every UPDATE is `WHERE version = :seen`, so two dispatchers cannot both win.
+    __mapper_args__ = {"version_id_col": version}
+    state: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(20))
+    client_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+
+    standard: Mapped[str] = mapped_column(String(40))
+    class_code: Mapped[str] = mapped_column(String(12), index=True)
+    class_name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(12))
+    network: Mapped[str] = mapped_column(String(20))
+    urgency: Mapped[str] = mapped_column(String(12), default="normal")
+    description: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str | None] = mapped_column(String(300))
+
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    district_code: Mapped[str] = mapped_column(String(6))
+    street_code: Mapped[str] = mapped_column(String(9), index=True)
+    community_code: Mapped[str | None] = mapped_column(String(12))
+    grid_code: Mapped[str | None] = mapped_column(String(24), index=True)  # city-management unit grid
+    ss_grid_code: Mapped[str | None] = mapped_column(String(24))  # social-service grid
+    ps_grid_code: Mapped[str | None] = mapped_column(String(24))  # public-security grid
+
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(80))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    proposed_department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    cooperating_ids: Mapped[list[Any]] = mapped_column(default=list)
+
+    # The clock of the current stage (see domain.clock.StageClock).
+    stage: Mapped[str | None] = mapped_column(String(12))
+    stage_started_at: Mapped[datetime | None] = mapped_column()
+    stage_unit: Mapped[str | None] = mapped_column(String(12))
+    stage_budget_s: Mapped[float | None] = mapped_column(Float)
+    stage_paused_s: Mapped[float] = mapped_column(Float, default=0.0)
+    stage_paused_since: Mapped[datetime | None] = mapped_column()
+    stage_deadline: Mapped[datetime | None] = mapped_column()
+    # Deadline of the disposal stage as it stood at report_done: the on-time test of 按期处置.
+    dispose_deadline: Mapped[datetime | None] = mapped_column()
+
+    rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    extension_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    closing_type: Mapped[str | None] = mapped_column(String(16))
+    pending_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    reported_at: Mapped[datetime] = mapped_column(index=True)
+    filed_at: Mapped[datetime | None] = mapped_column()
+    dispatched_at: Mapped[datetime | None] = mapped_column()
+    disposed_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.seq", lazy="selectin"
+    )
+    department: Mapped[OrgUnit | None] = relationship(foreign_keys=[department_id], lazy="joined")
+    proposed_department: Mapped[OrgUnit | None] = relationship(foreign_keys=[proposed_department_id])
+
+
+class CaseEvent(Base):
+    """One line of a case's history. Append-only: a database trigger refuses UPDATE and DELETE."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    attachments: Mapped[list[Attachment]] = relationship(lazy="selectin")
+
+
+class Attachment(Base):
+    """A photo or document stored on disk; the row keeps its checksum and where it belongs."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_path: Mapped[str] = mapped_column(String(300))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """Something a person must see: addressed to a user, or to a role within an organisation unit."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(20))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """An event to deliver outside, written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class CalendarDay(Base):
+    """A city's own override of one day: a working day or a rest day (holiday table, 调休)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")

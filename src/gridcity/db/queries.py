@@ -1,0 +1,89 @@
+"""Shared queries. One `CaseFilter` builds the case query for every list: API, pages, map, export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+
+from gridcity.db.models import Case
+
+SORTS = {
+    "reported_at": Case.reported_at,
+    "-reported_at": Case.reported_at.desc(),
+    "deadline": Case.stage_deadline.asc().nulls_last(),
+    "-deadline": Case.stage_deadline.desc().nulls_last(),
+    "updated_at": Case.updated_at,
+    "-updated_at": Case.updated_at.desc(),
+}
+
+
+@dataclass
+class CaseFilter:
+    states: Sequence[str] = ()
+    class_codes: Sequence[str] = ()
+    network: str | None = None
+    channel: str | None = None
+    district_code: str | None = None
+    street_code: str | None = None
+    community_code: str | None = None
+    grid_code: str | None = None
+    department_id: int | None = None
+    overdue: bool | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    updated_from: datetime | None = None
+    updated_to: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    numbers: Sequence[str] = ()
+    text: str | None = None
+    sort: str = "-reported_at"
+    extra: list[ColumnElement[bool]] = field(default_factory=list)
+
+    def clauses(self, now: datetime) -> list[ColumnElement[bool]]:
+        c: list[ColumnElement[bool]] = list(self.extra)
+        if self.states:
+            c.append(Case.state.in_(list(self.states)))
+        if self.class_codes:
+            c.append(Case.class_code.in_(list(self.class_codes)))
+        for column, value in (
+            (Case.network, self.network),
+            (Case.channel, self.channel),
+            (Case.district_code, self.district_code),
+            (Case.street_code, self.street_code),
+            (Case.community_code, self.community_code),
+            (Case.grid_code, self.grid_code),
+            (Case.department_id, self.department_id),
+        ):
+            if value is not None:
+                c.append(column == value)
+        if self.overdue is True:
+            c.append(and_(Case.stage_deadline.is_not(None), Case.stage_deadline < now))
+        elif self.overdue is False:
+            c.append(or_(Case.stage_deadline.is_(None), Case.stage_deadline >= now))
+        if self.reported_from is not None:
+            c.append(Case.reported_at >= self.reported_from)
+        if self.reported_to is not None:
+            c.append(Case.reported_at < self.reported_to)
+        if self.updated_from is not None:
+            c.append(Case.updated_at >= self.updated_from)
+        if self.updated_to is not None:
+            c.append(Case.updated_at < self.updated_to)
+        if self.bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = self.bbox
+            c.append(Case.lon.between(min_lon, max_lon))
+            c.append(Case.lat.between(min_lat, max_lat))
+        if self.numbers:
+            c.append(Case.number.in_(list(self.numbers)))
+        if self.text:
+            like = f"%{self.text}%"
+            c.append(or_(Case.description.like(like), Case.number.like(like), Case.address.like(like)))
+        return c
+
+    def select(self, now: datetime) -> Select[tuple[Case]]:
+        return select(Case).where(*self.clauses(now)).order_by(SORTS[self.sort], Case.id.desc())
+
+    def count(self, now: datetime) -> Select[tuple[int]]:
+        return select(func.count()).select_from(Case).where(*self.clauses(now))

@@ -1,0 +1,503 @@
+"""Working calendar and stage clocks: deadlines, elapsed time and the traffic light of a case stage.
+
+Time limits come in three units (see `durations.TimeUnit`):
+
+* ``MINUTES``    – calendar time, the clock never stops;
+* ``WORK_HOURS`` – only seconds inside the work periods of working days count;
+* ``WORK_DAYS``  – measured in working seconds too, one working day = `WorkingCalendar.workday_seconds`
+  (so 20 work_days from Monday 10:00 ends at 10:00 twenty working days later).
+
+Every quantity returned by this module is a number of *seconds in the unit's measure*: calendar seconds
+for ``MINUTES``, working seconds for both working units.
+
+Datetimes: every public datetime must be timezone-aware (a naive one raises `Invalid`). Results are
+returned in the tzinfo of the datetime they were computed from (`add(start, ...)` → `start.tzinfo`,
+`StageClock.deadline` → `started_at.tzinfo`). Arithmetic is done on absolute instants (integer
+microseconds since the epoch), never on wall-clock fields, so mixed time zones and DST are safe.
+Work periods are wall-clock times in the calendar's own zone (default Asia/Shanghai).
+
+Which days are working days: a city override wins; else `chinese_calendar` (public holidays and the
+make-up working days, 调休) for the years it knows; else – years it does not know (it raises
+NotImplementedError, e.g. 2027 with chinese-calendar 1.11) – Monday to Friday. Every year that needed
+that fallback is recorded in `WorkingCalendar.unknown_years` so an admin can be warned to enter the
+year's holidays as overrides.
+
+Performance: working time is indexed per local year (a cumulative sum of working seconds per day,
+built lazily once per year and cached), so `add` and `elapsed` cost a bisection plus a few period
+comparisons whatever the length of the limit; nothing iterates second by second.
+
+Pure domain code: stdlib and `chinese_calendar` only.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from itertools import pairwise
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import chinese_calendar
+
+from gridcity.domain.durations import Duration, TimeUnit
+from gridcity.domain.errors import Invalid
+
+__all__ = [
+    "DEFAULT_PERIODS",
+    "DEFAULT_TZ",
+    "DEFAULT_YELLOW_RATIO",
+    "Light",
+    "StageClock",
+    "WorkPeriod",
+    "WorkingCalendar",
+    "traffic_light",
+]
+
+DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_YELLOW_RATIO = 0.8
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = 1_000_000  # microseconds per second
+_ONE_US = timedelta(microseconds=1)
+_CALENDAR_SECONDS = {TimeUnit.MINUTES: 60.0, TimeUnit.WORK_HOURS: 3600.0, TimeUnit.WORK_DAYS: 86400.0}
+_MAX_EMPTY_YEARS = 10  # years in a row without any working time before `add` gives up
+
+
+# --------------------------------------------------------------------------------------------- light
+
+
+class Light(StrEnum):
+    """Traffic light of a stage: green (on time), yellow (≥ the warning ratio), red (overdue)."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+    @property
+    def label_zh(self) -> str:
+        return {"green": "绿", "yellow": "黄", "red": "红"}[self.value]
+
+    @property
+    def color(self) -> str:
+        """Hex colour for maps and lists."""
+        return {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828"}[self.value]
+
+
+def traffic_light(
+    elapsed_seconds: float, budget_seconds: float, yellow_ratio: float = DEFAULT_YELLOW_RATIO
+) -> Light:
+    """elapsed ≤ ratio·budget → green; ratio·budget < elapsed ≤ budget → yellow; > budget → red.
+
+    Exactly 80 % is still green, exactly 100 % is still yellow. A zero budget is green at 0, red after.
+    """
+    if not 0 < yellow_ratio <= 1:
+        raise Invalid(f"the yellow ratio must be in (0, 1], not {yellow_ratio}")
+    if math.isnan(elapsed_seconds) or math.isnan(budget_seconds) or budget_seconds < 0:
+        raise Invalid(f"bad light input: elapsed={elapsed_seconds}, budget={budget_seconds}")
+    if budget_seconds == 0:
+        return Light.RED if elapsed_seconds > 0 else Light.GREEN
+    ratio = elapsed_seconds / budget_seconds  # division keeps exact percentages exact (0.8 == 11520/14400)
+    if ratio > 1:
+        return Light.RED
+    if ratio > yellow_ratio:
+        return Light.YELLOW
+    return Light.GREEN
+
+
+# ------------------------------------------------------------------------------------------ calendar
+
+
+def _seconds_of_day(value: time) -> float:
+    return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / _US
+
+
+@dataclass(frozen=True)
+class WorkPeriod:
+    """One daily work period in the calendar's local wall-clock time, e.g. 08:30–12:00."""
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.start, time) or not isinstance(self.end, time):
+            raise Invalid("a work period needs two datetime.time values")
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise Invalid("work period times are local wall-clock times: give them without tzinfo")
+        if self.start >= self.end:
+            raise Invalid(f"a work period must end after it starts: {self}")
+
+    @classmethod
+    def parse(cls, text: str) -> WorkPeriod:
+        """Parse '08:30-12:00' (also '08:30–12:00' or '08:30~12:00')."""
+        cleaned = str(text).strip().replace("–", "-").replace("~", "-")
+        try:
+            start, end = (part.strip() for part in cleaned.split("-"))
+            return cls(time.fromisoformat(start), time.fromisoformat(end))
+        except ValueError as exc:
+            raise Invalid(f"not a work period: {text!r} (write e.g. '08:30-12:00')") from exc
+
+    @property
+    def seconds(self) -> float:
+        return _seconds_of_day(self.end) - _seconds_of_day(self.start)
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+DEFAULT_PERIODS: tuple[WorkPeriod, ...] = (
+    WorkPeriod(time(8, 30), time(12, 0)),
+    WorkPeriod(time(13, 30), time(17, 30)),
+)
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if not isinstance(value, datetime):
+        raise Invalid(f"{name} must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise Invalid(f"{name} must be timezone-aware: {value.isoformat()}")
+
+
+def _to_us(value: datetime) -> int:
+    """Absolute instant as integer microseconds since the epoch (exact)."""
+    return (value - _EPOCH) // _ONE_US
+
+
+def _from_us(us: int, tz) -> datetime:  # type: ignore[no-untyped-def]
+    return (_EPOCH + timedelta(microseconds=us)).astimezone(tz)
+
+
+def _unit(unit: TimeUnit | str) -> TimeUnit:
+    try:
+        return TimeUnit(unit)
+    except ValueError as exc:
+        raise Invalid(f"unknown time unit: {unit!r}") from exc
+
+
+def _seconds_to_us(seconds: float, what: str = "seconds") -> int:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds):
+        raise Invalid(f"{what} must be a finite number, not {seconds!r}")
+    if seconds < 0:
+        raise Invalid(f"{what} cannot be negative: {seconds}")
+    return round(seconds * _US)
+
+
+@dataclass(frozen=True)
+class _Year:
+    """Working time of one local calendar year: per day its work intervals (absolute µs) and a prefix sum."""
+
+    first: date
+    intervals: tuple[tuple[tuple[int, int], ...], ...]  # per day of year
+    cum: tuple[int, ...]  # cum[i] = working µs of the year before day i; len = days + 1
+
+    @property
+    def total(self) -> int:
+        return self.cum[-1]
+
+
+class WorkingCalendar:
+    """Which days are working days and which hours of them are working time.
+
+    `overrides` maps a date to True (force working day) or False (force rest day) and wins over
+    everything else. The calendar caches its answers: build a new one when the city's table changes.
+    """
+
+    def __init__(
+        self,
+        periods: Sequence[WorkPeriod] = DEFAULT_PERIODS,
+        tz: str = DEFAULT_TZ,
+        overrides: Mapping[date, bool] | None = None,
+        use_national_holidays: bool = True,
+    ) -> None:
+        for period in periods:
+            if not isinstance(period, WorkPeriod):
+                raise Invalid(f"not a WorkPeriod: {period!r}")
+        ordered = tuple(sorted(periods, key=lambda p: (p.start, p.end)))
+        if not ordered:
+            raise Invalid("a working calendar needs at least one work period")
+        for before, after in pairwise(ordered):
+            if after.start < before.end:
+                raise Invalid(f"work periods overlap: {before} and {after}")
+        try:
+            self._tz = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+            raise Invalid(f"unknown time zone: {tz!r}") from exc
+        cleaned: dict[date, bool] = {}
+        for day, working in (overrides or {}).items():
+            if isinstance(day, datetime) or not isinstance(day, date):
+                raise Invalid(f"override keys must be dates, not {day!r}")
+            cleaned[day] = bool(working)
+        self.periods: tuple[WorkPeriod, ...] = ordered
+        self.tz_name: str = tz
+        self.overrides: Mapping[date, bool] = cleaned
+        self.use_national_holidays: bool = bool(use_national_holidays)
+        self.unknown_years: set[int] = set()
+        self._workday_cache: dict[date, bool] = {}
+        self._years: dict[int, _Year] = {}
+
+    def __repr__(self) -> str:
+        periods = ", ".join(str(p) for p in self.periods)
+        return (
+            f"WorkingCalendar(periods=[{periods}], tz={self.tz_name!r}, overrides={len(self.overrides)}, "
+            f"use_national_holidays={self.use_national_holidays})"
+        )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._tz
+
+    @property
+    def workday_seconds(self) -> float:
+        """Length of one full working day (sum of the periods): 27000 s (7.5 h) by default."""
+        return float(sum(p.seconds for p in self.periods))
+
+    # ---- days
+
+    def is_workday(self, day: date) -> bool:
+        """Override > chinese_calendar (years it knows) > Monday–Friday (recorded in `unknown_years`).
+
+        An aware datetime is accepted and read as its date in the calendar's time zone.
+        """
+        if isinstance(day, datetime):
+            _require_aware(day, "day")
+            day = day.astimezone(self._tz).date()
+        elif not isinstance(day, date):
+            raise Invalid(f"is_workday takes a date, not {day!r}")
+        cached = self._workday_cache.get(day)
+        if cached is None:
+            cached = self._compute_workday(day)
+            self._workday_cache[day] = cached
+        return cached
+
+    def _compute_workday(self, day: date) -> bool:
+        override = self.overrides.get(day)
+        if override is not None:
+            return override
+        if self.use_national_holidays:
+            try:
+                return bool(chinese_calendar.is_workday(day))
+            except NotImplementedError:
+                self.unknown_years.add(day.year)
+        return day.weekday() < 5
+
+    def work_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
+        """Working intervals of a local date as aware datetimes in the calendar's zone; [] on rest days."""
+        if isinstance(day, datetime) or not isinstance(day, date):
+            raise Invalid(f"work_intervals takes a date, not {day!r}")
+        year = self._year(day.year)
+        index = day.toordinal() - year.first.toordinal()
+        return [(_from_us(s, self._tz), _from_us(e, self._tz)) for s, e in year.intervals[index]]
+
+    def _day_intervals(self, day: date) -> tuple[tuple[int, int], ...]:
+        if not self.is_workday(day):
+            return ()
+        out: list[tuple[int, int]] = []
+        last_end: int | None = None
+        for period in self.periods:
+            start = _to_us(datetime.combine(day, period.start, tzinfo=self._tz))
+            end = _to_us(datetime.combine(day, period.end, tzinfo=self._tz))
+            if last_end is not None:
+                start = max(start, last_end)  # DST gaps can bend wall-clock order; keep intervals disjoint
+            if end > start:
+                out.append((start, end))
+                last_end = end
+        return tuple(out)
+
+    def _year(self, year: int) -> _Year:
+        table = self._years.get(year)
+        if table is None:
+            if not 1 <= year <= 9999:
+                raise Invalid(f"date out of range: year {year}")
+            first = date(year, 1, 1)
+            days = (date(year, 12, 31) - first).days + 1
+            intervals = tuple(self._day_intervals(first + timedelta(days=i)) for i in range(days))
+            cum = [0]
+            for day_intervals in intervals:
+                cum.append(cum[-1] + sum(e - s for s, e in day_intervals))
+            table = _Year(first, intervals, tuple(cum))
+            self._years[year] = table
+        return table
+
+    def _locate(self, moment: datetime) -> tuple[int, int]:
+        """(local year, working µs of that year before `moment`)."""
+        us = _to_us(moment)
+        day = moment.astimezone(self._tz).date()
+        year = self._year(day.year)
+        index = day.toordinal() - year.first.toordinal()
+        worked = year.cum[index]
+        for start, end in year.intervals[index]:
+            if us <= start:
+                break
+            worked += min(us, end) - start
+        return day.year, worked
+
+    # ---- measures
+
+    def budget_seconds(self, duration: Duration) -> float:
+        """The limit in its unit's measure: MINUTES → calendar s; WORK_HOURS / WORK_DAYS → working s."""
+        if not isinstance(duration, Duration):
+            raise Invalid(f"not a Duration: {duration!r}")
+        if duration.unit is TimeUnit.MINUTES:
+            return duration.amount * 60.0
+        if duration.unit is TimeUnit.WORK_HOURS:
+            return duration.amount * 3600.0
+        return duration.amount * self.workday_seconds
+
+    def add(self, start: datetime, duration: Duration) -> datetime:
+        """Deadline of `duration` counted from `start` (returned in start's tzinfo)."""
+        return self.add_seconds(start, self.budget_seconds(duration), duration.unit)
+
+    def add_seconds(self, start: datetime, seconds: float, unit: TimeUnit) -> datetime:
+        """The moment at which `seconds` of the unit's measure have passed since `start`.
+
+        Working units start counting at the next work period when `start` is outside working time; a
+        result that falls exactly on a period end stays there (17:30, not the next morning). Zero
+        seconds returns `start` unchanged.
+        """
+        _require_aware(start, "start")
+        unit = _unit(unit)
+        amount = _seconds_to_us(seconds)
+        if amount == 0:
+            return start
+        if not unit.is_working_time:
+            return _from_us(_to_us(start) + amount, start.tzinfo)
+        year, worked = self._locate(start)
+        target = worked + amount  # working µs since the start of `year`
+        empty_years = 0
+        while True:
+            table = self._year(year)
+            if target <= table.total:
+                break
+            empty_years = empty_years + 1 if table.total == 0 else 0
+            if empty_years >= _MAX_EMPTY_YEARS:
+                raise Invalid(f"no working time in {_MAX_EMPTY_YEARS} years from {year - empty_years + 1}")
+            target -= table.total
+            year += 1
+        index = bisect_left(table.cum, target) - 1  # cum[index] < target <= cum[index + 1]
+        rest = target - table.cum[index]
+        for period_start, period_end in table.intervals[index]:
+            length = period_end - period_start
+            if rest <= length:
+                return _from_us(period_start + rest, start.tzinfo)
+            rest -= length
+        raise AssertionError("unreachable: the prefix sums and the intervals disagree")  # pragma: no cover
+
+    def elapsed(self, start: datetime, end: datetime, unit: TimeUnit) -> float:
+        """Seconds of the unit's measure between `start` and `end` (0 if end <= start)."""
+        _require_aware(start, "start")
+        _require_aware(end, "end")
+        unit = _unit(unit)
+        if _to_us(end) <= _to_us(start):
+            return 0.0
+        if not unit.is_working_time:
+            return (_to_us(end) - _to_us(start)) / _US
+        start_year, start_worked = self._locate(start)
+        end_year, end_worked = self._locate(end)
+        total = end_worked - start_worked
+        for year in range(start_year, end_year):
+            total += self._year(year).total
+        return total / _US
+
+
+# --------------------------------------------------------------------------------------------- clock
+
+
+@dataclass(frozen=True)
+class StageClock:
+    """The clock of one case stage; immutable, every operation returns a new StageClock.
+
+    `budget_seconds` and `paused_seconds` are in the unit's measure (working seconds for working units).
+    Time spent suspended (between `pause` and `resume`) is not counted; `extend` adds to the budget.
+    Operations expect `now` not to be earlier than the clock's last change.
+    """
+
+    started_at: datetime
+    unit: TimeUnit
+    budget_seconds: float
+    paused_seconds: float = 0.0
+    paused_since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(self.started_at, "started_at")
+        object.__setattr__(self, "unit", _unit(self.unit))
+        for name in ("budget_seconds", "paused_seconds"):
+            value = getattr(self, name)
+            _seconds_to_us(value, name)
+            object.__setattr__(self, name, float(value))
+        if self.paused_since is not None:
+            _require_aware(self.paused_since, "paused_since")
+            if _to_us(self.paused_since) < _to_us(self.started_at):
+                raise Invalid("a stage cannot be suspended before it started")
+
+    @classmethod
+    def start(cls, calendar: WorkingCalendar, started_at: datetime, limit: Duration) -> StageClock:
+        return cls(started_at=started_at, unit=limit.unit, budget_seconds=calendar.budget_seconds(limit))
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_since is not None
+
+    def pause(self, now: datetime) -> StageClock:
+        """Suspend the stage (挂起). Pausing an already paused clock is an `Invalid` error."""
+        _require_aware(now, "now")
+        if self.paused_since is not None:
+            raise Invalid(f"the stage is already suspended since {self.paused_since.isoformat()}")
+        if _to_us(now) < _to_us(self.started_at):
+            raise Invalid("a stage cannot be suspended before it started")
+        return replace(self, paused_since=now)
+
+    def resume(self, calendar: WorkingCalendar, now: datetime) -> StageClock:
+        """End the suspension: the paused time, in the unit's measure, goes to `paused_seconds`."""
+        _require_aware(now, "now")
+        if self.paused_since is None:
+            raise Invalid("the stage is not suspended")
+        if _to_us(now) < _to_us(self.paused_since):
+            raise Invalid("a stage cannot be resumed before it was suspended")
+        paused = calendar.elapsed(self.paused_since, now, self.unit)
+        return replace(self, paused_seconds=self.paused_seconds + paused, paused_since=None)
+
+    def extend(self, calendar: WorkingCalendar, extra: Duration) -> StageClock:
+        """Add an approved extension (延期) to the budget, converted to this clock's measure.
+
+        On a working clock: minutes count as working minutes, work_hours as 3600 working s, work_days as
+        `workday_seconds`. On a calendar (MINUTES) clock the work units count as their calendar length:
+        work_hours × 3600 s, work_days × 86400 s.
+        """
+        if not isinstance(extra, Duration):
+            raise Invalid(f"not a Duration: {extra!r}")
+        if self.unit.is_working_time:
+            seconds = calendar.budget_seconds(extra)
+        else:
+            seconds = extra.amount * _CALENDAR_SECONDS[extra.unit]
+        return replace(self, budget_seconds=self.budget_seconds + seconds)
+
+    def elapsed(self, calendar: WorkingCalendar, now: datetime) -> float:
+        """Seconds of the unit's measure since the start, minus suspensions; frozen while paused."""
+        _require_aware(now, "now")
+        end = now
+        if self.paused_since is not None and _to_us(self.paused_since) < _to_us(now):
+            end = self.paused_since
+        return max(0.0, calendar.elapsed(self.started_at, end, self.unit) - self.paused_seconds)
+
+    def remaining(self, calendar: WorkingCalendar, now: datetime) -> float:
+        """Budget minus elapsed; negative once overdue."""
+        return self.budget_seconds - self.elapsed(calendar, now)
+
+    def deadline(self, calendar: WorkingCalendar, now: datetime | None = None) -> datetime | None:
+        """The moment elapsed reaches the budget (in started_at's tzinfo); None while paused.
+
+        The deadline depends only on the clock's state; `now` is accepted for symmetry with the other
+        methods and only checked for being aware.
+        """
+        if now is not None:
+            _require_aware(now, "now")
+        if self.paused_since is not None:
+            return None
+        return calendar.add_seconds(self.started_at, self.budget_seconds + self.paused_seconds, self.unit)
+
+    def light(
+        self, calendar: WorkingCalendar, now: datetime, yellow_ratio: float = DEFAULT_YELLOW_RATIO
+    ) -> Light:
+        return traffic_light(self.elapsed(calendar, now), self.budget_seconds, yellow_ratio)

@@ -1,0 +1,77 @@
+"""Durations with units, as a city writes its time limits: minutes, working hours, working days."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gridcity.domain.errors import Invalid
+
+
+class TimeUnit(StrEnum):
+    MINUTES = "minutes"  # calendar minutes (自然分钟): the clock never stops
+    WORK_HOURS = "work_hours"  # 工作小时: only working periods of working days count
+    WORK_DAYS = "work_days"  # 工作日
+
+    @property
+    def label_zh(self) -> str:
+        return {"minutes": "分钟", "work_hours": "工作小时", "work_days": "工作日"}[self.value]
+
+    @property
+    def is_working_time(self) -> bool:
+        return self is not TimeUnit.MINUTES
+
+
+_UNIT_ALIASES = {
+    "min": TimeUnit.MINUTES,
+    "mins": TimeUnit.MINUTES,
+    "minute": TimeUnit.MINUTES,
+    "minutes": TimeUnit.MINUTES,
+    "work_hour": TimeUnit.WORK_HOURS,
+    "work_hours": TimeUnit.WORK_HOURS,
+    "wh": TimeUnit.WORK_HOURS,
+    "work_day": TimeUnit.WORK_DAYS,
+    "work_days": TimeUnit.WORK_DAYS,
+    "wd": TimeUnit.WORK_DAYS,
+}
+_CALENDAR_HOURS = {"h", "hour", "hours"}
+_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z_]+)\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Duration:
+    """An amount of time in one unit. `Duration.parse("4 work_hours")`, `str(d)` round-trips."""
+
+    amount: float
+    unit: TimeUnit
+
+    def __post_init__(self) -> None:
+        if self.amount < 0:
+            raise Invalid(f"a duration cannot be negative: {self.amount}")
+
+    @classmethod
+    def parse(cls, text: str) -> Duration:
+        """Parse '30 minutes', '2 hours' (calendar), '4 work_hours', '20 work_days'."""
+        match = _PATTERN.match(str(text).lower())
+        if not match:
+            raise Invalid(
+                f"not a duration: {text!r} (write e.g. '30 minutes', '4 work_hours', '20 work_days')"
+            )
+        amount, unit = float(match.group(1)), match.group(2)
+        if unit in _CALENDAR_HOURS:
+            return cls(amount * 60, TimeUnit.MINUTES)
+        if unit not in _UNIT_ALIASES:
+            raise Invalid(
+                f"unknown time unit {unit!r} in {text!r}: use minutes, hours, work_hours or work_days"
+            )
+        return cls(amount, _UNIT_ALIASES[unit])
+
+    def __str__(self) -> str:
+        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
+        return f"{amount} {self.unit.value}"
+
+    @property
+    def label_zh(self) -> str:
+        amount = int(self.amount) if self.amount == int(self.amount) else self.amount
+        return f"{amount}{self.unit.label_zh}"

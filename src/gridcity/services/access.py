@@ -1,0 +1,67 @@
+"""Who sees which case. `access_case` fetches *and* authorises, so no caller can forget the check."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, true
+from sqlalchemy.orm import Session
+
+from gridcity.db.models import Case, User
+from gridcity.domain.errors import NotFound
+from gridcity.domain.workflow import Role
+
+PLATFORM_KINDS = frozenset({"city", "district", "street", "community"})
+
+
+def territory_covers(
+    scope_code: str, district_code: str, street_code: str, community_code: str | None
+) -> bool:
+    """A platform unit's territory covers a place when the place's code starts with the unit's code."""
+    if not scope_code:
+        return True
+    target = community_code or street_code or district_code
+    return (target or "").startswith(scope_code)
+
+
+def case_visible(user: User, case: Case) -> bool:
+    unit = user.org_unit
+    if user.role == Role.CITIZEN:
+        return case.reporter_id == user.id
+    if unit.kind == "department":
+        return case.department_id == unit.id or unit.id in (case.cooperating_ids or [])
+    return territory_covers(unit.scope_code, case.district_code, case.street_code, case.community_code)
+
+
+def visibility_clause(user: User) -> ColumnElement[bool]:
+    """The same rule as `case_visible`, as SQL for lists."""
+    unit = user.org_unit
+    if user.role == Role.CITIZEN:
+        return Case.reporter_id == user.id
+    if unit.kind == "department":
+        # cooperating departments are kept in a JSON list; the responsible one is a column
+        return Case.department_id == unit.id
+    if not unit.scope_code:
+        return true()
+    code = unit.scope_code
+    if len(code) <= 6:
+        return Case.district_code == code if len(code) == 6 else Case.district_code.startswith(code)
+    if len(code) == 9:
+        return Case.street_code == code
+    if len(code) == 12:
+        return Case.community_code == code
+    return false()
+
+
+def place_in_scope(user: User, district_code: str, street_code: str, community_code: str | None) -> bool:
+    """May this staff member act on a place (report there, be assigned there)?"""
+    unit = user.org_unit
+    if user.role == Role.CITIZEN or unit.kind == "department":
+        return True
+    return territory_covers(unit.scope_code, district_code, street_code, community_code)
+
+
+def access_case(db: Session, user: User, case_id: int) -> Case:
+    """The case, if this user may see it; otherwise NotFound (not revealing that it exists)."""
+    case = db.get(Case, case_id)
+    if case is None or not case_visible(user, case):
+        raise NotFound(f"case {case_id} not found")
+    return case

@@ -1,0 +1,99 @@
+"""Photos and documents: checked (size, real type), stored on disk by checksum, then linked to the
+history row of the report or action they belong to.
+
+Upload first (`store_upload` → an unlinked attachment owned by the uploader), then name its id in the
+report or action. A phone that loses the connection re-sends only what did not arrive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcity.db.engine import transaction
+from gridcity.db.models import Attachment, Case, CaseEvent, User
+from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.services.platform import Platform
+
+StoredFile = int  # the id of an uploaded, not yet linked Attachment
+
+# Magic numbers: the declared content type is not trusted.
+_SIGNATURES: list[tuple[bytes, int, str]] = [
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"WEBP", 8, "image/webp"),
+    (b"%PDF-", 0, "application/pdf"),
+]
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
+
+
+def sniff_type(head: bytes) -> str | None:
+    for magic, offset, content_type in _SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            if content_type == "image/webp" and not head.startswith(b"RIFF"):
+                continue
+            return content_type
+    return None
+
+
+def store_upload(platform: Platform, db: Session, user: User, filename: str, content: bytes) -> Attachment:
+    settings = platform.settings
+    if not content:
+        raise Invalid("the file is empty")
+    if len(content) > settings.max_upload_bytes:
+        raise Invalid(
+            f"the file is {len(content) / 1e6:.1f} MB; the limit is {settings.max_upload_bytes / 1e6:.1f} MB"
+        )
+    content_type = sniff_type(content[:16])
+    if content_type is None or content_type not in settings.upload_types:
+        raise Invalid(f"{filename!r} is not an accepted file type ({', '.join(settings.upload_types)})")
+    digest = hashlib.sha256(content).hexdigest()
+    relative = Path(digest[:2]) / f"{digest}{_EXTENSIONS[content_type]}"
+    target = settings.effective_attachments_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(content)
+        tmp.replace(target)  # atomic: a crash never leaves half a photo under the final name
+    with transaction(db):
+        row = Attachment(
+            filename=Path(filename or "upload").name[:200],
+            content_type=content_type,
+            size=len(content),
+            sha256=digest,
+            storage_path=relative.as_posix(),
+            uploaded_by=user.id,
+            created_at=platform.now(),
+        )
+        db.add(row)
+    return row
+
+
+def link_attachments(
+    db: Session, case: Case, event: CaseEvent, ids: Sequence[StoredFile], user: User
+) -> None:
+    """Attach uploaded files to a history row (inside the caller's transaction)."""
+    if not ids:
+        return
+    rows = db.scalars(select(Attachment).where(Attachment.id.in_(list(ids)))).all()
+    found = {row.id: row for row in rows}
+    for attachment_id in ids:
+        row = found.get(attachment_id)
+        if row is None:
+            raise Invalid(f"attachment {attachment_id} does not exist; upload it first")
+        if row.uploaded_by != user.id:
+            raise Forbidden(f"attachment {attachment_id} was uploaded by someone else")
+        if row.event_id is not None and row.event_id != event.id:
+            raise Invalid(f"attachment {attachment_id} already belongs to another record")
+        row.case_id, row.event_id = case.id, event.id
+
+
+def attachment_path(platform: Platform, db: Session, attachment_id: int) -> tuple[Attachment, Path]:
+    row = db.get(Attachment, attachment_id)
+    if row is None:
+        raise NotFound(f"attachment {attachment_id} not found")
+    return row, platform.settings.effective_attachments_dir / row.storage_path

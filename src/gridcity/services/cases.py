@@ -1,0 +1,769 @@
+"""The case loop: intake and every state change, each one transaction with its history row.
+
+A state change happens only in `transition`: it checks the role and the state against the
+workflow table, the caller's scope and the version the caller saw, applies the action's effects,
+restarts or adjusts the stage clock, and appends the history row, the notifications and the outbox
+message — all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from gridcity.db.engine import transaction
+from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, OutboxMessage, User
+from gridcity.domain.clock import StageClock, WorkingCalendar, traffic_light
+from gridcity.domain.durations import Duration, TimeUnit
+from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.workflow import (
+    STAGE_OF_STATE,
+    CaseAction,
+    CaseState,
+    ClosingType,
+    Role,
+    Transition,
+    actions_for,
+    transition_for,
+)
+from gridcity.services.access import access_case, place_in_scope, territory_covers
+from gridcity.services.attachments import StoredFile, link_attachments
+from gridcity.services.platform import Platform
+
+
+class Channel:
+    """Where a report came from (DOMAIN.md §7)."""
+
+    SUPERVISOR = "supervisor"  # 监督员巡查
+    CITIZEN = "citizen"  # 市民 web / mobile
+    HOTLINE = "hotline"  # 12345
+    SENSOR = "sensor"  # video / IoT
+    HIGHER_LEVEL = "higher_level"  # 上级交办
+    MEDIA = "media"
+
+    ALL = (SUPERVISOR, CITIZEN, HOTLINE, SENSOR, HIGHER_LEVEL, MEDIA)
+    LABELS_ZH = {
+        SUPERVISOR: "监督员上报",
+        CITIZEN: "市民上报",
+        HOTLINE: "12345热线",
+        SENSOR: "视频/物联感知",
+        HIGHER_LEVEL: "上级交办",
+        MEDIA: "媒体曝光",
+    }
+
+
+# Who may report through which channel: the operator registers reports of every outside channel.
+_CHANNELS_OF_ROLE = {
+    Role.SUPERVISOR: {Channel.SUPERVISOR},
+    Role.CITIZEN: {Channel.CITIZEN},
+    Role.OPERATOR: {Channel.CITIZEN, Channel.HOTLINE, Channel.SENSOR, Channel.HIGHER_LEVEL, Channel.MEDIA},
+    Role.SHIFT_LEADER: {Channel.HIGHER_LEVEL, Channel.HOTLINE},
+    Role.LEADER: {Channel.HIGHER_LEVEL},
+}
+NETWORKS = ("city_management", "social_service", "public_security")
+
+
+@dataclass
+class Report:
+    class_code: str
+    lon: float
+    lat: float
+    description: str = ""
+    channel: str | None = None
+    client_key: str | None = None
+    standard: str | None = None
+    kind: str | None = None  # component | event: needed when both share the code
+    urgency: str | None = None
+    address: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    attachments: Sequence[StoredFile] = ()
+
+
+@dataclass
+class ActionRequest:
+    action: str
+    version: int
+    note: str = ""
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    attachments: Sequence[StoredFile] = ()
+
+
+# --- intake -------------------------------------------------------------------------------
+
+
+def report_case(platform: Platform, db: Session, user: User, report: Report) -> tuple[Case, bool]:
+    """Register a report. Returns (case, created); a repeated client_key returns the first case."""
+    try:
+        return _report(platform, db, user, report)
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def _report(platform: Platform, db: Session, user: User, report: Report) -> tuple[Case, bool]:
+    if report.client_key:
+        existing = _case_by_client_key(db, report.client_key)
+        if existing is not None:
+            return _replayed(user, existing, report.client_key), False
+    role = Role(user.role)
+    channel = report.channel or _default_channel(role)
+    if channel not in Channel.ALL:
+        raise Invalid(f"unknown channel {channel!r}; channels: {', '.join(Channel.ALL)}")
+    if channel not in _CHANNELS_OF_ROLE.get(role, set()):
+        raise Forbidden(f"a {role.value} cannot report through the {channel} channel")
+    if len(report.description) > 4000:
+        raise Invalid("the description is longer than 4,000 characters")
+
+    book = platform.catalogue(db)
+    cls = book.find(report.class_code, report.standard, report.kind)
+    urgency = _urgency(cls, report.urgency)
+    place = platform.territory(db).locate(report.lon, report.lat)  # raises outside the city
+    if not place_in_scope(user, place.district_code, place.street_code, place.community_code):
+        raise Forbidden("this point lies outside the territory you are responsible for")
+
+    now = platform.now()
+    calendar = platform.calendar(db)
+    state = CaseState.ACCEPTED if channel == Channel.SUPERVISOR else CaseState.REPORTED
+    case = Case(
+        state=state.value,
+        channel=channel,
+        client_key=report.client_key or None,
+        standard=cls.standard,
+        class_code=cls.code,
+        class_name=cls.name,
+        kind=cls.kind,
+        network=cls.network,
+        urgency=urgency,
+        description=report.description.strip(),
+        address=report.address,
+        lon=report.lon,
+        lat=report.lat,
+        district_code=place.district_code,
+        street_code=place.street_code,
+        community_code=place.community_code,
+        grid_code=place.grids.get("city_management"),
+        ss_grid_code=place.grids.get("social_service"),
+        ps_grid_code=place.grids.get("public_security"),
+        reporter_id=user.id,
+        contact_name=report.contact_name,
+        contact_phone=report.contact_phone,
+        reported_at=now,
+        updated_at=now,
+        cooperating_ids=[],
+    )
+    case.proposed_department_id = _proposed_department_id(platform, db, case)
+    _restart_clock(platform, db, calendar, case, now)
+    db.add(case)
+    try:
+        db.flush()
+    except IntegrityError:
+        # another request with the same client key won the race: return its case
+        db.rollback()
+        existing = _case_by_client_key(db, report.client_key or "")
+        if existing is None:
+            raise
+        return _replayed(user, existing, report.client_key or ""), False
+    case.number = f"{now.astimezone(calendar.tz).strftime('%Y%m%d')}{case.id:08d}"
+    event = _append_event(
+        db, case, user, "report", None, state, now, report.description.strip(), {"channel": channel}
+    )
+    link_attachments(db, case, event, report.attachments, user)
+    _notify_new_case(db, case, event)
+    _outbox(db, "case.reported", case, event)
+    db.commit()
+    return case, True
+
+
+def _case_by_client_key(db: Session, key: str) -> Case | None:
+    return db.scalar(select(Case).where(Case.client_key == key))
+
+
+def _replayed(user: User, case: Case, key: str) -> Case:
+    if case.reporter_id != user.id:
+        raise Conflict(f"the client key {key!r} was already used by another reporter")
+    return case
+
+
+def _default_channel(role: Role) -> str:
+    return {Role.SUPERVISOR: Channel.SUPERVISOR, Role.CITIZEN: Channel.CITIZEN}.get(role, Channel.HOTLINE)
+
+
+def _urgency(cls: Any, requested: str | None) -> str:
+    urgency = requested or cls.default_urgency
+    if urgency not in cls.urgency_levels:
+        raise Invalid(
+            f"urgency {urgency!r} is not a level of class {cls.code}; levels: {', '.join(cls.urgency_levels)}"
+        )
+    return str(urgency)
+
+
+# --- state changes ------------------------------------------------------------------------
+
+
+def transition(platform: Platform, db: Session, user: User, case_id: int, request: ActionRequest) -> Case:
+    """Apply one workflow action to a case (the only place a case's state changes)."""
+    try:
+        with transaction(db):
+            return _apply(platform, db, user, case_id, request)
+    except StaleDataError:
+        raise Conflict(
+            f"case {case_id} was changed by someone else at the same moment; reload it and try again"
+        ) from None
+
+
+def _apply(platform: Platform, db: Session, user: User, case_id: int, request: ActionRequest) -> Case:
+    case = access_case(db, user, case_id)
+    try:
+        action = CaseAction(request.action)
+    except ValueError:
+        raise Invalid(
+            f"unknown action {request.action!r}; actions: {', '.join(a.value for a in CaseAction)}"
+        ) from None
+    if request.version != case.version:
+        raise Conflict(
+            f"case {case.number} changed since you loaded it (you saw version {request.version}, "
+            f"it is now {case.version}); reload it and try again",
+            current_version=case.version,
+        )
+    role = Role(user.role)
+    from_state = CaseState(case.state)
+    row = transition_for(from_state, action, role)
+    now = platform.now()
+    ctx = _Context(platform, db, user, case, row, request, now, platform.calendar(db))
+    _check_actor(ctx)
+    data = _EFFECTS.get(action, _no_effect)(ctx) or {}
+    to_state = row.target or from_state
+    case.state = to_state.value
+    case.updated_at = now
+    if STAGE_OF_STATE[to_state] != STAGE_OF_STATE[from_state] or data.pop("_restart_clock", False):
+        _restart_clock(platform, db, ctx.calendar, case, now)
+    else:
+        _store_deadline(ctx.calendar, case)
+    event = _append_event(db, case, user, action.value, from_state, to_state, now, request.note, data)
+    link_attachments(db, case, event, request.attachments, user)
+    _notify_transition(db, case, event, action, data)
+    _outbox(db, f"case.{action.value}", case, event)
+    return case
+
+
+@dataclass
+class _Context:
+    platform: Platform
+    db: Session
+    user: User
+    case: Case
+    row: Transition
+    request: ActionRequest
+    now: datetime
+    calendar: WorkingCalendar
+
+    def field(self, name: str, default: Any = None) -> Any:
+        value = self.request.fields.get(name, default)
+        return default if value in (None, "") else value
+
+    def require_note(self, what: str) -> None:
+        if not self.request.note.strip():
+            raise Invalid(f"{what}: write a note saying why")
+
+
+def _check_actor(ctx: _Context) -> None:
+    """Beyond the role: a handler acts only for the department the case is with; a citizen only on
+    their own report."""
+    case, user, action = ctx.case, ctx.user, ctx.row.action
+    if user.role == Role.HANDLER and action != CaseAction.COMMENT and case.department_id != user.org_unit_id:
+        raise Forbidden("this case is not with your department")
+    if user.role == Role.CITIZEN and case.reporter_id != user.id:
+        raise Forbidden("only the citizen who reported the case may do this")
+
+
+def _no_effect(ctx: _Context) -> dict[str, Any]:
+    return {}
+
+
+def _assign_supervisor(ctx: _Context) -> dict[str, Any]:
+    assignee_id = ctx.field("assignee_id")
+    if assignee_id is None:
+        return {}
+    supervisor = ctx.db.get(User, int(assignee_id))
+    if supervisor is None or supervisor.role != Role.SUPERVISOR or not supervisor.active:
+        raise Invalid(f"user {assignee_id} is not an active field supervisor")
+    case = ctx.case
+    if not territory_covers(
+        supervisor.org_unit.scope_code, case.district_code, case.street_code, case.community_code
+    ):
+        raise Invalid(f"supervisor {supervisor.display_name} does not patrol this case's area")
+    case.assignee_id = supervisor.id
+    return {"assignee_id": supervisor.id, "assignee": supervisor.display_name}
+
+
+def _reject(ctx: _Context) -> dict[str, Any]:
+    ctx.require_note("rejecting a report")
+    ctx.case.closed_at = ctx.now
+    return {}
+
+
+def _file(ctx: _Context) -> dict[str, Any]:
+    case, data = ctx.case, {}
+    book = ctx.platform.catalogue(ctx.db)
+    if ctx.field("class_code") and ctx.field("class_code") != case.class_code:
+        cls = book.find(ctx.field("class_code"), ctx.field("standard"), ctx.field("kind"))
+        if cls.network != case.network:
+            raise Invalid(f"class {cls.code} belongs to the {cls.network} network: transfer the case instead")
+        data["class"] = {"from": case.class_code, "to": cls.code}
+        case.standard, case.class_code, case.class_name, case.kind = (
+            cls.standard,
+            cls.code,
+            cls.name,
+            cls.kind,
+        )
+    if ctx.field("urgency"):
+        cls = book.find(case.class_code, case.standard, case.kind)
+        case.urgency = _urgency(cls, ctx.field("urgency"))
+        data["urgency"] = case.urgency
+    case.filed_at = ctx.now
+    case.proposed_department_id = _proposed_department_id(ctx.platform, ctx.db, case)
+    proposed = ctx.db.get(OrgUnit, case.proposed_department_id) if case.proposed_department_id else None
+    if proposed is not None:
+        data["proposed_department"] = {"id": proposed.id, "code": proposed.code, "name": proposed.name}
+    return data
+
+
+def _dispatch(ctx: _Context) -> dict[str, Any]:
+    case = ctx.case
+    department_id = ctx.field("department_id", case.proposed_department_id)
+    if department_id is None:
+        raise Invalid("no department proposed for this class and place: name the department_id")
+    department = _department(ctx.db, department_id)
+    cooperating = [_department(ctx.db, d).id for d in ctx.field("cooperating_ids", []) or []]
+    if department.id in cooperating:
+        raise Invalid("the responsible department cannot also be a cooperating one")
+    overridden = case.proposed_department_id is not None and department.id != case.proposed_department_id
+    case.department_id, case.cooperating_ids, case.dispatched_at = department.id, cooperating, ctx.now
+    return {
+        "department": {"id": department.id, "code": department.code, "name": department.name},
+        "cooperating_ids": cooperating,
+        "overrode_proposal": overridden,
+    }
+
+
+def _department(db: Session, department_id: Any) -> OrgUnit:
+    try:
+        unit = db.get(OrgUnit, int(department_id))
+    except (TypeError, ValueError):
+        unit = None
+    if unit is None or unit.kind != "department":
+        raise Invalid(f"{department_id!r} is not a department")
+    return unit
+
+
+def _request(kind: str) -> Callable[[_Context], dict[str, Any]]:
+    def effect(ctx: _Context) -> dict[str, Any]:
+        ctx.require_note(f"asking for {kind}")
+        request: dict[str, Any] = {"kind": kind, "by": ctx.user.id, "at": ctx.now.isoformat()}
+        if kind == "extension":
+            request["extension"] = str(_extension(ctx))
+        ctx.case.pending_request = request
+        return {k: v for k, v in request.items() if k == "extension"}
+
+    return effect
+
+
+def _extension(ctx: _Context) -> Duration:
+    text = ctx.field("extension")
+    if text is None:
+        pending = ctx.case.pending_request or {}
+        text = pending.get("extension")
+    if text is None:
+        raise Invalid("say how long the extension is, e.g. '4 work_hours' or '2 work_days'")
+    duration = Duration.parse(str(text))
+    if duration.amount <= 0:
+        raise Invalid("an extension must be longer than zero")
+    return duration
+
+
+def _decide(
+    effect: Callable[[_Context], dict[str, Any]] | None = None,
+) -> Callable[[_Context], dict[str, Any]]:
+    """An approval or denial: clears the pending request, then applies the approval's effect."""
+
+    def decided(ctx: _Context) -> dict[str, Any]:
+        data = effect(ctx) if effect else {}
+        ctx.case.pending_request = None
+        return data
+
+    return decided
+
+
+def _approve_return(ctx: _Context) -> dict[str, Any]:
+    previous = ctx.case.department_id
+    ctx.case.department_id, ctx.case.cooperating_ids = None, []
+    return {"returned_by_department_id": previous}
+
+
+def _approve_extension(ctx: _Context) -> dict[str, Any]:
+    extension = _extension(ctx)
+    clock = _clock_of(ctx.case).extend(ctx.calendar, extension)
+    _store_clock(ctx.case, clock, ctx.calendar)
+    ctx.case.extension_count += 1
+    return {"extension": str(extension)}
+
+
+def _approve_suspension(ctx: _Context) -> dict[str, Any]:
+    _store_clock(ctx.case, _clock_of(ctx.case).pause(ctx.now), ctx.calendar)
+    return {}
+
+
+def _resume(ctx: _Context) -> dict[str, Any]:
+    _store_clock(ctx.case, _clock_of(ctx.case).resume(ctx.calendar, ctx.now), ctx.calendar)
+    return {}
+
+
+def _report_done(ctx: _Context) -> dict[str, Any]:
+    ctx.case.disposed_at = ctx.now
+    ctx.case.dispose_deadline = ctx.case.stage_deadline
+    on_time = ctx.case.stage_deadline is None or ctx.now <= ctx.case.stage_deadline
+    return {"on_time": on_time}
+
+
+def _check_fail(ctx: _Context) -> dict[str, Any]:
+    ctx.require_note("a failed check")
+    ctx.case.rework_count += 1
+    ctx.case.disposed_at = None
+    return {"rework_count": ctx.case.rework_count}
+
+
+def _close(ctx: _Context) -> dict[str, Any]:
+    case = ctx.case
+    requested = ctx.field("closing_type")
+    if requested is not None:
+        try:
+            closing = ClosingType(requested)
+        except ValueError:
+            raise Invalid(
+                f"unknown closing type {requested!r}; types: {', '.join(t.value for t in ClosingType)}"
+            ) from None
+        if closing == ClosingType.SELF_HANDLED:
+            raise Invalid("self_handled is set by the self_handle action, not by close")
+    else:
+        late = (
+            case.dispose_deadline is not None
+            and case.disposed_at is not None
+            and (case.disposed_at > case.dispose_deadline)
+        )
+        closing = ClosingType.OVERDUE if late else ClosingType.NORMAL
+    case.closing_type, case.closed_at = closing.value, ctx.now
+    return {"closing_type": closing.value}
+
+
+def _self_handle(ctx: _Context) -> dict[str, Any]:
+    if not ctx.request.attachments and not ctx.request.note.strip():
+        raise Invalid("self-handling needs a photo or a note of what was done")
+    ctx.case.closing_type, ctx.case.closed_at = ClosingType.SELF_HANDLED.value, ctx.now
+    if ctx.case.filed_at is None:
+        ctx.case.filed_at = ctx.now
+    return {"closing_type": ClosingType.SELF_HANDLED.value}
+
+
+def _reopen(ctx: _Context) -> dict[str, Any]:
+    case = ctx.case
+    days = ctx.platform.settings.reopen_days
+    if case.closed_at is None or ctx.now - case.closed_at > timedelta(days=days):
+        raise Conflict(f"a case can be reopened only within {days} days of its closure")
+    ctx.require_note("reopening a case")
+    case.reopen_count += 1
+    case.closed_at, case.closing_type, case.department_id, case.disposed_at = None, None, None, None
+    case.cooperating_ids = []
+    return {"reopen_count": case.reopen_count}
+
+
+def _transfer(ctx: _Context) -> dict[str, Any]:
+    case = ctx.case
+    network = ctx.field("network")
+    if network not in NETWORKS:
+        raise Invalid(f"name the target network: one of {', '.join(NETWORKS)}")
+    if network == case.network:
+        raise Invalid(f"the case is already in the {network} network")
+    if not ctx.field("class_code"):
+        raise Invalid(f"name the class of the {network} network the case becomes")
+    cls = ctx.platform.catalogue(ctx.db).find(
+        ctx.field("class_code"), ctx.field("standard"), ctx.field("kind")
+    )
+    if cls.network != network:
+        raise Invalid(f"class {cls.code} ({cls.name}) is not a class of the {network} network")
+    data = {
+        "network": {"from": case.network, "to": network},
+        "class": {"from": case.class_code, "to": cls.code},
+        "released_department_id": case.department_id,
+    }
+    case.network, case.standard, case.class_code = network, cls.standard, cls.code
+    case.class_name, case.kind = cls.name, cls.kind
+    if ctx.row.target == CaseState.FILED:
+        case.department_id, case.cooperating_ids = None, []
+    case.proposed_department_id = _proposed_department_id(ctx.platform, ctx.db, case)
+    return data
+
+
+def _comment(ctx: _Context) -> dict[str, Any]:
+    if not ctx.request.note.strip() and not ctx.request.attachments:
+        raise Invalid("a note needs some text or an attachment")
+    to_role = ctx.field("to_role")
+    if to_role is not None and to_role not in {r.value for r in Role}:
+        raise Invalid(f"unknown role {to_role!r}")
+    return {"to_role": to_role} if to_role else {}
+
+
+_EFFECTS: dict[CaseAction, Callable[[_Context], dict[str, Any]]] = {
+    CaseAction.SEND_VERIFY: _assign_supervisor,
+    CaseAction.ASSIGN_CHECK: _assign_supervisor,
+    CaseAction.REJECT: _reject,
+    CaseAction.VERIFY_FALSE: _reject,
+    CaseAction.FILE: _file,
+    CaseAction.DISPATCH: _dispatch,
+    CaseAction.REQUEST_RETURN: _request("return"),
+    CaseAction.REQUEST_EXTENSION: _request("extension"),
+    CaseAction.REQUEST_SUSPENSION: _request("suspension"),
+    CaseAction.REQUEST_VOID: _request("void"),
+    CaseAction.APPROVE_RETURN: _decide(_approve_return),
+    CaseAction.DENY_RETURN: _decide(),
+    CaseAction.APPROVE_EXTENSION: _decide(_approve_extension),
+    CaseAction.DENY_EXTENSION: _decide(),
+    CaseAction.APPROVE_SUSPENSION: _decide(_approve_suspension),
+    CaseAction.DENY_SUSPENSION: _decide(),
+    CaseAction.APPROVE_VOID: _decide(),
+    CaseAction.DENY_VOID: _decide(),
+    CaseAction.RESUME: _resume,
+    CaseAction.REPORT_DONE: _report_done,
+    CaseAction.CHECK_FAIL: _check_fail,
+    CaseAction.CLOSE: _close,
+    CaseAction.SELF_HANDLE: _self_handle,
+    CaseAction.REOPEN: _reopen,
+    CaseAction.TRANSFER: _transfer,
+    CaseAction.COMMENT: _comment,
+}
+
+
+def available_actions(platform: Platform, user: User, case: Case) -> list[Transition]:
+    """The actions this user may take on this case now: the table rows for the role, less those the
+    actor checks would refuse (another department's case, someone else's report, a lapsed window)."""
+    role = Role(user.role)
+    rows = actions_for(CaseState(case.state), role)
+    if role == Role.HANDLER and case.department_id != user.org_unit_id:
+        rows = [r for r in rows if r.action == CaseAction.COMMENT]
+    if role == Role.CITIZEN:
+        if case.reporter_id != user.id:
+            return []
+        window = timedelta(days=platform.settings.reopen_days)
+        rows = [
+            r
+            for r in rows
+            if r.action != CaseAction.REOPEN
+            or (case.closed_at is not None and platform.now() - case.closed_at <= window)
+        ]
+    return rows
+
+
+# --- clock --------------------------------------------------------------------------------
+
+
+def _clock_of(case: Case) -> StageClock:
+    if case.stage is None or case.stage_started_at is None or case.stage_unit is None:
+        raise Conflict("this case has no running stage clock")
+    return StageClock(
+        started_at=case.stage_started_at,
+        unit=TimeUnit(case.stage_unit),
+        budget_seconds=case.stage_budget_s or 0.0,
+        paused_seconds=case.stage_paused_s or 0.0,
+        paused_since=case.stage_paused_since,
+    )
+
+
+def _store_clock(case: Case, clock: StageClock, calendar: WorkingCalendar) -> None:
+    case.stage_started_at = clock.started_at
+    case.stage_unit = clock.unit.value
+    case.stage_budget_s = clock.budget_seconds
+    case.stage_paused_s = clock.paused_seconds
+    case.stage_paused_since = clock.paused_since
+    case.stage_deadline = clock.deadline(calendar)
+
+
+def _store_deadline(calendar: WorkingCalendar, case: Case) -> None:
+    if case.stage is not None:
+        case.stage_deadline = _clock_of(case).deadline(calendar)
+
+
+def _restart_clock(
+    platform: Platform, db: Session, calendar: WorkingCalendar, case: Case, now: datetime
+) -> None:
+    stage = STAGE_OF_STATE[CaseState(case.state)]
+    case.stage = stage.value if stage else None
+    if stage is None:
+        case.stage_started_at = case.stage_unit = case.stage_budget_s = None
+        case.stage_paused_since = case.stage_deadline = None
+        case.stage_paused_s = 0.0
+        return
+    book = platform.catalogue(db)
+    limit = book.limit(book.find(case.class_code, case.standard, case.kind), stage.value, case.urgency)
+    _store_clock(case, StageClock.start(calendar, now, limit), calendar)
+
+
+def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | None:
+    """The current stage's clock as the API and pages show it."""
+    if case.stage is None or case.stage_started_at is None:
+        return None
+    calendar = platform.calendar(db)
+    clock = _clock_of(case)
+    now = platform.now()
+    elapsed = clock.elapsed(calendar, now)
+    return {
+        "stage": case.stage,
+        "started_at": case.stage_started_at,
+        "deadline": case.stage_deadline,
+        "unit": case.stage_unit,
+        "limit_seconds": clock.budget_seconds,
+        "elapsed_seconds": elapsed,
+        "remaining_seconds": clock.budget_seconds - elapsed,
+        "paused": clock.paused_since is not None,
+        "light": traffic_light(elapsed, clock.budget_seconds, platform.settings.yellow_ratio).value,
+    }
+
+
+# --- routing ------------------------------------------------------------------------------
+
+
+def _proposed_department_id(platform: Platform, db: Session, case: Case) -> int | None:
+    book = platform.catalogue(db)
+    cls = book.find(case.class_code, case.standard, case.kind)
+    code = book.owner_code(cls, case.district_code, case.street_code)
+    return db.scalar(select(OrgUnit.id).where(OrgUnit.code == code, OrgUnit.kind == "department"))
+
+
+# --- history, notifications, outbox -------------------------------------------------------
+
+
+def _append_event(
+    db: Session,
+    case: Case,
+    user: User,
+    action: str,
+    from_state: CaseState | None,
+    to_state: CaseState,
+    now: datetime,
+    note: str,
+    data: dict[str, Any],
+) -> CaseEvent:
+    seq = (db.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id)) or 0) + 1
+    event = CaseEvent(
+        case_id=case.id,
+        seq=seq,
+        at=now,
+        actor_id=user.id,
+        actor_name=user.display_name,
+        actor_role=user.role,
+        action=action,
+        from_state=from_state.value if from_state else None,
+        to_state=to_state.value,
+        note=note.strip(),
+        data=data,
+    )
+    db.add(event)
+    db.flush()
+    return event
+
+
+# Who must act next, by state: the notification goes to that role on the case's street platform
+# (or the department for department states).
+_NEXT_ROLE = {
+    CaseState.REPORTED: Role.OPERATOR,
+    CaseState.ACCEPTED: Role.SHIFT_LEADER,
+    CaseState.VOID_REQUESTED: Role.SHIFT_LEADER,
+    CaseState.FILED: Role.DISPATCHER,
+    CaseState.RETURN_REQUESTED: Role.DISPATCHER,
+    CaseState.EXTENSION_REQUESTED: Role.DISPATCHER,
+    CaseState.SUSPENSION_REQUESTED: Role.DISPATCHER,
+    CaseState.DISPATCHED: Role.HANDLER,
+    CaseState.CHECKED: Role.SHIFT_LEADER,
+    CaseState.DISPOSED: Role.SUPERVISOR,
+    CaseState.VERIFYING: Role.SUPERVISOR,
+}
+
+
+def _notify_new_case(db: Session, case: Case, event: CaseEvent) -> None:
+    _notify_transition(db, case, event, None, {})
+
+
+def _notify_transition(
+    db: Session, case: Case, event: CaseEvent, action: CaseAction | None, data: Mapping[str, Any]
+) -> None:
+    state = CaseState(case.state)
+    text = f"{case.number} {case.class_name}: {event.note or state.label_zh}"
+    if action == CaseAction.COMMENT:
+        to_role = data.get("to_role")
+        _notify_role(db, case, event, to_role, "note", text) if to_role else None
+        if case.reporter_id and case.reporter_id != event.actor_id:
+            db.add(
+                Notification(
+                    user_id=case.reporter_id, case_id=case.id, event_id=event.id, kind="note", text=text
+                )
+            )
+        return
+    if state in (CaseState.VERIFYING, CaseState.DISPOSED) and case.assignee_id:
+        db.add(
+            Notification(user_id=case.assignee_id, case_id=case.id, event_id=event.id, kind="task", text=text)
+        )
+    elif state in _NEXT_ROLE:
+        _notify_role(db, case, event, _NEXT_ROLE[state].value, "task", text)
+    if state.is_terminal and case.reporter_id and case.reporter_id != event.actor_id:
+        db.add(
+            Notification(
+                user_id=case.reporter_id, case_id=case.id, event_id=event.id, kind="status", text=text
+            )
+        )
+
+
+def _notify_role(db: Session, case: Case, event: CaseEvent, role: str, kind: str, text: str) -> None:
+    if role == Role.HANDLER:
+        unit_id = case.department_id
+    else:
+        unit_id = db.scalar(select(OrgUnit.id).where(OrgUnit.code == case.street_code))
+    db.add(
+        Notification(role=role, org_unit_id=unit_id, case_id=case.id, event_id=event.id, kind=kind, text=text)
+    )
+
+
+def _outbox(db: Session, topic: str, case: Case, event: CaseEvent) -> None:
+    db.add(
+        OutboxMessage(
+            topic=topic,
+            case_id=case.id,
+            created_at=event.at,
+            payload={
+                "case_id": case.id,
+                "number": case.number,
+                "event_seq": event.seq,
+                "action": event.action,
+                "from_state": event.from_state,
+                "to_state": event.to_state,
+                "department_id": case.department_id,
+                "at": event.at.isoformat(),
+            },
+        )
+    )
+
+
+def get_case(db: Session, user: User, case_id: int) -> Case:
+    return access_case(db, user, case_id)
+
+
+def find_case_id(db: Session, number: str) -> int:
+    case_id = db.scalar(select(Case.id).where(Case.number == number))
+    if case_id is None:
+        raise NotFound(f"no case numbered {number}")
+    return case_id

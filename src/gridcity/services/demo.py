@@ -1,0 +1,349 @@
+"""The demo city: real Beijing territory, generated grids, departments, one user per role, and about
+three months of cases in every state — all made through the real services, so the history of every
+demo case is one the platform itself could have written."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import shapely
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gridcity.db.models import Case, Grid, OrgUnit, User
+from gridcity.domain.errors import DomainError
+from gridcity.domain.workflow import Role
+from gridcity.services import cases, classes, departments, territory, users
+from gridcity.services.platform import Platform
+from gridcity.services.progress import SILENT, Progress
+
+DEMO_PASSWORD = "demo"
+DEMO_DISTRICTS = ("110101", "110102")  # 东城区, 西城区
+HOME_DISTRICT = "110101"
+ATTRIBUTION_BJ = "github thebamboogrove/bj-subdistricts (MIT), traced from Tianditu"
+ATTRIBUTION_COMMUNITIES = "Vonng/adcode 2016 (CC BY 4.0)"
+
+# (username, role, unit): staff of the 东城区 platform, a 东城区 department, city-wide roles.
+DEMO_USERS = (
+    ("supervisor", Role.SUPERVISOR, HOME_DISTRICT),
+    ("operator", Role.OPERATOR, HOME_DISTRICT),
+    ("shift_leader", Role.SHIFT_LEADER, HOME_DISTRICT),
+    ("dispatcher", Role.DISPATCHER, HOME_DISTRICT),
+    ("handler", Role.HANDLER, f"{HOME_DISTRICT}-CGW"),
+    ("admin", Role.ADMIN, "city"),
+    ("leader", Role.LEADER, "city"),
+    ("citizen", Role.CITIZEN, "city"),
+)
+
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def data_file(*parts: str) -> Path:
+    """A file of the reference data shipped inside the package (see data/SOURCES.md)."""
+    return DATA_DIR.joinpath(*parts)
+
+
+def is_built(db: Session) -> bool:
+    return bool(db.scalar(select(func.count()).select_from(User).where(User.username == "dispatcher")))
+
+
+def build_if_absent(
+    platform: Platform, cases: int = 3000, progress: Progress = SILENT, seed: int = 20261128
+) -> bool:
+    with platform.sessions() as db:
+        if is_built(db):
+            return False
+        build(platform, db, n_cases=cases, progress=progress, seed=seed)
+    return True
+
+
+def build(
+    platform: Platform, db: Session, n_cases: int, progress: Progress = SILENT, seed: int = 20261128
+) -> None:
+    beijing = ("beijing",)
+    territory.import_districts(
+        platform, db, data_file(*beijing, "beijing_districts_wgs84.geojson"), progress, ATTRIBUTION_BJ
+    )
+    territory.import_streets(
+        platform, db, data_file(*beijing, "beijing_streets_townships_wgs84.geojson"), progress, ATTRIBUTION_BJ
+    )
+    territory.import_communities_csv(
+        platform,
+        db,
+        data_file(*beijing, "beijing_towns_communities_adcode_2016.csv"),
+        DEMO_DISTRICTS,
+        progress,
+        ATTRIBUTION_COMMUNITIES,
+    )
+    for layer in territory.LAYERS:
+        territory.generate_grids(platform, db, layer, DEMO_DISTRICTS, progress=progress)
+    territory.rebuild_crosswalk(platform, db, progress)
+    classes.seed_catalogue(platform, db)
+    departments.instantiate(platform, db, DEMO_DISTRICTS, progress)
+    _add_users(db)
+    if n_cases:
+        generate_cases(platform, db, n_cases, progress, seed)
+
+
+def _unit_code(db: Session, code: str) -> str:
+    if code == "city":
+        return db.scalar(select(OrgUnit.code).where(OrgUnit.kind == "city")) or code
+    return code
+
+
+def _add_users(db: Session) -> None:
+    for username, role, unit in DEMO_USERS:
+        users.add_user(
+            db, username, DEMO_PASSWORD, role.value, _unit_code(db, unit), _display(username, role)
+        )
+
+
+def _display(username: str, role: Role) -> str:
+    return f"{role.label_zh}({username})"
+
+
+def demo_users(platform: Platform) -> list[tuple[str, str, str]]:
+    with platform.sessions() as db:
+        rows = db.scalars(select(User).where(User.username.in_([u for u, _, _ in DEMO_USERS]))).all()
+        order = {u: i for i, (u, _, _) in enumerate(DEMO_USERS)}
+        return [(u.username, u.role, u.org_unit.name) for u in sorted(rows, key=lambda u: order[u.username])]
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+# How far along its life a case gets, by the share of demo cases: (final step, weight).
+_PATHS: tuple[tuple[str, float], ...] = (
+    ("closed", 0.55),
+    ("closed_overdue", 0.04),
+    ("self_handled", 0.05),
+    ("rejected", 0.03),
+    ("void", 0.01),
+    ("reported", 0.02),
+    ("verifying", 0.02),
+    ("accepted", 0.02),
+    ("void_requested", 0.01),
+    ("filed", 0.03),
+    ("dispatched", 0.04),
+    ("disposing", 0.05),
+    ("return_requested", 0.01),
+    ("extension_requested", 0.01),
+    ("suspension_requested", 0.01),
+    ("suspended", 0.01),
+    ("disposed", 0.03),
+    ("checked", 0.02),
+    ("reworked", 0.02),
+    ("reopened", 0.01),
+    ("transferred", 0.01),
+)
+
+
+class _Actors:
+    """The demo staff, plus one handler per department created on demand (not printed)."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+        self.by_name = {u.username: u for u in db.scalars(select(User))}
+
+    def __getitem__(self, username: str) -> User:
+        return self.by_name[username]
+
+    def handler_for(self, department_id: int) -> User:
+        demo_handler = self.by_name["handler"]
+        if demo_handler.org_unit_id == department_id:
+            return demo_handler
+        unit = self.db.get(OrgUnit, department_id)
+        assert unit is not None
+        username = f"h-{unit.code}"
+        if username not in self.by_name:
+            self.by_name[username] = users.add_user(
+                self.db, username, DEMO_PASSWORD, Role.HANDLER.value, unit.code, f"{unit.name}处置员"
+            )
+        return self.by_name[username]
+
+
+def generate_cases(
+    platform: Platform, db: Session, n: int, progress: Progress = SILENT, seed: int = 1
+) -> int:
+    """About three months of cases in 东城区, each driven through the real workflow with the clock
+    moved to the moment each step happened."""
+    rng = random.Random(seed)
+    real_now = platform.now
+    end = real_now()
+    start = end - timedelta(days=90)
+    grids = db.execute(
+        select(Grid.code, Grid.geom_wkb).where(
+            Grid.layer == "city_management", Grid.valid_to.is_(None), Grid.district_code == HOME_DISTRICT
+        )
+    ).all()
+    polygons = [shapely.from_wkb(g.geom_wkb) for g in grids]
+    catalogue = platform.catalogue(db)
+    pool = catalogue.demo_classes()
+    actors = _Actors(db)
+    moments = sorted(start + timedelta(seconds=rng.uniform(0, 90 * 86400)) for _ in range(n))
+    made = 0
+    try:
+        for i, t0 in enumerate(progress.track(moments, n, "demo cases 案件")):
+            path = _pick(rng, _PATHS)
+            if end - t0 < timedelta(days=2) and path.startswith("closed"):
+                path = rng.choice(["disposing", "dispatched", "filed", "reported"])
+            polygon = rng.choice(polygons)
+            lon, lat = _random_point(rng, polygon)
+            cls = rng.choices(pool, weights=[w for _, w in pool])[0][0]
+            clock = _Clock(t0, end, rng)
+            platform.now = clock.now
+            try:
+                _drive(platform, db, actors, rng, clock, path, cls, lon, lat, i)
+                made += 1
+            except DomainError as exc:  # a demo step the rules refuse is skipped, never forced
+                db.rollback()
+                progress.note(f"demo case {i} skipped: {exc.message}")
+    finally:
+        platform.now = real_now
+    return made
+
+
+class _Clock:
+    """Moves forward in plausible steps (minutes to hours) but never past the real now."""
+
+    def __init__(self, t0: datetime, end: datetime, rng: random.Random) -> None:
+        self.t, self.end, self.rng = t0, end, rng
+
+    def now(self) -> datetime:
+        return self.t
+
+    def step(self, low_min: float, high_min: float) -> None:
+        self.t = min(self.t + timedelta(minutes=self.rng.uniform(low_min, high_min)), self.end)
+
+
+def _pick(rng: random.Random, weighted: Sequence[tuple[str, float]]) -> str:
+    return rng.choices([k for k, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _random_point(rng: random.Random, polygon: shapely.Geometry) -> tuple[float, float]:
+    min_x, min_y, max_x, max_y = polygon.bounds
+    for _ in range(50):
+        x, y = rng.uniform(min_x, max_x), rng.uniform(min_y, max_y)
+        if polygon.contains(shapely.Point(x, y)):
+            return round(x, 6), round(y, 6)
+    p = polygon.representative_point()
+    return p.x, p.y
+
+
+_DESCRIPTIONS = ("现场发现", "巡查发现", "市民反映", "路口东侧", "胡同内", "小区门口", "公交站旁", "便道上")
+
+
+def _drive(
+    platform: Platform,
+    db: Session,
+    actors: _Actors,
+    rng: random.Random,
+    clock: _Clock,
+    path: str,
+    cls: classes.ClassDef,
+    lon: float,
+    lat: float,
+    i: int,
+) -> None:
+    public = path in {"rejected", "reported", "verifying"} or rng.random() < 0.3
+    reporter = actors["citizen"] if public else actors["supervisor"]
+    case, _ = cases.report_case(
+        platform,
+        db,
+        reporter,
+        cases.Report(
+            class_code=cls.code,
+            standard=cls.standard,
+            kind=str(cls.kind),
+            lon=lon,
+            lat=lat,
+            description=f"{cls.name}，{rng.choice(_DESCRIPTIONS)}",
+            client_key=f"demo-{i}",
+        ),
+    )
+
+    def act(user: User, action: str, low: float = 3, high: float = 40, **fields: object) -> None:
+        clock.step(low, high)
+        note = str(fields.pop("note", ""))
+        cases.transition(
+            platform, db, user, case.id, cases.ActionRequest(action, case.version, note=note, fields=fields)
+        )
+
+    if path == "reported":
+        return
+    if public:
+        if path == "rejected" and rng.random() < 0.5:
+            act(actors["operator"], "reject", note="不属于城市管理范围")
+            return
+        act(actors["operator"], "send_verify", assignee_id=actors["supervisor"].id)
+        if path == "verifying":
+            return
+        if path == "rejected":
+            act(actors["supervisor"], "verify_false", 5, 25, note="现场未发现该问题")
+            return
+        act(actors["supervisor"], "verify_ok", 5, 25, note="情况属实")
+    if path == "accepted":
+        return
+    if path == "void_requested":
+        act(actors["operator"], "request_void", note="重复上报")
+        return
+    if path == "void":
+        act(actors["operator"], "request_void", note="重复上报")
+        act(actors["shift_leader"], "approve_void", note="同意作废")
+        return
+    if path == "self_handled":
+        act(actors["supervisor"], "self_handle", 1, 10, note="已现场处置")
+        return
+    act(actors["shift_leader"], "file", 2, 20)
+    if path == "transferred":
+        target = platform.catalogue(db).first_of_network("social_service")
+        act(
+            actors["shift_leader"],
+            "transfer",
+            network="social_service",
+            class_code=target.code,
+            standard=target.standard,
+            kind=str(target.kind),
+            note="属社会服务事项，转办",
+        )
+        return
+    if path == "filed":
+        return
+    act(actors["dispatcher"], "dispatch", 2, 25)
+    handler = actors.handler_for(_case(db, case.id).department_id or 0)
+    if path == "dispatched":
+        return
+    if path == "return_requested":
+        act(handler, "request_return", note="不属于本单位职责")
+        return
+    act(handler, "accept", 5, 60)
+    if path in {"extension_requested", "suspension_requested", "suspended"}:
+        kind = "extension" if path == "extension_requested" else "suspension"
+        act(handler, f"request_{kind}", note="需协调其他单位", extension="1 work_days")
+        if path == "suspended":
+            act(actors["dispatcher"], "approve_suspension", note="同意挂账")
+        return
+    if path == "disposing":
+        return
+    slow = path == "closed_overdue"
+    act(handler, "report_done", 600 if slow else 30, 1800 if slow else 400, note="已处置完毕")
+    if path == "disposed":
+        return
+    if path == "reworked":
+        act(actors["supervisor"], "check_fail", 10, 60, note="问题依旧存在")
+        return
+    act(actors["supervisor"], "check_pass", 10, 60, note="核查通过")
+    if path == "checked":
+        return
+    act(actors["shift_leader"], "close", 5, 30)
+    if path == "reopened" and reporter.role == Role.CITIZEN:
+        act(reporter, "reopen", 60, 600, note="问题再次出现")
+
+
+def _case(db: Session, case_id: int) -> Case:
+    case = db.get(Case, case_id)
+    assert case is not None
+    return case

@@ -1,0 +1,127 @@
+"""The running platform: settings, database, and the in-memory state derived from the database
+(class catalogue, working calendar, spatial index), rebuilt when the rows behind them change."""
+
+from __future__ import annotations
+
+import threading
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridcity.config import Settings
+from gridcity.db.engine import make_engine, make_sessionmaker
+from gridcity.db.models import CalendarDay, CaseClass, Grid, OrgUnit, utcnow
+from gridcity.domain.clock import WorkingCalendar, WorkPeriod
+from gridcity.domain.errors import Invalid
+
+T = TypeVar("T")
+
+
+def parse_work_periods(texts: list[str]) -> list[WorkPeriod]:
+    periods = []
+    for text in texts:
+        try:
+            start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+        except ValueError as exc:
+            raise Invalid(f"bad work period {text!r}: write it as HH:MM-HH:MM") from exc
+        periods.append(WorkPeriod(start, end))
+    return periods
+
+
+@dataclass
+class _Cached:
+    """A value derived from database rows, rebuilt when their signature changes."""
+
+    signature_query: Callable[[Session], Any]
+    build: Callable[[Session], Any]
+    value: Any = None
+    signature: Any = None
+    checked_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Platform:
+    """One per process. Services receive it to reach settings and the derived in-memory state."""
+
+    RECHECK_SECONDS = 5.0  # how stale another process's change may look here
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or make_engine(settings.effective_database_url)
+        self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
+        self.now: Callable[[], datetime] = utcnow  # injectable: tests and the demo move time
+        self._cache: dict[str, _Cached] = {
+            "calendar": _Cached(
+                lambda db: tuple(db.execute(select(func.count(), func.max(CalendarDay.day))).one()),
+                self._build_calendar,
+            ),
+            "catalogue": _Cached(
+                lambda db: tuple(db.execute(select(func.count(), func.max(CaseClass.updated_at))).one()),
+                self._build_catalogue,
+            ),
+            "territory": _Cached(
+                lambda db: (
+                    tuple(db.execute(select(func.count(), func.max(Grid.id), func.max(Grid.valid_to))).one()),
+                    tuple(db.execute(select(func.count(), func.max(OrgUnit.id))).one()),
+                ),
+                self._build_territory,
+            ),
+        }
+
+    # --- derived state -------------------------------------------------------------------
+    def _get(self, name: str, db: Session | None = None) -> Any:
+        entry = self._cache[name]
+        now = _time.monotonic()
+        if entry.value is not None and now - entry.checked_at < self.RECHECK_SECONDS:
+            return entry.value
+        with entry.lock:
+            own = db is None
+            session = self.sessions() if own else db
+            try:
+                signature = entry.signature_query(session)
+                if entry.value is None or signature != entry.signature:
+                    entry.value = entry.build(session)
+                    entry.signature = signature
+                entry.checked_at = _time.monotonic()
+            finally:
+                if own:
+                    session.close()
+        return entry.value
+
+    def invalidate(self, *names: str) -> None:
+        for name in names or tuple(self._cache):
+            self._cache[name].value = None
+
+    def calendar(self, db: Session | None = None) -> WorkingCalendar:
+        return self._get("calendar", db)  # type: ignore[no-any-return]
+
+    def catalogue(self, db: Session | None = None) -> Any:
+        """The effective class catalogue (`services.classes.ClassBook`)."""
+        return self._get("catalogue", db)
+
+    def territory(self, db: Session | None = None) -> Any:
+        """The in-memory territory (`services.territory.TerritoryState`)."""
+        return self._get("territory", db)
+
+    def _build_calendar(self, db: Session) -> WorkingCalendar:
+        overrides = {row.day: row.is_workday for row in db.scalars(select(CalendarDay))}
+        return WorkingCalendar(
+            periods=parse_work_periods(self.settings.work_periods),
+            tz=self.settings.timezone,
+            overrides=overrides,
+        )
+
+    def _build_catalogue(self, db: Session) -> Any:
+        from gridcity.services.classes import ClassBook
+
+        return ClassBook.from_db(db)
+
+    def _build_territory(self, db: Session) -> Any:
+        from gridcity.services.territory import TerritoryState
+
+        return TerritoryState.from_db(db)

@@ -1,0 +1,477 @@
+"""Territory and the three grid layers: import, generation, versions, crosswalk, point lookup."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gridcity.db.engine import transaction
+from gridcity.db.models import Grid, GridCrosswalk, OrgUnit
+from gridcity.domain.errors import Invalid, NotFound
+from gridcity.domain.territory import (
+    GridLayer,
+    parse_code,
+    validate_community_code,
+    validate_district_code,
+    validate_street_code,
+)
+from gridcity.services.platform import Platform
+from gridcity.services.progress import SILENT, Progress
+from gridcity.spatial import communities as community_cells
+from gridcity.spatial import gridgen
+from gridcity.spatial.crosswalk import compute_crosswalk
+from gridcity.spatial.crs import area_m2
+from gridcity.spatial.geojson import POLYGONAL, read_features
+from gridcity.spatial.index import LayerIndex, TerritoryIndex
+
+LAYERS = tuple(layer.value for layer in GridLayer)
+DEFAULT_GRID_AREA = {
+    GridLayer.CITY_MANAGEMENT.value: gridgen.UNIT_GRID_AREA_M2,
+    GridLayer.SOCIAL_SERVICE.value: gridgen.SOCIAL_SERVICE_AREA_M2,
+    GridLayer.PUBLIC_SECURITY.value: gridgen.PUBLIC_SECURITY_AREA_M2,
+}
+
+
+# --- the organisation tree -----------------------------------------------------------------
+
+
+def ensure_city(db: Session, code: str, name: str) -> OrgUnit:
+    """The root of the tree: the city and its platform (市级平台)."""
+    city = db.scalar(select(OrgUnit).where(OrgUnit.kind == "city"))
+    if city is None:
+        city = OrgUnit(code=code, name=name, kind="city", tier="city", scope_code="", networks=list(LAYERS))
+        db.add(city)
+        db.flush()
+    return city
+
+
+def _set_geometry(unit: OrgUnit | Grid, geometry: BaseGeometry) -> None:
+    unit.geom_wkb = shapely.to_wkb(geometry)
+    unit.min_lon, unit.min_lat, unit.max_lon, unit.max_lat = (float(v) for v in geometry.bounds)
+    unit.area_m2 = area_m2(geometry)
+
+
+def unit_geometry(unit: OrgUnit | Grid) -> BaseGeometry | None:
+    return shapely.from_wkb(unit.geom_wkb) if unit.geom_wkb else None
+
+
+def _upsert_unit(
+    db: Session,
+    code: str,
+    name: str,
+    kind: str,
+    parent: OrgUnit,
+    geometry: BaseGeometry | None,
+    attrs: dict[str, Any],
+) -> OrgUnit:
+    unit = db.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        unit = OrgUnit(code=code, kind=kind, tier=kind, scope_code=code, networks=list(LAYERS))
+        db.add(unit)
+    elif unit.kind != kind:
+        raise Invalid(f"code {code} already belongs to a {unit.kind}, not a {kind}")
+    unit.name, unit.parent, unit.attrs = name, parent, attrs
+    if geometry is not None:
+        _set_geometry(unit, geometry)
+    return unit
+
+
+def import_districts(
+    platform: Platform, db: Session, source: str | Path, progress: Progress = SILENT, attribution: str = ""
+) -> int:
+    """Districts (区) from GeoJSON: properties `district_code` (6 digits) and `name`."""
+    features = read_features(source, geometry_types=POLYGONAL)
+    with transaction(db):
+        city = ensure_city(db, platform.settings.city_code, platform.settings.city_name)
+        for i, feature in enumerate(progress.track(features, len(features), "districts 区")):
+            code = _prop(feature.properties, i, "district_code", "code")
+            validate_district_code(code)
+            _upsert_unit(
+                db,
+                code,
+                _prop(feature.properties, i, "name"),
+                "district",
+                city,
+                feature.geometry,
+                {"source": attribution} if attribution else {},
+            )
+    platform.invalidate("territory")
+    return len(features)
+
+
+def import_streets(
+    platform: Platform, db: Session, source: str | Path, progress: Progress = SILENT, attribution: str = ""
+) -> int:
+    """Streets/townships (街道/乡/镇) from GeoJSON: `street_code_9` (or `street_code`), `name`; the
+    district comes from the code's first six digits and must be imported first."""
+    features = read_features(source, geometry_types=POLYGONAL)
+    with transaction(db):
+        districts = {u.code: u for u in db.scalars(select(OrgUnit).where(OrgUnit.kind == "district"))}
+        for i, feature in enumerate(progress.track(features, len(features), "streets 街道")):
+            code = _prop(feature.properties, i, "street_code_9", "street_code", "code")
+            validate_street_code(code)
+            district = districts.get(code[:6])
+            if district is None:
+                raise Invalid(
+                    f"feature {i}: street {code} lies in district {code[:6]}, which is not imported"
+                )
+            _upsert_unit(
+                db,
+                code,
+                _prop(feature.properties, i, "name"),
+                "street",
+                district,
+                feature.geometry,
+                {"source": attribution} if attribution else {},
+            )
+    platform.invalidate("territory")
+    return len(features)
+
+
+def _prop(props: dict[str, Any], index: int, *names: str) -> str:
+    for name in names:
+        value = props.get(name)
+        if value not in (None, ""):
+            return str(value)
+    raise Invalid(f"feature {index}: missing property {' or '.join(repr(n) for n in names)}")
+
+
+@dataclass
+class CommunityImport:
+    created: int = 0
+    synthetic: int = 0  # streets with no community rows: one community covering the street
+    without_point: list[str] = field(default_factory=list)  # listed, but no centre point to place them
+
+
+def import_communities_csv(
+    platform: Platform,
+    db: Session,
+    source: str | Path,
+    district_codes: Sequence[str] | None = None,
+    progress: Progress = SILENT,
+    attribution: str = "",
+) -> CommunityImport:
+    """Communities/villages (社区/村) from a CSV of 12-digit codes with centre points in GCJ-02.
+
+    No public polygons exist, so each community's area is derived: the Voronoi cell of its centre
+    (converted to WGS84) clipped to its street. The derivation is recorded in the unit's attributes.
+    """
+    text = (
+        Path(source).read_text(encoding="utf-8-sig")
+        if not isinstance(source, str) or "\n" not in source
+        else source
+    )
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if rows and not {"code", "name"} <= set(rows[0]):
+        raise Invalid("the community CSV needs the columns code, name, longitude, latitude")
+    wanted = set(district_codes or [])
+    communities = [
+        r
+        for r in rows
+        if len(r.get("code", "")) == 12
+        and r.get("level", "village") == "village"
+        and (not wanted or r["code"][:6] in wanted)
+    ]
+    for r in communities:
+        validate_community_code(r["code"])
+    lons = [_float(r.get("longitude")) for r in communities]
+    lats = [_float(r.get("latitude")) for r in communities]
+    centres = community_cells.centres_by_street([r["code"] for r in communities], lons, lats)
+    names = {r["code"]: r["name"] for r in communities}
+    result = CommunityImport()
+    derived = {
+        "geometry_source": "derived: Voronoi cell of the community centre (GCJ-02 converted to WGS84) "
+        "clipped to its street; no official community polygons are published",
+        **({"source": attribution} if attribution else {}),
+    }
+    with transaction(db):
+        stmt = select(OrgUnit).where(OrgUnit.kind == "street")
+        streets = [s for s in db.scalars(stmt) if not wanted or s.code[:6] in wanted]
+        listed_by_street: dict[str, list[str]] = {}
+        for r in communities:
+            listed_by_street.setdefault(r["code"][:9], []).append(r["code"])
+        for street in progress.track(streets, len(streets), "communities 社区"):
+            polygon = unit_geometry(street)
+            if polygon is None:
+                continue
+            cells = community_cells.derive_community_cells(polygon, centres.get(street.code, {}))
+            if not cells:
+                cells = community_cells.whole_street_community(street.code, polygon)
+                result.synthetic += 1
+                attrs = {**derived, "geometry_source": "synthetic: the whole street (no community listed)"}
+                for code, geometry in cells.items():
+                    _upsert_unit(db, code, f"{street.name}(全街道)", "community", street, geometry, attrs)
+                    result.created += 1
+                continue
+            for code, geometry in cells.items():
+                _upsert_unit(db, code, names[code], "community", street, geometry, derived)
+                result.created += 1
+            result.without_point += [c for c in listed_by_street.get(street.code, []) if c not in cells]
+    platform.invalidate("territory")
+    return result
+
+
+def _float(value: str | None) -> float:
+    try:
+        return float(value) if value not in (None, "") else float("nan")
+    except ValueError:
+        return float("nan")
+
+
+# --- grids ---------------------------------------------------------------------------------
+
+
+@dataclass
+class GridRun:
+    layer: str
+    created: int = 0
+    superseded: int = 0
+    resized: list[str] = field(default_factory=list)  # parents whose cell size had to grow (999 cap)
+
+
+def _check_layer(layer: str) -> str:
+    if layer not in LAYERS:
+        raise Invalid(f"unknown grid layer {layer!r}; layers: {', '.join(LAYERS)}")
+    return layer
+
+
+def generate_grids(
+    platform: Platform,
+    db: Session,
+    layer: str,
+    district_codes: Sequence[str],
+    target_area_m2: float | None = None,
+    progress: Progress = SILENT,
+) -> GridRun:
+    """Generate one layer's grids inside the given districts as a new version (the current grids
+    of those parents are closed, never edited). Unit and social-service grids are cut inside each
+    community; public-security grids inside each street."""
+    _check_layer(layer)
+    target = target_area_m2 or DEFAULT_GRID_AREA[layer]
+    if target < 100:
+        raise Invalid("a grid's target area is at least 100 m²")
+    parent_kind = "street" if layer == GridLayer.PUBLIC_SECURITY else "community"
+    parents = [
+        u
+        for u in db.scalars(select(OrgUnit).where(OrgUnit.kind == parent_kind).order_by(OrgUnit.code))
+        if u.code[:6] in set(district_codes)
+    ]
+    if not parents:
+        raise NotFound(
+            f"no {parent_kind} polygons in districts {', '.join(district_codes)}: import them first"
+        )
+    run = GridRun(layer)
+    now = platform.now()
+    with transaction(db):
+        for parent in progress.track(parents, len(parents), f"grids {layer}"):
+            polygon = unit_geometry(parent)
+            if polygon is None:
+                continue
+            if layer == GridLayer.CITY_MANAGEMENT:
+                grids = gridgen.generate_unit_grids(polygon, parent.code, target)
+            elif layer == GridLayer.SOCIAL_SERVICE:
+                grids = gridgen.generate_social_service_grids(polygon, parent.code, target)
+            else:
+                grids = gridgen.generate_public_security_grids(polygon, parent.code, target)
+            if grids.resized:
+                run.resized.append(parent.code)
+            run.superseded += _close_current(db, layer, parent, now)
+            version = _next_version(db, layer, parent)
+            for g in grids:
+                row = _grid_row(layer, g.code, parent, version, now, "generated")
+                _set_geometry(row, g.geometry)
+                db.add(row)
+                run.created += 1
+    platform.invalidate("territory")
+    return run
+
+
+def import_grids(
+    platform: Platform, db: Session, layer: str, source: str | Path, progress: Progress = SILENT
+) -> GridRun:
+    """Import one layer's grids from GeoJSON (property `code`), as a new version of every parent
+    they cover. A grid must lie inside its community (or street, for public-security grids)."""
+    _check_layer(layer)
+    features = read_features(source, geometry_types=POLYGONAL)
+    run = GridRun(layer)
+    now = platform.now()
+    parent_kind = "street" if layer == GridLayer.PUBLIC_SECURITY else "community"
+    units = {u.code: u for u in db.scalars(select(OrgUnit).where(OrgUnit.kind == parent_kind))}
+    by_parent: dict[str, list[tuple[str, BaseGeometry]]] = {}
+    for i, feature in enumerate(features):
+        code = _prop(feature.properties, i, "code", "grid_code")
+        parent_code = _grid_parent_code(layer, code)
+        parent = units.get(parent_code)
+        if parent is None:
+            raise Invalid(
+                f"feature {i}: grid {code} belongs to {parent_kind} {parent_code}, which is not imported"
+            )
+        parent_polygon = unit_geometry(parent)
+        outside = feature.geometry.difference(parent_polygon).area if parent_polygon is not None else 0.0
+        if outside > 0.01 * feature.geometry.area:
+            raise Invalid(f"feature {i}: grid {code} crosses the boundary of its {parent_kind} {parent_code}")
+        by_parent.setdefault(parent_code, []).append((code, feature.geometry))
+    with transaction(db):
+        for parent_code, grids in progress.track(list(by_parent.items()), len(by_parent), f"grids {layer}"):
+            parent = units[parent_code]
+            codes = [c for c, _ in grids]
+            if len(set(codes)) != len(codes):
+                raise Invalid(f"duplicate grid codes inside {parent_code}")
+            run.superseded += _close_current(db, layer, parent, now)
+            version = _next_version(db, layer, parent)
+            for code, geometry in grids:
+                row = _grid_row(layer, code, parent, version, now, "imported")
+                _set_geometry(row, geometry)
+                db.add(row)
+                run.created += 1
+    platform.invalidate("territory")
+    return run
+
+
+def _grid_parent_code(layer: str, code: str) -> str:
+    parsed = parse_code(code)
+    if layer == GridLayer.PUBLIC_SECURITY:
+        return code[:9]
+    if layer == GridLayer.SOCIAL_SERVICE:
+        return code[6:18]
+    if parsed.level != "grid":
+        raise Invalid(f"{code} is not a unit grid code (14 or 15 digits)")
+    return code[:12]
+
+
+def _parent_filter(layer: str, parent: OrgUnit) -> Any:
+    column = Grid.street_code if layer == GridLayer.PUBLIC_SECURITY else Grid.community_code
+    return column == parent.code
+
+
+def _close_current(db: Session, layer: str, parent: OrgUnit, now: datetime) -> int:
+    result = db.execute(
+        update(Grid)
+        .where(Grid.layer == layer, Grid.valid_to.is_(None), _parent_filter(layer, parent))
+        .values(valid_to=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _next_version(db: Session, layer: str, parent: OrgUnit) -> int:
+    from sqlalchemy import func
+
+    current = db.scalar(
+        select(func.max(Grid.version)).where(Grid.layer == layer, _parent_filter(layer, parent))
+    )
+    return (current or 0) + 1
+
+
+def _grid_row(layer: str, code: str, parent: OrgUnit, version: int, now: datetime, source: str) -> Grid:
+    street_code = parent.code[:9]
+    return Grid(
+        layer=layer,
+        code=code,
+        version=version,
+        district_code=street_code[:6],
+        street_code=street_code,
+        community_code=None if layer == GridLayer.PUBLIC_SECURITY else parent.code,
+        valid_from=now,
+        valid_to=None,
+        responsible_unit_id=parent.id if parent.kind == "street" else parent.parent_id,
+        source=source,
+        attrs={},
+    )
+
+
+def current_grids(db: Session, layer: str, district_codes: Iterable[str] | None = None) -> list[Grid]:
+    stmt = select(Grid).where(Grid.layer == layer, Grid.valid_to.is_(None)).order_by(Grid.code)
+    if district_codes:
+        stmt = stmt.where(Grid.district_code.in_(list(district_codes)))
+    return list(db.scalars(stmt).all())
+
+
+def rebuild_crosswalk(platform: Platform, db: Session, progress: Progress = SILENT) -> int:
+    """Store which current grids of each layer overlap which of the others, with the overlap area."""
+    layers = {layer: current_grids(db, layer) for layer in LAYERS}
+    pairs = [(a, b) for i, a in enumerate(LAYERS) for b in LAYERS[i + 1 :]]
+    count = 0
+    with transaction(db):
+        db.execute(GridCrosswalk.__table__.delete())
+        for a, b in progress.track(pairs, len(pairs), "crosswalk 三网对照"):
+            rows_a, rows_b = layers[a], layers[b]
+            if not rows_a or not rows_b:
+                continue
+            ids_a = {g.code: g.id for g in rows_a}
+            ids_b = {g.code: g.id for g in rows_b}
+            overlaps = compute_crosswalk(
+                [(g.code, unit_geometry(g)) for g in rows_a], [(g.code, unit_geometry(g)) for g in rows_b]
+            )
+            db.add_all(
+                GridCrosswalk(grid_a_id=ids_a[ka], grid_b_id=ids_b[kb], layer_a=a, layer_b=b, overlap_m2=m2)
+                for ka, kb, m2 in overlaps
+            )
+            count += len(overlaps)
+    return count
+
+
+# --- lookup --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    district_code: str
+    street_code: str
+    community_code: str | None
+    grids: dict[str, str | None]
+
+
+class TerritoryState:
+    """The territory held in memory: one STRtree per level and per grid layer."""
+
+    LEVELS = ("district", "street", "community")
+
+    def __init__(self, index: TerritoryIndex, names: dict[str, str]) -> None:
+        self.index = index
+        self.names = names
+
+    @classmethod
+    def from_db(cls, db: Session) -> TerritoryState:
+        layers: dict[str, LayerIndex] = {}
+        names: dict[str, str] = {}
+        for level in cls.LEVELS:
+            rows = db.execute(
+                select(OrgUnit.code, OrgUnit.name, OrgUnit.geom_wkb).where(
+                    OrgUnit.kind == level, OrgUnit.geom_wkb.is_not(None)
+                )
+            ).all()
+            names.update({r.code: r.name for r in rows})
+            layers[level] = LayerIndex([r.code for r in rows], shapely.from_wkb([r.geom_wkb for r in rows]))
+        for layer in LAYERS:
+            rows = db.execute(
+                select(Grid.code, Grid.geom_wkb).where(Grid.layer == layer, Grid.valid_to.is_(None))
+            ).all()
+            layers[layer] = LayerIndex([r.code for r in rows], shapely.from_wkb([r.geom_wkb for r in rows]))
+        return cls(TerritoryIndex(layers), names)
+
+    def resolve(
+        self, lons: Sequence[float] | np.ndarray, lats: Sequence[float] | np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Vectorised: every level and layer for many points at once (None where outside)."""
+        return self.index.resolve(lons, lats)
+
+    def locate(self, lon: float, lat: float) -> Place:
+        """One point → district, street, community and the grid of each layer; NotFound outside."""
+        found = self.index.resolve_one(lon, lat)
+        street = found["street"]
+        if street is None:
+            raise NotFound(f"the point ({lon}, {lat}) lies outside the city's territory")
+        # The street layer is authoritative: its code names its district even where the district
+        # outlines are drawn more coarsely.
+        return Place(street[:6], street, found["community"], {layer: found[layer] for layer in LAYERS})

@@ -1,0 +1,178 @@
+"""Read and write GeoJSON FeatureCollections, refusing what would silently corrupt the territory.
+
+Boundary files come from many hands. The usual mistakes are a file still in a projected CRS
+(metres where degrees belong), a point layer uploaded where polygons are needed, and polygons
+that self-intersect by a hair. The first two are rejected with a message naming the feature; the
+third is repaired, but only when the repair does not change the area noticeably, because a
+larger change means the shape itself is wrong and a person has to look at it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from gridcity.domain.errors import Invalid
+
+POLYGONAL = frozenset({"Polygon", "MultiPolygon"})
+REPAIR_MAX_AREA_CHANGE = 0.001  # 0.1 %
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One GeoJSON feature: its properties and a shapely geometry in WGS84 lon/lat."""
+
+    properties: dict[str, Any] = field(hash=False)
+    geometry: BaseGeometry
+
+
+def read_features(
+    source: str | Path | bytes | Mapping[str, Any],
+    *,
+    geometry_types: Iterable[str] | None = None,
+    max_area_change: float = REPAIR_MAX_AREA_CHANGE,
+) -> list[Feature]:
+    """Parse and validate a FeatureCollection from a path, JSON text/bytes or an already-loaded dict.
+
+    ``geometry_types`` (e.g. ``{"Polygon", "MultiPolygon"}``) restricts the geometry types allowed.
+    Raises :class:`Invalid` naming the feature index for every rule broken.
+    """
+    data = _load(source)
+    allowed = frozenset(geometry_types) if geometry_types is not None else None
+    if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
+        kind = data.get("type") if isinstance(data, Mapping) else type(data).__name__
+        raise Invalid(f"GeoJSON must be a FeatureCollection, got {kind!r}")
+    raw_features = data.get("features")
+    if not isinstance(raw_features, list):
+        raise Invalid("GeoJSON FeatureCollection has no 'features' list")
+    return [_read_feature(i, raw, allowed, max_area_change) for i, raw in enumerate(raw_features)]
+
+
+def _load(source: str | Path | bytes | Mapping[str, Any]) -> Any:
+    """Accept a dict, JSON text or a file path; a string that starts like JSON is treated as text."""
+    if isinstance(source, Mapping):
+        return source
+    try:
+        if isinstance(source, bytes):
+            return json.loads(source)
+        if isinstance(source, str) and source.lstrip()[:1] in ("{", "["):
+            return json.loads(source)
+        text = Path(source).read_text(encoding="utf-8")
+    except json.JSONDecodeError as exc:
+        raise Invalid(
+            f"GeoJSON is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    except OSError as exc:
+        raise Invalid(f"cannot read GeoJSON file {source!s}: {exc.strerror or exc}") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Invalid(
+            f"GeoJSON file {source!s} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+
+
+def _read_feature(index: int, raw: Any, allowed: frozenset[str] | None, max_area_change: float) -> Feature:
+    if not isinstance(raw, Mapping) or raw.get("type") != "Feature":
+        raise Invalid(f"feature {index}: not a GeoJSON Feature object", feature_index=index)
+    properties = raw.get("properties") or {}
+    if not isinstance(properties, Mapping):
+        raise Invalid(f"feature {index}: 'properties' must be an object", feature_index=index)
+    geometry = _read_geometry(index, raw.get("geometry"), allowed)
+    _check_lonlat(index, geometry)
+    if geometry.geom_type in POLYGONAL:
+        geometry = _repair_polygon(index, geometry, allowed, max_area_change)
+    return Feature(dict(properties), geometry)
+
+
+def _read_geometry(index: int, raw: Any, allowed: frozenset[str] | None) -> BaseGeometry:
+    if not isinstance(raw, Mapping):
+        raise Invalid(f"feature {index}: has no geometry", feature_index=index)
+    kind = raw.get("type")
+    if allowed is not None and kind not in allowed:
+        expected = " or ".join(sorted(allowed))
+        raise Invalid(f"feature {index}: geometry is a {kind}, expected {expected}", feature_index=index)
+    try:
+        geometry = shape(raw)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise Invalid(f"feature {index}: malformed {kind} geometry: {exc}", feature_index=index) from exc
+    if geometry.is_empty:
+        raise Invalid(f"feature {index}: geometry is empty", feature_index=index)
+    return geometry
+
+
+def _check_lonlat(index: int, geometry: BaseGeometry) -> None:
+    """Reject coordinates outside lon/lat range: almost always a file left in a projected CRS."""
+    coords = shapely.get_coordinates(geometry)
+    if not np.isfinite(coords).all():
+        raise Invalid(f"feature {index}: coordinates contain NaN or infinity", feature_index=index)
+    bad = (np.abs(coords[:, 0]) > 180.0) | (np.abs(coords[:, 1]) > 90.0)
+    if bad.any():
+        x, y = coords[np.argmax(bad)]
+        raise Invalid(
+            f"feature {index}: coordinate ({x:.6g}, {y:.6g}) is not a WGS84 longitude/latitude; "
+            "the file looks projected (metres) — reproject it to EPSG:4326 before loading",
+            feature_index=index,
+        )
+
+
+def _repair_polygon(
+    index: int, geometry: BaseGeometry, allowed: frozenset[str] | None, max_area_change: float
+) -> BaseGeometry:
+    """make_valid a broken polygon, keeping the repair only if the area moves by ≤ max_area_change."""
+    if geometry.is_valid:
+        return geometry
+    reason = shapely.is_valid_reason(geometry)
+    repaired = polygonal_part(shapely.make_valid(geometry))
+    before, after = abs(geometry.area), repaired.area
+    change = abs(after - before) / before if before > 0 else math.inf
+    if repaired.is_empty or change > max_area_change:
+        raise Invalid(
+            f"feature {index}: invalid polygon ({reason}); repairing it would change its area by "
+            f"{_percent(change)}, more than {max_area_change:.1%}, so it must be fixed by hand",
+            feature_index=index,
+        )
+    if allowed is not None and repaired.geom_type not in allowed:
+        raise Invalid(
+            f"feature {index}: invalid polygon ({reason}); the repair is a {repaired.geom_type}",
+            feature_index=index,
+        )
+    return repaired
+
+
+def _percent(change: float) -> str:
+    return "an unknown amount" if math.isinf(change) else f"{change:.2%}"
+
+
+def polygonal_part(geometry: BaseGeometry) -> BaseGeometry:
+    """Keep only the polygons of a geometry (overlays and make_valid can add stray lines/points)."""
+    if geometry.geom_type in POLYGONAL:
+        return geometry
+    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in POLYGONAL and not p.is_empty]
+    if not parts:
+        return shapely.Polygon()
+    if len(parts) == 1:
+        return parts[0]
+    return shapely.union_all(parts)
+
+
+def write_feature_collection(features: Iterable[Feature]) -> dict[str, Any]:
+    """A plain-dict FeatureCollection (lists, not tuples) ready for json.dumps or an HTTP response."""
+    features = list(features)
+    geometries = shapely.to_geojson(np.array([f.geometry for f in features], dtype=object))
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": dict(f.properties), "geometry": json.loads(g)}
+            for f, g in zip(features, geometries, strict=True)
+        ],
+    }

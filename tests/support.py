@@ -1,0 +1,25 @@
+"""Test data made through the real services (no fixtures written as raw rows)."""
+
+from __future__ import annotations
+
+from gridcity.services import classes, departments, territory
+from gridcity.services.demo import data_file
+from gridcity.services.platform import Platform
+
+TEST_DISTRICTS = ("110101",)
+
+
+def build_test_city(platform: Platform) -> None:
+    with platform.sessions() as db:
+        territory.import_districts(platform, db, data_file("beijing", "beijing_districts_wgs84.geojson"))
+        territory.import_streets(
+            platform, db, data_file("beijing", "beijing_streets_townships_wgs84.geojson")
+        )
+        territory.import_communities_csv(
+            platform, db, data_file("beijing", "beijing_towns_communities_adcode_2016.csv"), TEST_DISTRICTS
+        )
+        for layer in territory.LAYERS:
+            territory.generate_grids(platform, db, layer, TEST_DISTRICTS)
+        territory.rebuild_crosswalk(platform, db)
+        classes.seed_catalogue(platform, db)
+        departments.instantiate(platform, db, TEST_DISTRICTS)
