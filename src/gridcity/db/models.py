@@ -198,7 +198,8 @@ class Case(Base):
     number: Mapped[str | None] = mapped_column(String(24), unique=True)
     version: Mapped[int] = mapped_column(Integer)
     # Optimistic lock: every UPDATE is `WHERE version = :seen`, so two dispatchers cannot both win.
-    __mapper_args__ = {"version_id_col": version}
+    # services.cases bumps the version once per action (not once per flush).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     state: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(20))
     client_key: Mapped[str | None] = mapped_column(String(120), unique=True)

@@ -133,6 +133,7 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
     calendar = platform.calendar(db)
     state = CaseState.ACCEPTED if channel == Channel.SUPERVISOR else CaseState.REPORTED
     case = Case(
+        version=1,
         state=state.value,
         channel=channel,
         client_key=report.client_key or None,
@@ -236,6 +237,7 @@ def _apply(platform: Platform, db: Session, user: User, case_id: int, request: A
     role = Role(user.role)
     from_state = CaseState(case.state)
     row = transition_for(from_state, action, role)
+    case.version = request.version + 1  # the UPDATE is conditioned on the version seen
     now = platform.now()
     ctx = _Context(platform, db, user, case, row, request, now, platform.calendar(db))
     _check_actor(ctx)
@@ -673,8 +675,9 @@ def _append_event(
         note=note.strip(),
         data=data,
     )
-    db.add(event)
+    case.events.append(event)  # keeps the loaded history in step with the new row
     db.flush()
+    db.expire(case, ["department", "proposed_department"])  # follow the changed foreign keys
     return event
 
 

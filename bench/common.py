@@ -1,0 +1,370 @@
+"""Shared pieces of the benchmarks: a benchmark city built once through the real services, scratch
+PostgreSQL databases, a uvicorn server in a child process, and the printing of results.
+
+Nothing here touches a database that the bench did not create itself: on PostgreSQL the URL given
+names the *server* (and a database on it to connect to for CREATE/DROP DATABASE); every run works
+in fresh scratch databases ``gridcity_bench_<hex>`` that are dropped at the end, also on error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform as _platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCH_DIR / "results"
+HOST = "127.0.0.1"  # every server of the benches listens here only
+
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+
+# --- scratch databases ------------------------------------------------------------------------
+
+
+def is_postgres(url: str | None) -> bool:
+    return bool(url) and url.startswith("postgresql")  # type: ignore[union-attr]
+
+
+@contextlib.contextmanager
+def scratch_postgres(server_url: str, tag: str = "") -> Iterator[str]:
+    """A fresh database on the server of `server_url`, dropped (WITH FORCE) on exit."""
+    from sqlalchemy import create_engine, text
+
+    name = f"gridcity_bench_{tag}{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server_url.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def scratch_database(database_url: str | None, workdir: Path, filename: str, tag: str = "") -> Iterator[str]:
+    """A SQLite file in `workdir`, or a scratch database on the PostgreSQL server of `database_url`."""
+    if is_postgres(database_url):
+        with scratch_postgres(database_url, tag) as url:  # type: ignore[arg-type]
+            yield url
+    else:
+        yield f"sqlite:///{(workdir / filename).as_posix()}"
+
+
+# --- the benchmark city -----------------------------------------------------------------------
+
+BENCH_PASSWORD = "bench-pw"
+
+
+@dataclass
+class BenchCity:
+    url: str
+    data_dir: Path
+    districts: tuple[str, ...]
+    platform: Any  # gridcity.services.platform.Platform
+    build_seconds: float
+    users: dict[str, str] = field(default_factory=dict)  # username -> role
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if is_postgres(self.url) else "sqlite"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a server process of this city."""
+        return {"GRIDCITY_DATABASE_URL": self.url, "GRIDCITY_DATA_DIR": str(self.data_dir)}
+
+
+def build_city(
+    url: str,
+    data_dir: Path,
+    districts: Sequence[str] = ("110101",),
+    users: Sequence[tuple[str, str, str]] = (),
+    log: Callable[[str], None] = print,
+) -> BenchCity:
+    """The steps of tests/support.build_test_city, for `districts`, plus users (username, role,
+    unit code) with the password BENCH_PASSWORD, all through the real services."""
+    from gridcity.config import Settings
+    from gridcity.db.migrate import upgrade
+    from gridcity.services import classes, departments, territory
+    from gridcity.services import users as user_service
+    from gridcity.services.demo import data_file
+    from gridcity.services.platform import Platform
+
+    t0 = time.perf_counter()
+    upgrade(url)
+    platform = Platform(Settings(database_url=url, data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    bj = ("beijing",)
+    with platform.sessions() as db:
+        territory.import_districts(platform, db, data_file(*bj, "beijing_districts_wgs84.geojson"))
+        territory.import_streets(platform, db, data_file(*bj, "beijing_streets_townships_wgs84.geojson"))
+        territory.import_communities_csv(
+            platform, db, data_file(*bj, "beijing_towns_communities_adcode_2016.csv"), tuple(districts)
+        )
+        for layer in territory.LAYERS:
+            run = territory.generate_grids(platform, db, layer, tuple(districts))
+            log(f"  grids {layer}: {run.created}")
+        territory.rebuild_crosswalk(platform, db)
+        classes.seed_catalogue(platform, db)
+        departments.instantiate(platform, db, tuple(districts))
+        for username, role, unit in users:
+            user_service.add_user(db, username, BENCH_PASSWORD, role, unit)
+    city = BenchCity(
+        url, data_dir, tuple(districts), platform, time.perf_counter() - t0, {u: r for u, r, _ in users}
+    )
+    log(f"  city {'+'.join(districts)} on {city.backend} built in {city.build_seconds:.1f} s")
+    return city
+
+
+def random_points_in(
+    state: Any, district_prefix: str, n: int, seed: int, bbox: tuple[float, float, float, float]
+) -> tuple[Any, Any]:
+    """`n` random points (fixed seed) inside the bbox that resolve to a street of `district_prefix`."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    lons_out: list[Any] = []
+    lats_out: list[Any] = []
+    have = 0
+    for _ in range(100):  # bounded: the district fills a good share of its own bbox
+        lons = rng.uniform(bbox[0], bbox[2], 4 * n)
+        lats = rng.uniform(bbox[1], bbox[3], 4 * n)
+        streets = state.index["street"].locate(lons, lats)
+        ok = np.array([s is not None and s.startswith(district_prefix) for s in streets])
+        lons_out.append(lons[ok])
+        lats_out.append(lats[ok])
+        have += int(ok.sum())
+        if have >= n:
+            break
+    else:
+        raise RuntimeError(f"could not place {n} points inside {district_prefix}")
+    return np.concatenate(lons_out)[:n], np.concatenate(lats_out)[:n]
+
+
+def district_bbox(state: Any, codes: Sequence[str]) -> tuple[float, float, float, float]:
+    import shapely
+
+    layer = state.index["district"]
+    geoms = [g for k, g in zip(layer.keys, layer.geometries, strict=True) if k in set(codes)]
+    b = shapely.total_bounds(geoms)
+    return float(b[0]), float(b[1]), float(b[2]), float(b[3])
+
+
+# --- a uvicorn server in a child process ------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`uvicorn` (uvloop, httptools) serving an app factory on 127.0.0.1 at a free port, in its own
+    process group; stopped by pid on exit from the `with` block, also on error."""
+
+    def __init__(
+        self,
+        factory: str,
+        env: dict[str, str],
+        workdir: Path,
+        workers: int = 1,
+        name: str = "server",
+        pythonpath: Sequence[str] = (),
+    ) -> None:
+        self.factory, self.workers, self.name, self.workdir = factory, workers, name, workdir
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.env = {**os.environ, **env}
+        if pythonpath:
+            self.env["PYTHONPATH"] = os.pathsep.join([*pythonpath, self.env.get("PYTHONPATH", "")])
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = workdir / f"{name}.log"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "uvicorn", self.factory, "--factory",
+            "--host", HOST, "--port", str(self.port),
+            "--loop", "uvloop", "--http", "httptools",
+            "--workers", str(self.workers),
+            "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+
+    def __enter__(self) -> Server:
+        self._log = open(self.log_path, "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            self.command(),
+            cwd=self.workdir,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the workers stop with it
+        )
+        try:
+            self._wait_ready(timeout=60.0)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}: {self.tail()}")
+            try:
+                # /healthz (gridcity) or / (baseline); any answer means the socket is up
+                r = httpx.get(self.url + "/healthz", timeout=2.0)
+                if r.status_code < 500:
+                    # with several workers, give the others a moment to bind too
+                    time.sleep(0.5 if self.workers > 1 else 0.0)
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} did not answer within {timeout:.0f} s: {self.tail()}")
+
+    def cpu_seconds(self) -> float:
+        """User+system CPU time so far of every process in the server's group (workers too)."""
+        if self.proc is None:
+            return float("nan")
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[2]) == self.proc.pid:  # field 5 of stat: the process group id
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / tick
+
+    def tail(self, n: int = 2000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            pgid = proc.pid  # start_new_session: the group id is the server's own pid
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pgid, signal.SIGKILL)
+                proc.wait(timeout=5)
+            # workers left behind in the group (should not happen after a clean shutdown)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- workspace, statistics, results -----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def workspace(prefix: str, keep: bool = False) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix=f"gridcity-{prefix}-"))
+    try:
+        yield path
+    finally:
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else float("nan")
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def machine_info() -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for pkg in ("gridcity", "shapely", "numpy", "sqlalchemy", "fastapi", "uvicorn", "httpx", "psycopg"):
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "python": sys.version.split()[0],
+        "platform": _platform.platform(),
+        "cpus": os.cpu_count(),
+        "versions": versions,
+    }
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if value != value:  # nan
+            return "–"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        if abs(value) >= 10:
+            return f"{value:.1f}"
+        return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
+    return str(value)
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def report(
+    name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], details: dict[str, Any]
+) -> Path:
+    """Print the table and write bench/results/<name>.json (the table rows plus `details`)."""
+    print()
+    print(markdown_table(headers, rows))
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    payload = {
+        "bench": name,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "table": {"headers": list(headers), "rows": [list(r) for r in rows]},
+        **details,
+    }
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    print(f"\nresults: {path}")
+    return path

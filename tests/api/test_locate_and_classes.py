@@ -1,0 +1,59 @@
+"""Point lookup on the real Beijing data and the class catalogue."""
+
+from __future__ import annotations
+
+
+def test_point_in_donghuamen_resolves_to_its_street_district_and_three_grids(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/api/v1/locate", params={"lon": 116.397, "lat": 39.918})  # the Forbidden City
+    assert r.status_code == 200
+    body = r.json()
+    assert body["district"] == {"code": "110101", "name": "东城区"}
+    assert body["street"] == {"code": "110101001", "name": "东华门街道"}
+    assert body["community"]["code"].startswith("110101001")
+    grids = body["grids"]
+    assert grids["city_management"].startswith(body["community"]["code"]) and len(grids["city_management"]) == 15
+    assert len(grids["social_service"]) == 20 and grids["social_service"][6:18] == body["community"]["code"]
+    assert grids["public_security"].startswith("110101001PS")
+
+
+def test_points_in_other_streets_and_outside(client) -> None:  # type: ignore[no-untyped-def]
+    # 天坛 (Temple of Heaven) lies in 天坛街道 110101016 of 东城区
+    heaven = client.get("/api/v1/locate", params={"lon": 116.4108, "lat": 39.8822}).json()
+    assert heaven["street"]["code"] == "110101016" and heaven["district"]["code"] == "110101"
+    # 西城区 has streets but no grids in the test city: the street still resolves
+    xicheng = client.get("/api/v1/locate", params={"lon": 116.3660, "lat": 39.9120}).json()
+    assert xicheng["district"]["code"] == "110102" and xicheng["grids"]["city_management"] is None
+    shanghai = client.get("/api/v1/locate", params={"lon": 121.47, "lat": 31.23})
+    assert shanghai.status_code == 404 and "outside the city" in shanghai.json()["detail"]
+    nonsense = client.get("/api/v1/locate", params={"lon": "east", "lat": 39.9})
+    assert nonsense.status_code == 422
+
+
+def test_classes_list_both_standards_with_limits(client) -> None:  # type: ignore[no-untyped-def]
+    national = client.get("/api/v1/classes", params={"standard": "GB/T 47678.5-2026"}).json()
+    assert national["total"] == 403
+    garbage = client.get("/api/v1/classes/06010", params={"standard": "GB/T 47678.5-2026"})
+    assert garbage.status_code == 200 and garbage.json()["name"] == "暴露垃圾"
+    # component 01001 供水井盖 and matter 01001 供水井盖异常 share a code: the kind must be named
+    shared = client.get("/api/v1/classes/01001", params={"standard": "GB/T 47678.5-2026"})
+    assert shared.status_code == 422 and "ambiguous" in shared.json()["detail"]
+    beijing = client.get("/api/v1/classes", params={"q": "暴露垃圾"}).json()["items"]
+    assert {c["standard"] for c in beijing} >= {"GB/T 47678.5-2026"}
+    for c in beijing:
+        assert set(c["limits"]) == {"verify", "dispatch", "dispose", "check"}
+        assert c["owner_department"]
+
+
+def test_admin_edits_a_limit_and_new_cases_follow_it(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    admin = login(make_user("admin", "110000"))
+    url = "/api/v1/classes/06010"
+    params = {"standard": "GB/T 47678.5-2026"}
+    refused = client.patch(url, params=params, json={"kind": "event", "limits": {"dispose": "3 work_hours"}},
+                           headers=login(make_user("dispatcher")))
+    assert refused.status_code == 403
+    bad = client.patch(url, params=params, json={"kind": "event", "limits": {"dispose": "soon"}}, headers=admin)
+    assert bad.status_code == 422 and "soon" in bad.json()["detail"]
+    ok = client.patch(url, params=params, json={"kind": "event", "limits": {"dispose": "3 work_hours"}}, headers=admin)
+    assert ok.status_code == 200 and ok.json()["limits"]["dispose"] == "3 work_hours"
+    listed = client.get("/api/v1/classes", params={"q": "06010", "standard": "GB/T 47678.5-2026", "kind": "event"})
+    assert listed.json()["items"][0]["limits"]["dispose"] == "3 work_hours"
