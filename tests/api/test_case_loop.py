@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-
 from tests.conftest import Clock
 
 # A point inside 东华门街道 (110101001), near the east gate of the Forbidden City.
@@ -47,7 +46,12 @@ class Walker:
     def do(self, role: str, action: str, expect: str, minutes: float = 10, **fields: Any) -> dict[str, Any]:
         self.clock.advance(minutes=minutes)
         before = self.case
-        body = {"action": action, "version": before["version"], "note": fields.pop("note", f"{action} note"), **fields}
+        body = {
+            "action": action,
+            "version": before["version"],
+            "note": fields.pop("note", f"{action} note"),
+            **fields,
+        }
         r = self.client.post(f"/api/v1/cases/{before['id']}/actions", json=body, headers=self.staff[role])
         assert r.status_code == 200, r.text
         after = r.json()
@@ -166,7 +170,9 @@ def test_transfer_to_another_network_keeps_history_and_releases_the_department(w
     walk.report("supervisor")
     walk.do("shift_leader", "file", "filed")
     walk.do("dispatcher", "dispatch", "dispatched")
-    social = walk.client.get("/api/v1/classes", params={"network": "social_service"}, headers=staff["dispatcher"])
+    social = walk.client.get(
+        "/api/v1/classes", params={"network": "social_service"}, headers=staff["dispatcher"]
+    )
     target = social.json()["items"][0]
     moved = walk.do(
         "dispatcher",
@@ -208,8 +214,13 @@ def test_illegal_and_foreign_actions_are_refused_with_clear_errors(walk: Walker,
     walk.report("citizen")
     url = f"/api/v1/cases/{walk.case['id']}/actions"
     version = walk.case["version"]
-    wrong_state = client.post(url, json={"action": "close", "version": version}, headers=staff["shift_leader"])
-    assert wrong_state.status_code == 409 and "not possible while the case is 'reported'" in wrong_state.json()["detail"]
+    wrong_state = client.post(
+        url, json={"action": "close", "version": version}, headers=staff["shift_leader"]
+    )
+    assert (
+        wrong_state.status_code == 409
+        and "not possible while the case is 'reported'" in wrong_state.json()["detail"]
+    )
     wrong_role = client.post(url, json={"action": "reject", "version": version}, headers=staff["dispatcher"])
     assert wrong_role.status_code == 403 and "operator" in wrong_role.json()["detail"]
     unknown = client.post(url, json={"action": "explode", "version": version}, headers=staff["operator"])

@@ -46,15 +46,23 @@ def test_bad_reports_get_clear_errors(client, make_user, login) -> None:  # type
 
 def test_photo_upload_is_checked_and_attached(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
     headers = login(make_user("supervisor"))
-    up = client.post("/api/v1/attachments", files={"file": ("p.jpg", io.BytesIO(JPEG), "image/jpeg")}, headers=headers)
+    up = client.post(
+        "/api/v1/attachments", files={"file": ("p.jpg", io.BytesIO(JPEG), "image/jpeg")}, headers=headers
+    )
     assert up.status_code == 201 and up.json()["content_type"] == "image/jpeg"
     fake = client.post(
-        "/api/v1/attachments", files={"file": ("x.jpg", io.BytesIO(b"#!/bin/sh\n"), "image/jpeg")}, headers=headers
+        "/api/v1/attachments",
+        files={"file": ("x.jpg", io.BytesIO(b"#!/bin/sh\n"), "image/jpeg")},
+        headers=headers,
     )
     assert fake.status_code == 422 and "not an accepted file type" in fake.json()["detail"]
-    empty = client.post("/api/v1/attachments", files={"file": ("e.jpg", io.BytesIO(b""), "image/jpeg")}, headers=headers)
+    empty = client.post(
+        "/api/v1/attachments", files={"file": ("e.jpg", io.BytesIO(b""), "image/jpeg")}, headers=headers
+    )
     assert empty.status_code == 422
-    case = client.post("/api/v1/cases", json=report_body(attachment_ids=[up.json()["id"]]), headers=headers).json()
+    case = client.post(
+        "/api/v1/cases", json=report_body(attachment_ids=[up.json()["id"]]), headers=headers
+    ).json()
     photo = case["history"][0]["attachments"][0]
     assert photo["id"] == up.json()["id"]
     assert client.get(photo["url"], headers=headers).content == JPEG
@@ -65,7 +73,9 @@ def test_photo_upload_is_checked_and_attached(client, make_user, login) -> None:
 def test_oversized_upload_is_refused(client, make_user, login, platform) -> None:  # type: ignore[no-untyped-def]
     headers = login(make_user("supervisor"))
     big = JPEG + b"\x00" * platform.settings.max_upload_bytes
-    r = client.post("/api/v1/attachments", files={"file": ("big.jpg", io.BytesIO(big), "image/jpeg")}, headers=headers)
+    r = client.post(
+        "/api/v1/attachments", files={"file": ("big.jpg", io.BytesIO(big), "image/jpeg")}, headers=headers
+    )
     assert r.status_code == 422 and "limit" in r.json()["detail"]
 
 
@@ -88,9 +98,13 @@ def test_case_list_filters(client, make_user, login) -> None:  # type: ignore[no
     headers = login(make_user("supervisor"))
     made = client.post("/api/v1/cases", json=report_body(), headers=headers).json()
     lister = login(make_user("operator"))
-    by_grid = client.get("/api/v1/cases", params={"grid": made["grids"]["city_management"]}, headers=lister).json()
+    by_grid = client.get(
+        "/api/v1/cases", params={"grid": made["grids"]["city_management"]}, headers=lister
+    ).json()
     assert made["id"] in [c["id"] for c in by_grid["items"]]
-    by_state = client.get("/api/v1/cases", params={"state": "closed", "q": made["number"]}, headers=lister).json()
+    by_state = client.get(
+        "/api/v1/cases", params={"state": "closed", "q": made["number"]}, headers=lister
+    ).json()
     assert by_state["total"] == 0
     bad = client.get("/api/v1/cases", params={"sort": "colour"}, headers=lister)
     assert bad.status_code == 422 and "unknown sort" in bad.json()["detail"]
@@ -109,7 +123,11 @@ def test_sign_in_errors(client, form, status) -> None:  # type: ignore[no-untype
 def test_me_and_missing_token(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
     user = make_user("dispatcher")
     me = client.get("/api/v1/me", headers=login(user)).json()
-    assert me["role"] == "dispatcher" and me["org_unit"]["code"] == "110101" and me["org_unit"]["kind"] == "district"
+    assert (
+        me["role"] == "dispatcher"
+        and me["org_unit"]["code"] == "110101"
+        and me["org_unit"]["kind"] == "district"
+    )
     anonymous = client.get("/api/v1/me")
     assert anonymous.status_code == 401 and "sign in" in anonymous.json()["detail"]
     forged = client.get("/api/v1/me", headers={"Authorization": "Bearer forged"})

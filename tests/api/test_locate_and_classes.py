@@ -11,7 +11,9 @@ def test_point_in_donghuamen_resolves_to_its_street_district_and_three_grids(cli
     assert body["street"] == {"code": "110101001", "name": "东华门街道"}
     assert body["community"]["code"].startswith("110101001")
     grids = body["grids"]
-    assert grids["city_management"].startswith(body["community"]["code"]) and len(grids["city_management"]) == 15
+    assert (
+        grids["city_management"].startswith(body["community"]["code"]) and len(grids["city_management"]) == 15
+    )
     assert len(grids["social_service"]) == 20 and grids["social_service"][6:18] == body["community"]["code"]
     assert grids["public_security"].startswith("110101001PS")
 
@@ -48,12 +50,22 @@ def test_admin_edits_a_limit_and_new_cases_follow_it(client, make_user, login) -
     admin = login(make_user("admin", "110000"))
     url = "/api/v1/classes/06010"
     params = {"standard": "GB/T 47678.5-2026"}
-    refused = client.patch(url, params=params, json={"kind": "event", "limits": {"dispose": "3 work_hours"}},
-                           headers=login(make_user("dispatcher")))
+    refused = client.patch(
+        url,
+        params=params,
+        json={"kind": "event", "limits": {"dispose": "3 work_hours"}},
+        headers=login(make_user("dispatcher")),
+    )
     assert refused.status_code == 403
-    bad = client.patch(url, params=params, json={"kind": "event", "limits": {"dispose": "soon"}}, headers=admin)
+    bad = client.patch(
+        url, params=params, json={"kind": "event", "limits": {"dispose": "soon"}}, headers=admin
+    )
     assert bad.status_code == 422 and "soon" in bad.json()["detail"]
-    ok = client.patch(url, params=params, json={"kind": "event", "limits": {"dispose": "3 work_hours"}}, headers=admin)
+    ok = client.patch(
+        url, params=params, json={"kind": "event", "limits": {"dispose": "3 work_hours"}}, headers=admin
+    )
     assert ok.status_code == 200 and ok.json()["limits"]["dispose"] == "3 work_hours"
-    listed = client.get("/api/v1/classes", params={"q": "06010", "standard": "GB/T 47678.5-2026", "kind": "event"})
+    listed = client.get(
+        "/api/v1/classes", params={"q": "06010", "standard": "GB/T 47678.5-2026", "kind": "event"}
+    )
     assert listed.json()["items"][0]["limits"]["dispose"] == "3 work_hours"
