@@ -141,6 +141,11 @@ _PATHS: tuple[tuple[str, float], ...] = (
 )
 
 
+_SETTLED = frozenset(
+    {"closed", "closed_overdue", "self_handled", "rejected", "void", "suspended", "reopened"}
+)
+
+
 class _Actors:
     """The demo staff, plus one handler per department created on demand (not printed)."""
 
@@ -188,8 +193,11 @@ def generate_cases(
     try:
         for i, t0 in enumerate(progress.track(moments, n, "demo cases 案件")):
             path = _pick(rng, _PATHS)
-            if end - t0 < timedelta(days=2) and path.startswith("closed"):
+            age = end - t0
+            if age < timedelta(days=2) and path.startswith("closed"):
                 path = rng.choice(["disposing", "dispatched", "filed", "reported"])
+            elif age > timedelta(days=10) and path not in _SETTLED and rng.random() < 0.85:
+                path = "closed"  # old cases are mostly settled; a few stay open as the backlog
             polygon = rng.choice(polygons)
             lon, lat = _random_point(rng, polygon)
             cls = rng.choices(pool, weights=[w for _, w in pool])[0][0]
