@@ -89,7 +89,9 @@ def count_rows(url: str, key_prefix: str) -> int:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            stmt = select(func.count()).select_from(reports).where(reports.c.client_key.startswith(key_prefix))
+            stmt = (
+                select(func.count()).select_from(reports).where(reports.c.client_key.startswith(key_prefix))
+            )
             return int(conn.scalar(stmt) or 0)
     finally:
         engine.dispose()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -20,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from common import (
     BENCH_DIR,
     BENCH_PASSWORD,
+    RESULTS_DIR,
     Server,
     build_city,
     district_bbox,
@@ -61,7 +62,7 @@ def make_bodies(
 
 def run_load(
     workdir: Path, name: str, server: Server, headers: dict[str, str], warm: list[Any], bodies: list[Any],
-    concurrency: int, deadline_s: float, client: str,
+    concurrency: int, deadline_s: float, client: str, py_spy: Path | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     job = workdir / f"job-{name}.json"
     job.write_text(
@@ -80,20 +81,46 @@ def run_load(
         ),
         encoding="utf-8",
     )
+    spy = start_py_spy(server, py_spy) if py_spy else None
     cpu0 = server.cpu_seconds()
-    proc = subprocess.run(
-        [sys.executable, str(BENCH_DIR / "loadgen.py"), str(job)],
-        capture_output=True,
-        text=True,
-        timeout=deadline_s + 60,
-        check=False,
-    )
-    server_cpu = server.cpu_seconds() - cpu0
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(BENCH_DIR / "loadgen.py"), str(job)],
+            capture_output=True,
+            text=True,
+            timeout=deadline_s + 60,
+            check=False,
+        )
+    finally:
+        server_cpu = server.cpu_seconds() - cpu0
+        if spy is not None:
+            stop_py_spy(spy)
     if proc.returncode != 0:
         raise RuntimeError(f"load generator failed ({proc.returncode}): {proc.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["server_cpu_s"] = server_cpu  # includes the warm-up: an upper bound
     return result
+
+
+def start_py_spy(server: Server, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling the server (all its processes) while the load runs: collapsed stacks of
+    the thread holding the GIL, for bench/pyspy_summary.py."""
+    assert server.proc is not None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = ["py-spy", "record", "--pid", str(server.proc.pid), "--subprocesses", "--gil", "--nonblocking",
+           "--rate", "200", "--format", "raw", "--output", str(out)]  # fmt: skip
+    spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attached before the load starts
+    return spy
+
+
+def stop_py_spy(spy: subprocess.Popen[bytes]) -> None:
+    spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+    try:
+        spy.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        spy.kill()
+        spy.wait(timeout=5)
 
 
 def summarise(name: str, r: dict[str, Any], n: int, stored: int) -> dict[str, Any]:
@@ -138,6 +165,12 @@ def main() -> None:
     ap.add_argument(
         "--client", choices=("raw", "httpx"), default="raw", help="load generator's HTTP client (raw)"
     )
+    ap.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="sample the gridcity server with py-spy during its load (slows it: figures not comparable); "
+        "stacks to bench/results/intake_pyspy_<backend>.txt",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (server logs, SQLite files)")
     args = ap.parse_args()
 
@@ -173,8 +206,9 @@ def main() -> None:
                 raise RuntimeError("no city_management event classes in the catalogue")
             warm, bodies = make_bodies(classes, lons, lats, f"{run}-ours", args.warmup, args.cases)
             ours_raw = run_load(
-                workdir, "ours", server, headers, warm, bodies, args.concurrency, args.deadline, args.client
-            )
+                workdir, "ours", server, headers, warm, bodies, args.concurrency, args.deadline, args.client,
+                RESULTS_DIR / f"intake_pyspy_{city.backend}.txt" if args.py_spy else None,
+            )  # fmt: skip
         ours = summarise("gridcity", ours_raw, args.cases, count_cases(city, f"bench-{run}-ours-m"))
 
         print("baseline: the same load on bench/baseline_app.py")
@@ -231,6 +265,8 @@ def main() -> None:
         if s["errors"]:
             print(f"{s['name']}: statuses {s['statuses']}; samples: {s['error_samples']}")
     name = f"intake_{backend}" + (f"_w{args.workers}" if args.workers != 1 else "")
+    if args.py_spy:
+        name += "_profiled"
     report(
         name,
         ["server", "cases/s", "latency p50 / p99 ms", "201s / sent", "errors", "rows stored",

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-
 from common import (
     HOST,
     Server,
@@ -137,9 +136,10 @@ def main() -> None:
     args = ap.parse_args()
 
     started = time.perf_counter()
-    with workspace("bench-lookup", args.keep) as workdir, scratch_database(
-        args.database_url, workdir, "city.db"
-    ) as url:
+    with (
+        workspace("bench-lookup", args.keep) as workdir,
+        scratch_database(args.database_url, workdir, "city.db") as url,
+    ):
         print(f"building the benchmark city ({'+'.join(DISTRICTS)}) in {workdir}")
         city = build_city(url, workdir, DISTRICTS)
         state = city.platform.territory()

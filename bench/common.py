@@ -210,7 +210,7 @@ class Server:
         ]  # fmt: skip
 
     def __enter__(self) -> Server:
-        self._log = open(self.log_path, "wb")  # noqa: SIM115
+        self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             self.command(),
             cwd=self.workdir,
@@ -350,9 +350,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     return "\n".join(lines)
 
 
-def report(
-    name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], details: dict[str, Any]
-) -> Path:
+def report(name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], details: dict[str, Any]) -> Path:
     """Print the table and write bench/results/<name>.json (the table rows plus `details`)."""
     print()
     print(markdown_table(headers, rows))
