@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
 from gridcity.api.schemas import CaseActionIn, CaseCreate
-from gridcity.api.views import case_detail, case_summary
+from gridcity.api.views import FastJSON, case_detail, case_summary
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import Invalid
@@ -21,9 +21,7 @@ router = APIRouter(tags=["cases"])
 
 
 @router.post("/cases", status_code=201)
-def report_case(
-    platform: PlatformDep, db: DbDep, user: UserDep, body: CaseCreate, response: Response
-) -> dict[str, Any]:
+def report_case(platform: PlatformDep, db: DbDep, user: UserDep, body: CaseCreate) -> FastJSON:
     """Report a problem at a point. Repeating a `client_key` returns the first case (200), never a
     second one."""
     case, created = cases.report_case(
@@ -46,9 +44,7 @@ def report_case(
             attachments=body.attachment_ids,
         ),
     )
-    if not created:
-        response.status_code = 200
-    return case_detail(platform, db, user, case)
+    return FastJSON(case_detail(platform, db, user, case), status_code=201 if created else 200)
 
 
 @router.get("/cases")
@@ -68,11 +64,13 @@ def list_cases(
     overdue: bool | None = None,
     reported_from: datetime | None = None,
     reported_to: datetime | None = None,
-    q: str | None = Query(default=None, max_length=100),
+    q: str | None = Query(
+        default=None, max_length=100, description="a case number, or words of the description"
+    ),
     sort: str = Query(default="-reported_at", description=", ".join(SORTS)),
     page: int = Query(default=1, ge=1),
     page_size: int = Query(default=50, ge=1, le=500),
-) -> dict[str, Any]:
+) -> FastJSON:
     if sort not in SORTS:
         raise Invalid(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)}")
     for moment in (reported_from, reported_to):
@@ -91,19 +89,22 @@ def list_cases(
         overdue=overdue,
         reported_from=reported_from,
         reported_to=reported_to,
-        text=q,
+        ids=[numbered] if (numbered := platform.case_id_from_number(q or "")) is not None else [],
+        text=None if numbered is not None else q,
         sort=sort,
         extra=[visibility_clause(user)],
     )
     now = platform.now()
     total = db.scalar(flt.count(now)) or 0
-    rows = db.scalars(flt.select(now).offset((page - 1) * page_size).limit(page_size)).unique().all()
-    return {
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "items": [case_summary(platform, db, c) for c in rows],
-    }
+    rows = db.scalars(flt.select(now).offset((page - 1) * page_size).limit(page_size)).all()
+    return FastJSON(
+        {
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+            "items": [case_summary(platform, db, c) for c in rows],
+        }
+    )
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -111,13 +112,13 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 @router.get("/cases/{case_id}")
-def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int) -> dict[str, Any]:
+def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int) -> FastJSON:
     """A case with its history, deadline clock, three grid codes, and `actions`: what you may do now."""
-    return case_detail(platform, db, user, cases.get_case(db, user, case_id))
+    return FastJSON(case_detail(platform, db, user, cases.get_case(db, user, case_id)))
 
 
 @router.post("/cases/{case_id}/actions")
-def act(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int, body: CaseActionIn) -> dict[str, Any]:
+def act(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int, body: CaseActionIn) -> FastJSON:
     """Take one workflow action. 409 when the state or your version is stale, 403 when not yours."""
     case = cases.transition(
         platform,
@@ -132,7 +133,7 @@ def act(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int, body: Cas
             attachments=body.attachment_ids,
         ),
     )
-    return case_detail(platform, db, user, case)
+    return FastJSON(case_detail(platform, db, user, case))
 
 
 @router.post("/attachments", status_code=201)

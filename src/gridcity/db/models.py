@@ -195,7 +195,6 @@ class Case(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    number: Mapped[str | None] = mapped_column(String(24), unique=True)
     version: Mapped[int] = mapped_column(Integer)
     # Optimistic lock: every UPDATE is `WHERE version = :seen`, so two dispatchers cannot both win.
     # services.cases bumps the version once per action (not once per flush).
@@ -258,8 +257,6 @@ class Case(Base):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.seq", lazy="selectin"
     )
-    department: Mapped[OrgUnit | None] = relationship(foreign_keys=[department_id], lazy="joined")
-    proposed_department: Mapped[OrgUnit | None] = relationship(foreign_keys=[proposed_department_id])
 
 
 class CaseEvent(Base):
@@ -316,6 +313,8 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(24))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[CaseEvent | None] = relationship()
 
 
 class OutboxMessage(Base):

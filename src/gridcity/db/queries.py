@@ -37,7 +37,7 @@ class CaseFilter:
     updated_from: datetime | None = None
     updated_to: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None
-    numbers: Sequence[str] = ()
+    ids: Sequence[int] = ()
     text: str | None = None
     sort: str = "-reported_at"
     extra: list[ColumnElement[bool]] = field(default_factory=list)
@@ -75,11 +75,11 @@ class CaseFilter:
             min_lon, min_lat, max_lon, max_lat = self.bbox
             c.append(Case.lon.between(min_lon, max_lon))
             c.append(Case.lat.between(min_lat, max_lat))
-        if self.numbers:
-            c.append(Case.number.in_(list(self.numbers)))
+        if self.ids:
+            c.append(Case.id.in_(list(self.ids)))
         if self.text:
             like = f"%{self.text}%"
-            c.append(or_(Case.description.like(like), Case.number.like(like), Case.address.like(like)))
+            c.append(or_(Case.description.like(like), Case.address.like(like)))
         return c
 
     def select(self, now: datetime) -> Select[tuple[Case]]:

@@ -9,6 +9,7 @@ Guards that need more than (state, action, role) — the reopen window, the vers
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from gridcity.domain.errors import Forbidden, InvalidTransition
@@ -281,6 +282,25 @@ assert len(TRANSITIONS) == len(_ROWS), "duplicate (state, action) row in the wor
 APPROVAL_STATES = frozenset(
     {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.SUSPENSION_REQUESTED, S.VOID_REQUESTED}
 )
+
+
+def case_number(case_id: int, reported_local: date) -> str:
+    """The number people quote (案件编号): the local report date and the case id, e.g. 2026111600000042.
+
+    Derived, not stored: it cannot disagree with the id, and intake needs no second write."""
+    return f"{reported_local:%Y%m%d}{case_id:08d}"
+
+
+def parse_case_number(text: str) -> tuple[int, date] | None:
+    """(id, date) of a case number, or None when the text is not one."""
+    text = text.strip()
+    if len(text) < 16 or not text.isdigit():
+        return None
+    try:
+        day = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return None
+    return int(text[8:]), day
 
 
 def transition_for(state: CaseState, action: CaseAction, role: Role) -> Transition:

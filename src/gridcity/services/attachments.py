@@ -87,9 +87,10 @@ def link_attachments(
             raise Invalid(f"attachment {attachment_id} does not exist; upload it first")
         if row.uploaded_by != user.id:
             raise Forbidden(f"attachment {attachment_id} was uploaded by someone else")
-        if row.event_id is not None and row.event_id != event.id:
+        if row.event_id is not None:
             raise Invalid(f"attachment {attachment_id} already belongs to another record")
-        row.case_id, row.event_id = case.id, event.id
+        row.case_id = case.id
+        event.attachments.append(row)  # the event row gets its id at commit; the link follows it
 
 
 def attachment_path(platform: Platform, db: Session, attachment_id: int) -> tuple[Attachment, Path]:

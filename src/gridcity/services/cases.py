@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -101,18 +101,17 @@ class ActionRequest:
 
 def report_case(platform: Platform, db: Session, user: User, report: Report) -> tuple[Case, bool]:
     """Register a report. Returns (case, created); a repeated client_key returns the first case."""
-    try:
-        return _report(platform, db, user, report)
-    except BaseException:
-        db.rollback()
-        raise
+    with platform.write_lock:
+        try:
+            return _report(platform, db, user, report)
+        except BaseException:
+            db.rollback()
+            raise
 
 
 def _report(platform: Platform, db: Session, user: User, report: Report) -> tuple[Case, bool]:
-    if report.client_key:
-        existing = _case_by_client_key(db, report.client_key)
-        if existing is not None:
-            return _replayed(user, existing, report.client_key), False
+    # A repeated client key is caught by the unique index at insert time (below), so the common
+    # first delivery costs no extra query.
     role = Role(user.role)
     channel = report.channel or _default_channel(role)
     if channel not in Channel.ALL:
@@ -159,6 +158,7 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
         reported_at=now,
         updated_at=now,
         cooperating_ids=[],
+        events=[],  # a new case has no history to load
     )
     case.proposed_department_id = _proposed_department_id(platform, db, case)
     _restart_clock(platform, db, calendar, case, now)
@@ -172,13 +172,12 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
         if existing is None:
             raise
         return _replayed(user, existing, report.client_key or ""), False
-    case.number = f"{now.astimezone(calendar.tz).strftime('%Y%m%d')}{case.id:08d}"
     event = _append_event(
         db, case, user, "report", None, state, now, report.description.strip(), {"channel": channel}
     )
     link_attachments(db, case, event, report.attachments, user)
-    _notify_new_case(db, case, event)
-    _outbox(db, "case.reported", case, event)
+    _notify_new_case(platform, db, case, event)
+    _outbox(platform, db, "case.reported", case, event)
     db.commit()
     return case, True
 
@@ -212,7 +211,7 @@ def _urgency(cls: Any, requested: str | None) -> str:
 def transition(platform: Platform, db: Session, user: User, case_id: int, request: ActionRequest) -> Case:
     """Apply one workflow action to a case (the only place a case's state changes)."""
     try:
-        with transaction(db):
+        with platform.write_lock, transaction(db):
             return _apply(platform, db, user, case_id, request)
     except StaleDataError:
         raise Conflict(
@@ -230,8 +229,8 @@ def _apply(platform: Platform, db: Session, user: User, case_id: int, request: A
         ) from None
     if request.version != case.version:
         raise Conflict(
-            f"case {case.number} changed since you loaded it (you saw version {request.version}, "
-            f"it is now {case.version}); reload it and try again",
+            f"case {platform.case_number(case)} changed since you loaded it "
+            f"(you saw version {request.version}, it is now {case.version}); reload it and try again",
             current_version=case.version,
         )
     role = Role(user.role)
@@ -251,8 +250,8 @@ def _apply(platform: Platform, db: Session, user: User, case_id: int, request: A
         _store_deadline(ctx.calendar, case)
     event = _append_event(db, case, user, action.value, from_state, to_state, now, request.note, data)
     link_attachments(db, case, event, request.attachments, user)
-    _notify_transition(db, case, event, action, data)
-    _outbox(db, f"case.{action.value}", case, event)
+    _notify_transition(platform, db, case, event, action, data)
+    _outbox(platform, db, f"case.{action.value}", case, event)
     return case
 
 
@@ -643,8 +642,7 @@ def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | 
 def _proposed_department_id(platform: Platform, db: Session, case: Case) -> int | None:
     book = platform.catalogue(db)
     cls = book.find(case.class_code, case.standard, case.kind)
-    code = book.owner_code(cls, case.district_code, case.street_code)
-    return db.scalar(select(OrgUnit.id).where(OrgUnit.code == code, OrgUnit.kind == "department"))
+    return platform.unit_id(db, book.owner_code(cls, case.district_code, case.street_code), "department")
 
 
 # --- history, notifications, outbox -------------------------------------------------------
@@ -661,7 +659,8 @@ def _append_event(
     note: str,
     data: dict[str, Any],
 ) -> CaseEvent:
-    seq = (db.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id)) or 0) + 1
+    # the history is loaded with the case; the (case_id, seq) unique key backs this up
+    seq = max((e.seq for e in case.events), default=0) + 1
     event = CaseEvent(
         case_id=case.id,
         seq=seq,
@@ -674,10 +673,9 @@ def _append_event(
         to_state=to_state.value,
         note=note.strip(),
         data=data,
+        attachments=[],
     )
-    case.events.append(event)  # keeps the loaded history in step with the new row
-    db.flush()
-    db.expire(case, ["department", "proposed_department"])  # follow the changed foreign keys
+    case.events.append(event)  # keeps the loaded history in step; inserted at commit
     return event
 
 
@@ -698,50 +696,45 @@ _NEXT_ROLE = {
 }
 
 
-def _notify_new_case(db: Session, case: Case, event: CaseEvent) -> None:
-    _notify_transition(db, case, event, None, {})
+def _notify_new_case(platform: Platform, db: Session, case: Case, event: CaseEvent) -> None:
+    _notify_transition(platform, db, case, event, None, {})
 
 
 def _notify_transition(
-    db: Session, case: Case, event: CaseEvent, action: CaseAction | None, data: Mapping[str, Any]
+    platform: Platform,
+    db: Session,
+    case: Case,
+    event: CaseEvent,
+    action: CaseAction | None,
+    data: Mapping[str, Any],
 ) -> None:
     state = CaseState(case.state)
-    text = f"{case.number} {case.class_name}: {event.note or state.label_zh}"
+    text = f"{platform.case_number(case)} {case.class_name}: {event.note or state.label_zh}"
     if action == CaseAction.COMMENT:
         to_role = data.get("to_role")
-        _notify_role(db, case, event, to_role, "note", text) if to_role else None
+        if to_role:
+            _notify_role(platform, db, case, event, to_role, "note", text)
         if case.reporter_id and case.reporter_id != event.actor_id:
             db.add(
-                Notification(
-                    user_id=case.reporter_id, case_id=case.id, event_id=event.id, kind="note", text=text
-                )
+                Notification(user_id=case.reporter_id, case_id=case.id, event=event, kind="note", text=text)
             )
         return
     if state in (CaseState.VERIFYING, CaseState.DISPOSED) and case.assignee_id:
-        db.add(
-            Notification(user_id=case.assignee_id, case_id=case.id, event_id=event.id, kind="task", text=text)
-        )
+        db.add(Notification(user_id=case.assignee_id, case_id=case.id, event=event, kind="task", text=text))
     elif state in _NEXT_ROLE:
-        _notify_role(db, case, event, _NEXT_ROLE[state].value, "task", text)
+        _notify_role(platform, db, case, event, _NEXT_ROLE[state].value, "task", text)
     if state.is_terminal and case.reporter_id and case.reporter_id != event.actor_id:
-        db.add(
-            Notification(
-                user_id=case.reporter_id, case_id=case.id, event_id=event.id, kind="status", text=text
-            )
-        )
+        db.add(Notification(user_id=case.reporter_id, case_id=case.id, event=event, kind="status", text=text))
 
 
-def _notify_role(db: Session, case: Case, event: CaseEvent, role: str, kind: str, text: str) -> None:
-    if role == Role.HANDLER:
-        unit_id = case.department_id
-    else:
-        unit_id = db.scalar(select(OrgUnit.id).where(OrgUnit.code == case.street_code))
-    db.add(
-        Notification(role=role, org_unit_id=unit_id, case_id=case.id, event_id=event.id, kind=kind, text=text)
-    )
+def _notify_role(
+    platform: Platform, db: Session, case: Case, event: CaseEvent, role: str, kind: str, text: str
+) -> None:
+    unit_id = case.department_id if role == Role.HANDLER else platform.unit_id(db, case.street_code)
+    db.add(Notification(role=role, org_unit_id=unit_id, case_id=case.id, event=event, kind=kind, text=text))
 
 
-def _outbox(db: Session, topic: str, case: Case, event: CaseEvent) -> None:
+def _outbox(platform: Platform, db: Session, topic: str, case: Case, event: CaseEvent) -> None:
     db.add(
         OutboxMessage(
             topic=topic,
@@ -749,7 +742,7 @@ def _outbox(db: Session, topic: str, case: Case, event: CaseEvent) -> None:
             created_at=event.at,
             payload={
                 "case_id": case.id,
-                "number": case.number,
+                "number": platform.case_number(case),
                 "event_seq": event.seq,
                 "action": event.action,
                 "from_state": event.from_state,
@@ -765,8 +758,9 @@ def get_case(db: Session, user: User, case_id: int) -> Case:
     return access_case(db, user, case_id)
 
 
-def find_case_id(db: Session, number: str) -> int:
-    case_id = db.scalar(select(Case.id).where(Case.number == number))
-    if case_id is None:
+def find_case_id(platform: Platform, db: Session, number: str) -> int:
+    case_id = platform.case_id_from_number(number)
+    case = db.get(Case, case_id) if case_id is not None else None
+    if case is None or platform.case_number(case) != number.strip():
         raise NotFound(f"no case numbered {number}")
-    return case_id
+    return case.id

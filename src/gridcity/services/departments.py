@@ -42,4 +42,5 @@ def instantiate(
             unit.scope_code = d.territory or ""
             unit.networks = list(d.networks)
             unit.attrs = {"department_kind": d.kind}
+    platform.invalidate("units")
     return len(defs)

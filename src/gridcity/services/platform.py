@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time as _time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from gridcity.db.engine import make_engine, make_sessionmaker
 from gridcity.db.models import CalendarDay, CaseClass, Grid, OrgUnit, utcnow
 from gridcity.domain.clock import WorkingCalendar, WorkPeriod
 from gridcity.domain.errors import Invalid
+from gridcity.domain.workflow import case_number, parse_case_number
 
 T = TypeVar("T")
 
@@ -55,6 +57,13 @@ class Platform:
         self.engine = engine or make_engine(settings.effective_database_url)
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.now: Callable[[], datetime] = utcnow  # injectable: tests and the demo move time
+        # SQLite has one writer at a time; queueing writers here is far cheaper than letting
+        # threads spin in SQLite's busy handler. PostgreSQL needs no such lock.
+        self.write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
+        self._unit_ids: dict[tuple[str, str | None], int] = {}
+        self._unit_refs: dict[int, dict[str, Any]] = {}
         self._cache: dict[str, _Cached] = {
             "calendar": _Cached(
                 lambda db: tuple(db.execute(select(func.count(), func.max(CalendarDay.day))).one()),
@@ -93,9 +102,53 @@ class Platform:
                     session.close()
         return entry.value
 
+    def case_number(self, case: Any) -> str:
+        return case_number(case.id, case.reported_at.astimezone(self.calendar().tz).date())
+
+    def case_id_from_number(self, text: str) -> int | None:
+        """The id a case number names, if its date part matches the case's report date."""
+        parsed = parse_case_number(text)
+        return parsed[0] if parsed else None
+
+    def unit_id(self, db: Session, code: str, kind: str | None = None) -> int | None:
+        """The id of an organisation unit by code; units are never deleted, so ids are cached."""
+        key = (code, kind)
+        if key not in self._unit_ids:
+            stmt = select(OrgUnit.id).where(OrgUnit.code == code)
+            if kind is not None:
+                stmt = stmt.where(OrgUnit.kind == kind)
+            found = db.scalar(stmt)
+            if found is None:
+                return None  # not cached: the unit may be created later
+            self._unit_ids[key] = found
+        return self._unit_ids[key]
+
+    def unit_ref(self, db: Session, unit_id: int | None) -> dict[str, Any] | None:
+        """A small, cached description of an organisation unit for views and messages."""
+        if unit_id is None:
+            return None
+        if unit_id not in self._unit_refs:
+            unit = db.get(OrgUnit, unit_id)
+            if unit is None:
+                return None
+            self._unit_refs[unit_id] = {
+                "id": unit.id,
+                "code": unit.code,
+                "name": unit.name,
+                "kind": unit.kind,
+                "tier": unit.tier,
+            }
+        return self._unit_refs[unit_id]
+
     def invalidate(self, *names: str) -> None:
-        for name in names or tuple(self._cache):
-            self._cache[name].value = None
+        """Forget derived state: 'calendar', 'catalogue', 'territory', 'units' (all when none named)."""
+        targets = names or ("units", *self._cache)
+        if "units" in targets:
+            self._unit_refs.clear()
+            self._unit_ids.clear()
+        for name in targets:
+            if name in self._cache:
+                self._cache[name].value = None
 
     def calendar(self, db: Session | None = None) -> WorkingCalendar:
         return self._get("calendar", db)  # type: ignore[no-any-return]

@@ -106,7 +106,7 @@ def import_districts(
                 feature.geometry,
                 {"source": attribution} if attribution else {},
             )
-    platform.invalidate("territory")
+    platform.invalidate("territory", "units")
     return len(features)
 
 
@@ -135,7 +135,7 @@ def import_streets(
                 feature.geometry,
                 {"source": attribution} if attribution else {},
             )
-    platform.invalidate("territory")
+    platform.invalidate("territory", "units")
     return len(features)
 
 
@@ -218,7 +218,7 @@ def import_communities_csv(
                 _upsert_unit(db, code, names[code], "community", street, geometry, derived)
                 result.created += 1
             result.without_point += [c for c in listed_by_street.get(street.code, []) if c not in cells]
-    platform.invalidate("territory")
+    platform.invalidate("territory", "units")
     return result
 
 
@@ -293,7 +293,7 @@ def generate_grids(
                 _set_geometry(row, g.geometry)
                 db.add(row)
                 run.created += 1
-    platform.invalidate("territory")
+    platform.invalidate("territory", "units")
     return run
 
 
@@ -335,7 +335,7 @@ def import_grids(
                 _set_geometry(row, geometry)
                 db.add(row)
                 run.created += 1
-    platform.invalidate("territory")
+    platform.invalidate("territory", "units")
     return run
 
 

@@ -88,10 +88,13 @@ def issue_token(platform: Platform, db: Session, user: User) -> str:
 
 
 def user_for_token(platform: Platform, db: Session, token: str) -> User:
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-    if row is None or row.expires_at <= platform.now():
+    found = db.execute(
+        select(User, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(token))
+    ).first()
+    if found is None or found.expires_at <= platform.now():
         raise Unauthorized("the token is unknown or expired; sign in again")
-    user = db.get(User, row.user_id)
-    if user is None or not user.active:
+    if not found.User.active:
         raise Unauthorized("this account is disabled")
-    return user
+    return found.User  # type: ignore[no-any-return]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 01:45:17.324494
+Create Date: 2026-11-28 02:00:58.149288
 """
 
 from collections.abc import Sequence
@@ -149,7 +149,6 @@ def upgrade() -> None:
     op.create_table(
         "cases",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("number", sa.String(length=24), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("state", sa.String(length=24), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=False),
@@ -209,7 +208,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["reporter_id"], ["users.id"], name=op.f("fk_cases_reporter_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
         sa.UniqueConstraint("client_key", name=op.f("uq_cases_client_key")),
-        sa.UniqueConstraint("number", name=op.f("uq_cases_number")),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cases_assignee_id"), ["assignee_id"], unique=False)
