@@ -19,8 +19,9 @@ def test_demo_city_has_every_role_real_territory_and_cases_in_many_states(tmp_pa
     settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     upgrade(settings.effective_database_url)
     platform = Platform(settings)
-    assert demo.build_if_absent(platform, cases=150) is True
-    assert demo.build_if_absent(platform, cases=150) is False  # a second start reuses the database
+    with platform.sessions() as db:
+        assert demo.build(platform, db, n_cases=400) == 400  # no demo step was refused by the rules
+    assert demo.build_if_absent(platform, cases=400) is False  # a second start reuses the database
 
     with platform.sessions() as db:
         kinds = dict(db.execute(select(OrgUnit.kind, func.count()).group_by(OrgUnit.kind)).all())
@@ -36,7 +37,7 @@ def test_demo_city_has_every_role_real_territory_and_cases_in_many_states(tmp_pa
         grid_districts = set(db.scalars(select(Grid.district_code).distinct()))
         assert grid_districts == {"110101", "110102"}
         states = set(db.scalars(select(Case.state).distinct()))
-        assert len(db.scalars(select(Case.id)).all()) == 150
+        assert len(db.scalars(select(Case.id)).all()) == 400
     assert "closed" in states and len(states) >= 8  # a realistic mix, not one state
 
     with TestClient(create_app(platform=platform)) as client:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
-from gridcity.db.models import User
 from gridcity.domain.errors import Forbidden, Unauthorized
 from gridcity.domain.workflow import Role
 from gridcity.services import users
 from gridcity.services.platform import Platform
+from gridcity.services.users import Actor
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -26,29 +27,47 @@ async def get_platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-def get_db(platform: PlatformDep) -> Iterator[Session]:
+async def get_db(platform: PlatformDep) -> AsyncIterator[Session]:
+    """A session per request. Opening one does no I/O; closing one whose work was committed does
+    none either, so only a session left inside a transaction is closed on the thread pool."""
     db = platform.sessions()
     try:
         yield db
     finally:
-        db.rollback()  # nothing uncommitted survives a failed request
-        db.close()
+        if db.in_transaction():
+            await run_in_threadpool(_discard, db)  # nothing uncommitted survives a failed request
+        else:
+            db.close()
+
+
+def _discard(db: Session) -> None:
+    db.rollback()
+    db.close()
 
 
 DbDep = Annotated[Session, Depends(get_db)]
 
 
-def get_user(platform: PlatformDep, db: DbDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
+async def get_user(platform: PlatformDep, token: Annotated[str | None, Depends(oauth2)]) -> Actor:
+    """The caller, from the bearer token: from the token cache when fresh, else from the database."""
     if not token:
         raise Unauthorized("sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
-    return users.user_for_token(platform, db, token)
+    cached = users.cached_actor(platform, token)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(_user_from_database, platform, token)
 
 
-UserDep = Annotated[User, Depends(get_user)]
+def _user_from_database(platform: Platform, token: str) -> Actor:
+    with platform.sessions() as db:
+        return users.user_for_token(platform, db, token)
+
+
+UserDep = Annotated[Actor, Depends(get_user)]
 
 
 def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
-    def check(user: UserDep) -> User:
+    def check(user: UserDep) -> Actor:
         if user.role not in roles:
             raise Forbidden(f"this needs the role {' or '.join(r.value for r in roles)}")
         return user

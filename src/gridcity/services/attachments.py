@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import transaction
-from gridcity.db.models import Attachment, Case, CaseEvent, User
+from gridcity.db.models import Attachment, User
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.services.platform import Platform
 
@@ -74,11 +75,11 @@ def store_upload(platform: Platform, db: Session, user: User, filename: str, con
 
 
 def link_attachments(
-    db: Session, case: Case, event: CaseEvent, ids: Sequence[StoredFile], user: User
-) -> None:
-    """Attach uploaded files to a history row (inside the caller's transaction)."""
+    db: Session, case_id: int, event_id: int, ids: Sequence[StoredFile], user: Any
+) -> list[Attachment]:
+    """Attach uploaded files to a history row (inside the caller's transaction); returns them."""
     if not ids:
-        return
+        return []
     rows = db.scalars(select(Attachment).where(Attachment.id.in_(list(ids)))).all()
     found = {row.id: row for row in rows}
     for attachment_id in ids:
@@ -89,8 +90,8 @@ def link_attachments(
             raise Forbidden(f"attachment {attachment_id} was uploaded by someone else")
         if row.event_id is not None:
             raise Invalid(f"attachment {attachment_id} already belongs to another record")
-        row.case_id = case.id
-        event.attachments.append(row)  # the event row gets its id at commit; the link follows it
+        row.case_id, row.event_id = case_id, event_id
+    return [found[i] for i in ids]
 
 
 def attachment_path(platform: Platform, db: Session, attachment_id: int) -> tuple[Attachment, Path]:

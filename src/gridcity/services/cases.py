@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from gridcity.db.engine import transaction
@@ -159,25 +160,41 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
         updated_at=now,
         cooperating_ids=[],
         events=[],  # a new case has no history to load
+        rework_count=0,
+        reopen_count=0,
+        extension_count=0,
+        escalation_level=0,
+        stage_paused_s=0.0,
     )
     case.proposed_department_id = _proposed_department_id(platform, db, case)
     _restart_clock(platform, db, calendar, case, now)
-    db.add(case)
+    # Intake is the hot path: plain INSERTs, and the Case object stays a detached value for the reply.
+    columns = (c.key for c in Case.__table__.columns if c.key != "id")
+    values = {key: value for key in columns if (value := getattr(case, key)) is not None}
     try:
-        db.flush()
+        case.id = _insert(db, Case, values)
     except IntegrityError:
-        # another request with the same client key won the race: return its case
+        # the client key was used before (a phone's retry, or a race with it): return that case
         db.rollback()
         existing = _case_by_client_key(db, report.client_key or "")
         if existing is None:
             raise
         return _replayed(user, existing, report.client_key or ""), False
-    event = _append_event(
-        db, case, user, "report", None, state, now, report.description.strip(), {"channel": channel}
+    event = _record(
+        platform,
+        db,
+        case,
+        user,
+        "report",
+        None,
+        state,
+        now,
+        report.description.strip(),
+        {"channel": channel},
+        report.attachments,
+        None,
     )
-    link_attachments(db, case, event, report.attachments, user)
-    _notify_new_case(platform, db, case, event)
-    _outbox(platform, db, "case.reported", case, event)
+    case.events = [event]
     db.commit()
     return case, True
 
@@ -248,10 +265,22 @@ def _apply(platform: Platform, db: Session, user: User, case_id: int, request: A
         _restart_clock(platform, db, ctx.calendar, case, now)
     else:
         _store_deadline(ctx.calendar, case)
-    event = _append_event(db, case, user, action.value, from_state, to_state, now, request.note, data)
-    link_attachments(db, case, event, request.attachments, user)
-    _notify_transition(platform, db, case, event, action, data)
-    _outbox(platform, db, f"case.{action.value}", case, event)
+    event = _record(
+        platform,
+        db,
+        case,
+        user,
+        action.value,
+        from_state,
+        to_state,
+        now,
+        request.note,
+        data,
+        request.attachments,
+        action,
+    )
+    # show the new row in the loaded history without making the ORM insert it a second time
+    set_committed_value(case, "events", [*case.events, event])
     return case
 
 
@@ -648,7 +677,8 @@ def _proposed_department_id(platform: Platform, db: Session, case: Case) -> int 
 # --- history, notifications, outbox -------------------------------------------------------
 
 
-def _append_event(
+def _record(
+    platform: Platform,
     db: Session,
     case: Case,
     user: User,
@@ -658,25 +688,46 @@ def _append_event(
     now: datetime,
     note: str,
     data: dict[str, Any],
+    attachment_ids: Sequence[StoredFile],
+    case_action: CaseAction | None,
 ) -> CaseEvent:
+    """Write what a change leaves behind, in the caller's transaction: the history row, the link
+    of its photos, the notifications, the outbox message. Returns the history row as a value."""
     # the history is loaded with the case; the (case_id, seq) unique key backs this up
     seq = max((e.seq for e in case.events), default=0) + 1
+    row = {
+        "case_id": case.id,
+        "seq": seq,
+        "at": now,
+        "actor_id": user.id,
+        "actor_name": user.display_name,
+        "actor_role": user.role,
+        "action": action,
+        "from_state": from_state.value if from_state else None,
+        "to_state": to_state.value,
+        "note": note.strip(),
+        "data": data,
+    }
+    event_id = _insert(db, CaseEvent, row)
     event = CaseEvent(
-        case_id=case.id,
-        seq=seq,
-        at=now,
-        actor_id=user.id,
-        actor_name=user.display_name,
-        actor_role=user.role,
-        action=action,
-        from_state=from_state.value if from_state else None,
-        to_state=to_state.value,
-        note=note.strip(),
-        data=data,
-        attachments=[],
+        id=event_id, **row, attachments=link_attachments(db, case.id, event_id, attachment_ids, user)
     )
-    case.events.append(event)  # keeps the loaded history in step; inserted at commit
+    notes = _notifications(platform, db, case, event, case_action, data)
+    connection = db.connection()
+    if notes:
+        rows = [{**n, "event_id": event_id, "created_at": now} for n in notes]
+        connection.execute(insert(Notification.__table__), rows)
+    connection.execute(
+        insert(OutboxMessage.__table__), [_outbox_message(platform, f"case.{action}", case, event)]
+    )
     return event
+
+
+def _insert(db: Session, model: Any, values: dict[str, Any]) -> int:
+    """INSERT one row with its values as bound parameters (the statement compiles once and is
+    cached; `.values(...)` would coerce every value into the statement on each call). Returns the id."""
+    table = model.__table__
+    return int(db.connection().execute(insert(table).returning(table.c.id), values).scalar_one())
 
 
 # Who must act next, by state: the notification goes to that role on the case's street platform
@@ -696,62 +747,57 @@ _NEXT_ROLE = {
 }
 
 
-def _notify_new_case(platform: Platform, db: Session, case: Case, event: CaseEvent) -> None:
-    _notify_transition(platform, db, case, event, None, {})
-
-
-def _notify_transition(
+def _notifications(
     platform: Platform,
     db: Session,
     case: Case,
     event: CaseEvent,
     action: CaseAction | None,
     data: Mapping[str, Any],
-) -> None:
+) -> list[dict[str, Any]]:
+    """Who must hear of this change: the next role to act, an addressed role, the reporter."""
     state = CaseState(case.state)
     text = f"{platform.case_number(case)} {case.class_name}: {event.note or state.label_zh}"
+    base = {"case_id": case.id, "text": text, "user_id": None, "role": None, "org_unit_id": None}
+    rows: list[dict[str, Any]] = []
+    reporter_hears = case.reporter_id is not None and case.reporter_id != event.actor_id
     if action == CaseAction.COMMENT:
-        to_role = data.get("to_role")
-        if to_role:
-            _notify_role(platform, db, case, event, to_role, "note", text)
-        if case.reporter_id and case.reporter_id != event.actor_id:
-            db.add(
-                Notification(user_id=case.reporter_id, case_id=case.id, event=event, kind="note", text=text)
-            )
-        return
+        if data.get("to_role"):
+            rows.append(_to_role(platform, db, case, data["to_role"], {**base, "kind": "note"}))
+        if reporter_hears:
+            rows.append({**base, "kind": "note", "user_id": case.reporter_id})
+        return rows
     if state in (CaseState.VERIFYING, CaseState.DISPOSED) and case.assignee_id:
-        db.add(Notification(user_id=case.assignee_id, case_id=case.id, event=event, kind="task", text=text))
+        rows.append({**base, "kind": "task", "user_id": case.assignee_id})
     elif state in _NEXT_ROLE:
-        _notify_role(platform, db, case, event, _NEXT_ROLE[state].value, "task", text)
-    if state.is_terminal and case.reporter_id and case.reporter_id != event.actor_id:
-        db.add(Notification(user_id=case.reporter_id, case_id=case.id, event=event, kind="status", text=text))
+        rows.append(_to_role(platform, db, case, _NEXT_ROLE[state].value, {**base, "kind": "task"}))
+    if state.is_terminal and reporter_hears:
+        rows.append({**base, "kind": "status", "user_id": case.reporter_id})
+    return rows
 
 
-def _notify_role(
-    platform: Platform, db: Session, case: Case, event: CaseEvent, role: str, kind: str, text: str
-) -> None:
+def _to_role(platform: Platform, db: Session, case: Case, role: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Addressed to a role: a department's handlers, or that role on the case's street platform."""
     unit_id = case.department_id if role == Role.HANDLER else platform.unit_id(db, case.street_code)
-    db.add(Notification(role=role, org_unit_id=unit_id, case_id=case.id, event=event, kind=kind, text=text))
+    return {**row, "role": role, "org_unit_id": unit_id}
 
 
-def _outbox(platform: Platform, db: Session, topic: str, case: Case, event: CaseEvent) -> None:
-    db.add(
-        OutboxMessage(
-            topic=topic,
-            case_id=case.id,
-            created_at=event.at,
-            payload={
-                "case_id": case.id,
-                "number": platform.case_number(case),
-                "event_seq": event.seq,
-                "action": event.action,
-                "from_state": event.from_state,
-                "to_state": event.to_state,
-                "department_id": case.department_id,
-                "at": event.at.isoformat(),
-            },
-        )
-    )
+def _outbox_message(platform: Platform, topic: str, case: Case, event: CaseEvent) -> dict[str, Any]:
+    return {
+        "topic": topic,
+        "case_id": case.id,
+        "created_at": event.at,
+        "payload": {
+            "case_id": case.id,
+            "number": platform.case_number(case),
+            "event_seq": event.seq,
+            "action": event.action,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "department_id": case.department_id,
+            "at": event.at.isoformat(),
+        },
+    }
 
 
 def get_case(db: Session, user: User, case_id: int) -> Case:

@@ -63,7 +63,8 @@ def build_if_absent(
 
 def build(
     platform: Platform, db: Session, n_cases: int, progress: Progress = SILENT, seed: int = 20261128
-) -> None:
+) -> int:
+    """Build the demo city; returns how many demo cases went their whole planned way."""
     beijing = ("beijing",)
     territory.import_districts(
         platform, db, data_file(*beijing, "beijing_districts_wgs84.geojson"), progress, ATTRIBUTION_BJ
@@ -85,8 +86,7 @@ def build(
     classes.seed_catalogue(platform, db)
     departments.instantiate(platform, db, DEMO_DISTRICTS, progress)
     _add_users(db)
-    if n_cases:
-        generate_cases(platform, db, n_cases, progress, seed)
+    return generate_cases(platform, db, n_cases, progress, seed) if n_cases else 0
 
 
 def _unit_code(db: Session, code: str) -> str:
@@ -273,12 +273,13 @@ def _drive(
         ),
     )
 
+    seen = {"version": case.version}  # the version the next action is taken on, as a client would
+
     def act(user: User, action: str, low: float = 3, high: float = 40, **fields: object) -> None:
         clock.step(low, high)
         note = str(fields.pop("note", ""))
-        cases.transition(
-            platform, db, user, case.id, cases.ActionRequest(action, case.version, note=note, fields=fields)
-        )
+        request = cases.ActionRequest(action, seen["version"], note=note, fields=fields)
+        seen["version"] = cases.transition(platform, db, user, case.id, request).version
 
     if path == "reported":
         return

@@ -468,10 +468,19 @@ class TerritoryState:
 
     def locate(self, lon: float, lat: float) -> Place:
         """One point → district, street, community and the grid of each layer; NotFound outside."""
-        found = self.index.resolve_one(lon, lat)
-        street = found["street"]
+        index = self.index
+        unit_grid = index["city_management"].locate_one(lon, lat)
+        grids = {
+            "city_management": unit_grid,
+            "social_service": index["social_service"].locate_one(lon, lat),
+            "public_security": index["public_security"].locate_one(lon, lat),
+        }
+        if unit_grid is not None:
+            # A unit grid never crosses its community: its code names community, street, district.
+            return Place(unit_grid[:6], unit_grid[:9], unit_grid[:12], grids)
+        street = index["street"].locate_one(lon, lat)
         if street is None:
             raise NotFound(f"the point ({lon}, {lat}) lies outside the city's territory")
         # The street layer is authoritative: its code names its district even where the district
         # outlines are drawn more coarsely.
-        return Place(street[:6], street, found["community"], {layer: found[layer] for layer in LAYERS})
+        return Place(street[:6], street, index["community"].locate_one(lon, lat), grids)
