@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import FileResponse
 
-from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.deps import DbDep, PlatformDep, UserDep, run_write
 from gridcity.api.schemas import CaseActionIn, CaseCreate
 from gridcity.api.views import FastJSON, case_detail, case_summary
 from gridcity.db.models import Case
@@ -21,30 +21,30 @@ router = APIRouter(tags=["cases"])
 
 
 @router.post("/cases", status_code=201)
-def report_case(platform: PlatformDep, db: DbDep, user: UserDep, body: CaseCreate) -> FastJSON:
+async def report_case(platform: PlatformDep, db: DbDep, user: UserDep, body: CaseCreate) -> FastJSON:
     """Report a problem at a point. Repeating a `client_key` returns the first case (200), never a
     second one."""
-    case, created = cases.report_case(
-        platform,
-        db,
-        user,
-        cases.Report(
-            class_code=body.class_code,
-            lon=body.lon,
-            lat=body.lat,
-            description=body.description,
-            channel=body.channel,
-            client_key=body.client_key,
-            standard=body.standard,
-            kind=body.kind,
-            urgency=body.urgency,
-            address=body.address,
-            contact_name=body.contact_name,
-            contact_phone=body.contact_phone,
-            attachments=body.attachment_ids,
-        ),
+    report = cases.Report(
+        class_code=body.class_code,
+        lon=body.lon,
+        lat=body.lat,
+        description=body.description,
+        channel=body.channel,
+        client_key=body.client_key,
+        standard=body.standard,
+        kind=body.kind,
+        urgency=body.urgency,
+        address=body.address,
+        contact_name=body.contact_name,
+        contact_phone=body.contact_phone,
+        attachments=body.attachment_ids,
     )
-    return FastJSON(case_detail(platform, db, user, case), status_code=201 if created else 200)
+
+    def work() -> FastJSON:
+        case, created = cases.report_case(platform, db, user, report)
+        return FastJSON(case_detail(platform, db, user, case), status_code=201 if created else 200)
+
+    return await run_write(platform, work)
 
 
 @router.get("/cases")
@@ -118,22 +118,21 @@ def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int) -> F
 
 
 @router.post("/cases/{case_id}/actions")
-def act(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int, body: CaseActionIn) -> FastJSON:
+async def act(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int, body: CaseActionIn) -> FastJSON:
     """Take one workflow action. 409 when the state or your version is stale, 403 when not yours."""
-    case = cases.transition(
-        platform,
-        db,
-        user,
-        case_id,
-        cases.ActionRequest(
-            action=body.action,
-            version=body.version,
-            note=body.note,
-            fields=body.fields(),
-            attachments=body.attachment_ids,
-        ),
+    request = cases.ActionRequest(
+        action=body.action,
+        version=body.version,
+        note=body.note,
+        fields=body.fields(),
+        attachments=body.attachment_ids,
     )
-    return FastJSON(case_detail(platform, db, user, case))
+
+    def work() -> FastJSON:
+        case = cases.transition(platform, db, user, case_id, request)
+        return FastJSON(case_detail(platform, db, user, case))
+
+    return await run_write(platform, work)
 
 
 @router.post("/attachments", status_code=201)
