@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridcity import __version__
-from gridcity.api import auth, cases, territory
+from gridcity.api import auth, calendar, cases, territory
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.services.platform import Platform
@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         docs_url="/docs",
     )
     app.state.platform = platform
-    for router in (auth.router, territory.router, cases.router):
+    for router in (auth.router, territory.router, cases.router, calendar.router):
         app.include_router(router, prefix="/api/v1")
     _install_error_handlers(app)
 

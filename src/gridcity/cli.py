@@ -27,10 +27,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 import_app = typer.Typer(help="Import territory, grids and classes.", no_args_is_help=True)
 grids_app = typer.Typer(help="Grid layers: generate versions, crosswalk.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
+calendar_app = typer.Typer(
+    help="The working calendar: the city's holidays and make-up days.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(grids_app, name="grids")
 app.add_typer(users_app, name="users")
+app.add_typer(calendar_app, name="calendar")
 
 console = Console(stderr=True)
 
@@ -271,6 +275,45 @@ def users_add(
     with platform.sessions() as db:
         user = _run(lambda: users.add_user(db, username, secret, role, unit, name))
     console.print(f"user {user.username} ({user.role}) added")
+
+
+# --- calendar ------------------------------------------------------------------------------
+
+
+@calendar_app.command("set")
+def calendar_set(
+    day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
+    workday: Annotated[bool, typer.Option("--workday/--rest", help="a working day or a rest day")],
+    note: Annotated[str, typer.Option(help="e.g. 元旦, 春节调休")] = "",
+) -> None:
+    """Make one day a working day or a rest day for the whole city."""
+    from datetime import date
+
+    from gridcity.services import calendar
+
+    platform = _platform()
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        console.print(f"[red]error:[/red] {day!r} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(1) from None
+    with platform.sessions() as db:
+        _run(lambda: calendar.set_day(platform, db, None, when, workday, note))
+    console.print(f"{when}: {'working day' if workday else 'rest day'} {note}")
+
+
+@calendar_app.command("show")
+def calendar_show(year: Annotated[int, typer.Option(help="the year to show")]) -> None:
+    """The city's own days of a year; warns when the national table does not know the year."""
+    from gridcity.services import calendar
+
+    platform = _platform()
+    with platform.sessions() as db:
+        view = calendar.year_view(platform, db, year)
+    if view["warning"]:
+        console.print(f"[yellow]warning:[/yellow] {view['warning']}")
+    for d in view["days"]:
+        typer.echo(f"{d['day']}  {'work' if d['is_workday'] else 'rest'}  {d['note']}")
 
 
 def main() -> None:

@@ -282,6 +282,15 @@ class WorkingCalendar:
                 self.unknown_years.add(day.year)
         return day.weekday() < 5
 
+    @staticmethod
+    def national_table_knows(year: int) -> bool:
+        """Does the installed chinese-calendar know this year's holidays and make-up days?"""
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))
+        except NotImplementedError:
+            return False
+        return True
+
     def work_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """Working intervals of a local date as aware datetimes in the calendar's zone; [] on rest days."""
         if isinstance(day, datetime) or not isinstance(day, date):

@@ -341,7 +341,8 @@ def _reject(ctx: _Context) -> dict[str, Any]:
 
 
 def _file(ctx: _Context) -> dict[str, Any]:
-    case, data = ctx.case, {}
+    case = ctx.case
+    data: dict[str, Any] = {}
     book = ctx.platform.catalogue(ctx.db)
     if ctx.field("class_code") and ctx.field("class_code") != case.class_code:
         cls = book.find(ctx.field("class_code"), ctx.field("standard"), ctx.field("kind"))
@@ -716,10 +717,8 @@ def _record(
     connection = db.connection()
     if notes:
         rows = [{**n, "event_id": event_id, "created_at": now} for n in notes]
-        connection.execute(insert(Notification.__table__), rows)
-    connection.execute(
-        insert(OutboxMessage.__table__), [_outbox_message(platform, f"case.{action}", case, event)]
-    )
+        connection.execute(insert(Notification), rows)
+    connection.execute(insert(OutboxMessage), [_outbox_message(platform, f"case.{action}", case, event)])
     return event
 
 

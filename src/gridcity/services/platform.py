@@ -90,7 +90,7 @@ class Platform:
             return entry.value
         with entry.lock:
             own = db is None
-            session = self.sessions() if own else db
+            session: Session = self.sessions() if db is None else db
             try:
                 signature = entry.signature_query(session)
                 if entry.value is None or signature != entry.signature:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import transaction
@@ -403,7 +403,7 @@ def rebuild_crosswalk(platform: Platform, db: Session, progress: Progress = SILE
     pairs = [(a, b) for i, a in enumerate(LAYERS) for b in LAYERS[i + 1 :]]
     count = 0
     with transaction(db):
-        db.execute(GridCrosswalk.__table__.delete())
+        db.execute(delete(GridCrosswalk))
         for a, b in progress.track(pairs, len(pairs), "crosswalk 三网对照"):
             rows_a, rows_b = layers[a], layers[b]
             if not rows_a or not rows_b:
@@ -454,10 +454,10 @@ class TerritoryState:
             names.update({r.code: r.name for r in rows})
             layers[level] = LayerIndex([r.code for r in rows], shapely.from_wkb([r.geom_wkb for r in rows]))
         for layer in LAYERS:
-            rows = db.execute(
+            grids = db.execute(
                 select(Grid.code, Grid.geom_wkb).where(Grid.layer == layer, Grid.valid_to.is_(None))
             ).all()
-            layers[layer] = LayerIndex([r.code for r in rows], shapely.from_wkb([r.geom_wkb for r in rows]))
+            layers[layer] = LayerIndex([g.code for g in grids], shapely.from_wkb([g.geom_wkb for g in grids]))
         return cls(TerritoryIndex(layers), names)
 
     def resolve(

@@ -1,0 +1,38 @@
+"""The working calendar: read it, and (city admin) set the city's own days."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.services import calendar
+
+router = APIRouter(tags=["calendar"])
+
+
+class CalendarDayIn(BaseModel):
+    is_workday: bool = Field(description="true: a working day (e.g. 调休 make-up day); false: a rest day")
+    note: str = Field(default="", max_length=200)
+
+
+@router.get("/calendar")
+def get_calendar(platform: PlatformDep, db: DbDep, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
+    """The city's own days of a year and whether the national holiday table knows that year."""
+    return calendar.year_view(platform, db, year)
+
+
+@router.put("/calendar/{day}")
+def put_day(
+    platform: PlatformDep, db: DbDep, user: UserDep, day: date, body: CalendarDayIn
+) -> dict[str, Any]:
+    row = calendar.set_day(platform, db, user, day, body.is_workday, body.note)
+    return {"day": row.day.isoformat(), "is_workday": row.is_workday, "note": row.note}
+
+
+@router.delete("/calendar/{day}", status_code=204)
+def delete_day(platform: PlatformDep, db: DbDep, user: UserDep, day: date) -> None:
+    calendar.clear_day(platform, db, user, day)

@@ -1,0 +1,59 @@
+"""The city's working calendar: its own days move deadlines; years the national table lacks warn."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tests.conftest import CST
+
+DONGHUAMEN = (116.4040, 39.9140)
+GARBAGE = {"class_code": "06010", "kind": "event", "standard": "GB/T 47678.5-2026"}
+
+
+def _dispatch_garbage_at(client, clock, staff, moment) -> datetime:  # type: ignore[no-untyped-def]
+    clock.set(moment)
+    body = {**GARBAGE, "lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1], "description": "暴露垃圾"}
+    case = client.post("/api/v1/cases", json=body, headers=staff["supervisor"]).json()
+    url = f"/api/v1/cases/{case['id']}/actions"
+    case = client.post(
+        url, json={"action": "file", "version": case["version"]}, headers=staff["shift_leader"]
+    ).json()
+    case = client.post(
+        url, json={"action": "dispatch", "version": case["version"]}, headers=staff["dispatcher"]
+    ).json()
+    assert case["clock"]["stage"] == "dispose" and case["clock"]["unit"] == "work_hours"
+    return datetime.fromisoformat(case["deadline"]).astimezone(CST)
+
+
+def test_a_city_rest_day_pushes_working_hour_deadlines(client, clock, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    monday_4pm = datetime(2026, 12, 7, 16, 0, tzinfo=CST)
+    clock.set(monday_4pm)  # sign in on that day: tokens expire
+    staff = {r: login(make_user(r)) for r in ("supervisor", "shift_leader", "dispatcher")}
+    admin = login(make_user("admin", "110000"))
+    # exposed garbage has 4 working hours: 1.5 on Monday, 2.5 on Tuesday morning
+    assert _dispatch_garbage_at(client, clock, staff, monday_4pm) == datetime(2026, 12, 8, 11, 0, tzinfo=CST)
+
+    r = client.put(
+        "/api/v1/calendar/2026-12-08", json={"is_workday": False, "note": "城市停工日"}, headers=admin
+    )
+    assert r.status_code == 200
+    try:
+        assert _dispatch_garbage_at(client, clock, staff, monday_4pm) == datetime(
+            2026, 12, 9, 11, 0, tzinfo=CST
+        )
+        listed = client.get("/api/v1/calendar", params={"year": 2026}).json()
+        assert {"day": "2026-12-08", "is_workday": False, "note": "城市停工日"} in listed["days"]
+        assert listed["national_table_known"] is True and listed["warning"] is None
+    finally:
+        assert client.delete("/api/v1/calendar/2026-12-08", headers=admin).status_code == 204
+
+
+def test_only_the_city_admin_sets_days_and_unknown_years_warn(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    district_admin = login(make_user("admin", "110101"))
+    r = client.put("/api/v1/calendar/2027-01-01", json={"is_workday": False}, headers=district_admin)
+    assert r.status_code == 403
+    bad = client.put("/api/v1/calendar/2027-02-30", json={"is_workday": False}, headers=district_admin)
+    assert bad.status_code == 422
+    view = client.get("/api/v1/calendar", params={"year": 2027}).json()
+    assert view["national_table_known"] is False
+    assert "2027" in view["warning"]
