@@ -63,8 +63,10 @@ def event_view(event: CaseEvent) -> dict[str, Any]:
     }
 
 
-def case_summary(platform: Platform, db: Session, case: Case) -> dict[str, Any]:
-    clock = cases.case_clock(platform, db, case)
+def case_summary(
+    platform: Platform, db: Session, case: Case, clock: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    clock = clock or cases.case_clock(platform, db, case)
     return {
         "id": case.id,
         "number": platform.case_number(case),
@@ -101,7 +103,8 @@ def case_summary(platform: Platform, db: Session, case: Case) -> dict[str, Any]:
 
 
 def case_detail(platform: Platform, db: Session, user: User, case: Case) -> dict[str, Any]:
-    body = case_summary(platform, db, case)
+    clock = cases.case_clock(platform, db, case)
+    body = case_summary(platform, db, case, clock)
     body.update(
         {
             "proposed_department": platform.unit_ref(db, case.proposed_department_id),
@@ -115,7 +118,7 @@ def case_detail(platform: Platform, db: Session, user: User, case: Case) -> dict
             "extension_count": case.extension_count,
             "escalation_level": case.escalation_level,
             "pending_request": case.pending_request,
-            "clock": cases.case_clock(platform, db, case),
+            "clock": clock,
             "history": [event_view(e) for e in case.events],
             "actions": [
                 {"action": t.action.value, "label": t.action.label_zh, "fields": list(t.fields)}
