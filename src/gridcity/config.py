@@ -20,7 +20,6 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    secret_key: str = "change-me-in-production"
     token_ttl_hours: float = 12.0
 
     city_code: str = "110000"  # GB/T 2260 code of the city this installation runs (北京市)
@@ -46,7 +45,3 @@ class Settings(BaseSettings):
     @cached_property
     def effective_attachments_dir(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.effective_database_url.startswith("sqlite")

@@ -244,3 +244,24 @@ def test_history_rows_cannot_be_changed_or_deleted(walk: Walker, platform) -> No
             with pytest.raises(Exception, match="append-only"):
                 conn.execute(text(statement))
             conn.rollback()
+
+
+def test_cooperating_units_follow_the_class_and_see_the_case(walk: Walker, client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    walk.report("supervisor")
+    walk.do("shift_leader", "file", "filed")
+    dispatched = walk.do("dispatcher", "dispatch", "dispatched")
+    # exposed garbage: the street's sanitation unit disposes, its city-appearance office cooperates
+    assert dispatched["department"]["code"] == "110101001-HW"
+    assert [u["code"] for u in dispatched["cooperating"]] == ["110101001-CSGL"]
+    helper = login(make_user("handler", "110101001-CSGL"))
+    listed = client.get("/api/v1/cases", params={"q": dispatched["number"]}, headers=helper).json()
+    assert [c["id"] for c in listed["items"]] == [dispatched["id"]]
+    notes = client.get("/api/v1/notifications", headers=helper).json()["items"]
+    assert any(n["case_id"] == dispatched["id"] and n["kind"] == "assist" for n in notes)
+    # a cooperating unit helps; it does not take the responsible department's actions
+    r = client.post(
+        f"/api/v1/cases/{dispatched['id']}/actions",
+        json={"action": "accept", "version": dispatched["version"]},
+        headers=helper,
+    )
+    assert r.status_code == 403 and "not with your department" in r.json()["detail"]

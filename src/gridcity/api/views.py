@@ -108,7 +108,7 @@ def case_detail(platform: Platform, db: Session, user: User, case: Case) -> dict
     body.update(
         {
             "proposed_department": platform.unit_ref(db, case.proposed_department_id),
-            "cooperating_ids": case.cooperating_ids,
+            "cooperating": [platform.unit_ref(db, d.id) for d in case.cooperating],
             "assignee_id": case.assignee_id,
             "filed_at": case.filed_at,
             "dispatched_at": case.dispatched_at,

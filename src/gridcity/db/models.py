@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -227,7 +229,6 @@ class Case(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     proposed_department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
-    cooperating_ids: Mapped[list[Any]] = mapped_column(default=list)
 
     # The clock of the current stage (see domain.clock.StageClock).
     stage: Mapped[str | None] = mapped_column(String(12))
@@ -257,6 +258,16 @@ class Case(Base):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.seq", lazy="selectin"
     )
+    # 配合单位: departments that help the responsible one; they see the case too
+    cooperating: Mapped[list[OrgUnit]] = relationship(secondary="case_cooperators", lazy="selectin")
+
+
+case_cooperators = Table(
+    "case_cooperators",
+    Base.metadata,
+    Column("case_id", ForeignKey("cases.id"), primary_key=True),
+    Column("department_id", ForeignKey("org_units.id"), primary_key=True, index=True),
+)
 
 
 class CaseEvent(Base):

@@ -91,7 +91,6 @@ _STATE_LABELS = {
 
 # CLOSED is terminal for staff but a citizen may reopen it within the configured window.
 TERMINAL_STATES = frozenset({CaseState.REJECTED, CaseState.CLOSED, CaseState.VOID})
-OPEN_STATES = frozenset(CaseState) - TERMINAL_STATES
 
 
 class CaseAction(StrEnum):
@@ -277,11 +276,6 @@ _ROWS += [_t(s, A.COMMENT, _STAFF | {R.CITIZEN}, None, ("note", "attachments", "
 
 TRANSITIONS: dict[tuple[CaseState, CaseAction], Transition] = {(t.state, t.action): t for t in _ROWS}
 assert len(TRANSITIONS) == len(_ROWS), "duplicate (state, action) row in the workflow table"
-
-# Actions that a role can take from a state that are requests waiting for someone else's decision.
-APPROVAL_STATES = frozenset(
-    {S.RETURN_REQUESTED, S.EXTENSION_REQUESTED, S.SUSPENSION_REQUESTED, S.VOID_REQUESTED}
-)
 
 
 def case_number(case_id: int, reported_local: date) -> str:

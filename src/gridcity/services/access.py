@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.orm import Session
 
-from gridcity.db.models import Case, User
+from gridcity.db.models import Case, OrgUnit, User
 from gridcity.domain.errors import NotFound
 from gridcity.domain.workflow import Role
-
-PLATFORM_KINDS = frozenset({"city", "district", "street", "community"})
 
 
 def territory_covers(
@@ -27,7 +25,7 @@ def case_visible(user: User, case: Case) -> bool:
     if user.role == Role.CITIZEN:
         return case.reporter_id == user.id
     if unit.kind == "department":
-        return case.department_id == unit.id or unit.id in (case.cooperating_ids or [])
+        return case.department_id == unit.id or any(d.id == unit.id for d in case.cooperating)
     return territory_covers(unit.scope_code, case.district_code, case.street_code, case.community_code)
 
 
@@ -37,8 +35,7 @@ def visibility_clause(user: User) -> ColumnElement[bool]:
     if user.role == Role.CITIZEN:
         return Case.reporter_id == user.id
     if unit.kind == "department":
-        # cooperating departments are kept in a JSON list; the responsible one is a column
-        return Case.department_id == unit.id
+        return or_(Case.department_id == unit.id, Case.cooperating.any(OrgUnit.id == unit.id))
     if not unit.scope_code:
         return true()
     code = unit.scope_code

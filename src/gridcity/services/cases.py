@@ -24,7 +24,7 @@ from gridcity.db.engine import transaction
 from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, OutboxMessage, User
 from gridcity.domain.clock import StageClock, WorkingCalendar, traffic_light
 from gridcity.domain.durations import Duration, TimeUnit
-from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.errors import Conflict, Forbidden, Invalid
 from gridcity.domain.workflow import (
     STAGE_OF_STATE,
     CaseAction,
@@ -162,7 +162,7 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
         contact_phone=report.contact_phone,
         reported_at=now,
         updated_at=now,
-        cooperating_ids=[],
+        cooperating=[],
         events=[],
         rework_count=0,
         reopen_count=0,
@@ -379,14 +379,19 @@ def _dispatch(ctx: _Context) -> dict[str, Any]:
     if department_id is None:
         raise Invalid("no department proposed for this class and place: name the department_id")
     department = _department(ctx.db, department_id)
-    cooperating = [_department(ctx.db, d).id for d in ctx.field("cooperating_ids", []) or []]
-    if department.id in cooperating:
+    named = ctx.request.fields.get("cooperating_ids")
+    if named is None:  # not named: the class's cooperating units (配合单位) at this place
+        ids = [d for d in _proposed_cooperating_ids(ctx.platform, ctx.db, case) if d != department.id]
+    else:
+        ids = list(dict.fromkeys(int(d) for d in named))
+    cooperating = [_department(ctx.db, d) for d in ids]
+    if department.id in ids:
         raise Invalid("the responsible department cannot also be a cooperating one")
     overridden = case.proposed_department_id is not None and department.id != case.proposed_department_id
-    case.department_id, case.cooperating_ids, case.dispatched_at = department.id, cooperating, ctx.now
+    case.department_id, case.cooperating, case.dispatched_at = department.id, cooperating, ctx.now
     return {
         "department": {"id": department.id, "code": department.code, "name": department.name},
-        "cooperating_ids": cooperating,
+        "cooperating_ids": ids,
         "overrode_proposal": overridden,
     }
 
@@ -441,7 +446,7 @@ def _decide(
 
 def _approve_return(ctx: _Context) -> dict[str, Any]:
     previous = ctx.case.department_id
-    ctx.case.department_id, ctx.case.cooperating_ids = None, []
+    ctx.case.department_id, ctx.case.cooperating = None, []
     return {"returned_by_department_id": previous}
 
 
@@ -517,7 +522,7 @@ def _reopen(ctx: _Context) -> dict[str, Any]:
     ctx.require_note("reopening a case")
     case.reopen_count += 1
     case.closed_at, case.closing_type, case.department_id, case.disposed_at = None, None, None, None
-    case.cooperating_ids = []
+    case.cooperating = []
     return {"reopen_count": case.reopen_count}
 
 
@@ -543,7 +548,7 @@ def _transfer(ctx: _Context) -> dict[str, Any]:
     case.network, case.standard, case.class_code = network, cls.standard, cls.code
     case.class_name, case.kind = cls.name, cls.kind
     if ctx.row.target == CaseState.FILED:
-        case.department_id, case.cooperating_ids = None, []
+        case.department_id, case.cooperating = None, []
     case.proposed_department_id = _proposed_department_id(ctx.platform, ctx.db, case)
     return data
 
@@ -675,6 +680,16 @@ def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | 
 # --- routing ------------------------------------------------------------------------------
 
 
+def _proposed_cooperating_ids(platform: Platform, db: Session, case: Case) -> list[int]:
+    book = platform.catalogue(db)
+    cls = book.find(case.class_code, case.standard, case.kind)
+    found = (
+        platform.unit_id(db, code, "department")
+        for code in book.cooperating_codes(cls, case.district_code, case.street_code)
+    )
+    return [unit_id for unit_id in found if unit_id is not None]
+
+
 def _proposed_department_id(platform: Platform, db: Session, case: Case) -> int | None:
     book = platform.catalogue(db)
     cls = book.find(case.class_code, case.standard, case.kind)
@@ -776,6 +791,11 @@ def _notifications(
         rows.append({**base, "kind": "task", "user_id": case.assignee_id})
     elif state in _NEXT_ROLE:
         rows.append(_to_role(platform, db, case, _NEXT_ROLE[state].value, {**base, "kind": "task"}))
+    if action == CaseAction.DISPATCH:
+        rows += [
+            {**base, "kind": "assist", "role": Role.HANDLER.value, "org_unit_id": d.id}
+            for d in case.cooperating
+        ]
     if state.is_terminal and reporter_hears:
         rows.append({**base, "kind": "status", "user_id": case.reporter_id})
     return rows
@@ -807,11 +827,3 @@ def _outbox_message(platform: Platform, topic: str, case: Case, event: CaseEvent
 
 def get_case(db: Session, user: User, case_id: int) -> Case:
     return access_case(db, user, case_id)
-
-
-def find_case_id(platform: Platform, db: Session, number: str) -> int:
-    case_id = platform.case_id_from_number(number)
-    case = db.get(Case, case_id) if case_id is not None else None
-    if case is None or platform.case_number(case) != number.strip():
-        raise NotFound(f"no case numbered {number}")
-    return case.id

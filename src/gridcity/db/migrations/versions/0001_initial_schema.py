@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 02:00:58.149288
+Create Date: 2026-11-28 02:29:27.329030
 """
 
 from collections.abc import Sequence
@@ -175,7 +175,6 @@ def upgrade() -> None:
         sa.Column("assignee_id", sa.Integer(), nullable=True),
         sa.Column("proposed_department_id", sa.Integer(), nullable=True),
         sa.Column("department_id", sa.Integer(), nullable=True),
-        sa.Column("cooperating_ids", sa.JSON(), nullable=False),
         sa.Column("stage", sa.String(length=12), nullable=True),
         sa.Column("stage_started_at", gridcity.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("stage_unit", sa.String(length=12), nullable=True),
@@ -240,6 +239,21 @@ def upgrade() -> None:
     with op.batch_alter_table("grid_crosswalk", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_grid_crosswalk_grid_a_id"), ["grid_a_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_grid_crosswalk_grid_b_id"), ["grid_b_id"], unique=False)
+
+    op.create_table(
+        "case_cooperators",
+        sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_case_cooperators_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["department_id"], ["org_units.id"], name=op.f("fk_case_cooperators_department_id_org_units")
+        ),
+        sa.PrimaryKeyConstraint("case_id", "department_id", name=op.f("pk_case_cooperators")),
+    )
+    with op.batch_alter_table("case_cooperators", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_cooperators_department_id"), ["department_id"], unique=False
+        )
 
     op.create_table(
         "case_events",
@@ -369,6 +383,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_events_case_id"))
 
     op.drop_table("case_events")
+    with op.batch_alter_table("case_cooperators", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_cooperators_department_id"))
+
+    op.drop_table("case_cooperators")
     with op.batch_alter_table("grid_crosswalk", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_grid_crosswalk_grid_b_id"))
         batch_op.drop_index(batch_op.f("ix_grid_crosswalk_grid_a_id"))
