@@ -132,3 +132,15 @@ def test_me_and_missing_token(client, make_user, login) -> None:  # type: ignore
     assert anonymous.status_code == 401 and "sign in" in anonymous.json()["detail"]
     forged = client.get("/api/v1/me", headers={"Authorization": "Bearer forged"})
     assert forged.status_code == 401
+
+
+def test_absurd_ids_and_pages_are_a_clear_422(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    headers = login(make_user("operator"))
+    huge = 2**90
+    for url in (f"/api/v1/cases/{huge}", f"/api/v1/attachments/{huge}"):
+        r = client.get(url, headers=headers)
+        assert r.status_code == 422, url
+    assert client.get("/api/v1/notifications", params={"since_id": huge}, headers=headers).status_code == 422
+    assert client.get("/api/v1/cases", params={"page": huge}, headers=headers).status_code == 422
+    act = client.post("/api/v1/cases/1/actions", json={"action": "file", "version": huge}, headers=headers)
+    assert act.status_code == 422

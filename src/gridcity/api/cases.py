@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep, run_write
-from gridcity.api.schemas import CaseActionIn, CaseCreate
+from gridcity.api.schemas import MAX_ID, CaseActionIn, CaseCreate
 from gridcity.api.views import FastJSON, case_detail, case_summary
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
@@ -18,6 +18,7 @@ from gridcity.services import attachments, cases, notifications
 from gridcity.services.access import case_visible, visibility_clause
 
 router = APIRouter(tags=["cases"])
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("/cases", status_code=201)
@@ -60,7 +61,7 @@ def list_cases(
     street: str | None = None,
     community: str | None = None,
     grid: str | None = None,
-    department_id: int | None = None,
+    department_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     overdue: bool | None = None,
     reported_from: datetime | None = None,
     reported_to: datetime | None = None,
@@ -68,7 +69,7 @@ def list_cases(
         default=None, max_length=100, description="a case number, or words of the description"
     ),
     sort: str = Query(default="-reported_at", description=", ".join(SORTS)),
-    page: int = Query(default=1, ge=1),
+    page: int = Query(default=1, ge=1, le=1_000_000),
     page_size: int = Query(default=50, ge=1, le=500),
 ) -> FastJSON:
     if sort not in SORTS:
@@ -112,13 +113,15 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 @router.get("/cases/{case_id}")
-def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int) -> FastJSON:
+def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: PathId) -> FastJSON:
     """A case with its history, deadline clock, three grid codes, and `actions`: what you may do now."""
     return FastJSON(case_detail(platform, db, user, cases.get_case(db, user, case_id)))
 
 
 @router.post("/cases/{case_id}/actions")
-async def act(platform: PlatformDep, db: DbDep, user: UserDep, case_id: int, body: CaseActionIn) -> FastJSON:
+async def act(
+    platform: PlatformDep, db: DbDep, user: UserDep, case_id: PathId, body: CaseActionIn
+) -> FastJSON:
     """Take one workflow action. 409 when the state or your version is stale, 403 when not yours."""
     request = cases.ActionRequest(
         action=body.action,
@@ -146,7 +149,7 @@ async def upload(
 
 
 @router.get("/attachments/{attachment_id}")
-def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: int) -> FileResponse:
+def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: PathId) -> FileResponse:
     row, path = attachments.attachment_path(platform, db, attachment_id)
     if row.case_id is None:
         if row.uploaded_by != user.id:
@@ -160,7 +163,11 @@ def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: int
 
 @router.get("/notifications")
 def my_notifications(
-    platform: PlatformDep, db: DbDep, user: UserDep, since_id: int = 0, limit: int = Query(50, ge=1, le=500)
+    platform: PlatformDep,
+    db: DbDep,
+    user: UserDep,
+    since_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """What needs you now: tasks for your role in your area, notes addressed to you."""
     rows = notifications.for_user(db, user, since_id=since_id, limit=limit)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
+
+# A database id: what the SQLite and PostgreSQL integer columns can hold, so an absurd number is a
+# clear 422 and never reaches the driver.
+MAX_ID = 2**63 - 1
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class CaseCreate(BaseModel):
@@ -22,17 +27,21 @@ class CaseCreate(BaseModel):
     address: str | None = Field(default=None, max_length=300)
     contact_name: str | None = Field(default=None, max_length=80)
     contact_phone: str | None = Field(default=None, max_length=40)
-    attachment_ids: list[int] = Field(default_factory=list, description="ids from POST /api/v1/attachments")
+    attachment_ids: list[DbId] = Field(
+        default_factory=list, max_length=20, description="ids from POST /api/v1/attachments"
+    )
 
 
 class CaseActionIn(BaseModel):
     action: str
-    version: int = Field(description="the case version you saw; a stale one is refused with 409")
+    version: int = Field(
+        ge=1, le=MAX_ID, description="the case version you saw; a stale one is refused with 409"
+    )
     note: str = Field(default="", max_length=4000)
-    attachment_ids: list[int] = Field(default_factory=list)
-    assignee_id: int | None = None
-    department_id: int | None = None
-    cooperating_ids: list[int] | None = None
+    attachment_ids: list[DbId] = Field(default_factory=list, max_length=20)
+    assignee_id: DbId | None = None
+    department_id: DbId | None = None
+    cooperating_ids: list[DbId] | None = Field(default=None, max_length=20)
     class_code: str | None = None
     standard: str | None = None
     kind: str | None = None
