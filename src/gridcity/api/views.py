@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case, CaseEvent, OrgUnit, User
 from gridcity.domain.workflow import CaseState
-from gridcity.services import cases
+from gridcity.services import case_clock, cases
 from gridcity.services.platform import Platform
 
 
@@ -66,7 +66,7 @@ def event_view(event: CaseEvent) -> dict[str, Any]:
 def case_summary(
     platform: Platform, db: Session, case: Case, clock: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    clock = clock or cases.case_clock(platform, db, case)
+    clock = clock or case_clock.case_clock(platform, db, case)
     return {
         "id": case.id,
         "number": platform.case_number(case),
@@ -103,7 +103,7 @@ def case_summary(
 
 
 def case_detail(platform: Platform, db: Session, user: User, case: Case) -> dict[str, Any]:
-    clock = cases.case_clock(platform, db, case)
+    clock = case_clock.case_clock(platform, db, case)
     body = case_summary(platform, db, case, clock)
     body.update(
         {

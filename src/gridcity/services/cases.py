@@ -22,8 +22,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from gridcity.db.engine import transaction
 from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, OutboxMessage, User
-from gridcity.domain.clock import StageClock, WorkingCalendar, traffic_light
-from gridcity.domain.durations import Duration, TimeUnit
+from gridcity.domain.clock import WorkingCalendar
+from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Conflict, Forbidden, Invalid
 from gridcity.domain.workflow import (
     STAGE_OF_STATE,
@@ -35,6 +35,7 @@ from gridcity.domain.workflow import (
     actions_for,
     transition_for,
 )
+from gridcity.services import case_clock, notifications, outbox
 from gridcity.services.access import access_case, place_in_scope, territory_covers
 from gridcity.services.attachments import StoredFile, link_attachments
 from gridcity.services.platform import Platform
@@ -171,7 +172,7 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
         stage_paused_s=0.0,
     )
     case.proposed_department_id = _proposed_department_id(platform, db, case)
-    _restart_clock(platform, db, calendar, case, now)
+    case_clock.restart_clock(platform, db, calendar, case, now)
     values = {key: value for key in _CASE_COLUMNS if (value := getattr(case, key)) is not None}
     try:
         case.id = _insert(db, Case, values)
@@ -267,10 +268,10 @@ def _apply(platform: Platform, db: Session, user: User, case_id: int, request: A
     to_state = row.target or from_state
     case.state = to_state.value
     case.updated_at = now
-    if STAGE_OF_STATE[to_state] != STAGE_OF_STATE[from_state] or data.pop("_restart_clock", False):
-        _restart_clock(platform, db, ctx.calendar, case, now)
+    if STAGE_OF_STATE[to_state] != STAGE_OF_STATE[from_state]:
+        case_clock.restart_clock(platform, db, ctx.calendar, case, now)
     else:
-        _store_deadline(ctx.calendar, case)
+        case_clock.store_deadline(ctx.calendar, case)
     event = _record(
         platform,
         db,
@@ -452,19 +453,21 @@ def _approve_return(ctx: _Context) -> dict[str, Any]:
 
 def _approve_extension(ctx: _Context) -> dict[str, Any]:
     extension = _extension(ctx)
-    clock = _clock_of(ctx.case).extend(ctx.calendar, extension)
-    _store_clock(ctx.case, clock, ctx.calendar)
+    clock = case_clock.clock_of(ctx.case).extend(ctx.calendar, extension)
+    case_clock.store_clock(ctx.case, clock, ctx.calendar)
     ctx.case.extension_count += 1
     return {"extension": str(extension)}
 
 
 def _approve_suspension(ctx: _Context) -> dict[str, Any]:
-    _store_clock(ctx.case, _clock_of(ctx.case).pause(ctx.now), ctx.calendar)
+    case_clock.store_clock(ctx.case, case_clock.clock_of(ctx.case).pause(ctx.now), ctx.calendar)
     return {}
 
 
 def _resume(ctx: _Context) -> dict[str, Any]:
-    _store_clock(ctx.case, _clock_of(ctx.case).resume(ctx.calendar, ctx.now), ctx.calendar)
+    case_clock.store_clock(
+        ctx.case, case_clock.clock_of(ctx.case).resume(ctx.calendar, ctx.now), ctx.calendar
+    )
     return {}
 
 
@@ -612,71 +615,6 @@ def available_actions(platform: Platform, user: User, case: Case) -> list[Transi
     return rows
 
 
-# --- clock --------------------------------------------------------------------------------
-
-
-def _clock_of(case: Case) -> StageClock:
-    if case.stage is None or case.stage_started_at is None or case.stage_unit is None:
-        raise Conflict("this case has no running stage clock")
-    return StageClock(
-        started_at=case.stage_started_at,
-        unit=TimeUnit(case.stage_unit),
-        budget_seconds=case.stage_budget_s or 0.0,
-        paused_seconds=case.stage_paused_s or 0.0,
-        paused_since=case.stage_paused_since,
-    )
-
-
-def _store_clock(case: Case, clock: StageClock, calendar: WorkingCalendar) -> None:
-    case.stage_started_at = clock.started_at
-    case.stage_unit = clock.unit.value
-    case.stage_budget_s = clock.budget_seconds
-    case.stage_paused_s = clock.paused_seconds
-    case.stage_paused_since = clock.paused_since
-    case.stage_deadline = clock.deadline(calendar)
-
-
-def _store_deadline(calendar: WorkingCalendar, case: Case) -> None:
-    if case.stage is not None:
-        case.stage_deadline = _clock_of(case).deadline(calendar)
-
-
-def _restart_clock(
-    platform: Platform, db: Session, calendar: WorkingCalendar, case: Case, now: datetime
-) -> None:
-    stage = STAGE_OF_STATE[CaseState(case.state)]
-    case.stage = stage.value if stage else None
-    if stage is None:
-        case.stage_started_at = case.stage_unit = case.stage_budget_s = None
-        case.stage_paused_since = case.stage_deadline = None
-        case.stage_paused_s = 0.0
-        return
-    book = platform.catalogue(db)
-    limit = book.limit(book.find(case.class_code, case.standard, case.kind), stage.value, case.urgency)
-    _store_clock(case, StageClock.start(calendar, now, limit), calendar)
-
-
-def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | None:
-    """The current stage's clock as the API and pages show it."""
-    if case.stage is None or case.stage_started_at is None:
-        return None
-    calendar = platform.calendar(db)
-    clock = _clock_of(case)
-    now = platform.now()
-    elapsed = clock.elapsed(calendar, now)
-    return {
-        "stage": case.stage,
-        "started_at": case.stage_started_at,
-        "deadline": case.stage_deadline,
-        "unit": case.stage_unit,
-        "limit_seconds": clock.budget_seconds,
-        "elapsed_seconds": elapsed,
-        "remaining_seconds": clock.budget_seconds - elapsed,
-        "paused": clock.paused_since is not None,
-        "light": traffic_light(elapsed, clock.budget_seconds, platform.settings.yellow_ratio).value,
-    }
-
-
 # --- routing ------------------------------------------------------------------------------
 
 
@@ -734,12 +672,12 @@ def _record(
     event = CaseEvent(
         id=event_id, **row, attachments=link_attachments(db, case.id, event_id, attachment_ids, user)
     )
-    notes = _notifications(platform, db, case, event, case_action, data)
+    notes = notifications.rows_for_change(platform, db, case, event, case_action, data)
     connection = db.connection()
     if notes:
         rows = [{**n, "event_id": event_id, "created_at": now} for n in notes]
         connection.execute(insert(Notification), rows)
-    connection.execute(insert(OutboxMessage), [_outbox_message(platform, f"case.{action}", case, event)])
+    connection.execute(insert(OutboxMessage), [outbox.message_for(platform, f"case.{action}", case, event)])
     return event
 
 
@@ -748,81 +686,6 @@ def _insert(db: Session, model: Any, values: dict[str, Any]) -> int:
     cached; `.values(...)` would coerce every value into the statement on each call). Returns the id."""
     table = model.__table__
     return int(db.connection().execute(insert(table).returning(table.c.id), values).scalar_one())
-
-
-# Who must act next, by state: the notification goes to that role on the case's street platform
-# (or the department for department states).
-_NEXT_ROLE = {
-    CaseState.REPORTED: Role.OPERATOR,
-    CaseState.ACCEPTED: Role.SHIFT_LEADER,
-    CaseState.VOID_REQUESTED: Role.SHIFT_LEADER,
-    CaseState.FILED: Role.DISPATCHER,
-    CaseState.RETURN_REQUESTED: Role.DISPATCHER,
-    CaseState.EXTENSION_REQUESTED: Role.DISPATCHER,
-    CaseState.SUSPENSION_REQUESTED: Role.DISPATCHER,
-    CaseState.DISPATCHED: Role.HANDLER,
-    CaseState.CHECKED: Role.SHIFT_LEADER,
-    CaseState.DISPOSED: Role.SUPERVISOR,
-    CaseState.VERIFYING: Role.SUPERVISOR,
-}
-
-
-def _notifications(
-    platform: Platform,
-    db: Session,
-    case: Case,
-    event: CaseEvent,
-    action: CaseAction | None,
-    data: Mapping[str, Any],
-) -> list[dict[str, Any]]:
-    """Who must hear of this change: the next role to act, an addressed role, the reporter."""
-    state = CaseState(case.state)
-    text = f"{platform.case_number(case)} {case.class_name}: {event.note or state.label_zh}"
-    base = {"case_id": case.id, "text": text, "user_id": None, "role": None, "org_unit_id": None}
-    rows: list[dict[str, Any]] = []
-    reporter_hears = case.reporter_id is not None and case.reporter_id != event.actor_id
-    if action == CaseAction.COMMENT:
-        if data.get("to_role"):
-            rows.append(_to_role(platform, db, case, data["to_role"], {**base, "kind": "note"}))
-        if reporter_hears:
-            rows.append({**base, "kind": "note", "user_id": case.reporter_id})
-        return rows
-    if state in (CaseState.VERIFYING, CaseState.DISPOSED) and case.assignee_id:
-        rows.append({**base, "kind": "task", "user_id": case.assignee_id})
-    elif state in _NEXT_ROLE:
-        rows.append(_to_role(platform, db, case, _NEXT_ROLE[state].value, {**base, "kind": "task"}))
-    if action == CaseAction.DISPATCH:
-        rows += [
-            {**base, "kind": "assist", "role": Role.HANDLER.value, "org_unit_id": d.id}
-            for d in case.cooperating
-        ]
-    if state.is_terminal and reporter_hears:
-        rows.append({**base, "kind": "status", "user_id": case.reporter_id})
-    return rows
-
-
-def _to_role(platform: Platform, db: Session, case: Case, role: str, row: dict[str, Any]) -> dict[str, Any]:
-    """Addressed to a role: a department's handlers, or that role on the case's street platform."""
-    unit_id = case.department_id if role == Role.HANDLER else platform.unit_id(db, case.street_code)
-    return {**row, "role": role, "org_unit_id": unit_id}
-
-
-def _outbox_message(platform: Platform, topic: str, case: Case, event: CaseEvent) -> dict[str, Any]:
-    return {
-        "topic": topic,
-        "case_id": case.id,
-        "created_at": event.at,
-        "payload": {
-            "case_id": case.id,
-            "number": platform.case_number(case),
-            "event_seq": event.seq,
-            "action": event.action,
-            "from_state": event.from_state,
-            "to_state": event.to_state,
-            "department_id": case.department_id,
-            "at": event.at.isoformat(),
-        },
-    }
 
 
 def get_case(db: Session, user: User, case_id: int) -> Case:

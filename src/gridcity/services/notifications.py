@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from gridcity.db.models import Notification, OrgUnit, User
+from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, User
+from gridcity.domain.workflow import CaseAction, CaseState, Role
+from gridcity.services.platform import Platform
 
 
 def for_user(db: Session, user: User, since_id: int = 0, limit: int = 50) -> Sequence[Notification]:
@@ -27,3 +30,60 @@ def for_user(db: Session, user: User, since_id: int = 0, limit: int = 50) -> Seq
         .limit(limit)
     )
     return db.scalars(stmt).all()
+
+
+# Who must act next, by state: the notification goes to that role on the case's street platform
+# (or the department for department states).
+_NEXT_ROLE = {
+    CaseState.REPORTED: Role.OPERATOR,
+    CaseState.ACCEPTED: Role.SHIFT_LEADER,
+    CaseState.VOID_REQUESTED: Role.SHIFT_LEADER,
+    CaseState.FILED: Role.DISPATCHER,
+    CaseState.RETURN_REQUESTED: Role.DISPATCHER,
+    CaseState.EXTENSION_REQUESTED: Role.DISPATCHER,
+    CaseState.SUSPENSION_REQUESTED: Role.DISPATCHER,
+    CaseState.DISPATCHED: Role.HANDLER,
+    CaseState.CHECKED: Role.SHIFT_LEADER,
+    CaseState.DISPOSED: Role.SUPERVISOR,
+    CaseState.VERIFYING: Role.SUPERVISOR,
+}
+
+
+def rows_for_change(
+    platform: Platform,
+    db: Session,
+    case: Case,
+    event: CaseEvent,
+    action: CaseAction | None,
+    data: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """Who must hear of this change: the next role to act, an addressed role, the reporter."""
+    state = CaseState(case.state)
+    text = f"{platform.case_number(case)} {case.class_name}: {event.note or state.label_zh}"
+    base = {"case_id": case.id, "text": text, "user_id": None, "role": None, "org_unit_id": None}
+    rows: list[dict[str, Any]] = []
+    reporter_hears = case.reporter_id is not None and case.reporter_id != event.actor_id
+    if action == CaseAction.COMMENT:
+        if data.get("to_role"):
+            rows.append(_to_role(platform, db, case, data["to_role"], {**base, "kind": "note"}))
+        if reporter_hears:
+            rows.append({**base, "kind": "note", "user_id": case.reporter_id})
+        return rows
+    if state in (CaseState.VERIFYING, CaseState.DISPOSED) and case.assignee_id:
+        rows.append({**base, "kind": "task", "user_id": case.assignee_id})
+    elif state in _NEXT_ROLE:
+        rows.append(_to_role(platform, db, case, _NEXT_ROLE[state].value, {**base, "kind": "task"}))
+    if action == CaseAction.DISPATCH:
+        rows += [
+            {**base, "kind": "assist", "role": Role.HANDLER.value, "org_unit_id": d.id}
+            for d in case.cooperating
+        ]
+    if state.is_terminal and reporter_hears:
+        rows.append({**base, "kind": "status", "user_id": case.reporter_id})
+    return rows
+
+
+def _to_role(platform: Platform, db: Session, case: Case, role: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Addressed to a role: a department's handlers, or that role on the case's street platform."""
+    unit_id = case.department_id if role == Role.HANDLER else platform.unit_id(db, case.street_code)
+    return {**row, "role": role, "org_unit_id": unit_id}
