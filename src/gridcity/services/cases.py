@@ -25,6 +25,7 @@ from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, OutboxMes
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Conflict, Forbidden, Invalid
+from gridcity.domain.routing import check_transfer, route
 from gridcity.domain.workflow import (
     STAGE_OF_STATE,
     CaseAction,
@@ -70,7 +71,6 @@ _CHANNELS_OF_ROLE = {
     Role.SHIFT_LEADER: {Channel.HIGHER_LEVEL, Channel.HOTLINE},
     Role.LEADER: {Channel.HIGHER_LEVEL},
 }
-NETWORKS = ("city_management", "social_service", "public_security")
 
 
 @dataclass
@@ -171,7 +171,7 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
         escalation_level=0,
         stage_paused_s=0.0,
     )
-    case.proposed_department_id = _proposed_department_id(platform, db, case)
+    case.proposed_department_id = _routing(platform, db, case)[0]
     case_clock.restart_clock(platform, db, calendar, case, now)
     values = {key: value for key in _CASE_COLUMNS if (value := getattr(case, key)) is not None}
     try:
@@ -367,7 +367,7 @@ def _file(ctx: _Context) -> dict[str, Any]:
         case.urgency = _urgency(cls, ctx.field("urgency"))
         data["urgency"] = case.urgency
     case.filed_at = ctx.now
-    case.proposed_department_id = _proposed_department_id(ctx.platform, ctx.db, case)
+    case.proposed_department_id = _routing(ctx.platform, ctx.db, case)[0]
     proposed = ctx.db.get(OrgUnit, case.proposed_department_id) if case.proposed_department_id else None
     if proposed is not None:
         data["proposed_department"] = {"id": proposed.id, "code": proposed.code, "name": proposed.name}
@@ -382,7 +382,7 @@ def _dispatch(ctx: _Context) -> dict[str, Any]:
     department = _department(ctx.db, department_id)
     named = ctx.request.fields.get("cooperating_ids")
     if named is None:  # not named: the class's cooperating units (配合单位) at this place
-        ids = [d for d in _proposed_cooperating_ids(ctx.platform, ctx.db, case) if d != department.id]
+        ids = [d for d in _routing(ctx.platform, ctx.db, case)[1] if d != department.id]
     else:
         ids = list(dict.fromkeys(int(d) for d in named))
     cooperating = [_department(ctx.db, d) for d in ids]
@@ -531,18 +531,12 @@ def _reopen(ctx: _Context) -> dict[str, Any]:
 
 def _transfer(ctx: _Context) -> dict[str, Any]:
     case = ctx.case
-    network = ctx.field("network")
-    if network not in NETWORKS:
-        raise Invalid(f"name the target network: one of {', '.join(NETWORKS)}")
-    if network == case.network:
-        raise Invalid(f"the case is already in the {network} network")
-    if not ctx.field("class_code"):
-        raise Invalid(f"name the class of the {network} network the case becomes")
-    cls = ctx.platform.catalogue(ctx.db).find(
-        ctx.field("class_code"), ctx.field("standard"), ctx.field("kind")
+    code = ctx.field("class_code")
+    cls = (
+        ctx.platform.catalogue(ctx.db).find(code, ctx.field("standard"), ctx.field("kind")) if code else None
     )
-    if cls.network != network:
-        raise Invalid(f"class {cls.code} ({cls.name}) is not a class of the {network} network")
+    network = check_transfer(case.network, ctx.field("network"), cls)
+    assert cls is not None  # check_transfer refused a transfer without a class
     data = {
         "network": {"from": case.network, "to": network},
         "class": {"from": case.class_code, "to": cls.code},
@@ -552,7 +546,7 @@ def _transfer(ctx: _Context) -> dict[str, Any]:
     case.class_name, case.kind = cls.name, cls.kind
     if ctx.row.target == CaseState.FILED:
         case.department_id, case.cooperating = None, []
-    case.proposed_department_id = _proposed_department_id(ctx.platform, ctx.db, case)
+    case.proposed_department_id = _routing(ctx.platform, ctx.db, case)[0]
     return data
 
 
@@ -618,20 +612,13 @@ def available_actions(platform: Platform, user: User, case: Case) -> list[Transi
 # --- routing ------------------------------------------------------------------------------
 
 
-def _proposed_cooperating_ids(platform: Platform, db: Session, case: Case) -> list[int]:
+def _routing(platform: Platform, db: Session, case: Case) -> tuple[int | None, list[int]]:
+    """The ids of the proposed department and cooperating units for the case's class and place."""
     book = platform.catalogue(db)
     cls = book.find(case.class_code, case.standard, case.kind)
-    found = (
-        platform.unit_id(db, code, "department")
-        for code in book.cooperating_codes(cls, case.district_code, case.street_code)
-    )
-    return [unit_id for unit_id in found if unit_id is not None]
-
-
-def _proposed_department_id(platform: Platform, db: Session, case: Case) -> int | None:
-    book = platform.catalogue(db)
-    cls = book.find(case.class_code, case.standard, case.kind)
-    return platform.unit_id(db, book.owner_code(cls, case.district_code, case.street_code), "department")
+    routing = route(book.catalogue, cls, case.district_code, case.street_code)
+    cooperating = (platform.unit_id(db, code, "department") for code in routing.cooperating)
+    return platform.unit_id(db, routing.owner, "department"), [c for c in cooperating if c is not None]
 
 
 # --- history, notifications, outbox -------------------------------------------------------

@@ -80,12 +80,6 @@ class ClassBook:
     def limit(self, cls: ClassDef, stage: str, urgency: str | None) -> Duration:
         return self.catalogue.limit(cls, stage, urgency)
 
-    def owner_code(self, cls: ClassDef, district_code: str, street_code: str) -> str:
-        return self.catalogue.owner_for(cls, district_code, street_code)
-
-    def cooperating_codes(self, cls: ClassDef, district_code: str, street_code: str) -> tuple[str, ...]:
-        return self.catalogue.cooperating_for(cls, district_code, street_code)
-
     def first_of_network(self, network: str) -> ClassDef:
         items = self.search(network=network)
         if not items:
