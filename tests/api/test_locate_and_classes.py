@@ -69,3 +69,35 @@ def test_admin_edits_a_limit_and_new_cases_follow_it(client, make_user, login) -
         "/api/v1/classes", params={"q": "06010", "standard": "GB/T 47678.5-2026", "kind": "event"}
     )
     assert listed.json()["items"][0]["limits"]["dispose"] == "3 work_hours"
+
+
+def test_grids_of_a_map_window_as_geojson(client) -> None:  # type: ignore[no-untyped-def]
+    window = "116.395,39.915,116.400,39.920"  # a few hundred metres around the Forbidden City's east side
+    r = client.get("/api/v1/grids", params={"layer": "city_management", "bbox": window})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["type"] == "FeatureCollection" and body["truncated"] is False
+    assert 5 < len(body["features"]) < 2000
+    first = body["features"][0]
+    assert first["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    assert len(first["properties"]["code"]) == 15 and first["properties"]["version"] >= 1
+    assert client.get("/api/v1/grids", params={"bbox": "1,2,3"}).status_code == 422
+    assert client.get("/api/v1/grids", params={"bbox": "3,3,1,1"}).status_code == 422
+    assert client.get("/api/v1/grids", params={"bbox": window, "layer": "weather"}).status_code == 422
+
+
+def test_a_grid_and_its_overlaps_in_the_other_two_networks(client) -> None:  # type: ignore[no-untyped-def]
+    here = client.get("/api/v1/locate", params={"lon": 116.397, "lat": 39.918}).json()
+    unit = here["grids"]["city_management"]
+    r = client.get(f"/api/v1/grids/city_management/{unit}")
+    assert r.status_code == 200
+    grid = r.json()
+    layers = {o["layer"] for o in grid["overlaps"]}
+    assert layers == {"social_service", "public_security"}
+    assert here["grids"]["social_service"] in {o["code"] for o in grid["overlaps"]}
+    # the overlaps with each other layer add up to the grid's own area
+    for layer in layers:
+        share = sum(o["share"] for o in grid["overlaps"] if o["layer"] == layer)
+        assert abs(share - 1.0) < 0.01
+    missing = client.get("/api/v1/grids/city_management/110101001001999")
+    assert missing.status_code == 404

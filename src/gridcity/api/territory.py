@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep, require_roles
-from gridcity.api.views import unit_ref
+from gridcity.api.views import FastJSON, unit_ref
 from gridcity.db.models import OrgUnit
+from gridcity.domain.errors import Invalid
 from gridcity.domain.workflow import Role
-from gridcity.services import classes
+from gridcity.services import classes, territory
 
 router = APIRouter(tags=["territory"])
 
@@ -91,3 +92,38 @@ def org_units(
     if q:
         stmt = stmt.where(OrgUnit.name.contains(q) | OrgUnit.code.contains(q))
     return {"items": [unit_ref(u) for u in db.scalars(stmt)]}
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        parts = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4:
+        raise Invalid("bbox is four numbers: min_lon,min_lat,max_lon,max_lat")
+    return parts  # type: ignore[return-value]
+
+
+@router.get("/grids")
+def grids_geojson(
+    db: DbDep,
+    layer: str = Query(default="city_management", description="|".join(territory.LAYERS)),
+    bbox: str = Query(description="min_lon,min_lat,max_lon,max_lat (WGS84)"),
+) -> FastJSON:
+    """The current grids of a layer in a map window, as a GeoJSON FeatureCollection."""
+    grids, truncated = territory.grids_in_window(db, layer, _bbox(bbox))
+    return FastJSON({**territory.grids_feature_collection(grids), "truncated": truncated})
+
+
+@router.get("/grids/{layer}/{code}")
+def grid_detail(db: DbDep, layer: str, code: str) -> dict[str, Any]:
+    """One current grid and the grids of the other two networks it overlaps, with the overlap in m²."""
+    grid, overlaps = territory.grid_with_overlaps(db, layer, code)
+    area = grid.area_m2 or 1.0
+    return {
+        **territory.grid_properties(grid),
+        "overlaps": [
+            {"layer": g.layer, "code": g.code, "overlap_m2": round(m2, 1), "share": round(m2 / area, 4)}
+            for g, m2 in overlaps
+        ],
+    }

@@ -32,7 +32,7 @@ from gridcity.spatial import communities as community_cells
 from gridcity.spatial import gridgen
 from gridcity.spatial.crosswalk import compute_crosswalk
 from gridcity.spatial.crs import area_m2
-from gridcity.spatial.geojson import POLYGONAL, read_features
+from gridcity.spatial.geojson import POLYGONAL, Feature, read_features, write_feature_collection
 from gridcity.spatial.index import LayerIndex, TerritoryIndex
 
 LAYERS = tuple(layer.value for layer in GridLayer)
@@ -484,3 +484,71 @@ class TerritoryState:
         # The street layer is authoritative: its code names its district even where the district
         # outlines are drawn more coarsely.
         return Place(street[:6], street, index["community"].locate_one(lon, lat), grids)
+
+
+# --- reading grids -------------------------------------------------------------------------
+
+MAX_GRIDS_PER_WINDOW = 5000
+
+
+def grids_in_window(
+    db: Session, layer: str, bbox: tuple[float, float, float, float], limit: int = MAX_GRIDS_PER_WINDOW
+) -> tuple[list[Grid], bool]:
+    """Current grids of a layer whose bounding box meets the window (for map layers); and whether
+    more exist than `limit`."""
+    _check_layer(layer)
+    min_lon, min_lat, max_lon, max_lat = bbox
+    if not (min_lon < max_lon and min_lat < max_lat):
+        raise Invalid("bbox is min_lon,min_lat,max_lon,max_lat with min < max")
+    stmt = (
+        select(Grid)
+        .where(
+            Grid.layer == layer,
+            Grid.valid_to.is_(None),
+            Grid.max_lon >= min_lon,
+            Grid.min_lon <= max_lon,
+            Grid.max_lat >= min_lat,
+            Grid.min_lat <= max_lat,
+        )
+        .order_by(Grid.code)
+        .limit(limit + 1)
+    )
+    rows = list(db.scalars(stmt).all())
+    return rows[:limit], len(rows) > limit
+
+
+def grid_properties(grid: Grid) -> dict[str, Any]:
+    return {
+        "layer": grid.layer,
+        "code": grid.code,
+        "version": grid.version,
+        "district_code": grid.district_code,
+        "street_code": grid.street_code,
+        "community_code": grid.community_code,
+        "area_m2": round(grid.area_m2 or 0.0, 1),
+        "valid_from": grid.valid_from.isoformat(),
+        "source": grid.source,
+    }
+
+
+def grids_feature_collection(grids: Sequence[Grid]) -> dict[str, Any]:
+    """Grids as GeoJSON, their codes and versions as properties."""
+    features = [Feature(grid_properties(g), shapely.from_wkb(g.geom_wkb)) for g in grids]
+    return write_feature_collection(features)
+
+
+def grid_with_overlaps(db: Session, layer: str, code: str) -> tuple[Grid, list[tuple[Grid, float]]]:
+    """The current version of a grid, and the grids of the other layers it overlaps (三网对照)."""
+    _check_layer(layer)
+    grid = db.scalar(select(Grid).where(Grid.layer == layer, Grid.code == code, Grid.valid_to.is_(None)))
+    if grid is None:
+        raise NotFound(f"no current {layer} grid {code}")
+    pairs = db.execute(
+        select(GridCrosswalk.grid_a_id, GridCrosswalk.grid_b_id, GridCrosswalk.overlap_m2).where(
+            (GridCrosswalk.grid_a_id == grid.id) | (GridCrosswalk.grid_b_id == grid.id)
+        )
+    ).all()
+    other_ids = {a if b == grid.id else b: m2 for a, b, m2 in pairs}
+    others = db.scalars(select(Grid).where(Grid.id.in_(list(other_ids)))).all() if other_ids else []
+    overlaps = sorted(((g, other_ids[g.id]) for g in others), key=lambda p: (p[0].layer, -p[1]))
+    return grid, overlaps
