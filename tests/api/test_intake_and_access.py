@@ -144,3 +144,23 @@ def test_absurd_ids_and_pages_are_a_clear_422(client, make_user, login) -> None:
     assert client.get("/api/v1/cases", params={"page": huge}, headers=headers).status_code == 422
     act = client.post("/api/v1/cases/1/actions", json={"action": "file", "version": huge}, headers=headers)
     assert act.status_code == 422
+
+
+def test_traffic_light_and_overdue_filter_follow_the_clock(client, clock, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    reporter = login(make_user("supervisor"))
+    case = client.post("/api/v1/cases", json=report_body(), headers=reporter).json()
+    # a supervisor's report is accepted at once: filing and dispatch have 30 calendar minutes
+    assert case["clock"]["stage"] == "dispatch" and case["clock"]["limit_seconds"] == 30 * 60
+    leader = login(make_user("shift_leader"))
+
+    def seen(**params: object) -> dict:  # type: ignore[type-arg]
+        listed = client.get("/api/v1/cases", params={"q": case["number"], **params}, headers=leader).json()
+        return {c["id"]: c for c in listed["items"]}
+
+    assert seen()[case["id"]]["traffic_light"] == "green"
+    clock.advance(minutes=25)  # 83 % of the limit
+    assert seen()[case["id"]]["traffic_light"] == "yellow"
+    assert case["id"] not in seen(overdue=True)
+    clock.advance(minutes=6)
+    assert seen()[case["id"]]["traffic_light"] == "red"
+    assert case["id"] in seen(overdue=True) and case["id"] not in seen(overdue=False)

@@ -144,7 +144,8 @@ async def upload(
 ) -> dict[str, Any]:
     """Upload a photo (JPEG, PNG, WebP) first, then name its id in a report or an action."""
     content = await file.read(platform.settings.max_upload_bytes + 1)
-    row = attachments.store_upload(platform, db, user, file.filename or "upload", content)
+    name = file.filename or "upload"
+    row = await run_write(platform, lambda: attachments.store_upload(platform, db, user, name, content))
     return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size}
 
 

@@ -84,5 +84,6 @@ async def run_write(platform: Platform, work: Callable[[], T]) -> T:
     intake throughput, see bench/). On a database server the write waits on the network, so it goes
     to the thread pool and the loop keeps serving others."""
     if platform.engine.dialect.name == "sqlite":
-        return work()
+        with platform.write_lock:  # queue behind a write running on a worker thread
+            return work()
     return await run_in_threadpool(work)

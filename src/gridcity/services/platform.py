@@ -60,7 +60,7 @@ class Platform:
         # SQLite has one writer at a time; queueing writers here is far cheaper than letting
         # threads spin in SQLite's busy handler. PostgreSQL needs no such lock.
         self.write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
         )
         self._unit_ids: dict[tuple[str, str | None], int] = {}
         self._unit_refs: dict[int, dict[str, Any]] = {}
