@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, insert, or_, select, text
 
-from gridcity.db.models import Case
+from gridcity.db.models import Case, CaseEvent, Notification, OutboxMessage
 
 SORTS = {
     "reported_at": Case.reported_at,
@@ -87,3 +89,57 @@ class CaseFilter:
 
     def count(self, now: datetime) -> Select[tuple[int]]:
         return select(func.count()).select_from(Case).where(*self.clauses(now))
+
+
+# --- writing what a change leaves behind ----------------------------------------------------
+
+# PostgreSQL: the history row, its notifications and the outbox message in one statement, one
+# round trip (a report or an action is otherwise bound by round trips, not by work).
+_CHANGE_PG = text(
+    """
+    WITH ev AS (
+        INSERT INTO case_events
+            (case_id, seq, at, actor_id, actor_name, actor_role, action, from_state, to_state, note, data)
+        VALUES (:case_id, :seq, :at, :actor_id, :actor_name, :actor_role, :action, :from_state, :to_state,
+                :note, CAST(:data AS JSON))
+        RETURNING id
+    ), nt AS (
+        INSERT INTO notifications (user_id, role, org_unit_id, case_id, event_id, kind, text, created_at)
+        SELECT n.user_id, n.role, n.org_unit_id, :case_id, ev.id, n.kind, n.text, :at
+        FROM ev, json_to_recordset(CAST(:notes AS JSON))
+            AS n(user_id integer, role text, org_unit_id integer, kind text, text text)
+    ), ob AS (
+        INSERT INTO outbox (topic, case_id, payload, created_at)
+        VALUES (:topic, :case_id, CAST(:payload AS JSON), :at)
+    )
+    SELECT id FROM ev
+    """
+)
+
+
+def insert_change(
+    connection: Connection,
+    event: dict[str, Any],
+    notes: list[dict[str, Any]],
+    message: dict[str, Any],
+) -> int:
+    """Insert a history row, its notifications and its outbox message; returns the row's id."""
+    if connection.dialect.name == "postgresql":
+        params = {
+            **event,
+            "data": json.dumps(event["data"], ensure_ascii=False),
+            "notes": json.dumps(notes, ensure_ascii=False),
+            "topic": message["topic"],
+            "payload": json.dumps(message["payload"], ensure_ascii=False),
+        }
+        return int(connection.execute(_CHANGE_PG, params).scalar_one())
+    events = CaseEvent.__table__
+    event_id = int(connection.execute(insert(events).returning(events.c.id), event).scalar_one())
+    if notes:
+        at = event["at"]
+        connection.execute(
+            insert(Notification),
+            [{**n, "case_id": event["case_id"], "event_id": event_id, "created_at": at} for n in notes],
+        )
+    connection.execute(insert(OutboxMessage), [message])
+    return event_id

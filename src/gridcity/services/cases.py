@@ -21,7 +21,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from gridcity.db.engine import transaction
-from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, OutboxMessage, User
+from gridcity.db.models import Case, CaseEvent, OrgUnit, User
+from gridcity.db.queries import insert_change
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Conflict, Forbidden, Invalid
@@ -655,16 +656,14 @@ def _record(
         "note": note.strip(),
         "data": data,
     }
-    event_id = _insert(db, CaseEvent, row)
-    event = CaseEvent(
-        id=event_id, **row, attachments=link_attachments(db, case.id, event_id, attachment_ids, user)
-    )
-    notes = notifications.rows_for_change(platform, db, case, event, case_action, data)
-    connection = db.connection()
-    if notes:
-        rows = [{**n, "event_id": event_id, "created_at": now} for n in notes]
-        connection.execute(insert(Notification), rows)
-    connection.execute(insert(OutboxMessage), [outbox.message_for(platform, f"case.{action}", case, event)])
+    event = CaseEvent(**row, attachments=[])
+    notes = [
+        {k: n[k] for k in ("user_id", "role", "org_unit_id", "kind", "text")}
+        for n in notifications.rows_for_change(platform, db, case, event, case_action, data)
+    ]
+    message = outbox.message_for(platform, f"case.{action}", case, event)
+    event.id = insert_change(db.connection(), row, notes, message)
+    event.attachments = link_attachments(db, case.id, event.id, attachment_ids, user)
     return event
 
 
