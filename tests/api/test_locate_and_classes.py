@@ -101,3 +101,16 @@ def test_a_grid_and_its_overlaps_in_the_other_two_networks(client) -> None:  # t
         assert abs(share - 1.0) < 0.01
     missing = client.get("/api/v1/grids/city_management/110101001001999")
     assert missing.status_code == 404
+
+
+def test_openapi_docs_describe_the_api(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/docs").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/locate",
+        "/api/v1/cases",
+        "/api/v1/cases/{case_id}/actions",
+    ):
+        assert path in paths
