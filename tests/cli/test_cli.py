@@ -105,3 +105,12 @@ def test_calendar_days_from_the_command_line(run) -> None:  # type: ignore[no-un
     assert "2027-01-01  rest  元旦" in out
     code, out = run("calendar", "set", "2027-13-01", "--rest")
     assert code == 1 and "not a date" in out
+
+
+def test_files_that_are_not_utf8_are_refused_clearly(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert run("db", "upgrade")[0] == 0
+    for name, command in (("gbk.geojson", "districts"), ("gbk.csv", "communities")):
+        path = tmp_path / name
+        path.write_bytes("名称,代码\n东城区,110101\n".encode("gbk"))
+        code, out = run("import", command, str(path))
+        assert code == 1 and "UTF-8" in out and "Traceback" not in out

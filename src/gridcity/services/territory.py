@@ -167,11 +167,10 @@ def import_communities_csv(
     No public polygons exist, so each community's area is derived: the Voronoi cell of its centre
     (converted to WGS84) clipped to its street. The derivation is recorded in the unit's attributes.
     """
-    text = (
-        Path(source).read_text(encoding="utf-8-sig")
-        if not isinstance(source, str) or "\n" not in source
-        else source
-    )
+    try:
+        text = Path(source).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(f"{source} is not UTF-8 text; save the CSV as UTF-8") from None
     rows = list(csv.DictReader(io.StringIO(text)))
     if rows and not {"code", "name"} <= set(rows[0]):
         raise Invalid("the community CSV needs the columns code, name, longitude, latitude")

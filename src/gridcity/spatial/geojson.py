@@ -73,6 +73,8 @@ def _load(source: str | Path | bytes | Mapping[str, Any]) -> Any:
         ) from exc
     except OSError as exc:
         raise Invalid(f"cannot read GeoJSON file {source!s}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError:
+        raise Invalid(f"GeoJSON {source!s} is not UTF-8 text (RFC 7946 requires UTF-8)") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
