@@ -159,3 +159,11 @@ def user_for_token(platform: Platform, db: Session, token: str) -> Actor:
         _token_cache.clear()
     _token_cache[digest] = (actor, found.expires_at, time.monotonic())
     return actor
+
+
+def revoke_token(db: Session, token: str) -> None:
+    """Sign out: the token stops working at once here (other processes within TOKEN_CACHE_SECONDS)."""
+    digest = token_digest(token)
+    _token_cache.pop(digest, None)
+    with transaction(db):
+        db.execute(delete(ApiToken).where(ApiToken.token_hash == digest))

@@ -1,0 +1,67 @@
+"""The pages' words in Chinese (first) and English. Templates call t("key")."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+LANGUAGES = ("zh", "en")
+COOKIE = "gridcity_lang"
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "app": ("网格化城市管理平台", "Grid city management"),
+    "sign_in": ("登录", "Sign in"),
+    "sign_out": ("退出", "Sign out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "wrong_password": ("用户名或密码错误", "Wrong username or password"),
+    "work_queue": ("工作队列", "Work queue"),
+    "all_cases": ("全部案件", "All cases"),
+    "number": ("案件编号", "Case number"),
+    "class": ("类别", "Class"),
+    "state": ("状态", "State"),
+    "place": ("位置", "Place"),
+    "deadline": ("时限", "Deadline"),
+    "light": ("灯", "Light"),
+    "reported_at": ("上报时间", "Reported"),
+    "department": ("责任部门", "Department"),
+    "history": ("处理经过", "History"),
+    "actions": ("可执行操作", "Actions"),
+    "note": ("说明", "Note"),
+    "submit": ("提交", "Submit"),
+    "export_csv": ("导出CSV", "Export CSV"),
+    "no_cases": ("没有案件", "No cases"),
+    "grids": ("网格", "Grids"),
+    "track": ("案件查询", "Follow a case"),
+    "track_hint": ("输入案件编号查看办理进度", "Enter the case number to see its progress"),
+    "not_found": ("未找到该案件", "No such case"),
+    "stale": ("案件已被他人更新，请刷新后重试", "The case changed meanwhile; reload and try again"),
+    "done": ("已完成", "Done"),
+    "queue.verify": ("待核实", "To verify"),
+    "queue.accept": ("待受理", "To accept"),
+    "queue.file": ("待立案", "To file"),
+    "queue.dispatch": ("待派遣", "To dispatch"),
+    "queue.approve": ("待审批", "Approvals"),
+    "queue.dispose": ("处置中", "Disposing"),
+    "queue.check": ("待核查", "To check"),
+    "queue.close": ("待结案", "To close"),
+    "queue.all": ("全部", "All"),
+    "language": ("English", "中文"),
+}
+
+
+def language(request: Request) -> str:
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    accept = request.headers.get("accept-language", "")
+    return "en" if accept.lower().startswith("en") else "zh"
+
+
+def translator(lang: str):  # type: ignore[no-untyped-def]
+    index = LANGUAGES.index(lang)
+
+    def t(key: str) -> str:
+        words = _WORDS.get(key)
+        return words[index] if words else key
+
+    return t

@@ -1,0 +1,390 @@
+"""Server-rendered pages: sign-in, the work queue, the case page with its action forms, public
+tracking. They call the same services as the JSON API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+
+from gridcity.db.models import Case, OrgUnit, User
+from gridcity.db.queries import SORTS, CaseFilter
+from gridcity.domain.errors import DomainError, Unauthorized
+from gridcity.domain.workflow import CaseAction, CaseState, ClosingType, Role
+from gridcity.services import case_clock, cases, users
+from gridcity.services.access import territory_covers, visibility_clause
+from gridcity.services.platform import Platform
+from gridcity.services.users import Actor
+from gridcity.web import i18n, session
+from gridcity.web.queues import HOME_QUEUE, QUEUES, queue_counts
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+def _platform(request: Request) -> Platform:
+    return request.app.state.platform  # type: ignore[no-any-return]
+
+
+PlatformDep = Annotated[Platform, Depends(_platform)]
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 100
+
+
+class SignInRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
+
+
+def page_user(request: Request, platform: PlatformDep) -> Actor:
+    user = session.current_user(platform, request)
+    if user is None:
+        raise SignInRequired()
+    return user
+
+
+PageUser = Annotated[Actor, Depends(page_user)]
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    lang = i18n.language(request)
+    token = session.session_token(request)
+    context.setdefault("user", None)
+    context.setdefault("tz", request.app.state.platform.calendar().tz)
+    return TEMPLATES.TemplateResponse(
+        request,
+        name,
+        {
+            "t": i18n.translator(lang),
+            "lang": lang,
+            "csrf": session.csrf_for(token) if token else "",
+            "csrf_field": session.CSRF_FIELD,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+# --- sign-in -------------------------------------------------------------------------------
+
+
+@router.get("/", response_model=None)
+def home(request: Request, platform: PlatformDep) -> RedirectResponse:
+    user = session.current_user(platform, request)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    if user.role == Role.CITIZEN:
+        return RedirectResponse("/track", status_code=303)
+    return RedirectResponse(f"/work?queue={HOME_QUEUE.get(Role(user.role), 'all')}", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request) -> HTMLResponse:
+    return render(request, "auth/login.html")
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    platform: PlatformDep,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    with platform.sessions() as db:
+        try:
+            user = users.authenticate(db, username, password)
+        except Unauthorized:
+            return render(
+                request, "auth/login.html", status_code=401, error="wrong_password", username=username
+            )
+        token = users.issue_token(platform, db, user)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        session.COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        max_age=int(platform.settings.token_ttl_hours * 3600),
+    )
+    return response
+
+
+@router.post("/logout", response_model=None)
+def logout(request: Request, platform: PlatformDep, csrf_token: Annotated[str, Form()] = "") -> Response:
+    session.check_csrf(request, csrf_token)
+    token = session.session_token(request)
+    if token:
+        with platform.sessions() as db:
+            users.revoke_token(db, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(session.COOKIE)
+    return response
+
+
+@router.get("/lang/{lang}", response_model=None)
+def switch_language(request: Request, lang: str) -> RedirectResponse:
+    back = request.headers.get("referer") or "/"
+    response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/", status_code=303)
+    if lang in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, lang, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+# --- work queue ----------------------------------------------------------------------------
+
+
+def _queue_filter(user: Actor, queue: str, sort: str, q: str | None, platform: Platform) -> CaseFilter:
+    numbered = platform.case_id_from_number(q or "")
+    return CaseFilter(
+        states=[s.value for s in QUEUES[queue]],
+        sort=sort,
+        ids=[numbered] if numbered is not None else [],
+        text=None if numbered is not None else q,
+        extra=[visibility_clause(user)],
+    )
+
+
+def _queue_args(queue: str, sort: str) -> None:
+    if queue not in QUEUES:
+        raise _BadRequest(f"unknown queue {queue!r}")
+    if sort not in SORTS:
+        raise _BadRequest(f"unknown sort {sort!r}")
+
+
+class _BadRequest(DomainError):
+    status_code = 422
+
+
+@router.get("/work")
+def work_queue(
+    request: Request,
+    platform: PlatformDep,
+    user: PageUser,
+    queue: str = "all",
+    sort: str = "deadline",
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> HTMLResponse:
+    _queue_args(queue, sort)
+    now = platform.now()
+    with platform.sessions() as db:
+        by_state = dict(
+            db.execute(
+                select(Case.state, func.count()).where(visibility_clause(user)).group_by(Case.state)
+            ).all()
+        )
+        flt = _queue_filter(user, queue, sort, q, platform)
+        total = db.scalar(flt.count(now)) or 0
+        rows = [_row(platform, db, c) for c in db.scalars(flt.select(now).limit(PAGE_SIZE))]
+    return render(
+        request,
+        "work/queue.html",
+        user=user,
+        queue=queue,
+        sort=sort,
+        q=q or "",
+        counts=queue_counts(by_state),
+        queues=list(QUEUES),
+        rows=rows,
+        total=total,
+        shown=len(rows),
+    )
+
+
+@router.get("/work.csv")
+def work_queue_csv(
+    platform: PlatformDep,
+    user: PageUser,
+    queue: str = "all",
+    sort: str = "deadline",
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """The queue as CSV: every case of the filter, not only the page shown."""
+    _queue_args(queue, sort)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["number", "class_code", "class_name", "state", "street", "grid", "reported_at", "deadline", "light"]
+    )
+    with platform.sessions() as db:
+        flt = _queue_filter(user, queue, sort, q, platform)
+        for case in db.scalars(flt.select(platform.now())):
+            r = _row(platform, db, case)
+            writer.writerow(
+                [
+                    r["number"],
+                    case.class_code,
+                    case.class_name,
+                    case.state,
+                    r["street"],
+                    case.grid_code,
+                    case.reported_at.isoformat(),
+                    case.stage_deadline.isoformat() if case.stage_deadline else "",
+                    r["light"] or "",
+                ]
+            )
+    name = quote(f"gridcity-{queue}.csv")
+    # a byte-order mark so that spreadsheet programs read the Chinese text as UTF-8
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
+
+
+def _row(platform: Platform, db: Any, case: Case) -> dict[str, Any]:
+    clock = case_clock.case_clock(platform, db, case)
+    return {
+        "id": case.id,
+        "number": platform.case_number(case),
+        "class_name": case.class_name,
+        "state": CaseState(case.state),
+        "street": platform.territory(db).names.get(case.street_code, case.street_code),
+        "deadline": case.stage_deadline,
+        "light": clock["light"] if clock else None,
+        "reported_at": case.reported_at,
+    }
+
+
+# --- the case page -------------------------------------------------------------------------
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, platform: PlatformDep, user: PageUser, case_id: int) -> HTMLResponse:
+    with platform.sessions() as db:
+        return _case_page(request, platform, db, user, case_id)
+
+
+def _case_page(
+    request: Request,
+    platform: Platform,
+    db: Any,
+    user: Actor,
+    case_id: int,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    case = cases.get_case(db, user, case_id)
+    clock = case_clock.case_clock(platform, db, case)
+    territory = platform.territory(db)
+    return render(
+        request,
+        "work/case.html",
+        status_code=status_code,
+        user=user,
+        case=case,
+        number=platform.case_number(case),
+        state=CaseState(case.state),
+        clock=clock,
+        street=territory.names.get(case.street_code, case.street_code),
+        community=territory.names.get(case.community_code or "", case.community_code),
+        department=platform.unit_ref(db, case.department_id),
+        proposed=platform.unit_ref(db, case.proposed_department_id),
+        history=case.events,
+        actions=cases.available_actions(platform, user, case),
+        choices=_choices(platform, db, user, case),
+        error=error,
+    )
+
+
+def _choices(platform: Platform, db: Any, user: Actor, case: Case) -> dict[str, Any]:
+    """What the action forms offer to pick from."""
+    departments = db.execute(
+        select(OrgUnit.id, OrgUnit.name)
+        .where(
+            OrgUnit.kind == "department", OrgUnit.scope_code.in_(["", case.district_code, case.street_code])
+        )
+        .order_by(OrgUnit.code)
+    ).all()
+    supervisors = [
+        u
+        for u in db.scalars(select(User).where(User.role == Role.SUPERVISOR, User.active.is_(True)))
+        if territory_covers(u.org_unit.scope_code, case.district_code, case.street_code, case.community_code)
+    ]
+    return {
+        "departments": departments,
+        "supervisors": supervisors,
+        "closing_types": [c.value for c in ClosingType if c != ClosingType.SELF_HANDLED],
+        "roles": [r.value for r in Role],
+        "networks": ["city_management", "social_service", "public_security"],
+    }
+
+
+_FORM_FIELDS = (
+    "assignee_id",
+    "department_id",
+    "extension",
+    "closing_type",
+    "network",
+    "class_code",
+    "to_role",
+)
+
+
+@router.post("/cases/{case_id}/act")
+async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: int) -> Response:
+    form = await request.form()
+    session.check_csrf(request, str(form.get(session.CSRF_FIELD, "")))
+    fields = {k: str(v) for k in _FORM_FIELDS if (v := form.get(k)) not in (None, "")}
+    if "cooperating_ids" in form:
+        fields["cooperating_ids"] = [str(v) for v in form.getlist("cooperating_ids")]  # type: ignore[assignment]
+    try:
+        version = int(str(form.get("version", "")))
+    except ValueError:
+        version = -1
+    request_ = cases.ActionRequest(
+        action=str(form.get("action", "")), version=version, note=str(form.get("note", "")), fields=fields
+    )
+    with platform.sessions() as db:
+        try:
+            cases.transition(platform, db, user, case_id, request_)
+        except DomainError as exc:
+            # the person sees why, on the same page, with the case as it is now
+            return _case_page(
+                request, platform, db, user, case_id, error=exc.message, status_code=exc.status_code
+            )
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+# --- public tracking -----------------------------------------------------------------------
+
+
+@router.get("/track")
+def track(
+    request: Request, platform: PlatformDep, number: Annotated[str | None, Query(max_length=30)] = None
+) -> HTMLResponse:
+    """A citizen follows a case by its number: state and public history, no personal data."""
+    if not number:
+        return render(request, "public/track.html", number="")
+    with platform.sessions() as db:
+        case_id = platform.case_id_from_number(number)
+        case = db.get(Case, case_id) if case_id is not None else None
+        if case is None or platform.case_number(case) != number.strip():
+            return render(request, "public/track.html", number=number, not_found=True, status_code=404)
+        public = {
+            "number": platform.case_number(case),
+            "class_name": case.class_name,
+            "state": CaseState(case.state),
+            "street": platform.territory(db).names.get(case.street_code, case.street_code),
+            "reported_on": case.reported_at.astimezone(platform.calendar(db).tz).date(),
+            "department": (platform.unit_ref(db, case.department_id) or {}).get("name"),
+            "history": _public_history(case, platform.calendar(db).tz),
+        }
+    return render(request, "public/track.html", number=number, case=public)
+
+
+def _public_history(case: Case, tz: Any) -> list[tuple[Any, str, CaseState]]:
+    """What happened and when; never who, nor their notes (they may name people)."""
+    return [
+        (
+            e.at.astimezone(tz),
+            "上报" if e.action == "report" else CaseAction(e.action).label_zh,
+            CaseState(e.to_state),
+        )
+        for e in case.events
+        if e.action != CaseAction.COMMENT
+    ]

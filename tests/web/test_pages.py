@@ -1,0 +1,97 @@
+"""The pages as a person uses them (server-rendered HTML over the same services as the API)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+DONGHUAMEN = (116.4040, 39.9140)
+GARBAGE = {"class_code": "06010", "kind": "event", "standard": "GB/T 47678.5-2026"}
+
+
+def sign_in(client, user, password: str = "secret-pw"):  # type: ignore[no-untyped-def]
+    r = client.post("/login", data={"username": user.username, "password": password}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return r
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def report(client, login, make_user, role: str = "supervisor") -> dict:  # type: ignore[no-untyped-def, type-arg]
+    body = {**GARBAGE, "lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1], "description": "路口暴露垃圾"}
+    r = client.post("/api/v1/cases", json=body, headers=login(make_user(role)))
+    assert r.status_code == 201
+    return r.json()
+
+
+def test_sign_in_lands_each_role_on_its_queue_and_sign_out_ends_it(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/work", follow_redirects=False).headers["location"].startswith("/login")
+    bad = client.post("/login", data={"username": "nobody", "password": "x"})
+    assert bad.status_code == 401 and "用户名或密码错误" in bad.text
+    sign_in(client, make_user("dispatcher"))
+    landing = client.get("/", follow_redirects=False)
+    assert landing.headers["location"] == "/work?queue=dispatch"
+    page = client.get("/work?queue=dispatch")
+    assert page.status_code == 200 and "待派遣" in page.text
+    # signing out needs the page's CSRF token; without it nothing happens
+    assert client.post("/logout", data={}).status_code == 403
+    out = client.post("/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/work", follow_redirects=False).status_code == 303  # signed out: back to sign-in
+
+
+def test_queue_shows_the_case_and_the_case_page_acts(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    case = report(client, login, make_user)  # a supervisor's report: accepted, waiting to be filed
+    sign_in(client, make_user("shift_leader"))
+    queue = client.get("/work", params={"queue": "file", "q": case["number"]})
+    assert case["number"] in queue.text and "暴露垃圾" in queue.text
+    page = client.get(f"/cases/{case['id']}")
+    assert page.status_code == 200
+    assert "立案" in page.text and case["grids"]["city_management"] in page.text
+    token = csrf_of(page.text)
+    form = {"csrf_token": token, "action": "file", "version": str(case["version"]), "note": "符合立案条件"}
+    done = client.post(f"/cases/{case['id']}/act", data=form, follow_redirects=True)
+    assert done.status_code == 200 and "已立案" in done.text and "符合立案条件" in done.text
+    # the same form again is stale: the person is told so, on the page, and nothing changes
+    again = client.post(f"/cases/{case['id']}/act", data=form)
+    assert again.status_code == 409 and "changed since you loaded it" in again.text
+    # a form without the CSRF token is refused
+    forged = client.post(f"/cases/{case['id']}/act", data={**form, "csrf_token": "0" * 64})
+    assert forged.status_code == 403
+
+
+def test_queue_exports_csv(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    case = report(client, login, make_user)
+    sign_in(client, make_user("operator"))
+    r = client.get("/work.csv", params={"queue": "all", "q": case["number"]})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "number" and rows[1][0] == case["number"] and rows[1][2] == "暴露垃圾"
+    assert client.get("/work.csv", params={"queue": "nonsense"}).status_code == 422
+
+
+def test_public_tracking_shows_progress_without_personal_data(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    case = report(client, login, make_user, role="citizen")
+    page = client.get("/track", params={"number": case["number"]})
+    assert page.status_code == 200
+    assert case["number"] in page.text and "已上报" in page.text and "东华门街道" in page.text
+    assert "路口暴露垃圾" not in page.text  # the reporter's own words are not published
+    assert client.get("/track", params={"number": "2026111699999999"}).status_code == 404
+    assert client.get("/track", params={"number": "not-a-number"}).status_code == 404
+
+
+def test_language_switch(client) -> None:  # type: ignore[no-untyped-def]
+    assert "登录" in client.get("/login").text
+    client.get("/lang/en")
+    assert "Sign in" in client.get("/login").text
+    client.get("/lang/zh")
+
+
+def test_vendored_libraries_are_served_locally(client) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/htmx/htmx.min.js", "/static/app.css"):
+        assert client.get(path).status_code == 200, path
