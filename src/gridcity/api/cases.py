@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import FileResponse
 
-from gridcity.api.deps import DbDep, PlatformDep, UserDep, run_write
+from gridcity.api.deps import DbDep, PlatformDep, UserDep
 from gridcity.api.schemas import MAX_ID, CaseActionIn, CaseCreate
 from gridcity.api.views import FastJSON, case_detail, case_summary
 from gridcity.db.models import Case
@@ -45,7 +45,7 @@ async def report_case(platform: PlatformDep, db: DbDep, user: UserDep, body: Cas
         case, created = cases.report_case(platform, db, user, report)
         return FastJSON(case_detail(platform, db, user, case), status_code=201 if created else 200)
 
-    return await run_write(platform, work)
+    return await platform.run_write(work)
 
 
 @router.get("/cases")
@@ -135,7 +135,7 @@ async def act(
         case = cases.transition(platform, db, user, case_id, request)
         return FastJSON(case_detail(platform, db, user, case))
 
-    return await run_write(platform, work)
+    return await platform.run_write(work)
 
 
 @router.post("/attachments", status_code=201)
@@ -145,7 +145,7 @@ async def upload(
     """Upload a photo (JPEG, PNG, WebP) first, then name its id in a report or an action."""
     content = await file.read(platform.settings.max_upload_bytes + 1)
     name = file.filename or "upload"
-    row = await run_write(platform, lambda: attachments.store_upload(platform, db, user, name, content))
+    row = await platform.run_write(lambda: attachments.store_upload(platform, db, user, name, content))
     return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size}
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, TypeVar
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -15,8 +15,6 @@ from gridcity.domain.workflow import Role
 from gridcity.services import users
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
-
-T = TypeVar("T")
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -75,15 +73,3 @@ def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
         return user
 
     return Depends(check)
-
-
-async def run_write(platform: Platform, work: Callable[[], T]) -> T:
-    """Run a short write transaction. On SQLite it runs right here on the event loop: SQLite is an
-    in-process library with one writer at a time, so a write is ~1 ms of CPU and no network wait,
-    and handing it to a thread only adds thread switches and GIL contention (measured: 1.6 times the
-    intake throughput, see bench/). On a database server the write waits on the network, so it goes
-    to the thread pool and the loop keeps serving others."""
-    if platform.engine.dialect.name == "sqlite":
-        with platform.write_lock:  # queue behind a write running on a worker thread
-            return work()
-    return await run_in_threadpool(work)

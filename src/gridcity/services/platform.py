@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -101,6 +102,17 @@ class Platform:
                 if own:
                     session.close()
         return entry.value
+
+    async def run_write(self, work: Callable[[], T]) -> T:
+        """Run a short write transaction from async code. On SQLite it runs right here on the event
+        loop: SQLite is an in-process library with one writer at a time, so a write is ~1 ms of CPU
+        and no network wait, and handing it to a thread only adds thread switches and GIL contention
+        (measured: 1.6 times the intake throughput, see bench/). On a database server the write
+        waits on the network, so it goes to a worker thread and the loop keeps serving others."""
+        if self.engine.dialect.name == "sqlite":
+            with self.write_lock:  # queue behind a write running on a worker thread
+                return work()
+        return await anyio.to_thread.run_sync(work)
 
     def case_number(self, case: Any) -> str:
         return case_number(case.id, case.reported_at.astimezone(self.calendar().tz).date())

@@ -339,15 +339,19 @@ async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: 
     request_ = cases.ActionRequest(
         action=str(form.get("action", "")), version=version, note=str(form.get("note", "")), fields=fields
     )
-    with platform.sessions() as db:
-        try:
-            cases.transition(platform, db, user, case_id, request_)
-        except DomainError as exc:
-            # the person sees why, on the same page, with the case as it is now
-            return _case_page(
-                request, platform, db, user, case_id, error=exc.message, status_code=exc.status_code
-            )
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+    def work() -> Response:
+        with platform.sessions() as db:
+            try:
+                cases.transition(platform, db, user, case_id, request_)
+            except DomainError as exc:
+                # the person sees why, on the same page, with the case as it is now
+                return _case_page(
+                    request, platform, db, user, case_id, error=exc.message, status_code=exc.status_code
+                )
+        return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+    return await platform.run_write(work)
 
 
 # --- public tracking -----------------------------------------------------------------------
