@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from gridcity.domain.workflow import CaseAction, CaseState
+
 LANGUAGES = ("zh", "en")
 COOKIE = "gridcity_lang"
 
@@ -29,6 +31,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "note": ("说明", "Note"),
     "submit": ("提交", "Submit"),
     "export_csv": ("导出CSV", "Export CSV"),
+    "search": ("查询", "Search"),
+    "sort.deadline": ("时限最近优先", "Deadline first"),
+    "sort.-deadline": ("时限最远优先", "Deadline last"),
+    "sort.-reported_at": ("最新上报优先", "Newest first"),
+    "sort.reported_at": ("最早上报优先", "Oldest first"),
     "no_cases": ("没有案件", "No cases"),
     "grids": ("网格", "Grids"),
     "track": ("案件查询", "Follow a case"),
@@ -65,3 +72,14 @@ def translator(lang: str):  # type: ignore[no-untyped-def]
         return words[index] if words else key
 
     return t
+
+
+def action_label(code: str, lang: str) -> str:
+    """The name of a history entry's action: 上报 for the report, else the workflow action's label."""
+    if code == "report":
+        return "上报" if lang == "zh" else "report"
+    return CaseAction(code).label_zh if lang == "zh" else code.replace("_", " ")
+
+
+def state_label(code: str, lang: str) -> str:
+    return CaseState(code).label_zh if lang == "zh" else code.replace("_", " ")

@@ -61,6 +61,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         name,
         {
             "t": i18n.translator(lang),
+            "action_label": lambda code: i18n.action_label(code, lang),
+            "state_label": lambda code: i18n.state_label(code, lang),
             "lang": lang,
             "csrf": session.csrf_for(token) if token else "",
             "csrf_field": session.CSRF_FIELD,
@@ -384,11 +386,7 @@ def track(
 def _public_history(case: Case, tz: Any) -> list[tuple[Any, str, CaseState]]:
     """What happened and when; never who, nor their notes (they may name people)."""
     return [
-        (
-            e.at.astimezone(tz),
-            "上报" if e.action == "report" else CaseAction(e.action).label_zh,
-            CaseState(e.to_state),
-        )
+        (e.at.astimezone(tz), e.action, CaseState(e.to_state))
         for e in case.events
         if e.action != CaseAction.COMMENT
     ]
