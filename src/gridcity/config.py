@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_types: list[str] = Field(default_factory=lambda: ["image/jpeg", "image/png", "image/webp"])
 
+    # Map tiles, e.g. a city's own tile server 'https://tiles.example/{z}/{x}/{y}.png'; empty: the
+    # maps draw boundaries, grids and cases as vector layers only (closed city networks).
+    map_tiles_url: str = ""
+
     demo: bool = False  # demo mode: the demo users' password is printed at start
 
     @cached_property

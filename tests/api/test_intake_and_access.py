@@ -164,3 +164,32 @@ def test_traffic_light_and_overdue_filter_follow_the_clock(client, clock, make_u
     clock.advance(minutes=6)
     assert seen()[case["id"]]["traffic_light"] == "red"
     assert case["id"] in seen(overdue=True) and case["id"] not in seen(overdue=False)
+
+
+def test_cases_of_a_map_window_as_geojson(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    made = client.post("/api/v1/cases", json=report_body(), headers=login(make_user("supervisor"))).json()
+    window = {"bbox": "116.40,39.91,116.41,39.92"}
+    mine = client.get("/api/v1/cases.geojson", params=window, headers=login(make_user("operator"))).json()
+    found = [f for f in mine["features"] if f["properties"]["id"] == made["id"]]
+    assert found and found[0]["geometry"]["coordinates"] == [DONGHUAMEN[0], DONGHUAMEN[1]]
+    assert found[0]["properties"]["light"] == "green"
+    elsewhere = client.get(
+        "/api/v1/cases.geojson", params=window, headers=login(make_user("operator", "110102"))
+    )
+    assert made["id"] not in [
+        f["properties"]["id"] for f in elsewhere.json()["features"]
+    ]  # not in 西城区's scope
+    assert (
+        client.get(
+            "/api/v1/cases.geojson", params={"bbox": "1,2"}, headers=login(make_user("operator"))
+        ).status_code
+        == 422
+    )
+
+
+def test_the_session_cookie_reads_but_never_writes(client, make_user) -> None:  # type: ignore[no-untyped-def]
+    user = make_user("supervisor")
+    client.post("/login", data={"username": user.username, "password": "secret-pw"})
+    assert client.get("/api/v1/me").json()["username"] == user.username
+    write = client.post("/api/v1/cases", json=report_body())
+    assert write.status_code == 401  # a write needs the Authorization header: no cross-site requests

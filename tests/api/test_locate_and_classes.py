@@ -114,3 +114,10 @@ def test_openapi_docs_describe_the_api(client) -> None:  # type: ignore[no-untyp
         "/api/v1/cases/{case_id}/actions",
     ):
         assert path in paths
+
+
+def test_street_boundaries_for_the_map(client) -> None:  # type: ignore[no-untyped-def]
+    streets = client.get("/api/v1/boundaries", params={"level": "street", "parent": "110101"}).json()
+    codes = {f["properties"]["code"] for f in streets["features"]}
+    assert len(codes) == 17 and "110101001" in codes
+    assert client.get("/api/v1/boundaries", params={"level": "planet"}).status_code == 422

@@ -37,3 +37,23 @@ def test_file_a_case_from_the_queue_and_follow_it_publicly(
     page.goto(f"{live_server}/track?number={case['number']}")
     expect(page.locator("ol.timeline")).to_contain_text("立案 → 已立案")
     expect(page.locator("body")).not_to_contain_text(leader.username)  # no staff names in public
+
+
+def test_console_map_shows_grids_and_cases(page: Page, live_server, client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    body = {**GARBAGE, "lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1], "description": "地图上的案件"}
+    client.post("/api/v1/cases", json=body, headers=login(make_user("supervisor")))
+    dispatcher = make_user("dispatcher")
+    page.goto(f"{live_server}/login")
+    page.get_by_label("用户名").fill(dispatcher.username)
+    page.get_by_label("密码").fill("secret-pw")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="地图").click()
+    # the whole district first: street outlines and case markers (or their clusters)
+    expect(page.locator("#map path.leaflet-interactive").first).to_be_visible()
+    expect(page.locator("#map .marker-cluster, #map path[fill='#2e9e44']").first).to_be_visible()
+    loaded_ms = int(page.locator("#map").get_attribute("data-loaded-ms") or 0)
+    print(f"console map: district, streets and cases drawn {loaded_ms} ms after the page started")
+    # close in on 东华门: the unit grids appear, and the case itself as a green marker
+    page.evaluate("window.gridcityMap.setView([39.914, 116.404], 17)")
+    expect(page.locator("#map path[stroke='#0b62a4']").first).to_be_visible()
+    expect(page.locator("#map path[fill='#2e9e44']").first).to_be_visible()

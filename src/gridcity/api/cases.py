@@ -9,12 +9,12 @@ from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
-from gridcity.api.schemas import MAX_ID, CaseActionIn, CaseCreate
+from gridcity.api.schemas import MAX_ID, CaseActionIn, CaseCreate, parse_bbox
 from gridcity.api.views import FastJSON, case_detail, case_summary
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import Invalid
-from gridcity.services import attachments, cases, notifications
+from gridcity.services import attachments, case_clock, cases, notifications
 from gridcity.services.access import case_visible, visibility_clause
 
 router = APIRouter(tags=["cases"])
@@ -110,6 +110,38 @@ def list_cases(
 
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+@router.get("/cases.geojson")
+def cases_geojson(
+    platform: PlatformDep,
+    db: DbDep,
+    user: UserDep,
+    bbox: str = Query(description="min_lon,min_lat,max_lon,max_lat"),
+    state: Annotated[list[str] | None, Query()] = None,
+    limit: int = Query(default=5000, ge=1, le=20000),
+) -> FastJSON:
+    """The cases in a map window the caller may see, as GeoJSON points with their traffic light."""
+    box = parse_bbox(bbox)
+    flt = CaseFilter(states=_split(state), bbox=box, sort="-reported_at", extra=[visibility_clause(user)])
+    rows = db.scalars(flt.select(platform.now()).limit(limit + 1)).all()
+    features = []
+    for case in rows[:limit]:
+        clock = case_clock.case_clock(platform, db, case)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [case.lon, case.lat]},
+                "properties": {
+                    "id": case.id,
+                    "number": platform.case_number(case),
+                    "class_name": case.class_name,
+                    "state": case.state,
+                    "light": clock["light"] if clock else None,
+                },
+            }
+        )
+    return FastJSON({"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit})
 
 
 @router.get("/cases/{case_id}")

@@ -48,8 +48,19 @@ def _discard(db: Session) -> None:
 DbDep = Annotated[Session, Depends(get_db)]
 
 
-async def get_user(platform: PlatformDep, token: Annotated[str | None, Depends(oauth2)]) -> Actor:
+# The pages' session cookie (web.session.COOKIE) holds the same kind of token. It is accepted for
+# reads only: a write must carry the token in the Authorization header, which another site's page
+# cannot make a browser send, so cookie sessions never open the API to cross-site requests.
+SESSION_COOKIE = "gridcity_session"
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def get_user(
+    request: Request, platform: PlatformDep, token: Annotated[str | None, Depends(oauth2)]
+) -> Actor:
     """The caller, from the bearer token: from the token cache when fresh, else from the database."""
+    if not token and request.method in _SAFE_METHODS:
+        token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise Unauthorized("sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
     cached = users.cached_actor(platform, token)

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from gridcity.domain.errors import Invalid
+
 # A database id: what the SQLite and PostgreSQL integer columns can hold, so an absurd number is a
 # clear 422 and never reaches the driver.
 MAX_ID = 2**63 - 1
@@ -67,3 +69,14 @@ class ClassPatch(BaseModel):
     """Fields of a class a city may change; limits like {"dispose": "4 work_hours"}."""
 
     model_config = {"extra": "allow"}
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """'min_lon,min_lat,max_lon,max_lat' → four floats, or a clear 422."""
+    try:
+        parts = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4 or not (parts[0] < parts[2] and parts[1] < parts[3]):
+        raise Invalid("bbox is four numbers min_lon,min_lat,max_lon,max_lat with min < max")
+    return parts  # type: ignore[return-value]

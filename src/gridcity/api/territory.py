@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep, require_roles
+from gridcity.api.schemas import parse_bbox
 from gridcity.api.views import FastJSON, unit_ref
 from gridcity.db.models import OrgUnit
-from gridcity.domain.errors import Invalid
 from gridcity.domain.workflow import Role
 from gridcity.services import classes, territory
 
@@ -94,16 +94,6 @@ def org_units(
     return {"items": [unit_ref(u) for u in db.scalars(stmt)]}
 
 
-def _bbox(text: str) -> tuple[float, float, float, float]:
-    try:
-        parts = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        parts = ()
-    if len(parts) != 4:
-        raise Invalid("bbox is four numbers: min_lon,min_lat,max_lon,max_lat")
-    return parts  # type: ignore[return-value]
-
-
 @router.get("/grids")
 def grids_geojson(
     db: DbDep,
@@ -111,7 +101,7 @@ def grids_geojson(
     bbox: str = Query(description="min_lon,min_lat,max_lon,max_lat (WGS84)"),
 ) -> FastJSON:
     """The current grids of a layer in a map window, as a GeoJSON FeatureCollection."""
-    grids, truncated = territory.grids_in_window(db, layer, _bbox(bbox))
+    grids, truncated = territory.grids_in_window(db, layer, parse_bbox(bbox))
     return FastJSON({**territory.grids_feature_collection(grids), "truncated": truncated})
 
 
@@ -127,3 +117,13 @@ def grid_detail(db: DbDep, layer: str, code: str) -> dict[str, Any]:
             for g, m2 in overlaps
         ],
     }
+
+
+@router.get("/boundaries")
+def boundaries(
+    db: DbDep,
+    level: str = Query(default="street", description="district | street | community"),
+    parent: str | None = Query(default=None, max_length=12, description="only units under this code"),
+) -> FastJSON:
+    """Outlines of districts, streets or communities for a map, as GeoJSON."""
+    return FastJSON(territory.boundaries(db, level, parent))

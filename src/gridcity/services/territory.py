@@ -551,3 +551,21 @@ def grid_with_overlaps(db: Session, layer: str, code: str) -> tuple[Grid, list[t
     others = db.scalars(select(Grid).where(Grid.id.in_(list(other_ids)))).all() if other_ids else []
     overlaps = sorted(((g, other_ids[g.id]) for g in others), key=lambda p: (p[0].layer, -p[1]))
     return grid, overlaps
+
+
+def boundaries(db: Session, level: str, parent_code: str | None) -> dict[str, Any]:
+    """District or street outlines (simplified for drawing), as GeoJSON."""
+    if level not in ("district", "street", "community"):
+        raise Invalid("level is district, street or community")
+    stmt = select(OrgUnit).where(OrgUnit.kind == level, OrgUnit.geom_wkb.is_not(None)).order_by(OrgUnit.code)
+    if parent_code:
+        stmt = stmt.where(OrgUnit.code.startswith(parent_code))
+    units = db.scalars(stmt).all()
+    # ~10 m tolerance: invisible at city zoom, and a tenth of the bytes
+    features = [
+        Feature(
+            {"code": u.code, "name": u.name, "level": level}, shapely.from_wkb(u.geom_wkb).simplify(0.0001)
+        )
+        for u in units
+    ]
+    return write_feature_collection(features)

@@ -17,6 +17,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "password": ("密码", "Password"),
     "wrong_password": ("用户名或密码错误", "Wrong username or password"),
     "work_queue": ("工作队列", "Work queue"),
+    "map": ("地图", "Map"),
     "all_cases": ("全部案件", "All cases"),
     "number": ("案件编号", "Case number"),
     "class": ("类别", "Class"),

@@ -252,6 +252,34 @@ def _row(platform: Platform, db: Any, case: Case) -> dict[str, Any]:
     }
 
 
+# --- the console map -----------------------------------------------------------------------
+
+
+@router.get("/map")
+def console_map(request: Request, platform: PlatformDep, user: PageUser) -> HTMLResponse:
+    """The map of the user's area: boundaries, grids at high zoom, cases by traffic light."""
+    scope = user.org_unit.scope_code
+    with platform.sessions() as db:
+        bounds = db.execute(
+            select(
+                func.min(OrgUnit.min_lon),
+                func.min(OrgUnit.min_lat),
+                func.max(OrgUnit.max_lon),
+                func.max(OrgUnit.max_lat),
+            ).where(OrgUnit.kind.in_(["district", "street"]), OrgUnit.code.startswith(scope))
+        ).one()
+    if bounds[0] is None:
+        raise _BadRequest("this account's area has no territory on the map yet")
+    return render(
+        request,
+        "work/map.html",
+        user=user,
+        bounds=[round(v, 5) for v in bounds],
+        scope=scope,
+        tiles=platform.settings.map_tiles_url,
+    )
+
+
 # --- the case page -------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from gridcity.services import users
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
 
-COOKIE = "gridcity_session"
+COOKIE = "gridcity_session"  # api.deps reads it for GET requests of the pages' scripts
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
