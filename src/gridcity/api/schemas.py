@@ -65,12 +65,6 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-class ClassPatch(BaseModel):
-    """Fields of a class a city may change; limits like {"dispose": "4 work_hours"}."""
-
-    model_config = {"extra": "allow"}
-
-
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
     """'min_lon,min_lat,max_lon,max_lat' → four floats, or a clear 422."""
     try:
