@@ -95,3 +95,16 @@ def test_language_switch(client) -> None:  # type: ignore[no-untyped-def]
 def test_vendored_libraries_are_served_locally(client) -> None:  # type: ignore[no-untyped-def]
     for path in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/htmx/htmx.min.js", "/static/app.css"):
         assert client.get(path).status_code == 200, path
+
+
+def test_the_bell_shows_what_needs_the_user(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    case = report(client, login, make_user, role="citizen")  # a citizen's report waits for an operator
+    sign_in(client, make_user("operator"))
+    panel = client.get("/notifications/panel")
+    assert panel.status_code == 200
+    assert case["number"] in panel.text and f'href="/cases/{case["id"]}"' in panel.text
+    unseen = int(re.search(r'class="count some">(\d+)<', panel.text).group(1))  # type: ignore[union-attr]
+    assert unseen >= 1
+    up_to = re.search(r"/notifications/seen\?up_to=(\d+)", panel.text).group(1)  # type: ignore[union-attr]
+    client.get(f"/notifications/seen?up_to={up_to}")
+    assert 'class="count ">0<' in client.get("/notifications/panel").text

@@ -18,7 +18,7 @@ from gridcity.db.models import Case, OrgUnit, User
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.domain.workflow import CaseAction, CaseState, ClosingType, Role
-from gridcity.services import case_clock, cases, users
+from gridcity.services import case_clock, cases, notifications, users
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
@@ -128,10 +128,15 @@ def logout(request: Request, platform: PlatformDep, csrf_token: Annotated[str, F
     return response
 
 
+def _back(request: Request) -> RedirectResponse:
+    """Back to the page the person came from, if it is one of ours."""
+    back = request.headers.get("referer") or "/"
+    return RedirectResponse(back if back.startswith(str(request.base_url)) else "/", status_code=303)
+
+
 @router.get("/lang/{lang}", response_model=None)
 def switch_language(request: Request, lang: str) -> RedirectResponse:
-    back = request.headers.get("referer") or "/"
-    response = RedirectResponse(back if back.startswith(str(request.base_url)) else "/", status_code=303)
+    response = _back(request)
     if lang in i18n.LANGUAGES:
         response.set_cookie(i18n.COOKIE, lang, samesite="lax", max_age=365 * 86400)
     return response
@@ -250,6 +255,33 @@ def _row(platform: Platform, db: Any, case: Case) -> dict[str, Any]:
         "light": clock["light"] if clock else None,
         "reported_at": case.reported_at,
     }
+
+
+# --- notifications -------------------------------------------------------------------------
+
+SEEN_COOKIE = "gridcity_seen"
+
+
+@router.get("/notifications/panel")
+def notifications_panel(request: Request, platform: PlatformDep, user: PageUser) -> HTMLResponse:
+    """The bell of every staff page, refreshed by htmx: what needs this person now."""
+    try:
+        seen = int(request.cookies.get(SEEN_COOKIE, "0"))
+    except ValueError:
+        seen = 0
+    with platform.sessions() as db:
+        items = list(notifications.for_user(db, user, since_id=0, limit=8))
+        unseen = len(notifications.for_user(db, user, since_id=seen, limit=100))
+    return render(request, "work/notifications.html", items=items, seen=seen, unseen=unseen)
+
+
+@router.get("/notifications/seen", response_model=None)
+def notifications_seen(
+    request: Request, up_to: Annotated[int, Query(ge=0, le=2**63 - 1)]
+) -> RedirectResponse:
+    response = _back(request)
+    response.set_cookie(SEEN_COOKIE, str(up_to), samesite="lax", max_age=365 * 86400)
+    return response
 
 
 # --- the console map -----------------------------------------------------------------------
