@@ -108,3 +108,48 @@ def test_the_bell_shows_what_needs_the_user(client, make_user, login) -> None:  
     up_to = re.search(r"/notifications/seen\?up_to=(\d+)", panel.text).group(1)  # type: ignore[union-attr]
     client.get(f"/notifications/seen?up_to={up_to}")
     assert 'class="count ">0<' in client.get("/notifications/panel").text
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 300
+
+
+def test_department_reports_done_with_a_photo_on_the_case_page(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    case = report(client, login, make_user)
+    handler = make_user("handler")
+    unit = client.get("/api/v1/me", headers=login(handler)).json()["org_unit"]["id"]
+    url = f"/api/v1/cases/{case['id']}/actions"
+    for role, body in (
+        ("shift_leader", {"action": "file"}),
+        ("dispatcher", {"action": "dispatch", "department_id": unit}),
+    ):
+        case = client.post(
+            url, json={**body, "version": case["version"]}, headers=login(make_user(role))
+        ).json()
+    case = client.post(
+        url, json={"action": "accept", "version": case["version"]}, headers=login(handler)
+    ).json()
+
+    sign_in(client, handler)
+    page = client.get(f"/cases/{case['id']}")
+    assert 'name="photos"' in page.text and 'enctype="multipart/form-data"' in page.text
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "action": "report_done",
+        "version": str(case["version"]),
+        "note": "已清运",
+    }
+    bad = client.post(
+        f"/cases/{case['id']}/act", data=form, files={"photos": ("x.jpg", b"not a photo", "image/jpeg")}
+    )
+    assert bad.status_code == 422 and "not an accepted file type" in bad.text
+    assert "处置中" in bad.text  # nothing changed
+    done = client.post(
+        f"/cases/{case['id']}/act",
+        data=form,
+        files={"photos": ("after.jpg", JPEG, "image/jpeg")},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200 and "已反馈" in done.text
+    photo = re.search(r'src="(/api/v1/attachments/\d+)"', done.text)
+    assert photo, "the history shows the photo"
+    assert client.get(photo.group(1)).content == JPEG  # the session cookie may read it

@@ -34,6 +34,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "actions": ("可执行操作", "Actions"),
     "note": ("说明", "Note"),
     "submit": ("提交", "Submit"),
+    "photos": ("照片", "Photos"),
     "export_csv": ("导出CSV", "Export CSV"),
     "search": ("查询", "Search"),
     "sort.deadline": ("时限最近优先", "Deadline first"),

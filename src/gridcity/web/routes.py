@@ -13,12 +13,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from gridcity.db.models import Case, OrgUnit, User
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.domain.workflow import CaseAction, CaseState, ClosingType, Role
-from gridcity.services import case_clock, cases, notifications, users
+from gridcity.services import attachments, case_clock, cases, notifications, users
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
@@ -398,13 +399,25 @@ async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: 
         version = int(str(form.get("version", "")))
     except ValueError:
         version = -1
-    request_ = cases.ActionRequest(
-        action=str(form.get("action", "")), version=version, note=str(form.get("note", "")), fields=fields
-    )
+    photos = []
+    for upload in form.getlist("photos"):
+        if isinstance(upload, StarletteUpload):
+            if upload.filename:
+                photos.append((upload.filename, await upload.read(platform.settings.max_upload_bytes + 1)))
+            await upload.close()  # the spooled temporary file, now read
 
     def work() -> Response:
         with platform.sessions() as db:
             try:
+                # photos first (each checked for size and type), then the action that names them
+                ids = [attachments.store_upload(platform, db, user, name, data).id for name, data in photos]
+                request_ = cases.ActionRequest(
+                    action=str(form.get("action", "")),
+                    version=version,
+                    note=str(form.get("note", "")),
+                    fields=fields,
+                    attachments=ids,
+                )
                 cases.transition(platform, db, user, case_id, request_)
             except DomainError as exc:
                 # the person sees why, on the same page, with the case as it is now
