@@ -26,6 +26,9 @@ def test_file_a_case_from_the_queue_and_follow_it_publicly(
     page.get_by_role("button", name="查询").click()
     page.get_by_role("link", name=case["number"]).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("已受理")
+    # the small map shows the point and the case's own unit grid, outlined in red
+    expect(page.locator("#case-map[data-ready='1']")).to_be_attached()
+    expect(page.locator("#case-map path[stroke='#d1242f']").first).to_be_visible()
 
     page.get_by_text("立案", exact=True).first.click()  # open the 立案 form
     form = page.locator("details[open] form")

@@ -350,6 +350,7 @@ def _case_page(
         history=case.events,
         actions=cases.available_actions(platform, user, case),
         choices=_choices(platform, db, user, case),
+        tiles=platform.settings.map_tiles_url,
         error=error,
     )
 

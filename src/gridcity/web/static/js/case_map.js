@@ -1,0 +1,24 @@
+// The case page's small map: the reported point and the unit grids around it, its own grid marked.
+(function () {
+  "use strict";
+  var el = document.getElementById("case-map");
+  if (!el) { return; }
+  var lon = Number(el.dataset.lon), lat = Number(el.dataset.lat), code = el.dataset.grid;
+  var map = L.map(el, { maxZoom: 19, scrollWheelZoom: false }).setView([lat, lon], 17);
+  if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+  var d = 0.003;
+  var box = [lon - d, lat - d, lon + d, lat + d].map(function (v) { return v.toFixed(5); }).join(",");
+  fetch("/api/v1/grids?layer=city_management&bbox=" + box, { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+    .then(function (data) {
+      L.geoJSON(data, {
+        style: function (f) {
+          var own = f.properties.code === code;
+          return { color: own ? "#d1242f" : "#0b62a4", weight: own ? 3 : 1, fillOpacity: own ? 0.12 : 0.02 };
+        },
+        onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.code); }
+      }).addTo(map);
+      L.circleMarker([lat, lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#d1242f", fillOpacity: 1 }).addTo(map);
+      el.dataset.ready = "1";
+    });
+})();
