@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from gridcity.db.models import Case, OrgUnit, User
 from gridcity.db.queries import SORTS, CaseFilter
-from gridcity.domain.errors import DomainError, Unauthorized
+from gridcity.domain.errors import DomainError, Invalid, Unauthorized
 from gridcity.domain.workflow import CaseAction, CaseState, ClosingType, Role
 from gridcity.services import attachments, case_clock, cases, notifications, users
 from gridcity.services.access import territory_covers, visibility_clause
@@ -159,13 +159,9 @@ def _queue_filter(user: Actor, queue: str, sort: str, q: str | None, platform: P
 
 def _queue_args(queue: str, sort: str) -> None:
     if queue not in QUEUES:
-        raise _BadRequest(f"unknown queue {queue!r}")
+        raise Invalid(f"unknown queue {queue!r}")
     if sort not in SORTS:
-        raise _BadRequest(f"unknown sort {sort!r}")
-
-
-class _BadRequest(DomainError):
-    status_code = 422
+        raise Invalid(f"unknown sort {sort!r}")
 
 
 @router.get("/work")
@@ -302,7 +298,7 @@ def console_map(request: Request, platform: PlatformDep, user: PageUser) -> HTML
             ).where(OrgUnit.kind.in_(["district", "street"]), OrgUnit.code.startswith(scope))
         ).one()
     if bounds[0] is None:
-        raise _BadRequest("this account's area has no territory on the map yet")
+        raise Invalid("this account's area has no territory on the map yet")
     return render(
         request,
         "work/map.html",
