@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -16,7 +15,8 @@ from gridcity.api import auth, calendar, cases, territory
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.services.platform import Platform
-from gridcity.web import routes as web_routes
+from gridcity.web import admin, console, department, field, pages, portal
+from gridcity.web import auth as web_auth
 from gridcity.web.session import CsrfError
 
 
@@ -31,10 +31,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform = platform
     for router in (auth.router, territory.router, cases.router, calendar.router):
         app.include_router(router, prefix="/api/v1")
-    app.include_router(web_routes.router)
-    app.mount(
-        "/static", StaticFiles(directory=str(Path(web_routes.__file__).with_name("static"))), name="static"
-    )
+    for module in (web_auth, console, field, department, admin, portal):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)
@@ -47,20 +46,20 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 def _install_error_handlers(app: FastAPI) -> None:
     """Every domain error maps to its status once, here; bad input never becomes a 500."""
 
-    @app.exception_handler(web_routes.SignInRequired)
+    @app.exception_handler(pages.SignInRequired)
     async def sign_in_first(request: Request, _exc: Exception) -> RedirectResponse:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     @app.exception_handler(CsrfError)
     async def csrf_refused(request: Request, _exc: Exception) -> Response:
         message = "this form has expired or came from another site; reload the page and try again"
-        return web_routes.render(request, "error.html", status_code=403, message=message)
+        return pages.render(request, "error.html", status_code=403, message=message)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if not request.url.path.startswith(("/api/", "/open311/")):
             # a page: the person gets the message on a page, not a JSON document
-            return web_routes.render(request, "error.html", status_code=exc.status_code, message=exc.message)
+            return pages.render(request, "error.html", status_code=exc.status_code, message=exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
         body = {
             "detail": exc.message,

@@ -1,4 +1,5 @@
-"""The pages' words in Chinese (first) and English. Templates call t("key")."""
+"""The pages' words in Chinese (first) and English. Templates call t("key"). The words every page
+uses are here; each page module adds its own with add_words() so that its words live beside it."""
 
 from __future__ import annotations
 
@@ -58,7 +59,19 @@ _WORDS: dict[str, tuple[str, str]] = {
     "queue.close": ("待结案", "To close"),
     "queue.all": ("全部", "All"),
     "language": ("English", "中文"),
+    "field": ("外勤", "Field"),
+    "dept_desk": ("部门工作台", "Department desk"),
+    "admin": ("系统管理", "Administration"),
+    "portal": ("市民服务", "Citizens"),
 }
+
+
+def add_words(words: dict[str, tuple[str, str]]) -> None:
+    """A page module's own words; a key used twice is a mistake, caught at import."""
+    clash = sorted(words.keys() & _WORDS.keys())
+    if clash:
+        raise ValueError(f"words defined twice: {', '.join(clash)}")
+    _WORDS.update(words)
 
 
 def language(request: Request) -> str:

@@ -1,146 +1,28 @@
-"""Server-rendered pages: sign-in, the work queue, the case page with its action forms, public
-tracking. They call the same services as the JSON API."""
+"""The command-centre console: work queues, the console map, the case page with its action
+forms, and the notification bell. They call the same services as the JSON API."""
 
 from __future__ import annotations
 
-import csv
-import io
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from gridcity.db.models import Case, OrgUnit, User
 from gridcity.db.queries import SORTS, CaseFilter
-from gridcity.domain.errors import DomainError, Invalid, Unauthorized
-from gridcity.domain.workflow import CaseAction, CaseState, ClosingType, Role
-from gridcity.services import attachments, case_clock, cases, notifications, users
+from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.workflow import CaseState, ClosingType, Role
+from gridcity.services import attachments, case_clock, cases, notifications
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
-from gridcity.web import i18n, session
-from gridcity.web.queues import HOME_QUEUE, QUEUES, queue_counts
+from gridcity.web import session
+from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, back, csv_response, render
+from gridcity.web.queues import QUEUES, queue_counts
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-
-
-def _platform(request: Request) -> Platform:
-    return request.app.state.platform  # type: ignore[no-any-return]
-
-
-PlatformDep = Annotated[Platform, Depends(_platform)]
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 100
-
-
-class SignInRequired(Exception):
-    """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
-
-
-def page_user(request: Request, platform: PlatformDep) -> Actor:
-    user = session.current_user(platform, request)
-    if user is None:
-        raise SignInRequired()
-    return user
-
-
-PageUser = Annotated[Actor, Depends(page_user)]
-
-
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    lang = i18n.language(request)
-    token = session.session_token(request)
-    context.setdefault("user", None)
-    context.setdefault("tz", request.app.state.platform.calendar().tz)
-    return TEMPLATES.TemplateResponse(
-        request,
-        name,
-        {
-            "t": i18n.translator(lang),
-            "action_label": lambda code: i18n.action_label(code, lang),
-            "state_label": lambda code: i18n.state_label(code, lang),
-            "lang": lang,
-            "csrf": session.csrf_for(token) if token else "",
-            "csrf_field": session.CSRF_FIELD,
-            **context,
-        },
-        status_code=status_code,
-    )
-
-
-# --- sign-in -------------------------------------------------------------------------------
-
-
-@router.get("/", response_model=None)
-def home(request: Request, platform: PlatformDep) -> RedirectResponse:
-    user = session.current_user(platform, request)
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    if user.role == Role.CITIZEN:
-        return RedirectResponse("/track", status_code=303)
-    return RedirectResponse(f"/work?queue={HOME_QUEUE.get(Role(user.role), 'all')}", status_code=303)
-
-
-@router.get("/login")
-def login_page(request: Request) -> HTMLResponse:
-    return render(request, "auth/login.html")
-
-
-@router.post("/login", response_model=None)
-def login(
-    request: Request,
-    platform: PlatformDep,
-    username: Annotated[str, Form(max_length=80)],
-    password: Annotated[str, Form(max_length=200)],
-) -> Response:
-    with platform.sessions() as db:
-        try:
-            user = users.authenticate(db, username, password)
-        except Unauthorized:
-            return render(
-                request, "auth/login.html", status_code=401, error="wrong_password", username=username
-            )
-        token = users.issue_token(platform, db, user)
-    response = RedirectResponse("/", status_code=303)
-    response.set_cookie(
-        session.COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        max_age=int(platform.settings.token_ttl_hours * 3600),
-    )
-    return response
-
-
-@router.post("/logout", response_model=None)
-def logout(request: Request, platform: PlatformDep, csrf_token: Annotated[str, Form()] = "") -> Response:
-    session.check_csrf(request, csrf_token)
-    token = session.session_token(request)
-    if token:
-        with platform.sessions() as db:
-            users.revoke_token(db, token)
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(session.COOKIE)
-    return response
-
-
-def _back(request: Request) -> RedirectResponse:
-    """Back to the page the person came from, if it is one of ours."""
-    back = request.headers.get("referer") or "/"
-    return RedirectResponse(back if back.startswith(str(request.base_url)) else "/", status_code=303)
-
-
-@router.get("/lang/{lang}", response_model=None)
-def switch_language(request: Request, lang: str) -> RedirectResponse:
-    response = _back(request)
-    if lang in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, lang, samesite="lax", max_age=365 * 86400)
-    return response
 
 
 # --- work queue ----------------------------------------------------------------------------
@@ -209,16 +91,23 @@ def work_queue_csv(
 ) -> Response:
     """The queue as CSV: every case of the filter, not only the page shown."""
     _queue_args(queue, sort)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["number", "class_code", "class_name", "state", "street", "grid", "reported_at", "deadline", "light"]
-    )
+    header = [
+        "number",
+        "class_code",
+        "class_name",
+        "state",
+        "street",
+        "grid",
+        "reported_at",
+        "deadline",
+        "light",
+    ]
     with platform.sessions() as db:
         flt = _queue_filter(user, queue, sort, q, platform)
+        rows = []
         for case in db.scalars(flt.select(platform.now())):
             r = _row(platform, db, case)
-            writer.writerow(
+            rows.append(
                 [
                     r["number"],
                     case.class_code,
@@ -227,17 +116,11 @@ def work_queue_csv(
                     r["street"],
                     case.grid_code,
                     case.reported_at.isoformat(),
-                    case.stage_deadline.isoformat() if case.stage_deadline else "",
-                    r["light"] or "",
+                    case.stage_deadline.isoformat() if case.stage_deadline else None,
+                    r["light"],
                 ]
             )
-    name = quote(f"gridcity-{queue}.csv")
-    # a byte-order mark so that spreadsheet programs read the Chinese text as UTF-8
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
-    )
+    return csv_response(f"gridcity-{queue}.csv", header, rows)
 
 
 def _row(platform: Platform, db: Any, case: Case) -> dict[str, Any]:
@@ -276,7 +159,7 @@ def notifications_panel(request: Request, platform: PlatformDep, user: PageUser)
 def notifications_seen(
     request: Request, up_to: Annotated[int, Query(ge=0, le=2**63 - 1)]
 ) -> RedirectResponse:
-    response = _back(request)
+    response = back(request)
     response.set_cookie(SEEN_COOKIE, str(up_to), samesite="lax", max_age=365 * 86400)
     return response
 
@@ -424,39 +307,3 @@ async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: 
         return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
     return await platform.run_write(work)
-
-
-# --- public tracking -----------------------------------------------------------------------
-
-
-@router.get("/track")
-def track(
-    request: Request, platform: PlatformDep, number: Annotated[str | None, Query(max_length=30)] = None
-) -> HTMLResponse:
-    """A citizen follows a case by its number: state and public history, no personal data."""
-    if not number:
-        return render(request, "public/track.html", number="")
-    with platform.sessions() as db:
-        case_id = platform.case_id_from_number(number)
-        case = db.get(Case, case_id) if case_id is not None else None
-        if case is None or platform.case_number(case) != number.strip():
-            return render(request, "public/track.html", number=number, not_found=True, status_code=404)
-        public = {
-            "number": platform.case_number(case),
-            "class_name": case.class_name,
-            "state": CaseState(case.state),
-            "street": platform.territory(db).names.get(case.street_code, case.street_code),
-            "reported_on": case.reported_at.astimezone(platform.calendar(db).tz).date(),
-            "department": (platform.unit_ref(db, case.department_id) or {}).get("name"),
-            "history": _public_history(case, platform.calendar(db).tz),
-        }
-    return render(request, "public/track.html", number=number, case=public)
-
-
-def _public_history(case: Case, tz: Any) -> list[tuple[Any, str, CaseState]]:
-    """What happened and when; never who, nor their notes (they may name people)."""
-    return [
-        (e.at.astimezone(tz), e.action, CaseState(e.to_state))
-        for e in case.events
-        if e.action != CaseAction.COMMENT
-    ]

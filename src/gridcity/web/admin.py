@@ -1,0 +1,7 @@
+"""Placeholder module, filled in by the admin pages work."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,87 @@
+"""Signing in and out, the landing page of each role, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gridcity.domain.errors import Unauthorized
+from gridcity.domain.workflow import Role
+from gridcity.services import users
+from gridcity.web import i18n, session
+from gridcity.web.pages import PlatformDep, back, render
+from gridcity.web.queues import HOME_QUEUE
+
+router = APIRouter(include_in_schema=False)
+
+
+# --- sign-in -------------------------------------------------------------------------------
+
+
+@router.get("/", response_model=None)
+def home(request: Request, platform: PlatformDep) -> RedirectResponse:
+    user = session.current_user(platform, request)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    own_home = {
+        Role.CITIZEN: "/portal",
+        Role.SUPERVISOR: "/field",
+        Role.HANDLER: "/dept",
+        Role.ADMIN: "/admin",
+    }
+    if user.role in own_home:
+        return RedirectResponse(own_home[Role(user.role)], status_code=303)
+    return RedirectResponse(f"/work?queue={HOME_QUEUE.get(Role(user.role), 'all')}", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request) -> HTMLResponse:
+    return render(request, "auth/login.html")
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    platform: PlatformDep,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    with platform.sessions() as db:
+        try:
+            user = users.authenticate(db, username, password)
+        except Unauthorized:
+            return render(
+                request, "auth/login.html", status_code=401, error="wrong_password", username=username
+            )
+        token = users.issue_token(platform, db, user)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        session.COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        max_age=int(platform.settings.token_ttl_hours * 3600),
+    )
+    return response
+
+
+@router.post("/logout", response_model=None)
+def logout(request: Request, platform: PlatformDep, csrf_token: Annotated[str, Form()] = "") -> Response:
+    session.check_csrf(request, csrf_token)
+    token = session.session_token(request)
+    if token:
+        with platform.sessions() as db:
+            users.revoke_token(db, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(session.COOKIE)
+    return response
+
+
+@router.get("/lang/{lang}", response_model=None)
+def switch_language(request: Request, lang: str) -> RedirectResponse:
+    response = back(request)
+    if lang in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, lang, samesite="lax", max_age=365 * 86400)
+    return response

@@ -1,0 +1,95 @@
+"""What every page module shares: the templates, the platform and signed-in user as
+dependencies, rendering with the person's language and CSRF token, and CSV downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from gridcity.domain.errors import Forbidden
+from gridcity.domain.workflow import Role
+from gridcity.services.platform import Platform
+from gridcity.services.users import Actor
+from gridcity.web import i18n, session
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+STATIC_DIR = Path(__file__).with_name("static")
+PAGE_SIZE = 100
+
+
+def _platform(request: Request) -> Platform:
+    return request.app.state.platform  # type: ignore[no-any-return]
+
+
+PlatformDep = Annotated[Platform, Depends(_platform)]
+
+
+class SignInRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
+
+
+def page_user(request: Request, platform: PlatformDep) -> Actor:
+    user = session.current_user(platform, request)
+    if user is None:
+        raise SignInRequired()
+    return user
+
+
+PageUser = Annotated[Actor, Depends(page_user)]
+
+
+def require_role(user: Actor, *roles: Role) -> None:
+    """A page meant for some roles only: anyone else gets a clear 403 page."""
+    if user.role not in roles:
+        names = "、".join(r.label_zh for r in roles)
+        raise Forbidden(f"this page is for {names} ({', '.join(r.value for r in roles)})")
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    lang = i18n.language(request)
+    token = session.session_token(request)
+    context.setdefault("user", None)
+    context.setdefault("tz", request.app.state.platform.calendar().tz)
+    return TEMPLATES.TemplateResponse(
+        request,
+        name,
+        {
+            "t": i18n.translator(lang),
+            "action_label": lambda code: i18n.action_label(code, lang),
+            "state_label": lambda code: i18n.state_label(code, lang),
+            "lang": lang,
+            "csrf": session.csrf_for(token) if token else "",
+            "csrf_field": session.CSRF_FIELD,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def back(request: Request) -> RedirectResponse:
+    """Back to the page the person came from, if it is one of ours."""
+    referer = request.headers.get("referer") or "/"
+    return RedirectResponse(referer if referer.startswith(str(request.base_url)) else "/", status_code=303)
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """A list page's CSV download: UTF-8 with a byte-order mark so that spreadsheet programs read
+    the Chinese text correctly; None becomes an empty cell."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
