@@ -20,7 +20,7 @@ from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
 from gridcity.web import session
 from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, back, csv_response, render
-from gridcity.web.queues import QUEUES, queue_counts
+from gridcity.web.queues import CSV_HEADER, QUEUES, case_row, csv_row, queue_counts
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,7 +65,7 @@ def work_queue(
         )
         flt = _queue_filter(user, queue, sort, q, platform)
         total = db.scalar(flt.count(now)) or 0
-        rows = [_row(platform, db, c) for c in db.scalars(flt.select(now).limit(PAGE_SIZE))]
+        rows = [case_row(platform, db, c) for c in db.scalars(flt.select(now).limit(PAGE_SIZE))]
     return render(
         request,
         "work/queue.html",
@@ -91,50 +91,10 @@ def work_queue_csv(
 ) -> Response:
     """The queue as CSV: every case of the filter, not only the page shown."""
     _queue_args(queue, sort)
-    header = [
-        "number",
-        "class_code",
-        "class_name",
-        "state",
-        "street",
-        "grid",
-        "reported_at",
-        "deadline",
-        "light",
-    ]
     with platform.sessions() as db:
         flt = _queue_filter(user, queue, sort, q, platform)
-        rows = []
-        for case in db.scalars(flt.select(platform.now())):
-            r = _row(platform, db, case)
-            rows.append(
-                [
-                    r["number"],
-                    case.class_code,
-                    case.class_name,
-                    case.state,
-                    r["street"],
-                    case.grid_code,
-                    case.reported_at.isoformat(),
-                    case.stage_deadline.isoformat() if case.stage_deadline else None,
-                    r["light"],
-                ]
-            )
-    return csv_response(f"gridcity-{queue}.csv", header, rows)
-
-
-def _row(platform: Platform, db: Any, case: Case) -> dict[str, Any]:
-    clock = case_clock.case_clock(platform, db, case)
-    return {
-        "id": case.id,
-        "number": platform.case_number(case),
-        "class_name": case.class_name,
-        "state": CaseState(case.state),
-        "street": platform.territory(db).names.get(case.street_code, case.street_code),
-        "deadline": case.stage_deadline,
-        "light": clock["light"] if clock else None,
-        "reported_at": case.reported_at,
-    }
+        rows = [csv_row(platform, db, case) for case in db.scalars(flt.select(platform.now()))]
+    return csv_response(f"gridcity-{queue}.csv", CSV_HEADER, rows)
 
 
 # --- notifications -------------------------------------------------------------------------

@@ -1,8 +1,16 @@
-"""The work queues of the console (受理、核实、立案、派遣、审批、处置、核查、结案) as state filters."""
+"""The work queues of the console (受理、核实、立案、派遣、审批、处置、核查、结案) as state filters, and
+how a case appears as a row of a list page and of its CSV download."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gridcity.db.models import Case
 from gridcity.domain.workflow import CaseState, Role
+from gridcity.services import case_clock
+from gridcity.services.platform import Platform
 
 S = CaseState
 
@@ -34,3 +42,48 @@ def queue_counts(by_state: dict[str, int]) -> dict[str, int]:
     }
     counts["all"] = sum(by_state.values())
     return counts
+
+
+def case_row(platform: Platform, db: Session, case: Case) -> dict[str, Any]:
+    """A case as one row of a list page."""
+    clock = case_clock.case_clock(platform, db, case)
+    return {
+        "id": case.id,
+        "number": platform.case_number(case),
+        "class_name": case.class_name,
+        "state": CaseState(case.state),
+        "street": platform.territory(db).names.get(case.street_code, case.street_code),
+        "deadline": case.stage_deadline,
+        "remaining_s": clock["remaining_seconds"] if clock else None,
+        "light": clock["light"] if clock else None,
+        "reported_at": case.reported_at,
+    }
+
+
+CSV_HEADER = [
+    "number",
+    "class_code",
+    "class_name",
+    "state",
+    "street",
+    "grid",
+    "reported_at",
+    "deadline",
+    "light",
+]
+
+
+def csv_row(platform: Platform, db: Session, case: Case) -> list[Any]:
+    """A case as one line of a list's CSV download (the same columns on every list)."""
+    row = case_row(platform, db, case)
+    return [
+        row["number"],
+        case.class_code,
+        case.class_name,
+        case.state,
+        row["street"],
+        case.grid_code,
+        case.reported_at.isoformat(),
+        case.stage_deadline.isoformat() if case.stage_deadline else None,
+        row["light"],
+    ]
