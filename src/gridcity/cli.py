@@ -101,7 +101,9 @@ def serve(
 def demo(
     port: Annotated[int | None, typer.Option(help="port (default 8000)")] = None,
     host: Annotated[str | None, typer.Option()] = None,
-    cases: Annotated[int, typer.Option(help="how many demo cases over about three months")] = 3000,
+    cases: Annotated[
+        int | None, typer.Option(help="how many demo cases over about three months (default 3000)")
+    ] = None,
     build_only: Annotated[
         bool, typer.Option("--build-only", help="build the demo database, do not serve")
     ] = False,
@@ -111,7 +113,8 @@ def demo(
     from gridcity.services import demo as demo_service
 
     platform = _platform()
-    built = _run(lambda: demo_service.build_if_absent(platform, cases=cases, progress=RichProgress()))
+    n_cases = demo_service.DEFAULT_CASES if cases is None else cases
+    built = _run(lambda: demo_service.build_if_absent(platform, cases=n_cases, progress=RichProgress()))
     settings = platform.settings
     h, p = host or settings.host, port or settings.port
     table = Table(title="demo users (password: demo)" + (" — just built" if built else ""))

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def live_server(platform: Platform) -> Iterator[str]:
+@contextmanager
+def serve(platform: Platform) -> Iterator[str]:
+    """The app over this platform, served by uvicorn in a thread; yields its base URL."""
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(platform=platform), host="127.0.0.1", port=port, log_level="warning")
@@ -49,9 +51,17 @@ def live_server(platform: Platform) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start within 20 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(platform: Platform) -> Iterator[str]:
+    with serve(platform) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ def test_console_map_shows_grids_and_cases(page: Page, live_server, client, make
     page.get_by_role("link", name="地图").click()
     # the whole district first: street outlines and case markers (or their clusters)
     expect(page.locator("#map path.leaflet-interactive").first).to_be_visible()
-    expect(page.locator("#map .marker-cluster, #map path[fill='#2e9e44']").first).to_be_visible()
+    expect(page.locator("#map .case-cluster, #map path[fill='#2e9e44']").first).to_be_visible()
     loaded_ms = int(page.locator("#map").get_attribute("data-loaded-ms") or 0)
     print(f"console map: district, streets and cases drawn {loaded_ms} ms after the page started")
     # close in on 东华门: the unit grids appear, and the case itself as a green marker

@@ -21,6 +21,7 @@ from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 
 DEMO_PASSWORD = "demo"
+DEFAULT_CASES = 3000  # about three months of a district's cases
 DEMO_DISTRICTS = ("110101", "110102")  # 东城区, 西城区
 HOME_DISTRICT = "110101"
 ATTRIBUTION_BJ = "github thebamboogrove/bj-subdistricts (MIT), traced from Tianditu"
@@ -52,7 +53,7 @@ def is_built(db: Session) -> bool:
 
 
 def build_if_absent(
-    platform: Platform, cases: int = 3000, progress: Progress = SILENT, seed: int = 20261128
+    platform: Platform, cases: int = DEFAULT_CASES, progress: Progress = SILENT, seed: int = 20261128
 ) -> bool:
     with platform.sessions() as db:
         if is_built(db):

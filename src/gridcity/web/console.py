@@ -23,6 +23,8 @@ from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, back, csv_respo
 from gridcity.web.queues import CSV_HEADER, QUEUES, case_row, csv_row, queue_counts
 
 router = APIRouter(include_in_schema=False)
+# What the console map hides unless asked: cases whose loop has ended.
+FINAL_STATES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.VOID)
 
 
 # --- work queue ----------------------------------------------------------------------------
@@ -148,6 +150,7 @@ def console_map(request: Request, platform: PlatformDep, user: PageUser) -> HTML
         user=user,
         bounds=[round(v, 5) for v in bounds],
         scope=scope,
+        open_states=",".join(s.value for s in CaseState if s not in FINAL_STATES),
         tiles=platform.settings.map_tiles_url,
     )
 
