@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import io
 
-from gridcity.services import cases
 from tests.web.test_pages import DONGHUAMEN, GARBAGE, csrf_of, sign_in
+
+from gridcity.services import cases
 
 CGW = "110101-CGW"  # the district's city-management department (城管委), handlers' default unit
 
