@@ -153,3 +153,40 @@ def test_department_reports_done_with_a_photo_on_the_case_page(client, make_user
     photo = re.search(r'src="(/api/v1/attachments/\d+)"', done.text)
     assert photo, "the history shows the photo"
     assert client.get(photo.group(1)).content == JPEG  # the session cookie may read it
+
+
+TIANTAN = (116.4107, 39.8822)  # 天坛街道 110101016
+
+
+def test_queue_filters_by_street_class_and_overdue_and_the_csv_follows(
+    client, make_user, login, clock
+) -> None:  # type: ignore[no-untyped-def]
+    north = report(client, login, make_user)
+    body = {**GARBAGE, "lon": TIANTAN[0], "lat": TIANTAN[1], "description": "天坛东门外暴露垃圾"}
+    south = client.post("/api/v1/cases", json=body, headers=login(make_user("supervisor"))).json()
+    assert (north["street_code"], south["street_code"]) == ("110101001", "110101016")
+    sign_in(client, make_user("shift_leader"))
+
+    page = client.get("/work", params={"queue": "file", "street": "110101016"})
+    assert south["number"] in page.text and north["number"] not in page.text
+    assert '<option value="110101016" selected>天坛街道</option>' in page.text  # the choice is kept
+    # the queue links keep the filter, and so does the CSV download
+    assert "/work?queue=all&amp;sort=deadline&amp;street=110101016" in page.text
+    exported = client.get("/work.csv", params={"queue": "file", "street": "110101016"}).content.decode(
+        "utf-8-sig"
+    )
+    assert south["number"] in exported and north["number"] not in exported
+
+    by_class = client.get("/work", params={"queue": "file", "class_code": "06010", "q": south["number"]})
+    assert south["number"] in by_class.text
+    assert south["number"] not in client.get("/work", params={"queue": "file", "class_code": "01010101"}).text
+
+    # 立案 and 派遣 have 30 minutes together: at once the case is in time, two hours later overdue
+    assert south["number"] not in client.get("/work", params={"queue": "file", "overdue": "1"}).text
+    clock.advance(hours=2)
+    assert south["number"] in client.get("/work", params={"queue": "file", "overdue": "1"}).text
+
+    assert client.get("/work", params={"network": "space"}).status_code == 422
+    assert client.get("/work", params={"page": "0"}).status_code == 422
+    beyond = client.get("/work", params={"queue": "file", "page": "100000"})
+    assert beyond.status_code == 200 and "没有案件" in beyond.text

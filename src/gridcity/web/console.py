@@ -3,9 +3,11 @@ forms, and the notification bell. They call the same services as the JSON API.""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from starlette.datastructures import UploadFile as StarletteUpload
@@ -13,6 +15,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from gridcity.db.models import Case, OrgUnit, User
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import CaseState, ClosingType, Role
 from gridcity.services import attachments, case_clock, cases, notifications
 from gridcity.services.access import territory_covers, visibility_clause
@@ -30,34 +33,73 @@ FINAL_STATES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.VOID)
 # --- work queue ----------------------------------------------------------------------------
 
 
-def _queue_filter(user: Actor, queue: str, sort: str, q: str | None, platform: Platform) -> CaseFilter:
-    numbered = platform.case_id_from_number(q or "")
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the person chose on the queue page; the same choice drives its CSV download."""
+
+    queue: str = "all"
+    sort: str = "deadline"
+    q: str = ""
+    street: str = ""
+    network: str = ""
+    class_code: str = ""
+    overdue: bool = False
+    page: int = 1
+
+    def params(self, **changes: Any) -> str:
+        """The query string of this choice, with some values changed (for links)."""
+        chosen = {**asdict(self), **changes}
+        return urlencode(
+            {k: ("1" if v is True else v) for k, v in chosen.items() if v not in ("", False, None)}
+        )
+
+
+def queue_query(
+    queue: str = "all",
+    sort: str = "deadline",
+    q: Annotated[str, Query(max_length=100)] = "",
+    street: Annotated[str, Query(max_length=12)] = "",
+    network: Annotated[str, Query(max_length=20)] = "",
+    class_code: Annotated[str, Query(max_length=12)] = "",
+    overdue: bool = False,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> QueueQuery:
+    if queue not in QUEUES:
+        raise Invalid(f"unknown queue {queue!r}; one of {', '.join(QUEUES)}")
+    if sort not in SORTS:
+        raise Invalid(f"unknown sort {sort!r}")
+    if network and network not in NETWORKS:
+        raise Invalid(f"unknown network {network!r}; one of {', '.join(NETWORKS)}")
+    return QueueQuery(queue, sort, q.strip(), street, network, class_code.strip(), overdue, page)
+
+
+QueueQueryDep = Annotated[QueueQuery, Depends(queue_query)]
+
+
+def _queue_filter(user: Actor, query: QueueQuery, platform: Platform) -> CaseFilter:
+    numbered = platform.case_id_from_number(query.q)
     return CaseFilter(
-        states=[s.value for s in QUEUES[queue]],
-        sort=sort,
+        states=[s.value for s in QUEUES[query.queue]],
+        sort=query.sort,
         ids=[numbered] if numbered is not None else [],
-        text=None if numbered is not None else q,
+        text=None if numbered is not None else (query.q or None),
+        street_code=query.street or None,
+        network=query.network or None,
+        class_codes=[query.class_code] if query.class_code else [],
+        overdue=True if query.overdue else None,
         extra=[visibility_clause(user)],
     )
 
 
-def _queue_args(queue: str, sort: str) -> None:
-    if queue not in QUEUES:
-        raise Invalid(f"unknown queue {queue!r}")
-    if sort not in SORTS:
-        raise Invalid(f"unknown sort {sort!r}")
+def _streets(platform: Platform, db: Any, user: Actor) -> list[tuple[str, str]]:
+    """The streets a filter may choose: those inside this person's area."""
+    scope = user.org_unit.scope_code if user.org_unit.kind != "department" else ""
+    names = platform.territory(db).names
+    return sorted((code, name) for code, name in names.items() if len(code) == 9 and code.startswith(scope))
 
 
 @router.get("/work")
-def work_queue(
-    request: Request,
-    platform: PlatformDep,
-    user: PageUser,
-    queue: str = "all",
-    sort: str = "deadline",
-    q: Annotated[str | None, Query(max_length=100)] = None,
-) -> HTMLResponse:
-    _queue_args(queue, sort)
+def work_queue(request: Request, platform: PlatformDep, user: PageUser, query: QueueQueryDep) -> HTMLResponse:
     now = platform.now()
     with platform.sessions() as db:
         by_state = dict(
@@ -65,38 +107,36 @@ def work_queue(
                 select(Case.state, func.count()).where(visibility_clause(user)).group_by(Case.state)
             ).all()
         )
-        flt = _queue_filter(user, queue, sort, q, platform)
+        flt = _queue_filter(user, query, platform)
         total = db.scalar(flt.count(now)) or 0
-        rows = [case_row(platform, db, c) for c in db.scalars(flt.select(now).limit(PAGE_SIZE))]
+        offset = (query.page - 1) * PAGE_SIZE
+        page = db.scalars(flt.select(now).offset(offset).limit(PAGE_SIZE))
+        rows = [case_row(platform, db, c) for c in page]
+        streets = _streets(platform, db, user)
     return render(
         request,
         "work/queue.html",
         user=user,
-        queue=queue,
-        sort=sort,
-        q=q or "",
+        query=query,
         counts=queue_counts(by_state),
         queues=list(QUEUES),
         rows=rows,
         total=total,
-        shown=len(rows),
+        first=offset + 1,
+        last=offset + len(rows),
+        has_next=offset + len(rows) < total,
+        streets=streets,
+        networks=NETWORKS,
     )
 
 
 @router.get("/work.csv")
-def work_queue_csv(
-    platform: PlatformDep,
-    user: PageUser,
-    queue: str = "all",
-    sort: str = "deadline",
-    q: Annotated[str | None, Query(max_length=100)] = None,
-) -> Response:
+def work_queue_csv(platform: PlatformDep, user: PageUser, query: QueueQueryDep) -> Response:
     """The queue as CSV: every case of the filter, not only the page shown."""
-    _queue_args(queue, sort)
     with platform.sessions() as db:
-        flt = _queue_filter(user, queue, sort, q, platform)
+        flt = _queue_filter(user, query, platform)
         rows = [csv_row(platform, db, case) for case in db.scalars(flt.select(platform.now()))]
-    return csv_response(f"gridcity-{queue}.csv", CSV_HEADER, rows)
+    return csv_response(f"gridcity-{query.queue}.csv", CSV_HEADER, rows)
 
 
 # --- notifications -------------------------------------------------------------------------
