@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -349,3 +350,37 @@ class CalendarDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_workday: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class PublicReceipt(Base):
+    """The receipt of a report made on the public portal without an account: the key the reporter
+    was shown once, stored only as a hash. Holding the key lets them rate or reopen the case."""
+
+    __tablename__ = "public_receipts"
+
+    case_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("cases.id"), primary_key=True
+    )
+    key_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseRating(Base):
+    """A citizen's satisfaction rating (1-5 stars) of one closure of a case: `round` is the case's
+    reopen_count when rated, so a reopened and closed-again case can be rated again, once per closure."""
+
+    __tablename__ = "case_ratings"
+    __table_args__ = (
+        UniqueConstraint("case_id", "round"),
+        CheckConstraint("stars >= 1 AND stars <= 5", name="stars_1_to_5"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("cases.id"), index=True
+    )
+    round: Mapped[int] = mapped_column(Integer)
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rated_at: Mapped[datetime] = mapped_column(index=True)

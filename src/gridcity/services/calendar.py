@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+import calendar as _months
+from datetime import date, timedelta
 from typing import Any
 
+import chinese_calendar
 from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import transaction
 from gridcity.db.models import CalendarDay
 from gridcity.domain.clock import WorkingCalendar
-from gridcity.domain.errors import Forbidden, NotFound
+from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
 
@@ -67,3 +69,72 @@ def year_view(platform: Platform, db: Session, year: int) -> dict[str, Any]:
         "days": [{"day": r.day.isoformat(), "is_workday": r.is_workday, "note": r.note} for r in rows],
         "work_periods": platform.settings.work_periods,
     }
+
+
+def _holiday_names() -> dict[str, tuple[str, str]]:
+    return {h.value: (h.chinese, h.value) for h in chinese_calendar.Holiday}
+
+
+def national_day(day: date) -> tuple[str, str | None]:
+    """What the national table says of a day: ('holiday' | 'makeup' | 'weekend' | 'workday' |
+    'unknown', the holiday's English name or None). 'makeup' is a weekend day worked (调休);
+    'unknown' a year the installed table does not know (weekends then rest, Monday–Friday work)."""
+    try:
+        is_holiday, name = chinese_calendar.get_holiday_detail(day)
+        workday = chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return "unknown", None
+    if workday:
+        return ("makeup", name) if day.weekday() >= 5 else ("workday", None)
+    if is_holiday and name:
+        return "holiday", name
+    return "weekend", None
+
+
+def month_grid(platform: Platform, db: Session, year: int) -> list[dict[str, Any]]:
+    """The year as twelve month grids (weeks from Monday) for the calendar page: each day with the
+    national table's verdict, the city's own setting, and whether deadlines count it as working."""
+    if not 2000 <= year <= 2100:
+        raise Invalid("the calendar shows the years 2000 to 2100")
+    overrides = {
+        r.day: r
+        for r in db.scalars(
+            select(CalendarDay).where(
+                CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)
+            )
+        )
+    }
+    calendar = platform.calendar(db)
+    names = _holiday_names()
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in _months.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            row: list[dict[str, Any] | None] = []
+            for day in week:
+                if day.month != month:
+                    row.append(None)
+                    continue
+                national, holiday = national_day(day)
+                own = overrides.get(day)
+                row.append(
+                    {
+                        "day": day,
+                        "national": national,
+                        "holiday": names.get(holiday or "", (holiday, holiday)) if holiday else None,
+                        "override": None if own is None else own.is_workday,
+                        "note": own.note if own is not None else "",
+                        "workday": calendar.is_workday(day),
+                    }
+                )
+            weeks.append(row)
+        months.append({"month": month, "weeks": weeks})
+    return months
+
+
+def next_unknown_year(today: date, horizon_days: int = 60) -> int | None:
+    """A year the national table does not know that deadlines reach within `horizon_days`."""
+    for year in sorted({today.year, (today + timedelta(days=horizon_days)).year}):
+        if not WorkingCalendar.national_table_knows(year):
+            return year
+    return None

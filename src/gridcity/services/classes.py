@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import transaction
-from gridcity.db.models import CaseClass, User
+from gridcity.db.models import CaseClass, OrgUnit, User
 from gridcity.domain.durations import Duration
-from gridcity.domain.errors import Invalid
+from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.taxonomy import (
+    NETWORKS,
     Catalogue,
     ClassDef,
+    DepartmentDef,
     class_from_dict,
     dump_class,
     load_default_catalogue,
@@ -54,7 +56,7 @@ class ClassBook:
 
     @classmethod
     def from_db(cls, db: Session) -> ClassBook:
-        departments = load_default_catalogue().departments
+        departments = {**load_default_catalogue().departments, **_added_departments(db)}
         rows = db.scalars(select(CaseClass.definition)).all()
         if not rows:
             return cls(load_default_catalogue())
@@ -95,6 +97,25 @@ class ClassBook:
             if weight:
                 picked.append((c, float(weight)))
         return picked or [(c, 1.0) for c in events[:20]]
+
+
+def _added_departments(db: Session) -> dict[str, DepartmentDef]:
+    """Departments an admin added (services.departments.add_department) that the catalogue file does
+    not list, so that classes may name them as owners or cooperating units."""
+    base = load_default_catalogue()
+    out = {}
+    rows = db.execute(
+        select(OrgUnit.code, OrgUnit.name, OrgUnit.tier, OrgUnit.networks, OrgUnit.scope_code).where(
+            OrgUnit.kind == "department"
+        )
+    ).all()
+    for code, name, tier, networks, scope_code in rows:
+        try:
+            base.department(code)
+        except NotFound:
+            networks = tuple(n for n in networks or () if n in NETWORKS) or ("city_management",)
+            out[code] = DepartmentDef(code, name, tier, "department", networks, False, scope_code)
+    return out
 
 
 def _upsert(db: Session, items: Iterable[ClassDef], now: Any) -> int:
@@ -148,6 +169,7 @@ def patch_class(
         raise Invalid(
             'nothing to change: send the fields to edit, e.g. {"limits": {"dispose": "3 work_hours"}}'
         )
+    check_patch_tier(user, changes, book.catalogue)
     updated = book.catalogue.apply_patch(current, changes)
     with transaction(db):
         _upsert(db, [updated], platform.now())
@@ -157,3 +179,41 @@ def patch_class(
 
 def public_view(c: ClassDef) -> dict[str, Any]:
     return dump_class(c)
+
+
+def check_patch_tier(user: Any, changes: Mapping[str, Any], catalogue: Catalogue | None = None) -> None:
+    """Time limits, criteria, the default owner and the cooperating units apply to the whole city:
+    only the city platform's admin sets them. An admin of a district or street sets who owns a class
+    inside their own area (owner_by_area entries for their district or their streets)."""
+    if user is None:  # the command line, run by whoever runs the installation
+        return
+    if user.role != "admin":
+        raise Forbidden("only a platform admin (管理员) may change a class")
+    scope = user.org_unit.scope_code
+    if not scope:
+        return
+    citywide = sorted(k for k in changes if k != "owner_by_area")
+    if citywide:
+        raise Forbidden(
+            f"{', '.join(citywide)} of a class apply to the whole city: only the city platform's admin "
+            f"may change them; as the admin of {user.org_unit.name} you set the owner within your area"
+        )
+    areas = changes.get("owner_by_area")
+    if isinstance(areas, Mapping):
+        outside = sorted(str(a) for a in areas if not str(a).startswith(scope))
+        if outside:
+            raise Forbidden(
+                f"{', '.join(outside)} lies outside your area {user.org_unit.name} ({scope}): "
+                "only an admin of a platform above it may set its owner"
+            )
+        for area, code in areas.items():
+            if catalogue is None or not isinstance(code, str) or not code or "{" in code:
+                continue  # removing the entry, or a template resolved to the area itself
+            try:
+                serves = catalogue.department(code).territory
+            except NotFound:
+                continue  # the patch's own validation names the unknown code
+            if serves and not (str(area).startswith(serves) or serves.startswith(scope)):
+                raise Forbidden(
+                    f"{code} serves {serves}, not {area}: name a department of your area or a city unit"
+                )

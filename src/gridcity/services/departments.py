@@ -3,14 +3,18 @@ departments instantiated from the catalogue's templates for each district and st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import transaction
 from gridcity.db.models import OrgUnit
-from gridcity.domain.errors import NotFound
+from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.taxonomy import NETWORKS
+from gridcity.services import users
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 
@@ -44,3 +48,99 @@ def instantiate(
             unit.attrs = {"department_kind": d.kind}
     platform.invalidate("units")
     return len(defs)
+
+
+# --- administration within a tier ------------------------------------------------------------
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}$")
+_TIER_BY_LENGTH = {0: "city", 6: "district", 9: "street"}
+
+
+def departments_in_tier(db: Session, user: Any, text: str | None = None) -> list[OrgUnit]:
+    """The departments an admin manages: those serving their territory or a part of it."""
+    scope = users.admin_scope(user)
+    stmt = select(OrgUnit).where(OrgUnit.kind == "department").order_by(OrgUnit.scope_code, OrgUnit.code)
+    if scope:
+        stmt = stmt.where(OrgUnit.scope_code.startswith(scope))
+    if text:
+        stmt = stmt.where(OrgUnit.name.contains(text) | OrgUnit.code.contains(text))
+    return list(db.scalars(stmt))
+
+
+def add_department(
+    platform: Platform,
+    db: Session,
+    user: Any,
+    code: str,
+    name: str,
+    scope_code: str,
+    networks: Sequence[str] = ("city_management",),
+) -> OrgUnit:
+    """A new department serving the city ('' scope), a district or a street within the admin's area.
+    It can then be dispatched to and named as a class's owner or cooperating unit."""
+    scope = users.admin_scope(user)
+    code, name, scope_code = code.strip(), name.strip(), scope_code.strip()
+    if not _CODE.match(code) or "{" in code:
+        raise Invalid(
+            f"not a department code: {code!r} (2 to 40 letters, digits, '-', '_' or '.', "
+            "e.g. 110101-JD for a district unit)"
+        )
+    if not 1 <= len(name) <= 200:
+        raise Invalid("a department's name is 1 to 200 characters")
+    if len(scope_code) not in _TIER_BY_LENGTH:
+        raise Invalid("a department serves the city, a district (6 digits) or a street (9 digits)")
+    if not users.in_tier(scope, scope_code):
+        raise Forbidden(
+            f"a department serving {scope_code or 'the whole city'} lies outside your area "
+            f"{user.org_unit.name}: only an admin of a platform above it may add it"
+        )
+    networks = list(dict.fromkeys(networks))
+    if not networks or any(n not in NETWORKS for n in networks):
+        raise Invalid(f"a department works in one or more of the networks {', '.join(NETWORKS)}")
+    territory = db.scalar(select(OrgUnit).where(OrgUnit.kind == "city")) if not scope_code else None
+    if scope_code:
+        territory = db.scalar(
+            select(OrgUnit).where(OrgUnit.code == scope_code, OrgUnit.kind.in_(["district", "street"]))
+        )
+    if territory is None:
+        raise NotFound(f"no district or street with code {scope_code!r}")
+    if scope_code and not code.startswith(scope_code + "-"):
+        raise Invalid(f"a department of {territory.name} has a code starting with {scope_code}-")
+    if db.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is not None:
+        raise Conflict(f"the code {code} is taken already")
+    try:
+        known = platform.catalogue(db).catalogue.department(code)
+    except NotFound:
+        known = None
+    if known is not None:  # e.g. 110102-CGZF: the catalogue's unit of a district not yet set up
+        raise Conflict(f"the code {code} is the department catalogue's code of {known.name}; choose another")
+    with transaction(db):
+        if db.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is not None:
+            raise Conflict(f"the code {code} is taken already")
+        unit = OrgUnit(
+            code=code,
+            name=name,
+            kind="department",
+            tier=_TIER_BY_LENGTH[len(scope_code)],
+            parent=territory,
+            scope_code=scope_code,
+            networks=networks,
+            attrs={"department_kind": "department", "added_by": user.username},
+        )
+        db.add(unit)
+    platform.invalidate("units", "catalogue")  # the catalogue learns the new code (classes.ClassBook)
+    return unit
+
+
+def rename_department(platform: Platform, db: Session, user: Any, unit_id: int, name: str) -> OrgUnit:
+    unit = db.get(OrgUnit, unit_id)
+    if unit is None or unit.kind != "department":
+        raise NotFound(f"no department with id {unit_id}")
+    users.require_unit_in_tier(user, unit)
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise Invalid("a department's name is 1 to 200 characters")
+    with transaction(db):
+        unit.name = name
+    platform.invalidate("units", "catalogue")
+    return unit

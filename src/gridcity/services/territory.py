@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,12 +14,12 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, func, select, true, update
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import transaction
 from gridcity.db.models import Grid, GridCrosswalk, OrgUnit
-from gridcity.domain.errors import Invalid, NotFound
+from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.territory import (
     GridLayer,
     parse_code,
@@ -297,7 +298,11 @@ def generate_grids(
 
 
 def import_grids(
-    platform: Platform, db: Session, layer: str, source: str | Path, progress: Progress = SILENT
+    platform: Platform,
+    db: Session,
+    layer: str,
+    source: str | Path | dict[str, Any],
+    progress: Progress = SILENT,
 ) -> GridRun:
     """Import one layer's grids from GeoJSON (property `code`), as a new version of every parent
     they cover. A grid must lie inside its community (or street, for public-security grids)."""
@@ -569,3 +574,211 @@ def boundaries(db: Session, level: str, parent_code: str | None) -> dict[str, An
         for u in units
     ]
     return write_feature_collection(features)
+
+
+# --- administration within a tier (系统管理) ----------------------------------------------------
+
+GRID_FILE_MAX_BYTES = 50 * 1024 * 1024
+
+
+def grid_scope_clause(scope: str) -> Any:
+    """The grids of a territory (a platform's scope code; '' = the whole city)."""
+    if not scope:
+        return true()
+    if len(scope) == 6:
+        return Grid.district_code == scope
+    if len(scope) == 9:
+        return Grid.street_code == scope
+    return Grid.community_code == scope
+
+
+def grid_counts(db: Session, scope: str) -> dict[str, int]:
+    """How many current grids of each layer lie in a territory."""
+    rows = db.execute(
+        select(Grid.layer, func.count())
+        .where(Grid.valid_to.is_(None), grid_scope_clause(scope))
+        .group_by(Grid.layer)
+    ).all()
+    counts = dict.fromkeys(LAYERS, 0)
+    counts.update({layer: int(n) for layer, n in rows})
+    return counts
+
+
+@dataclass(frozen=True)
+class GridVersion:
+    layer: str
+    parent_code: str  # the community (or street, for public-security grids) the version covers
+    version: int
+    valid_from: datetime
+    valid_to: datetime | None
+    count: int
+    source: str
+
+
+def grid_versions(
+    db: Session, scope: str, layer: str | None = None, parent: str | None = None, limit: int = 500
+) -> tuple[list[GridVersion], int]:
+    """Every version of the grids of each community (street) and layer in a territory, newest first
+    within each parent; and how many there are in all."""
+    if layer:
+        _check_layer(layer)
+    parent_col = case(
+        (Grid.layer == GridLayer.PUBLIC_SECURITY.value, Grid.street_code), else_=Grid.community_code
+    ).label("parent_code")
+    stmt = select(
+        Grid.layer,
+        parent_col,
+        Grid.version,
+        func.min(Grid.valid_from),
+        func.max(Grid.valid_to),
+        func.count(),
+        func.max(Grid.source),
+    ).where(grid_scope_clause(scope))
+    if layer:
+        stmt = stmt.where(Grid.layer == layer)
+    if parent:
+        if not parent.isdigit() or len(parent) > 12:
+            raise Invalid(f"not a district, street or community code: {parent!r}")
+        stmt = stmt.where(Grid.street_code.startswith(parent[:9]))
+        if len(parent) > 9:
+            stmt = stmt.where(Grid.community_code.startswith(parent))
+    grouped = stmt.group_by(Grid.layer, parent_col, Grid.version).subquery()
+    total = db.scalar(select(func.count()).select_from(grouped)) or 0
+    rows = db.execute(
+        select(grouped)
+        .order_by(grouped.c.layer, grouped.c.parent_code, grouped.c.version.desc())
+        .limit(limit)
+    ).all()
+    versions = [GridVersion(r[0], r[1] or "", r[2], r[3], r[4], int(r[5]), r[6] or "") for r in rows]
+    return versions, int(total)
+
+
+def grids_of_parent(db: Session, scope: str, layer: str, parent: str) -> list[Grid]:
+    """The current grids of a layer in a district, street or community within a territory (for a
+    download that `import_grids` takes back)."""
+    _check_layer(layer)
+    parent = parent.strip()
+    if not parent.isdigit() or len(parent) not in (6, 9, 12):
+        raise Invalid("name a district (6 digits), street (9) or community (12) code")
+    if not parent.startswith(scope) and not scope.startswith(parent):
+        raise Forbidden(f"{parent} lies outside your area ({scope})")
+    if layer == GridLayer.PUBLIC_SECURITY and len(parent) == 12:
+        raise Invalid("public-security grids are cut per street: name the street (9 digits)")
+    column = {6: Grid.district_code, 9: Grid.street_code, 12: Grid.community_code}[len(parent)]
+    stmt = (
+        select(Grid)
+        .where(Grid.layer == layer, Grid.valid_to.is_(None), column == parent, grid_scope_clause(scope))
+        .order_by(Grid.code)
+    )
+    return list(db.scalars(stmt))
+
+
+@dataclass
+class GridUpload:
+    run: GridRun
+    versions: dict[str, int]  # parent code -> the new version
+    crosswalk: int  # overlap rows stored for the new grids
+
+
+def import_grid_upload(
+    platform: Platform, db: Session, user: Any, layer: str, data: bytes, filename: str = "upload"
+) -> GridUpload:
+    """An admin's uploaded GeoJSON file of one layer's grids, as a new version of every community
+    (street) it covers — all inside the admin's area, or nothing is written. The crosswalk of the
+    new grids with the other two layers is stored afterwards."""
+    _check_layer(layer)
+    scope = _admin_scope(user)
+    if not data.strip():
+        raise Invalid(f"{filename} is empty: choose a GeoJSON file of grids")
+    if len(data) > GRID_FILE_MAX_BYTES:
+        raise Invalid(f"{filename} is larger than {GRID_FILE_MAX_BYTES // (1024 * 1024)} MB")
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise Invalid(f"{filename} is not a GeoJSON file (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise Invalid(
+            f"{filename} is not a GeoJSON file: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    if not isinstance(document, dict):
+        raise Invalid(f"{filename} is not a GeoJSON FeatureCollection")
+    features = read_features(document, geometry_types=POLYGONAL)
+    if not features:
+        raise Invalid(f"{filename} has no grids (an empty FeatureCollection)")
+    parents = set()
+    for i, feature in enumerate(features):
+        code = _prop(feature.properties, i, "code", "grid_code")
+        parent = _grid_parent_code(layer, code)
+        if not parent.startswith(scope):
+            raise Forbidden(
+                f"feature {i}: grid {code} lies in {parent}, outside your area {user.org_unit.name} "
+                f"({scope}); nothing was imported"
+            )
+        parents.add(parent)
+    run = import_grids(platform, db, layer, document)
+    crosswalk = refresh_crosswalk(db, layer, sorted(parents))
+    column = Grid.street_code if layer == GridLayer.PUBLIC_SECURITY else Grid.community_code
+    versions = {
+        str(parent): int(version)
+        for parent, version in db.execute(
+            select(column, func.max(Grid.version))
+            .where(Grid.layer == layer, column.in_(sorted(parents)), Grid.valid_to.is_(None))
+            .group_by(column)
+        ).all()
+    }
+    return GridUpload(run, versions, crosswalk)
+
+
+def refresh_crosswalk(db: Session, layer: str, parents: Sequence[str]) -> int:
+    """Store the overlaps of one layer's current grids in these communities (streets) with the
+    current grids of the other two layers, and forget the overlaps of grids no longer current —
+    the part of `rebuild_crosswalk` a new version of a few parents changes."""
+    column = Grid.street_code if layer == GridLayer.PUBLIC_SECURITY else Grid.community_code
+    new = list(
+        db.scalars(
+            select(Grid).where(Grid.layer == layer, Grid.valid_to.is_(None), column.in_(list(parents)))
+        )
+    )
+    count = 0
+    with transaction(db):
+        stale = select(Grid.id).where(Grid.valid_to.is_not(None))
+        db.execute(
+            delete(GridCrosswalk).where(
+                GridCrosswalk.grid_a_id.in_(stale) | GridCrosswalk.grid_b_id.in_(stale)
+            )
+        )
+        if not new:
+            return 0
+        ids = [g.id for g in new]
+        db.execute(
+            delete(GridCrosswalk).where(GridCrosswalk.grid_a_id.in_(ids) | GridCrosswalk.grid_b_id.in_(ids))
+        )
+        bounds = (
+            min(g.min_lon or 0.0 for g in new),
+            min(g.min_lat or 0.0 for g in new),
+            max(g.max_lon or 0.0 for g in new),
+            max(g.max_lat or 0.0 for g in new),
+        )
+        mine = [(g.code, unit_geometry(g)) for g in new]
+        my_ids = {g.code: g.id for g in new}
+        for other in LAYERS:
+            if other == layer:
+                continue
+            others, _ = grids_in_window(db, other, bounds, limit=1_000_000)
+            if not others:
+                continue
+            their_ids = {g.code: g.id for g in others}
+            overlaps = compute_crosswalk(mine, [(g.code, unit_geometry(g)) for g in others])
+            first = LAYERS.index(layer) < LAYERS.index(other)
+            for mk, ok, m2 in overlaps:
+                a, b = (my_ids[mk], their_ids[ok]) if first else (their_ids[ok], my_ids[mk])
+                la, lb = (layer, other) if first else (other, layer)
+                db.add(GridCrosswalk(grid_a_id=a, grid_b_id=b, layer_a=la, layer_b=lb, overlap_m2=m2))
+                count += 1
+    return count
+
+
+def _admin_scope(user: Any) -> str:
+    if user is None or user.role != "admin":
+        raise Forbidden("only a platform admin (管理员) may import grids")
+    return str(user.org_unit.scope_code)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import transaction
 from gridcity.db.models import ApiToken, OrgUnit, User
-from gridcity.domain.errors import Conflict, Invalid, NotFound, Unauthorized
+from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
 from gridcity.services.security import hash_password, new_token, token_digest, verify_password
@@ -167,3 +169,205 @@ def revoke_token(db: Session, token: str) -> None:
     _token_cache.pop(digest, None)
     with transaction(db):
         db.execute(delete(ApiToken).where(ApiToken.token_hash == digest))
+
+
+# --- administration within a tier (系统管理) ----------------------------------------------------
+#
+# An admin belongs to a platform unit (city, district, street); they manage what lies inside that
+# unit's territory: a unit is inside when its scope code starts with the admin's scope code (the
+# city's is "", so a city admin manages everything). City-wide units (city bureaus, scope "") are
+# managed by the city admin only.
+
+ADMIN_MIN_PASSWORD = 8
+
+
+def admin_scope(user: Any) -> str:
+    """The territory code an admin manages ('' = the whole city); Forbidden for anyone else."""
+    if user is None or user.role != Role.ADMIN:
+        raise Forbidden("only a platform admin (管理员) may do this")
+    return str(user.org_unit.scope_code)
+
+
+def in_tier(scope: str, code: str | None) -> bool:
+    """Does a territory code lie within an admin's scope?"""
+    return (code or "").startswith(scope)
+
+
+def require_unit_in_tier(user: Any, unit: OrgUnit) -> None:
+    scope = admin_scope(user)
+    if not in_tier(scope, unit.scope_code):
+        raise Forbidden(
+            f"{unit.name} ({unit.code}) lies outside your area {user.org_unit.name}: "
+            "only an admin of a platform above it may change it"
+        )
+
+
+def managed_units(db: Session, user: Any, kinds: Sequence[str] | None = None) -> list[OrgUnit]:
+    """The organisation units an admin manages (their own unit, everything below, its departments)."""
+    scope = admin_scope(user)
+    stmt = select(OrgUnit).order_by(OrgUnit.code)
+    if scope:
+        stmt = stmt.where(OrgUnit.scope_code.startswith(scope))
+    if kinds:
+        stmt = stmt.where(OrgUnit.kind.in_(list(kinds)))
+    return list(db.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    role: str | None = None
+    unit: str | None = None  # a unit code or the start of one (110101 → the district and below)
+    active: bool | None = None
+    text: str | None = None  # in username or display name
+
+    def select(self, scope: str) -> Select[Any]:
+        stmt = (
+            select(User).join(OrgUnit, User.org_unit_id == OrgUnit.id).order_by(OrgUnit.code, User.username)
+        )
+        if scope:
+            stmt = stmt.where(OrgUnit.scope_code.startswith(scope))
+        if self.role:
+            stmt = stmt.where(User.role == self.role)
+        if self.unit:
+            stmt = stmt.where(OrgUnit.code.startswith(self.unit))
+        if self.active is not None:
+            stmt = stmt.where(User.active.is_(self.active))
+        if self.text:
+            stmt = stmt.where(User.username.contains(self.text) | User.display_name.contains(self.text))
+        return stmt
+
+
+def list_users(db: Session, user: Any, flt: UserFilter, limit: int | None = None) -> tuple[list[User], int]:
+    """The users an admin manages that match the filter, and how many match in all."""
+    scope = admin_scope(user)
+    if flt.role and flt.role not in {r.value for r in Role}:
+        raise Invalid(f"unknown role {flt.role!r}; roles: {', '.join(r.value for r in Role)}")
+    stmt = flt.select(scope)
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(db.scalars(stmt)), total
+
+
+def _check_password(password: str) -> None:
+    if len(password) < ADMIN_MIN_PASSWORD:
+        raise Invalid(f"a password has at least {ADMIN_MIN_PASSWORD} characters")
+    if len(password) > 200:
+        raise Invalid("a password has at most 200 characters")
+
+
+def _unit_for(db: Session, user: Any, unit_code: str) -> OrgUnit:
+    unit = db.scalar(select(OrgUnit).where(OrgUnit.code == unit_code.strip()))
+    if unit is None:
+        raise NotFound(f"no organisation unit with code {unit_code.strip()!r}")
+    require_unit_in_tier(user, unit)
+    return unit
+
+
+def _check_role_unit(role: str, unit: OrgUnit) -> Role:
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise Invalid(f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}") from None
+    kinds = _ROLE_UNIT_KINDS.get(role_value, _PLATFORM_KINDS)
+    if unit.kind not in kinds:
+        raise Invalid(
+            f"a {role_value.value} belongs to a unit of kind {' or '.join(sorted(kinds))}, "
+            f"not to {unit.name} ({unit.kind})"
+        )
+    return role_value
+
+
+def create_user(
+    db: Session,
+    admin: Any,
+    username: str,
+    password: str,
+    role: str,
+    unit_code: str,
+    display_name: str | None = None,
+    phone: str | None = None,
+) -> User:
+    """An admin adds a user to a unit within their area (never above it), with a password of at
+    least ADMIN_MIN_PASSWORD characters."""
+    _check_password(password)
+    _unit_for(db, admin, unit_code)
+    display = (display_name or "").strip() or None
+    if display is not None and len(display) > 120:
+        raise Invalid("a display name has at most 120 characters")
+    return add_user(db, username, password, role, unit_code.strip(), display, (phone or "").strip() or None)
+
+
+def managed_user(db: Session, admin: Any, user_id: int) -> User:
+    """A user the admin manages; NotFound if absent, Forbidden if they belong above the admin's area."""
+    target = db.get(User, user_id)
+    if target is None:
+        raise NotFound(f"no user with id {user_id}")
+    scope = admin_scope(admin)
+    if not in_tier(scope, target.org_unit.scope_code):
+        raise Forbidden(
+            f"{target.display_name} ({target.username}) belongs to {target.org_unit.name}, outside your "
+            f"area {admin.org_unit.name}: only an admin of a platform above it may change this account"
+        )
+    return target
+
+
+def _forget_cached(user_id: int) -> None:
+    for digest, (actor, _expires, _at) in list(_token_cache.items()):
+        if actor.id == user_id:
+            _token_cache.pop(digest, None)
+
+
+def revoke_user_tokens(db: Session, user_id: int) -> int:
+    """End every session of a user (here at once; in other processes within TOKEN_CACHE_SECONDS)."""
+    _forget_cached(user_id)
+    result = db.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def change_user(
+    db: Session,
+    admin: Any,
+    user_id: int,
+    role: str | None = None,
+    unit_code: str | None = None,
+    display_name: str | None = None,
+) -> User:
+    """Move a user to another role or unit (both within the admin's area), or rename them."""
+    target = managed_user(db, admin, user_id)
+    unit = target.org_unit if not unit_code else _unit_for(db, admin, unit_code)
+    role_value = _check_role_unit(role or target.role, unit)
+    if target.id == admin.id and (role_value != target.role or unit.id != target.org_unit_id):
+        raise Forbidden("you cannot change your own role or unit; ask another admin")
+    display = None if display_name is None else display_name.strip()
+    if display is not None and not 1 <= len(display) <= 120:
+        raise Invalid("a display name is 1 to 120 characters")
+    with transaction(db):
+        target.role, target.org_unit = role_value.value, unit
+        if display is not None:
+            target.display_name = display
+    _forget_cached(target.id)  # the next request sees the new role
+    return target
+
+
+def set_active(db: Session, admin: Any, user_id: int, active: bool) -> User:
+    """Deactivate (every session ends, signing in is refused) or reactivate an account."""
+    target = managed_user(db, admin, user_id)
+    if target.id == admin.id and not active:
+        raise Forbidden("you cannot deactivate your own account")
+    with transaction(db):
+        target.active = active
+        if not active:
+            revoke_user_tokens(db, target.id)
+    _forget_cached(target.id)
+    return target
+
+
+def reset_password(db: Session, admin: Any, user_id: int, password: str) -> User:
+    """Set a new password; the user's open sessions end, so whoever had the old one is signed out."""
+    _check_password(password)
+    target = managed_user(db, admin, user_id)
+    with transaction(db):
+        target.password_hash = hash_password(password)
+        revoke_user_tokens(db, target.id)
+    return target

@@ -56,9 +56,11 @@ def require_role(user: Actor, *roles: Role) -> None:
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = i18n.language(request)
     token = session.session_token(request)
+    # without a session, forms carry the visitor's double-submit token (public portal)
+    anonymous = None if token else session.anonymous_csrf(request)
     context.setdefault("user", None)
     context.setdefault("tz", request.app.state.platform.calendar().tz)
-    return TEMPLATES.TemplateResponse(
+    response = TEMPLATES.TemplateResponse(
         request,
         name,
         {
@@ -66,12 +68,15 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "action_label": lambda code: i18n.action_label(code, lang),
             "state_label": lambda code: i18n.state_label(code, lang),
             "lang": lang,
-            "csrf": session.csrf_for(token) if token else "",
+            "csrf": session.csrf_for(token) if token else anonymous,
             "csrf_field": session.CSRF_FIELD,
             **context,
         },
         status_code=status_code,
     )
+    if anonymous is not None:
+        session.set_anonymous_csrf(response, anonymous)
+    return response
 
 
 def back(request: Request) -> RedirectResponse:

@@ -1,13 +1,17 @@
 """Sign-in for the pages: the session cookie carries a bearer token (HttpOnly, SameSite=Lax); every
 form and htmx request carries a CSRF token derived from it, which a page on another site cannot
-read or compute."""
+read or compute. Visitors without a session (the public portal) get a double-submit token instead:
+a random cookie whose value the form must repeat, which another site can neither read nor set."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import secrets
 
 from fastapi import Request
+from fastapi.responses import Response
 
 from gridcity.domain.errors import Unauthorized
 from gridcity.services import users
@@ -17,6 +21,8 @@ from gridcity.services.users import Actor
 COOKIE = "gridcity_session"  # api.deps reads it for GET requests of the pages' scripts
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+ANON_CSRF_COOKIE = "gridcity_csrf"  # the double-submit token of visitors without a session
+_ANON_TOKEN = re.compile(r"^[0-9a-f]{64}$")
 
 
 def csrf_for(session_token: str) -> str:
@@ -42,11 +48,26 @@ def current_user(platform: Platform, request: Request) -> Actor | None:
             return None
 
 
+def anonymous_csrf(request: Request) -> str:
+    """The double-submit token of a visitor without a session: the one their cookie holds, else a
+    new random one (the caller sets it with `set_anonymous_csrf`)."""
+    held = request.cookies.get(ANON_CSRF_COOKIE, "")
+    return held if _ANON_TOKEN.match(held) else secrets.token_hex(32)
+
+
+def set_anonymous_csrf(response: Response, token: str) -> None:
+    response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=2 * 86400)
+
+
 def check_csrf(request: Request, submitted: str | None) -> None:
     token = session_token(request)
-    expected = csrf_for(token) if token else ""
+    if token:
+        expected = csrf_for(token)
+    else:  # no session: the form must repeat the visitor's own random cookie
+        held = request.cookies.get(ANON_CSRF_COOKIE, "")
+        expected = held if _ANON_TOKEN.match(held) else ""
     given = submitted or request.headers.get(CSRF_HEADER, "")
-    if not token or not hmac.compare_digest(expected, given):
+    if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
         raise CsrfError()
 
 

@@ -1,0 +1,428 @@
+"""Departments (专业部门) and users (用户与角色) within the admin's area: lists with CSV export,
+adding, renaming, changing role and unit, deactivating and reactivating, resetting passwords. The
+services check the tier, so a request made by hand for a unit above the admin is refused too."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from gridcity.db.models import OrgUnit, User
+from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.taxonomy import NETWORKS
+from gridcity.domain.workflow import Role
+from gridcity.services import departments, users
+from gridcity.services.platform import Platform
+from gridcity.services.users import Actor, UserFilter
+from gridcity.web import i18n
+from gridcity.web.admin_common import (
+    admin_scope,
+    areas_in_scope,
+    page_or_error,
+    read_form,
+    scope_name,
+    text,
+    words,
+)
+from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, csv_response, render
+
+router = APIRouter(include_in_schema=False)
+ROLES = tuple(r.value for r in Role)
+
+
+# --- departments ---------------------------------------------------------------------------
+
+
+def _departments_page(
+    request: Request,
+    platform: Platform,
+    db: Session,
+    user: Actor,
+    q: str = "",
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+    form: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    scope = admin_scope(user)
+    units = departments.departments_in_tier(db, user, q or None)
+    staff = dict(
+        db.execute(
+            select(User.org_unit_id, func.count())
+            .where(User.org_unit_id.in_([u.id for u in units]))
+            .group_by(User.org_unit_id)
+        ).all()
+    )
+    areas = areas_in_scope(db, user)
+    names = {a.code: a.name for a in areas}
+    return render(
+        request,
+        "admin/departments.html",
+        status_code=status_code,
+        user=user,
+        section="departments",
+        area=scope_name(user, words(request)),
+        units=units,
+        staff=staff,
+        area_names=names,
+        areas=areas,
+        city_admin=not scope,
+        networks=NETWORKS,
+        q=q,
+        form=form or {"networks": ["city_management"]},
+        error=error,
+        notice=notice,
+    )
+
+
+@router.get("/admin/departments")
+def departments_page(
+    request: Request,
+    platform: PlatformDep,
+    user: PageUser,
+    q: Annotated[str, Query(max_length=50)] = "",
+    done: Annotated[str, Query(max_length=60)] = "",
+    what: Annotated[str, Query(max_length=20)] = "",
+) -> HTMLResponse:
+    admin_scope(user)
+    t = words(request)
+    notice = None
+    if done and what in ("added", "renamed"):
+        notice = f"{t('admin.' + what)}: {done}"
+    with platform.sessions() as db:
+        return _departments_page(request, platform, db, user, q.strip(), notice=notice)
+
+
+@router.get("/admin/departments.csv")
+def departments_csv(
+    platform: PlatformDep, user: PageUser, q: Annotated[str, Query(max_length=50)] = ""
+) -> Response:
+    admin_scope(user)
+    with platform.sessions() as db:
+        units = departments.departments_in_tier(db, user, q.strip() or None)
+        names = dict(
+            db.execute(
+                select(OrgUnit.code, OrgUnit.name).where(OrgUnit.kind.in_(["district", "street"]))
+            ).all()
+        )
+        rows = [
+            [u.code, u.name, u.tier, u.scope_code, names.get(u.scope_code, ""), ";".join(u.networks or [])]
+            for u in units
+        ]
+    return csv_response(
+        "gridcity-departments.csv", ["code", "name", "tier", "scope_code", "scope_name", "networks"], rows
+    )
+
+
+@router.post("/admin/departments")
+async def add_department(request: Request, platform: PlatformDep, user: PageUser) -> Response:
+    admin_scope(user)
+    form = await read_form(request)
+    submitted = {
+        "code": str(form.get("code") or ""),
+        "name": str(form.get("name") or ""),
+        "scope_code": str(form.get("scope_code") or ""),
+        "networks": [str(v) for v in form.getlist("networks")],
+    }
+
+    def work(db: Session) -> Response:
+        unit = departments.add_department(
+            platform,
+            db,
+            user,
+            text(form, "code", required="give the department's code", max_length=40),
+            text(form, "name", required="give the department's name"),
+            text(form, "scope_code", max_length=12),
+            submitted["networks"],
+        )
+        return RedirectResponse(
+            f"/admin/departments?{urlencode({'done': unit.code, 'what': 'added'})}", status_code=303
+        )
+
+    def failed(db: Session, exc: DomainError) -> HTMLResponse:
+        return _departments_page(
+            request, platform, db, user, status_code=exc.status_code, error=exc.message, form=submitted
+        )
+
+    return await platform.run_write(page_or_error(platform, work, failed))
+
+
+@router.post("/admin/departments/{unit_id}/rename")
+async def rename_department(
+    request: Request, platform: PlatformDep, user: PageUser, unit_id: int
+) -> Response:
+    admin_scope(user)
+    form = await read_form(request)
+
+    def work(db: Session) -> Response:
+        unit = departments.rename_department(
+            platform, db, user, unit_id, text(form, "name", required="give the new name")
+        )
+        return RedirectResponse(
+            f"/admin/departments?{urlencode({'done': unit.name, 'what': 'renamed'})}", status_code=303
+        )
+
+    def failed(db: Session, exc: DomainError) -> HTMLResponse:
+        return _departments_page(request, platform, db, user, status_code=exc.status_code, error=exc.message)
+
+    return await platform.run_write(page_or_error(platform, work, failed))
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def _filter(role: str, unit: str, active: str, q: str) -> UserFilter:
+    if role and role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    if active not in ("", "1", "0"):
+        raise Invalid("active is 1 (active) or 0 (deactivated)")
+    return UserFilter(
+        role=role or None,
+        unit=unit.strip() or None,
+        active=None if active == "" else active == "1",
+        text=q.strip() or None,
+    )
+
+
+def _unit_choices(db: Session, user: Actor) -> list[OrgUnit]:
+    """Units a user may be put into: platforms of the admin's area and below, and its departments."""
+    return users.managed_units(db, user)
+
+
+def _users_page(
+    request: Request,
+    platform: Platform,
+    db: Session,
+    user: Actor,
+    flt: UserFilter,
+    raw: dict[str, str],
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    rows, total = users.list_users(db, user, flt, limit=PAGE_SIZE)
+    return render(
+        request,
+        "admin/users.html",
+        status_code=status_code,
+        user=user,
+        section="users",
+        area=scope_name(user, words(request)),
+        rows=rows,
+        total=total,
+        roles=ROLES,
+        role_label=_role_label(request),
+        units=_unit_choices(db, user),
+        filters=raw,
+        query=urlencode(raw),
+        form=form or {},
+        error=error,
+        notice=notice,
+    )
+
+
+def _role_label(request: Request) -> Any:
+    zh = i18n.language(request) == "zh"
+    return lambda role: Role(role).label_zh if zh else role.replace("_", " ")
+
+
+@router.get("/admin/users")
+def users_page(
+    request: Request,
+    platform: PlatformDep,
+    user: PageUser,
+    role: Annotated[str, Query(max_length=20)] = "",
+    unit: Annotated[str, Query(max_length=40)] = "",
+    active: Annotated[str, Query(max_length=1)] = "",
+    q: Annotated[str, Query(max_length=80)] = "",
+    added: Annotated[str, Query(max_length=80)] = "",
+) -> HTMLResponse:
+    admin_scope(user)
+    flt = _filter(role, unit, active, q)
+    raw = {"role": role, "unit": unit.strip(), "active": active, "q": q.strip()}
+    notice = f"{words(request)('admin.added')}: {added}" if added else None
+    with platform.sessions() as db:
+        return _users_page(request, platform, db, user, flt, raw, notice=notice)
+
+
+@router.get("/admin/users.csv")
+def users_csv(
+    platform: PlatformDep,
+    user: PageUser,
+    role: Annotated[str, Query(max_length=20)] = "",
+    unit: Annotated[str, Query(max_length=40)] = "",
+    active: Annotated[str, Query(max_length=1)] = "",
+    q: Annotated[str, Query(max_length=80)] = "",
+) -> Response:
+    """Every user of the filter within the admin's area (no password hashes, of course)."""
+    admin_scope(user)
+    flt = _filter(role, unit, active, q)
+    with platform.sessions() as db:
+        rows, _ = users.list_users(db, user, flt)
+        out = [
+            [
+                u.username,
+                u.display_name,
+                u.role,
+                u.org_unit.code,
+                u.org_unit.name,
+                "active" if u.active else "deactivated",
+                u.phone,
+                u.created_at.isoformat(),
+            ]
+            for u in rows
+        ]
+    header = ["username", "display_name", "role", "unit_code", "unit_name", "status", "phone", "created_at"]
+    return csv_response("gridcity-users.csv", header, out)
+
+
+@router.post("/admin/users")
+async def add_user(request: Request, platform: PlatformDep, user: PageUser) -> Response:
+    admin_scope(user)
+    form = await read_form(request)
+    submitted = {k: str(form.get(k) or "") for k in ("username", "display_name", "role", "unit", "phone")}
+
+    def work(db: Session) -> Response:
+        created = users.create_user(
+            db,
+            user,
+            text(form, "username", required="give the username", max_length=80),
+            str(form.get("password") or ""),
+            text(form, "role", required="choose the role", max_length=20),
+            text(form, "unit", required="choose the unit the user belongs to", max_length=40),
+            text(form, "display_name", max_length=120),
+            text(form, "phone", max_length=40),
+        )
+        return RedirectResponse(
+            f"/admin/users?{urlencode({'q': created.username, 'added': created.username})}", status_code=303
+        )
+
+    def failed(db: Session, exc: DomainError) -> HTMLResponse:
+        return _users_page(
+            request,
+            platform,
+            db,
+            user,
+            UserFilter(),
+            {"role": "", "unit": "", "active": "", "q": ""},
+            status_code=exc.status_code,
+            error=exc.message,
+            form=submitted,
+        )
+
+    return await platform.run_write(page_or_error(platform, work, failed))
+
+
+def _user_page(
+    request: Request,
+    platform: Platform,
+    db: Session,
+    user: Actor,
+    user_id: int,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+) -> HTMLResponse:
+    target = users.managed_user(db, user, user_id)
+    return render(
+        request,
+        "admin/user.html",
+        status_code=status_code,
+        user=user,
+        section="users",
+        area=scope_name(user, words(request)),
+        target=target,
+        roles=ROLES,
+        role_label=_role_label(request),
+        units=_unit_choices(db, user),
+        myself=target.id == user.id,
+        error=error,
+        notice=notice,
+    )
+
+
+NOTICES = {
+    "changed": "admin.changed",
+    "deactivated": "admin.deactivated",
+    "reactivated": "admin.reactivated",
+    "password": "admin.password_reset",
+}
+
+
+@router.get("/admin/users/{user_id}")
+def user_page(
+    request: Request,
+    platform: PlatformDep,
+    user: PageUser,
+    user_id: int,
+    done: Annotated[str, Query(max_length=20)] = "",
+) -> HTMLResponse:
+    admin_scope(user)
+    notice = words(request)(NOTICES[done]) if done in NOTICES else None
+    with platform.sessions() as db:
+        return _user_page(request, platform, db, user, user_id, notice=notice)
+
+
+async def _user_action(
+    request: Request, platform: Platform, user: Actor, user_id: int, action: Any
+) -> Response:
+    admin_scope(user)
+    form = await read_form(request)
+
+    def work(db: Session) -> Response:
+        done = action(db, form)
+        return RedirectResponse(f"/admin/users/{user_id}?done={done}", status_code=303)
+
+    def failed(db: Session, exc: DomainError) -> HTMLResponse:
+        try:
+            return _user_page(
+                request, platform, db, user, user_id, status_code=exc.status_code, error=exc.message
+            )
+        except DomainError:  # the user is not one this admin may see: the message alone
+            return render(request, "error.html", status_code=exc.status_code, message=exc.message, user=user)
+
+    return await platform.run_write(page_or_error(platform, work, failed))
+
+
+@router.post("/admin/users/{user_id}")
+async def change_user(request: Request, platform: PlatformDep, user: PageUser, user_id: int) -> Response:
+    def action(db: Session, form: FormData) -> str:
+        users.change_user(
+            db,
+            user,
+            user_id,
+            role=text(form, "role", required="choose the role", max_length=20),
+            unit_code=text(form, "unit", required="choose the unit", max_length=40),
+            display_name=text(form, "display_name", required="give the display name", max_length=120),
+        )
+        return "changed"
+
+    return await _user_action(request, platform, user, user_id, action)
+
+
+@router.post("/admin/users/{user_id}/active")
+async def set_active(request: Request, platform: PlatformDep, user: PageUser, user_id: int) -> Response:
+    def action(db: Session, form: FormData) -> str:
+        active = text(form, "active")
+        if active not in ("0", "1"):
+            raise Invalid("active is 1 (reactivate) or 0 (deactivate)")
+        users.set_active(db, user, user_id, active == "1")
+        return "reactivated" if active == "1" else "deactivated"
+
+    return await _user_action(request, platform, user, user_id, action)
+
+
+@router.post("/admin/users/{user_id}/password")
+async def reset_password(request: Request, platform: PlatformDep, user: PageUser, user_id: int) -> Response:
+    def action(db: Session, form: FormData) -> str:
+        users.reset_password(db, user, user_id, str(form.get("password") or ""))
+        return "password"
+
+    return await _user_action(request, platform, user, user_id, action)
