@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 from gridcity.services import classes, departments, territory
 from gridcity.services.demo import data_file
 from gridcity.services.platform import Platform
@@ -23,3 +26,19 @@ def build_test_city(platform: Platform) -> None:
         territory.rebuild_crosswalk(platform, db)
         classes.seed_catalogue(platform, db)
         departments.instantiate(platform, db, TEST_DISTRICTS)
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    """A small, valid PNG (grey pixels)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import select
 from tests.browser.conftest import ARTIFACTS
-from tests.web.test_field import BEIXINQIAO, WANGFUJING, Loop, png
+from tests.support import png
+from tests.web.test_field import BEIXINQIAO, WANGFUJING, Loop
 
 from gridcity.db.models import Attachment, Case
 

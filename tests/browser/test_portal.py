@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from tests.browser.conftest import ARTIFACTS
-from tests.web.test_portal import GARBAGE_REF, png
+from tests.support import png
+from tests.web.test_portal import GARBAGE_REF
 
 from gridcity.db.models import Attachment, Case
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import struct
 import uuid
-import zlib
 
 import pytest
 from sqlalchemy import func, select
+from tests.support import png
 from tests.web.test_pages import csrf_of, sign_in
 
 from gridcity.db.models import Attachment, Case
@@ -25,22 +24,6 @@ HAIDIAN = (116.3000, 39.9500)  # in the city, outside 东城区
 OUTSIDE = (115.0000, 41.5000)  # outside Beijing
 GARBAGE = "GB/T 47678.5-2026:event:06010"  # 暴露垃圾
 MANHOLE = "GB/T 47678.5-2026:component:01001"  # 供水井盖
-
-
-def png(width: int = 2, height: int = 2) -> bytes:
-    """A small, valid PNG (grey pixels)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 def client_key_of(html: str) -> str:

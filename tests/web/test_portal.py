@@ -8,14 +8,13 @@ import csv
 import io
 import json
 import re
-import struct
-import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from tests.support import png
 from tests.web.test_pages import sign_in
 
 from gridcity.db.models import Attachment, Case, CaseRating, PublicReceipt, User
@@ -26,21 +25,6 @@ DONGHUAMEN = (116.4040, 39.9140)
 NEAR_DONGHUAMEN = (116.40437, 39.91462)
 GARBAGE_REF = "GB/T 47678.5-2026:event:06010"
 PS_REF = "GRIDCITY-PS-2026:event:PS0101"  # a public-security lead: never open to the public
-
-
-def png() -> bytes:
-    """A real 1×1 PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\xd1\x24\x2f"))
-        + chunk(b"IEND", b"")
-    )
 
 
 def token_of(html: str) -> str:

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
-from starlette.datastructures import UploadFile as StarletteUpload
 
 from gridcity.db.models import Case, OrgUnit, User
 from gridcity.db.queries import SORTS, CaseFilter
@@ -22,7 +21,7 @@ from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
 from gridcity.web import session
-from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, back, csv_response, render
+from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, back, csv_response, read_photos, render
 from gridcity.web.queues import CSV_HEADER, QUEUES, case_row, csv_row, queue_counts
 
 router = APIRouter(include_in_schema=False)
@@ -282,12 +281,7 @@ async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: 
         version = int(str(form.get("version", "")))
     except ValueError:
         version = -1
-    photos = []
-    for upload in form.getlist("photos"):
-        if isinstance(upload, StarletteUpload):
-            if upload.filename:
-                photos.append((upload.filename, await upload.read(platform.settings.max_upload_bytes + 1)))
-            await upload.close()  # the spooled temporary file, now read
+    photos = await read_photos(form, platform.settings.max_upload_bytes)
 
     def work() -> Response:
         with platform.sessions() as db:

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
-from starlette.datastructures import UploadFile as StarletteUpload
 
 from gridcity.domain.errors import Conflict, DomainError, Invalid
 from gridcity.domain.workflow import CaseAction, CaseState, Role
@@ -25,7 +24,7 @@ from gridcity.services import field as fieldwork
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
 from gridcity.web import i18n, session
-from gridcity.web.pages import PageUser, PlatformDep, csv_response, render, require_role
+from gridcity.web.pages import PageUser, PlatformDep, csv_response, read_photos, render, require_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -243,14 +242,10 @@ def _float(value: Any) -> float | None:
 
 
 async def _photos(form: FormData, platform: Platform, name: str = "photos") -> list[fieldwork.Photo]:
-    """The uploaded photos of a form, each read up to one byte past the limit (so an oversized one
-    is recognised without reading all of it)."""
-    found = []
-    for upload in form.getlist(name):
-        if isinstance(upload, StarletteUpload) and upload.filename:
-            data = await upload.read(platform.settings.max_upload_bytes + 1)
-            found.append(fieldwork.Photo(upload.filename, data))
-    return found
+    return [
+        fieldwork.Photo(filename, data)
+        for filename, data in await read_photos(form, platform.settings.max_upload_bytes, name)
+    ]
 
 
 # --- home ----------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from gridcity.domain.errors import Forbidden
 from gridcity.domain.workflow import Role
@@ -98,3 +100,18 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
     )
+
+
+async def read_photos(
+    form: FormData, limit_bytes: int, name: str = "photos", max_count: int | None = None
+) -> list[tuple[str, bytes]]:
+    """The files a form uploaded under `name`, as (filename, bytes). Each is read to one byte past
+    the limit, so an oversized photo is recognised (and refused by the services) without reading
+    all of it; files past `max_count` are not read. The spooled temporary files are closed."""
+    found: list[tuple[str, bytes]] = []
+    for upload in form.getlist(name):
+        if isinstance(upload, StarletteUpload):
+            if upload.filename and (max_count is None or len(found) <= max_count):
+                found.append((upload.filename, await upload.read(limit_bytes + 1)))
+            await upload.close()
+    return found

@@ -11,8 +11,6 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
-from starlette.datastructures import UploadFile as StarletteUpload
 
 from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import DomainError, Invalid
@@ -21,7 +19,7 @@ from gridcity.domain.workflow import Role
 from gridcity.services import public
 from gridcity.services.platform import Platform
 from gridcity.web import i18n, session
-from gridcity.web.pages import PlatformDep, csv_response, render
+from gridcity.web.pages import PlatformDep, csv_response, read_photos, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -385,23 +383,13 @@ def _coordinate(text: str) -> float | None:
         return float("nan")  # typed, but not a number: refused as not a place
 
 
-async def _photos(form: FormData, limit: int, max_count: int) -> list[tuple[str, bytes]]:
-    photos: list[tuple[str, bytes]] = []
-    for upload in form.getlist("photos"):
-        if isinstance(upload, StarletteUpload):
-            if upload.filename and len(photos) <= max_count:
-                photos.append((upload.filename, await upload.read(limit + 1)))
-            await upload.close()
-    return photos
-
-
 @router.post("/portal/report")
 async def report_submit(request: Request, platform: PlatformDep) -> Response:
     form = await request.form()
     session.check_csrf(request, str(form.get(session.CSRF_FIELD, "")))
     user = _viewer(platform, request)
     typed = {k: str(form.get(k, ""))[:5000] for k in _TYPED}
-    photos = await _photos(form, platform.settings.max_upload_bytes, public.MAX_PHOTOS)
+    photos = await read_photos(form, platform.settings.max_upload_bytes, max_count=public.MAX_PHOTOS)
     named = typed["contact"] == "named"
     report = public.PublicReport(
         class_ref=typed["class_ref"],
