@@ -2,7 +2,8 @@
 the portal from a phone → the operator sends it to a supervisor → the supervisor verifies it on the
 field page → the shift leader files it → the dispatcher dispatches it → the department accepts it
 and reports it done with a photo → the supervisor checks it on the field page → the shift leader
-closes it → the citizen sees it closed and rates it. Each step asserts what that person sees."""
+closes it → the citizen sees it closed and rates it, and the command centre sees the rating. Each
+step asserts what that person sees."""
 
 from __future__ import annotations
 
@@ -195,3 +196,9 @@ def test_a_citizens_report_walks_through_every_role_to_a_rating(
     rating.get_by_role("button", name="提交评价").click()
     expect(citizen.get_by_role("status")).to_contain_text("感谢")
     expect(citizen.locator("body")).to_contain_text("★★★★★")
+
+    # 10. the command centre sees the rating and the citizen's comment on the case page
+    console = people("shift_leader")
+    console.reload()
+    expect(console.locator("ul.ratings")).to_contain_text("★★★★★")
+    expect(console.locator("ul.ratings")).to_contain_text("处理很快，谢谢")

@@ -271,12 +271,10 @@ def public_view(platform: Platform, db: Session, case: Case, viewer: Any | None 
     names = platform.territory(db).names
     department = platform.unit_ref(db, case.department_id)
     proposed = platform.unit_ref(db, case.proposed_department_id) if department is None else None
-    ratings = list(
-        db.scalars(select(CaseRating).where(CaseRating.case_id == case.id).order_by(CaseRating.round))
-    )
+    given = ratings(db, case)
     closed = case.state == CaseState.CLOSED
     until = reopen_until(platform, case)
-    rated = {r.round for r in ratings}
+    rated = {r.round for r in given}
     return {
         "id": case.id,
         "version": case.version,
@@ -292,8 +290,7 @@ def public_view(platform: Platform, db: Session, case: Case, viewer: Any | None 
         "proposed_department": (proposed or {}).get("name"),
         "history": public_history(case, tz),
         "ratings": [
-            {"round": r.round, "stars": r.stars, "rated_on": r.rated_at.astimezone(tz).date()}
-            for r in ratings
+            {"round": r.round, "stars": r.stars, "rated_on": r.rated_at.astimezone(tz).date()} for r in given
         ],
         "own": _is_own(viewer, case),
         "has_receipt": db.get(PublicReceipt, case.id) is not None,
@@ -302,6 +299,13 @@ def public_view(platform: Platform, db: Session, case: Case, viewer: Any | None 
         "can_reopen": until is not None and platform.now() <= until,
         "reopen_count": case.reopen_count,
     }
+
+
+def ratings(db: Session, case: Case) -> list[CaseRating]:
+    """The citizen's ratings of a case, one per closure, oldest first (staff see the comments)."""
+    return list(
+        db.scalars(select(CaseRating).where(CaseRating.case_id == case.id).order_by(CaseRating.round))
+    )
 
 
 def public_history(case: Case, tz: Any) -> list[tuple[datetime, str, CaseState]]:

@@ -16,7 +16,7 @@ from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import CaseState, ClosingType, Role
-from gridcity.services import attachments, case_clock, cases, notifications
+from gridcity.services import attachments, case_clock, cases, notifications, public
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
@@ -229,6 +229,7 @@ def _case_page(
         department=platform.unit_ref(db, case.department_id),
         proposed=platform.unit_ref(db, case.proposed_department_id),
         history=case.events,
+        ratings=public.ratings(db, case),
         actions=cases.available_actions(platform, user, case),
         choices=_choices(platform, db, user, case),
         tiles=platform.settings.map_tiles_url,

@@ -60,6 +60,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "queue.all": ("全部", "All"),
     "language": ("English", "中文"),
     "field": ("外勤", "Field"),
+    "citizen_rating": ("市民评价", "Citizen's rating"),
+    "closure_no": ("第 {n} 次结案", "closure {n}"),
     "street": ("街道", "Street"),
     "all_streets": ("全部街道", "All streets"),
     "network": ("网络", "Network"),
