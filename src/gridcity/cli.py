@@ -66,11 +66,25 @@ def _run(work: Callable[[], T]) -> T:
         raise typer.Exit(1) from None
 
 
+def _settings() -> Settings:
+    """The settings from the environment; a wrong one is a clear message and exit code 1."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            console.print(f"[red]error:[/red] {where + ': ' if where else ''}{message}")
+        raise typer.Exit(1) from None
+
+
 def _platform(upgrade: bool = True) -> Any:
     from gridcity.db.migrate import upgrade as upgrade_db
     from gridcity.services.platform import Platform
 
-    settings = Settings()
+    settings = _settings()
     if upgrade:
         upgrade_db(settings.effective_database_url)
     return Platform(settings)
@@ -88,7 +102,7 @@ def serve(
     """Serve the API (and the pages) with uvicorn."""
     import uvicorn
 
-    settings = Settings()
+    settings = _settings()
     _platform()  # migrate before the first request
     host, port = host or settings.host, port or settings.port
     console.print(f"gridcity serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
@@ -134,10 +148,66 @@ def demo(
     uvicorn.run("gridcity.app:create_app", factory=True, host=h, port=p, log_level="info")
 
 
+@app.command()
+def sweep() -> None:
+    """One pass of the deadline sweep: yellow/red warnings, escalation street → district → city
+    platform, the monthly supervision list (月检查). Safe to run from cron at any rate: nothing is
+    ever warned or escalated twice."""
+    from gridcity.services import sweep as sweep_service
+
+    platform = _platform()
+    with platform.sessions() as db:
+        report = _run(lambda: sweep_service.sweep(platform, db))
+    levels = ", ".join(
+        f"{label} {report.escalations.get(level, 0)}"
+        for level, label in ((1, "street 街道平台"), (2, "district 区平台"), (3, "city 市平台"))
+    )
+    typer.echo(f"sweep at {report.at.isoformat(timespec='seconds')}: {report.looked_at} cases looked at")
+    typer.echo(f"warnings: yellow {report.warnings.get('yellow', 0)}, red {report.warnings.get('red', 0)}")
+    typer.echo(f"escalations: {levels}")
+    typer.echo(
+        f"supervision list 月检查 {report.month}: {report.listed} added, {report.carried_over} carried over"
+    )
+    if report.changed_meanwhile:
+        typer.echo(f"{report.changed_meanwhile} cases changed meanwhile: the next pass looks at them")
+    if report.failed:
+        console.print(
+            f"[yellow]warning:[/yellow] {report.failed} cases could not be worked out (see the log)"
+        )
+    typer.echo(f"took {report.seconds:.2f} s")
+
+
+@app.command()
+def worker(
+    interval: Annotated[float, typer.Option(min=1, help="seconds between two sweeps")] = 60.0,
+    max_passes: Annotated[
+        int | None, typer.Option(min=1, help="stop after this many job runs (default: run until stopped)")
+    ] = None,
+) -> None:
+    """Run the periodic jobs (the deadline sweep every --interval seconds) until Ctrl-C or SIGTERM;
+    one log line per pass."""
+    import logging
+    from datetime import datetime
+
+    from gridcity.worker import Worker, default_jobs, stop_on_signals
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def line(text: str) -> None:
+        typer.echo(f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} {text}")
+
+    platform = _platform()
+    runner = Worker(platform, default_jobs(interval), echo=line)
+    line(f"gridcity worker: sweep every {interval:g} s (Ctrl-C or SIGTERM to stop)")
+    with stop_on_signals(runner):
+        runner.run(max_passes=max_passes)
+    line(f"gridcity worker stopped after {runner.passes} passes ({runner.failures} failed)")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the newest version."""
-    settings = Settings()
+    settings = _settings()
     from gridcity.db.migrate import upgrade
 
     upgrade(settings.effective_database_url)

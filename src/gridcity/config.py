@@ -5,8 +5,16 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gridcity.domain.errors import Invalid
+from gridcity.domain.escalation import (
+    DEFAULT_STEPS,
+    DEFAULT_SUPERVISION_AFTER,
+    DEFAULT_URGENT_STEPS,
+    EscalationPolicy,
+)
 
 
 class Settings(BaseSettings):
@@ -31,6 +39,17 @@ class Settings(BaseSettings):
     reopen_days: int = 7  # a citizen may reopen a closed case within this many days
     class_overrides: list[Path] = Field(default_factory=list)  # city files that edit the catalogue
 
+    # Escalation of overdue cases (DOMAIN.md §5, `domain.escalation`): how long after the stage's
+    # deadline the street platform (街道平台) takes it up, then how much longer until the district
+    # platform (区平台), then the city platform (市平台) — each step counted from the previous one,
+    # in its own unit ("minutes", "hours" calendar, "work_hours", "work_days"). Urgent cases (an
+    # urgency above the class's lowest) take the urgent steps. A case still open this long after
+    # its city level goes on the monthly supervision list (月检查).
+    escalation_steps: list[str] = Field(default_factory=lambda: list(DEFAULT_STEPS))
+    urgent_escalation_steps: list[str] = Field(default_factory=lambda: list(DEFAULT_URGENT_STEPS))
+    supervision_after: str = DEFAULT_SUPERVISION_AFTER
+    sweep_batch_size: int = Field(default=500, ge=1)  # cases per transaction in a deadline sweep
+
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_types: list[str] = Field(default_factory=lambda: ["image/jpeg", "image/png", "image/webp"])
 
@@ -39,6 +58,22 @@ class Settings(BaseSettings):
     map_tiles_url: str = ""
 
     demo: bool = False  # demo mode: the demo users' password is printed at start
+
+    @model_validator(mode="after")
+    def _check_escalation(self) -> Settings:
+        """A wrong escalation setting stops the start with a message naming it."""
+        self.escalation_policy()
+        return self
+
+    def escalation_policy(self) -> EscalationPolicy:
+        try:
+            return EscalationPolicy.parse(
+                self.escalation_steps, self.urgent_escalation_steps, self.supervision_after, self.yellow_ratio
+            )
+        except Invalid as exc:
+            key = exc.details.get("key")
+            where = f" (environment variable GRIDCITY_{str(key).upper()})" if key else ""
+            raise ValueError(f"{exc.message}{where}") from None
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -114,3 +114,105 @@ def test_files_that_are_not_utf8_are_refused_clearly(run, tmp_path: Path) -> Non
         path.write_bytes("名称,代码\n东城区,110101\n".encode("gbk"))
         code, out = run("import", command, str(path))
         assert code == 1 and "UTF-8" in out and "Traceback" not in out
+
+
+# --- the deadline sweep and the worker ---------------------------------------------------------
+
+
+def _overdue_case(data_dir: Path, days_ago: int) -> int:
+    """A small city (Beijing's districts and streets, the classes, 东城区's departments) and one
+    case of exposed garbage dispatched `days_ago` days ago, made through the services."""
+    from datetime import timedelta
+
+    from gridcity.config import Settings
+    from gridcity.db.models import utcnow
+    from gridcity.services import cases, classes, departments, territory, users
+    from gridcity.services.platform import Platform
+
+    platform = Platform(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    platform.now = lambda: utcnow() - timedelta(days=days_ago)
+    try:
+        with platform.sessions() as db:
+            territory.import_districts(platform, db, data_file(*BEIJING, "beijing_districts_wgs84.geojson"))
+            territory.import_streets(
+                platform, db, data_file(*BEIJING, "beijing_streets_townships_wgs84.geojson")
+            )
+            classes.seed_catalogue(platform, db)
+            departments.instantiate(platform, db, ("110101",))
+            people = {
+                role: users.add_user(db, role, "pw-12345678", role, unit)
+                for role, unit in (
+                    ("supervisor", "110101"),
+                    ("shift_leader", "110101"),
+                    ("dispatcher", "110101"),
+                    ("handler", "110101-CGW"),
+                )
+            }
+            report = cases.Report("06010", 116.4040, 39.9140, kind="event", standard="GB/T 47678.5-2026")
+            case, _ = cases.report_case(platform, db, people["supervisor"], report)
+            for role, action, fields in (
+                ("shift_leader", "file", {}),
+                ("dispatcher", "dispatch", {"department_id": people["handler"].org_unit_id}),
+            ):
+                version = cases.get_case(db, people[role], case.id).version
+                request = cases.ActionRequest(action, version, fields=fields)
+                cases.transition(platform, db, people[role], case.id, request)
+            return int(case.id)
+    finally:
+        platform.engine.dispose()
+
+
+def test_sweep_from_the_command_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("sweep")
+    assert code == 0 and "0 cases looked at" in out and "escalations: street 街道平台 0" in out
+    _overdue_case(tmp_path / "data", days_ago=30)  # four working hours to clean up, a month ago
+    code, out = run("sweep")
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    assert code == 0, out
+    assert "warnings: yellow 0, red 1" in out
+    assert "escalations: street 街道平台 1, district 区平台 1, city 市平台 1" in out
+    assert f"supervision list 月检查 {month}: 1 added, 0 carried over" in out
+    code, out = run("sweep")  # again: nothing twice
+    assert code == 0 and "warnings: yellow 0, red 0" in out and "city 市平台 0" in out
+    assert f"{month}: 0 added" in out
+
+
+def test_a_wrong_escalation_setting_stops_the_command_with_a_clear_message(run, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GRIDCITY_ESCALATION_STEPS", '["0 minutes", "1 weeks", "3 work_days"]')
+    code, out = run("sweep")
+    assert code == 1 and "Traceback" not in out
+    assert "unknown time unit 'weeks'" in out and "GRIDCITY_ESCALATION_STEPS" in out
+    monkeypatch.setenv("GRIDCITY_ESCALATION_STEPS", '["0 minutes"]')
+    code, out = run("worker", "--max-passes", "1")
+    assert code == 1 and "give 3 durations (street, district, city)" in out
+
+
+def test_the_worker_sweeps_each_interval_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GRIDCITY_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
+    env.pop("GRIDCITY_DATABASE_URL", None)
+    command = [sys.executable, "-c", "from gridcity.cli import main; main()", "worker", "--interval", "1"]
+    worker = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        assert worker.stdout is not None
+        while len([line for line in lines if " sweep " in line]) < 2:  # two passes, a second apart
+            line = worker.stdout.readline()
+            assert line, "".join(lines)  # the worker must not end by itself
+            lines.append(line)
+        worker.send_signal(signal.SIGTERM)
+        rest, _ = worker.communicate(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, rest
+    assert "cases looked at" in lines[-1]
+    assert "gridcity worker stopped after" in rest and "(0 failed)" in rest

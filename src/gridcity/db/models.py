@@ -245,7 +245,12 @@ class Case(Base):
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     extension_count: Mapped[int] = mapped_column(Integer, default=0)
-    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)  # domain.escalation.Level
+    # The deadline sweep's marks (services.sweep): warnings sent in the current stage round
+    # (domain.escalation.Warned, reset when a stage starts) and when to look at the case next
+    # (set to the stage start whenever the clock changes; None: nothing can come due).
+    stage_warned: Mapped[int] = mapped_column(Integer, default=0)
+    sweep_at: Mapped[datetime | None] = mapped_column()
     closing_type: Mapped[str | None] = mapped_column(String(16))
     pending_request: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
@@ -384,3 +389,26 @@ class CaseRating(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# The sweep's work list: the open cases whose next look is due, in (sweep_at, id) order.
+Index("ix_cases_sweep_at", Case.sweep_at, Case.id)
+
+
+class SupervisionEntry(Base):
+    """A case on the monthly supervision list (月检查): still unsolved past its city-level escalation.
+    A case still open at the next month's first sweep is carried over to that month's list too."""
+
+    __tablename__ = "supervision_entries"
+    __table_args__ = (UniqueConstraint("case_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("cases.id"), index=True
+    )
+    month: Mapped[str] = mapped_column(String(7), index=True)  # 'YYYY-MM', the city's local month
+    added_at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(20))  # escalated | carried_over
+    event_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("case_events.id")
+    )

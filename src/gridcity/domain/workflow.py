@@ -125,6 +125,7 @@ class CaseAction(StrEnum):
     REOPEN = "reopen"  # 市民重新打开
     TRANSFER = "transfer"  # 转办到另一网络
     COMMENT = "comment"  # 沟通交流
+    ESCALATE = "escalate"  # 超时升级督办: taken by the system (the deadline sweep), never by a person
 
     @property
     def label_zh(self) -> str:
@@ -163,7 +164,13 @@ _ACTION_LABELS = {
     CaseAction.REOPEN: "重新办理",
     CaseAction.TRANSFER: "转办",
     CaseAction.COMMENT: "沟通交流",
+    CaseAction.ESCALATE: "超时升级",
 }
+
+# The name a history row gives its actor when no person acted (the deadline sweep). Not a Role: no
+# account can hold it, so no one can sign in as the system.
+SYSTEM_ACTOR_ROLE = "system"
+SYSTEM_ACTOR_NAME = "系统"
 
 
 class ClosingType(StrEnum):
@@ -273,6 +280,10 @@ _ROWS += [
 ]
 # 沟通交流: anyone involved may add a note or a question in any state, closed cases included.
 _ROWS += [_t(s, A.COMMENT, _STAFF | {R.CITIZEN}, None, ("note", "attachments", "to_role")) for s in CaseState]
+# 超时升级: the deadline sweep escalates an overdue case while its stage clock runs (not while
+# suspended). No role may take it (empty role set): only `services.cases.record_system_events`.
+ESCALATABLE_STATES = tuple(s for s in CaseState if STAGE_OF_STATE[s] is not None and s != S.SUSPENDED)
+_ROWS += [_t(s, A.ESCALATE, set(), None) for s in ESCALATABLE_STATES]
 
 TRANSITIONS: dict[tuple[CaseState, CaseAction], Transition] = {(t.state, t.action): t for t in _ROWS}
 assert len(TRANSITIONS) == len(_ROWS), "duplicate (state, action) row in the workflow table"
@@ -312,11 +323,31 @@ def transition_for(state: CaseState, action: CaseAction, role: Role) -> Transiti
             state=state.value,
             action=action.value,
         )
+    if not row.roles:
+        raise Forbidden(
+            f"role '{role.value}' ({role.label_zh}) may not '{action.value}' ({action.label_zh}); "
+            "only the system does this (the deadline sweep)",
+            state=state.value,
+            action=action.value,
+        )
     if role not in row.roles:
         who = ", ".join(sorted(r.value for r in row.roles))
         raise Forbidden(
             f"role '{role.value}' ({role.label_zh}) may not '{action.value}' ({action.label_zh}); "
             f"this is done by: {who}",
+            state=state.value,
+            action=action.value,
+        )
+    return row
+
+
+def system_transition(state: CaseState, action: CaseAction) -> Transition:
+    """The table row of an action only the system takes (no role may), or InvalidTransition."""
+    row = TRANSITIONS.get((state, action))
+    if row is None or row.roles:
+        raise InvalidTransition(
+            f"the system cannot '{action.value}' ({action.label_zh}) a case that is "
+            f"'{state.value}' ({state.label_zh})",
             state=state.value,
             action=action.value,
         )

@@ -34,11 +34,19 @@ def store_clock(case: Case, clock: StageClock, calendar: WorkingCalendar) -> Non
     case.stage_paused_s = clock.paused_seconds
     case.stage_paused_since = clock.paused_since
     case.stage_deadline = clock.deadline(calendar)
+    _look_again(case)
 
 
 def store_deadline(calendar: WorkingCalendar, case: Case) -> None:
     if case.stage is not None:
         case.stage_deadline = clock_of(case).deadline(calendar)
+        _look_again(case)
+
+
+def _look_again(case: Case) -> None:
+    """The clock changed: the deadline sweep looks at the case at its next pass (it then works out
+    when to look next); a suspended clock waits for its resume."""
+    case.sweep_at = case.stage_started_at if case.stage_deadline is not None else None
 
 
 def restart_clock(
@@ -46,9 +54,10 @@ def restart_clock(
 ) -> None:
     stage = STAGE_OF_STATE[CaseState(case.state)]
     case.stage = stage.value if stage else None
+    case.stage_warned = 0  # a new stage round: its warnings start afresh (the level stays)
     if stage is None:
         case.stage_started_at = case.stage_unit = case.stage_budget_s = None
-        case.stage_paused_since = case.stage_deadline = None
+        case.stage_paused_since = case.stage_deadline = case.sweep_at = None
         case.stage_paused_s = 0.0
         return
     book = platform.catalogue(db)

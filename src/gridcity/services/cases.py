@@ -14,27 +14,30 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from gridcity.db.engine import transaction
-from gridcity.db.models import Case, CaseEvent, OrgUnit, User
-from gridcity.db.queries import insert_change
+from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, User
+from gridcity.db.queries import insert_change, insert_changes
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Conflict, Forbidden, Invalid
 from gridcity.domain.routing import check_transfer, route
 from gridcity.domain.workflow import (
     STAGE_OF_STATE,
+    SYSTEM_ACTOR_NAME,
+    SYSTEM_ACTOR_ROLE,
     CaseAction,
     CaseState,
     ClosingType,
     Role,
     Transition,
     actions_for,
+    system_transition,
     transition_for,
 )
 from gridcity.services import case_clock, notifications, outbox
@@ -665,6 +668,158 @@ def _record(
     event.id = insert_change(db.connection(), row, notes, message)
     event.attachments = link_attachments(db, case.id, event.id, attachment_ids, user)
     return event
+
+
+# --- changes no person made: the deadline sweep -------------------------------------------
+
+# The actor of a history row written by the system; not a user (no one can sign in as it).
+SYSTEM_ACTOR = SimpleNamespace(id=None, display_name=SYSTEM_ACTOR_NAME, role=SYSTEM_ACTOR_ROLE)
+
+
+@dataclass(frozen=True)
+class SystemEvent:
+    """One history row the system writes, e.g. an escalation: the action (a system row of the
+    workflow table), its note and its data."""
+
+    action: CaseAction
+    note: str
+    data: dict[str, Any]
+
+
+@dataclass
+class SystemChange:
+    """A change of one case that no person made (the deadline sweep): new values of its columns,
+    history rows, warnings to notify. `case` is a plain record of the row as the caller read it
+    (not an object of the session); `expect` are further column values the row must still have."""
+
+    case: Case
+    changes: Mapping[str, Any]
+    events: Sequence[SystemEvent] = ()
+    warnings: Sequence[str] = ()
+    expect: Mapping[str, Any] = field(default_factory=dict)
+
+
+def record_system_change(
+    platform: Platform,
+    db: Session,
+    case: Case,
+    now: datetime,
+    *,
+    events: Sequence[SystemEvent] = (),
+    warnings: Sequence[str] = (),
+    changes: Mapping[str, Any] | None = None,
+    expect: Mapping[str, Any] | None = None,
+) -> list[SimpleNamespace] | None:
+    """Record one `SystemChange` in the caller's transaction (see `record_system_changes`); None,
+    with nothing written, when someone changed the case since the caller read it."""
+    change = SystemChange(case, dict(changes or {}), events, warnings, dict(expect or {}))
+    try:
+        return record_system_changes(platform, db, now, [change])[0]
+    except Conflict:
+        return None  # a single case: the one UPDATE matched nothing, nothing was written
+
+
+def record_system_changes(
+    platform: Platform, db: Session, now: datetime, items: Sequence[SystemChange]
+) -> list[list[SimpleNamespace]]:
+    """Record changes no person made, in the caller's transaction, by the path every transition
+    takes, for many cases at once (the sweep's batches cost a handful of statements, not a few per
+    case).
+
+    Each case's row is updated only if it still has the version — and the `expect`ed values — the
+    caller read; if any has changed meanwhile, `Conflict` is raised and the caller must roll back
+    (and may go case by case). Each event is a system row of the workflow table (the state never
+    changes) and raises the version by one, so the version stays the length of the history; it
+    leaves what every transition leaves (`_record`): the history row, its notifications
+    (`notifications.rows_for_change`), the outbox message. Each warning text becomes notifications
+    (`notifications.rows_for_warning`) and leaves the version alone: a warning is not a change of
+    the case. Returns per item its history rows (plain records with their ids)."""
+    if not items:
+        return []
+    connection = db.connection()
+    table = cast(Table, Case.__table__)
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for item in items:
+        case = item.case
+        state = CaseState(case.state)
+        for event in item.events:
+            system_transition(state, event.action)  # only the system's own actions, where it has them
+        values = dict(item.changes)
+        if item.events:
+            values.update(version=case.version + len(item.events), updated_at=now)
+        keys = (*sorted(values), "|", *sorted(item.expect))
+        params = {f"new_{k}": v for k, v in values.items()}
+        params.update(
+            {f"was_{k}": v for k, v in item.expect.items()}, was_id=case.id, was_version=case.version
+        )
+        updates.setdefault(keys, []).append(params)
+    matched = 0
+    for keys, batch in updates.items():  # one executemany per shape of change
+        split = keys.index("|")
+        stmt = (
+            update(table)
+            .where(
+                table.c.id == bindparam("was_id"),
+                table.c.version == bindparam("was_version"),
+                *[table.c[k] == bindparam(f"was_{k}") for k in keys[split + 1 :]],
+            )
+            .values({k: bindparam(f"new_{k}") for k in keys[:split]})
+        )
+        matched += connection.execute(stmt, batch).rowcount  # SQLite and psycopg sum an executemany's
+    if matched != len(items):
+        raise Conflict(f"{len(items) - matched} of {len(items)} cases changed meanwhile; nothing recorded")
+
+    rows: list[dict[str, Any]] = []
+    notes: list[list[dict[str, Any]]] = []
+    messages: list[dict[str, Any]] = []
+    owners: list[int] = []
+    warnings: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        case, seen = item.case, item.case.version
+        for key, value in item.changes.items():
+            setattr(case, key, value)
+        state = CaseState(case.state)
+        for n, event in enumerate(item.events, start=1):
+            case.version = seen + n  # what the outbox message and the notifications see
+            row = {
+                "case_id": case.id,
+                "seq": seen + n,
+                "at": now,
+                "actor_id": None,
+                "actor_name": SYSTEM_ACTOR.display_name,
+                "actor_role": SYSTEM_ACTOR.role,
+                "action": event.action.value,
+                "from_state": state.value,
+                "to_state": state.value,
+                "note": event.note.strip(),
+                "data": event.data,
+            }
+            record = SimpleNamespace(**row)
+            rows.append(row)
+            owners.append(index)
+            notes.append(
+                [
+                    {k: note[k] for k in ("user_id", "role", "org_unit_id", "kind", "text")}
+                    for note in notifications.rows_for_change(
+                        platform, db, case, cast(CaseEvent, record), event.action, event.data
+                    )
+                ]
+            )
+            messages.append(
+                outbox.message_for(platform, f"case.{event.action.value}", case, cast(CaseEvent, record))
+            )
+        for text in item.warnings:
+            warnings += [
+                {**note, "created_at": now}
+                for note in notifications.rows_for_warning(platform, db, case, text)
+            ]
+    ids = insert_changes(connection, rows, notes, messages)
+    if warnings:
+        connection.execute(insert(Notification), warnings)
+    recorded: list[list[SimpleNamespace]] = [[] for _ in items]
+    for index, row, event_id in zip(owners, rows, ids, strict=True):
+        recorded[index].append(SimpleNamespace(**row, id=event_id))
+    return recorded
 
 
 def _insert(db: Session, model: Any, values: dict[str, Any]) -> int:

@@ -9,7 +9,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, User
-from gridcity.domain.workflow import CaseAction, CaseState, Role
+from gridcity.domain.escalation import ESCALATION_ROLES, Level
+from gridcity.domain.taxonomy import Stage
+from gridcity.domain.workflow import STAGE_OF_STATE, CaseAction, CaseState, Role
 from gridcity.services.platform import Platform
 
 
@@ -62,6 +64,8 @@ def rows_for_change(
     text = f"{platform.case_number(case)} {case.class_name}: {event.note or state.label_zh}"
     base = {"case_id": case.id, "text": text, "user_id": None, "role": None, "org_unit_id": None}
     rows: list[dict[str, Any]] = []
+    if action == CaseAction.ESCALATE:
+        return rows_for_escalation(platform, db, case, Level(data["level"]), event.note)
     reporter_hears = case.reporter_id is not None and case.reporter_id != event.actor_id
     if action == CaseAction.COMMENT:
         if data.get("to_role"):
@@ -87,3 +91,55 @@ def _to_role(platform: Platform, db: Session, case: Case, role: str, row: dict[s
     """Addressed to a role: a department's handlers, or that role on the case's street platform."""
     unit_id = case.department_id if role == Role.HANDLER else platform.unit_id(db, case.street_code)
     return {**row, "role": role, "org_unit_id": unit_id}
+
+
+def rows_for_escalation(
+    platform: Platform, db: Session, case: Case, level: Level, text: str
+) -> list[dict[str, Any]]:
+    """An escalation goes to the platform of its tier — the case's street, its district, the city —
+    to the roles of `domain.escalation.ESCALATION_ROLES` there (and, as every role-addressed
+    notification, to the same roles of the tiers above, whose scope covers it)."""
+    tier = level.tier
+    if tier == "street":
+        unit_id = platform.unit_id(db, case.street_code)
+    elif tier == "district":
+        unit_id = platform.unit_id(db, case.district_code)
+    else:
+        unit_id = platform.unit_id(db, platform.settings.city_code, "city")
+    full = f"{platform.case_number(case)} {case.class_name}: {text}"
+    return [
+        {
+            "case_id": case.id,
+            "kind": "escalation",
+            "text": full,
+            "user_id": None,
+            "role": r.value,
+            "org_unit_id": unit_id,
+        }
+        for r in ESCALATION_ROLES[level]
+    ]
+
+
+def rows_for_warning(platform: Platform, db: Session, case: Case, text: str) -> list[dict[str, Any]]:
+    """A yellow or red warning goes to whoever must act for the stage to finish in time: the person
+    the case is assigned to (verification, check), else the role that acts next in its state on the
+    case's street platform; in the disposal stage the responsible department's handlers, and the
+    dispatcher too while a request of theirs waits for a decision."""
+    state = CaseState(case.state)
+    full = f"{platform.case_number(case)} {case.class_name}: {text}"
+    base = {
+        "case_id": case.id,
+        "text": full,
+        "user_id": None,
+        "role": None,
+        "org_unit_id": None,
+        "kind": "warning",
+    }
+    if state in (CaseState.VERIFYING, CaseState.DISPOSED) and case.assignee_id:
+        return [{**base, "user_id": case.assignee_id}]
+    roles: list[str] = []
+    if state in _NEXT_ROLE:
+        roles.append(_NEXT_ROLE[state].value)
+    if STAGE_OF_STATE[state] == Stage.DISPOSE and case.department_id:
+        roles.append(Role.HANDLER.value)
+    return [_to_role(platform, db, case, role, dict(base)) for role in dict.fromkeys(roles)]

@@ -15,6 +15,7 @@ from gridcity.domain.workflow import (
     Role,
     actions_for,
     next_state,
+    system_transition,
 )
 
 S, A, R = CaseState, CaseAction, Role
@@ -59,6 +60,21 @@ for _s in (S.DISPATCHED, S.DISPOSING):
     EXPECTED[(_s, A.TRANSFER)] = ({R.SHIFT_LEADER, R.DISPATCHER}, S.FILED)
 for _s in CaseState:
     EXPECTED[(_s, A.COMMENT)] = (set(Role), _s)
+# 超时升级 is the system's (the deadline sweep), in every state whose clock runs: no role may take it.
+SYSTEM_ONLY = {
+    S.VERIFYING,
+    S.ACCEPTED,
+    S.FILED,
+    S.VOID_REQUESTED,
+    S.DISPATCHED,
+    S.DISPOSING,
+    S.RETURN_REQUESTED,
+    S.EXTENSION_REQUESTED,
+    S.SUSPENSION_REQUESTED,
+    S.DISPOSED,
+}
+for _s in SYSTEM_ONLY:
+    EXPECTED[(_s, A.ESCALATE)] = (set(), _s)
 
 TRIPLES = list(itertools.product(CaseState, CaseAction, Role))
 
@@ -103,3 +119,20 @@ def test_every_state_has_a_stage_entry_and_a_chinese_label() -> None:
         assert state.label_zh
     for action in CaseAction:
         assert action.label_zh
+
+
+def test_escalation_is_the_systems_alone() -> None:
+    for state in CaseState:
+        for role in Role:
+            assert A.ESCALATE not in {t.action for t in actions_for(state, role)}  # never offered
+        if state in SYSTEM_ONLY:
+            row = system_transition(state, A.ESCALATE)
+            assert row.target is None and not row.roles  # the state does not change
+        else:  # no clock runs (or it is suspended): nothing to escalate
+            with pytest.raises(InvalidTransition):
+                system_transition(state, A.ESCALATE)
+    with pytest.raises(Forbidden) as err:
+        next_state(S.DISPOSING, A.ESCALATE, R.LEADER)
+    assert "only the system" in err.value.message
+    with pytest.raises(InvalidTransition):
+        system_transition(S.DISPOSING, A.REPORT_DONE)  # a person's action is not the system's

@@ -1,0 +1,113 @@
+"""The background worker: periodic jobs of the platform in one process (`gridcity worker`).
+
+Today one job, the deadline sweep (`services.sweep`); outbox delivery (webhooks) joins as another
+`Job` later. Each job runs every `every` seconds, one after the other, never two at once in this
+process; several workers may run side by side (the sweep shares its work through the database).
+One log line per run. SIGTERM and Ctrl-C stop the loop after the job that is running finishes its
+current transaction — nothing is left half-written, the next start carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from gridcity.services import sweep as sweep_service
+from gridcity.services.platform import Platform
+
+log = logging.getLogger("gridcity.worker")
+
+
+@dataclass
+class Job:
+    """A periodic job: `run(platform, stopping)` does one pass and returns its one-line summary; a
+    long pass should look at `stopping` between its transactions and end early when it is set."""
+
+    name: str
+    every: float  # seconds between the starts of two passes
+    run: Callable[[Platform, threading.Event], str]
+    next_at: float = 0.0  # monotonic time of the next pass (0: at once)
+
+
+def sweep_job(platform: Platform, stopping: threading.Event) -> str:
+    with platform.sessions() as db:
+        return sweep_service.sweep(platform, db, stop=stopping.is_set).summary()
+
+
+def default_jobs(interval: float) -> list[Job]:
+    """The jobs of `gridcity worker`."""
+    return [Job("sweep", interval, sweep_job)]
+
+
+class Worker:
+    """Runs jobs until stopped. `stop()` may be called from a signal handler or another thread."""
+
+    def __init__(
+        self,
+        platform: Platform,
+        jobs: Sequence[Job],
+        echo: Callable[[str], Any] = log.info,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not jobs:
+            raise ValueError("a worker needs at least one job")
+        for job in jobs:
+            if job.every <= 0:
+                raise ValueError(f"job {job.name}: the interval must be positive, not {job.every}")
+        self.platform, self.jobs, self.echo, self.clock = platform, list(jobs), echo, clock
+        self.stopping = threading.Event()
+        self.passes = 0  # job runs so far
+        self.failures = 0
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self, max_passes: int | None = None) -> None:
+        """Run the jobs as they come due until stopped (or after `max_passes` job runs)."""
+        while not self.stopping.is_set():
+            job = min(self.jobs, key=lambda j: j.next_at)
+            wait = job.next_at - self.clock()
+            if wait > 0 and self.stopping.wait(wait):
+                break
+            self._run(job)
+            if max_passes is not None and self.passes >= max_passes:
+                break
+
+    def _run(self, job: Job) -> None:
+        started = self.clock()
+        job.next_at = started + job.every
+        self.passes += 1
+        try:
+            summary = job.run(self.platform, self.stopping)
+        except Exception as exc:  # a database hiccup must not end the worker: log it, try next time
+            self.failures += 1
+            log.exception("job %s failed", job.name)
+            self.echo(f"{job.name}: FAILED ({type(exc).__name__}: {exc}); next try in {job.every:g} s")
+            return
+        self.echo(summary)
+
+
+@contextmanager
+def stop_on_signals(worker: Worker) -> Iterator[None]:
+    """SIGTERM and SIGINT (Ctrl-C) stop the worker gracefully; the previous handlers come back after."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %s: stopping after the current job", signal.Signals(signum).name)
+        worker.stop()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
