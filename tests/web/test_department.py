@@ -6,20 +6,23 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.web.test_pages import DONGHUAMEN, GARBAGE, csrf_of, sign_in
+from tests.web.test_pages import DONGHUAMEN, GARBAGE, TIANTAN, csrf_of, sign_in
 
 from gridcity.services import cases
 
 CGW = "110101-CGW"  # the district's city-management department (城管委), handlers' default unit
 
 
-def dispatched_case(
-    platform, db, make_user, department_code: str = CGW, cooperating: list[int] | None = None
-):  # type: ignore[no-untyped-def]
+def dispatched_case(  # type: ignore[no-untyped-def]
+    platform,
+    db,
+    make_user,
+    department_code: str = CGW,
+    cooperating: list[int] | None = None,
+    where=DONGHUAMEN,
+):
     """A supervisor's report, filed and dispatched to the department, through the services."""
-    report = cases.Report(
-        class_code=GARBAGE["class_code"], kind="event", lon=DONGHUAMEN[0], lat=DONGHUAMEN[1]
-    )
+    report = cases.Report(class_code=GARBAGE["class_code"], kind="event", lon=where[0], lat=where[1])
     case, _ = cases.report_case(platform, db, make_user("supervisor"), report)
     case = cases.transition(
         platform, db, make_user("shift_leader"), case.id, cases.ActionRequest("file", case.version)
@@ -103,3 +106,21 @@ def test_the_desk_is_for_handlers_and_refuses_bad_input(client, make_user) -> No
     page = client.get("/dept")
     bad = client.post("/dept/accept", data={"csrf_token": csrf_of(page.text), "case_id": "x", "version": "1"})
     assert bad.status_code == 422
+
+
+def test_the_bell_shows_the_sweeps_warnings_and_escalations(client, platform, db, make_user, clock) -> None:  # type: ignore[no-untyped-def]
+    from gridcity.services import sweep
+
+    # a street and a department no other test of this file uses, so that the bell's latest few
+    # entries are this case's (the test city is shared by the tests of a worker)
+    case = dispatched_case(platform, db, make_user, department_code="110101-JT", where=TIANTAN)
+    number = platform.case_number(case)
+    clock.advance(days=3)  # 签收 and disposal far past their limit: red at once, then the street platform
+    sweep.sweep(platform, db)
+    sign_in(client, make_user("handler", "110101-JT"))
+    panel = client.get("/notifications/panel").text
+    assert any("预警" in line and number in line for line in panel.splitlines()), panel
+    client.cookies.clear()
+    sign_in(client, make_user("shift_leader", "110101016"))
+    panel = client.get("/notifications/panel").text
+    assert any("升级" in line and number in line for line in panel.splitlines()), panel
