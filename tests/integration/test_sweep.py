@@ -322,6 +322,7 @@ def test_the_supervision_list_refuses_a_bad_month(db) -> None:  # type: ignore[n
             supervision_list(db, month)
 
 
+@pytest.mark.backends("sqlite")
 def test_a_batch_that_meets_a_change_is_rolled_back_and_worked_case_by_case(
     desk: Desk, platform, caplog: pytest.LogCaptureFixture
 ) -> None:  # type: ignore[no-untyped-def]
@@ -329,8 +330,6 @@ def test_a_batch_that_meets_a_change_is_rolled_back_and_worked_case_by_case(
     (another connection, as another process would). The batch's guarded UPDATE then misses that
     case: nothing of the batch is kept, and its cases are worked one by one — each escalated once.
     (On PostgreSQL the batch's rows are locked from the read on, so this cannot happen there.)"""
-    if platform.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL locks the batch's rows when it reads them (FOR UPDATE SKIP LOCKED)")
     own = [desk.dispatched().id for _ in range(4)]
     changed = own[1]
     moment = at(11, 16, 15)

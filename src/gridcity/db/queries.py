@@ -85,7 +85,7 @@ class CaseFilter:
             c.append(or_(Case.description.like(like), Case.address.like(like)))
         return c
 
-    def select(self, now: datetime) -> Select[tuple[Case]]:
+    def select(self, now: datetime) -> Select[Case]:
         """The cases of a list: without their history and cooperating units, which a list never
         shows (loading them eagerly made a 3,000-case map window several times slower)."""
         return (
@@ -95,7 +95,7 @@ class CaseFilter:
             .order_by(SORTS[self.sort], Case.id.desc())
         )
 
-    def count(self, now: datetime) -> Select[tuple[int]]:
+    def count(self, now: datetime) -> Select[int]:
         return select(func.count()).select_from(Case).where(*self.clauses(now))
 
 
@@ -141,8 +141,7 @@ def insert_change(
             "payload": json.dumps(message["payload"], ensure_ascii=False),
         }
         return int(connection.execute(_CHANGE_PG, params).scalar_one())
-    events = CaseEvent.__table__
-    event_id = int(connection.execute(insert(events).returning(events.c.id), event).scalar_one())
+    event_id = int(connection.execute(insert(CaseEvent).returning(CaseEvent.id), event).scalar_one())
     if notes:
         at = event["at"]
         connection.execute(
@@ -164,8 +163,7 @@ def insert_changes(
     executemany. `notes[i]` and `messages[i]` belong to `events[i]`. Returns the rows' ids in order."""
     if not events:
         return []
-    table = CaseEvent.__table__
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    stmt = insert(CaseEvent).returning(CaseEvent.id, sort_by_parameter_order=True)
     ids = [int(i) for i in connection.execute(stmt, list(events)).scalars().all()]
     note_rows = [
         {**n, "case_id": event["case_id"], "event_id": event_id, "created_at": event["at"]}
