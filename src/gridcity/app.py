@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridcity import __version__
-from gridcity.api import auth, calendar, cases, territory
+from gridcity.api import auth, calendar, cases, evaluations, territory
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.services.platform import Platform
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         docs_url="/docs",
     )
     app.state.platform = platform
-    for router in (auth.router, territory.router, cases.router, calendar.router):
+    for router in (auth.router, territory.router, cases.router, calendar.router, evaluations.router):
         app.include_router(router, prefix="/api/v1")
     for module in (web_auth, console, field, department, admin, portal):
         app.include_router(module.router)

@@ -389,5 +389,107 @@ def calendar_show(year: Annotated[int, typer.Option(help="the year to show")]) -
         typer.echo(f"{d['day']}  {'work' if d['is_workday'] else 'rest'}  {d['note']}")
 
 
+# --- evaluation ----------------------------------------------------------------------------
+
+# The tables `gridcity evaluate` prints when no --kind is given (communities and grids on request).
+_EVALUATION_TABLES = (
+    ("region", "district"),
+    ("region", "street"),
+    ("department", None),
+    ("post", "supervisor"),
+    ("post", "operator"),
+    ("post", "shift_leader"),
+    ("post", "dispatcher"),
+)
+
+
+@app.command()
+def evaluate(
+    period: Annotated[
+        str | None,
+        typer.Option(help="YYYY-MM in the city's timezone (default: last month), or YYYY-MM-DD..YYYY-MM-DD"),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="region | department | post (default: every table)")
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option(
+            help="region: district|street|community|grid; post: supervisor|operator|shift_leader|dispatcher"
+        ),
+    ] = None,
+    xlsx: Annotated[Path | None, typer.Option(help="also write the tables to this XLSX file")] = None,
+) -> None:
+    """Monthly indicators, composite scores and grades (绩效评价) of regions, departments and posts:
+    every indicator as value (numerator/denominator), the composite, the grade and the rank."""
+    from gridcity.domain.assessment import check_scope, parse_period, previous_month
+    from gridcity.services import evaluation
+
+    platform = _platform()
+    tz = platform.settings.timezone
+    tables = [(kind, level)] if kind or level else list(_EVALUATION_TABLES)
+    results = []
+
+    def work() -> None:
+        if kind or level:
+            check_scope(kind, level)  # a bad --kind / --level before any work
+        chosen = parse_period(period or previous_month(platform.now(), tz), tz)
+        with platform.sessions() as db:
+            for table_kind, table_level in tables:
+                results.append(evaluation.evaluate(platform, db, None, chosen, table_kind, table_level))
+
+    try:
+        _run(work)
+    finally:
+        platform.engine.dispose()  # no connection left open behind the command
+    out = Console(width=None if sys.stdout.isatty() else 240)
+    for result in results:
+        out.print(_evaluation_table(result))
+    if xlsx is not None:
+        try:
+            xlsx.write_bytes(evaluation.workbook(results))
+        except OSError as exc:
+            console.print(f"[red]error:[/red] cannot write {xlsx}: {exc.strerror}")
+            raise typer.Exit(1) from None
+        sheets = f"{len(results)} sheet{'s' if len(results) != 1 else ''}"
+        console.print(f"written: {xlsx} ({sheets})", soft_wrap=True)
+
+
+def _evaluation_table(result: Any) -> Table:
+    """One evaluation as a Rich table: each indicator's value with (numerator/denominator)."""
+    from gridcity.domain.assessment import LEVEL_LABELS, shown
+
+    zh, en = LEVEL_LABELS[result.level]
+    as_of = result.as_of.astimezone(result.period.start.tzinfo)  # the city's time
+    title = f"绩效评价 {result.period.label} · {zh} {en} · 评价时间 as of {as_of:%Y-%m-%d %H:%M}"
+    grid = Table(title=title, title_justify="left", show_lines=False)
+    district = result.level == "district"
+    for header in ("排名", *(("组",) if district else ()), "代码", "名称"):
+        grid.add_column(header, overflow="fold")
+    indicators = [i.indicator for i in result.rows[0].assessment.indicators] if result.rows else []
+    for ind in indicators:
+        grid.add_column(f"{ind.zh} ({ind.unit.label})", justify="right", overflow="fold")
+    grid.add_column("综合", justify="right")
+    grid.add_column("等级", justify="center")
+    for row in result.rows:
+        cells = [str(row.rank or "–"), *((row.peer_group or "",) if district else ())]
+        cells += [str(row.scope["code"]), str(row.scope["name"])]
+        for item in row.assessment.indicators:
+            value = shown(item.value)
+            text = "–" if value is None else f"{value:.2f}"
+            fraction = (
+                f"{item.numerator}/{item.denominator}"
+                if item.denominator is not None
+                else f"{item.numerator}"
+            )
+            cells.append(f"{text} ({fraction})")
+        composite = shown(row.assessment.composite)
+        cells += ["–" if composite is None else f"{composite:.2f}", row.assessment.grade or "–"]
+        grid.add_row(*cells)
+    if not result.rows:
+        grid.caption = "no rows in this area"
+    return grid
+
+
 def main() -> None:
     app()

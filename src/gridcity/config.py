@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     map_tiles_url: str = ""
 
     demo: bool = False  # demo mode: the demo users' password is printed at start
+    # The assessment (绩效评价, DOMAIN.md §6): a city's TOML file of weights, bands, limits, grades and
+    # peer groups laid over data/assessment/default.toml; None: the defaults.
+    assessment_config: Path | None = None
 
     @model_validator(mode="after")
     def _check_escalation(self) -> Settings:
@@ -84,3 +87,15 @@ class Settings(BaseSettings):
     @cached_property
     def effective_attachments_dir(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"
+
+    @model_validator(mode="after")
+    def _check_assessment(self) -> Settings:
+        """A wrong assessment configuration file stops the start with a message naming the key."""
+        if self.assessment_config is not None:
+            from gridcity.domain.assessment import load_config
+
+            try:
+                load_config(self.assessment_config)
+            except Invalid as exc:
+                raise ValueError(f"{exc.message} (environment variable GRIDCITY_ASSESSMENT_CONFIG)") from None
+        return self

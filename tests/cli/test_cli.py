@@ -216,3 +216,83 @@ def test_the_worker_sweeps_each_interval_and_stops_on_sigterm(tmp_path: Path) ->
     assert worker.returncode == 0, rest
     assert "cases looked at" in lines[-1]
     assert "gridcity worker stopped after" in rest and "(0 failed)" in rest
+
+
+def test_evaluate_prints_the_tables_and_writes_a_readable_xlsx(  # type: ignore[no-untyped-def]
+    platform, db, make_user, clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from openpyxl import load_workbook
+
+    from gridcity.services import cases
+
+    # two cases in August 2026 (no other test makes cases then), one filed and one only reported
+    clock.set(datetime(2026, 8, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    supervisor, leader = make_user("supervisor"), make_user("shift_leader")
+    report = cases.Report(class_code="06010", kind="event", lon=116.4040, lat=39.9140)
+    filed, _ = cases.report_case(platform, db, supervisor, report)
+    cases.transition(platform, db, leader, filed.id, cases.ActionRequest("file", filed.version, "ok"))
+    cases.report_case(platform, db, supervisor, report)
+
+    monkeypatch.setenv("GRIDCITY_DATABASE_URL", platform.settings.effective_database_url)
+    monkeypatch.setenv("GRIDCITY_DATA_DIR", str(platform.settings.data_dir))
+    runner = CliRunner()
+    book = tmp_path / "march.xlsx"
+    args = ["evaluate", "--period", "2026-08", "--kind", "region", "--level", "district", "--xlsx", str(book)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "绩效评价 2026-08" in out and "东城区" in out and "海淀区" in out
+    assert "结案率" in out and "按期结案率" in out and "综合" in out and "等级" in out
+    assert f"written: {book} (1 sheet)" in out
+
+    sheet = load_workbook(book)["区 District"]
+    assert sheet["A1"].value == "绩效评价 2026-08 区 District"
+    header = [cell.value for cell in sheet[4]]
+    assert header[:4] == ["排名 rank", "组 group", "代码 code", "名称 name"]
+    lines = sheet.iter_rows(min_row=5, values_only=True)
+    rows = {line[2]: dict(zip(header, line, strict=True)) for line in lines}
+    assert len(rows) == 16
+    dongcheng = rows["110101"]
+    assert dongcheng["名称 name"] == "东城区" and dongcheng["组 group"] == "首都功能核心区"
+    # the command judges at the real time, months after August: the filed case's 30 minutes to be
+    # dispatched passed long ago, so it is due (应结案) and not closed; the other was never filed
+    assert dongcheng["立案数 分子"] == 1
+    assert (dongcheng["结案率 分子"], dongcheng["结案率 分母"], dongcheng["结案率 (%)"]) == (0, 1, 0)
+    assert rows["110108"]["结案率 (%)"] is None and rows["110108"]["等级 grade"] is None  # 海淀区: no cases
+
+    # without --kind: every table (districts, streets, departments, the four posts)
+    result = runner.invoke(app, ["evaluate", "--period", "2026-08"])
+    assert result.exit_code == 0, result.output
+    titles = ("区 District", "街道 Street", "专业部门 Department", "监督员", "受理员", "值班长", "派遣员")
+    for title in titles:
+        assert title in result.output, title
+
+    for bad, message in (
+        (["--period", "2026-13"], "not a month"),
+        (["--period", "2026-08", "--kind", "people"], "unknown kind"),
+        (["--period", "2026-08", "--kind", "post", "--level", "district"], "unknown post"),
+    ):
+        result = runner.invoke(app, ["evaluate", *bad])
+        assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+def test_a_wrong_assessment_configuration_stops_the_command_with_its_key(  # type: ignore[no-untyped-def]
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    city = tmp_path / "assessment.toml"
+    city.write_text(
+        "[region]\nweights = { closure_rate = 50, on_time_closure_rate = 40 }\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("GRIDCITY_ASSESSMENT_CONFIG", str(city))
+    code, out = run("evaluate", "--period", "2026-08")
+    assert code == 1 and "Traceback" not in out
+    assert "region.weights: the weights sum to 90, not 100" in out and "GRIDCITY_ASSESSMENT_CONFIG" in out
+    city.write_text(
+        "[region]\nweights = { closure_rate = 60, on_time_closure_rate = 40 }\n", encoding="utf-8"
+    )
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("evaluate", "--period", "2026-08", "--kind", "region")
+    assert code == 0 and "no rows in this area" in out  # an empty city: no districts imported

@@ -269,6 +269,7 @@ def _apply(platform: Platform, db: Session, user: User, case_id: int, request: A
     ctx = _Context(platform, db, user, case, row, request, now, platform.calendar(db))
     _check_actor(ctx)
     data = _EFFECTS.get(action, _no_effect)(ctx) or {}
+    data.update(_timing_facts(case, action, from_state, now))  # for the assessment
     to_state = row.target or from_state
     case.state = to_state.value
     case.updated_at = now
@@ -668,6 +669,45 @@ def _record(
     event.id = insert_change(db.connection(), row, notes, message)
     event.attachments = link_attachments(db, case.id, event.id, attachment_ids, user)
     return event
+
+
+# --- timing facts for the assessment (domain.assessment, services.evaluation) -------------
+
+# Steps judged against the running stage's deadline (按时核实 / 立案 / 派遣 / 核查) …
+_DEADLINE_TIMED = frozenset(
+    {
+        CaseAction.VERIFY_OK,
+        CaseAction.VERIFY_FALSE,
+        CaseAction.FILE,
+        CaseAction.DISPATCH,
+        CaseAction.CHECK_PASS,
+        CaseAction.CHECK_FAIL,
+    }
+)
+# … and steps with no stage clock of their own, judged by how long the case waited for them in its
+# state (核实派发, 核查派发, 结案) against the assessment's configured limits.
+_WAIT_TIMED = frozenset({CaseAction.SEND_VERIFY, CaseAction.ASSIGN_CHECK, CaseAction.CLOSE})
+
+
+def _timing_facts(case: Case, action: CaseAction, from_state: CaseState, now: datetime) -> dict[str, Any]:
+    """What the history row keeps of how promptly this step came, so that the assessment reads it
+    from the append-only history instead of recomputing clocks: `on_time` (by the stage deadline as
+    it stood at this moment: extensions added, suspended time not counted) and that `deadline`, or
+    `waited_s` (calendar seconds since the case entered its current state)."""
+    if action in _DEADLINE_TIMED:
+        deadline = case.stage_deadline
+        return {
+            "on_time": deadline is None or now <= deadline,
+            "deadline": deadline.isoformat() if deadline is not None else None,
+        }
+    if action in _WAIT_TIMED:
+        entered = case.reported_at
+        for event in reversed(case.events):
+            if event.to_state == from_state.value and event.from_state != event.to_state:
+                entered = event.at
+                break
+        return {"waited_s": round(max(0.0, (now - entered).total_seconds()), 3)}
+    return {}
 
 
 # --- changes no person made: the deadline sweep -------------------------------------------

@@ -1,0 +1,429 @@
+"""Monthly indicators, composite scores and grades (绩效评价, DOMAIN.md §6) for regions,
+departments and posts — for the API (`GET /api/v1/evaluations`), the CLI (`gridcity evaluate`)
+and the benches.
+
+The work is split the way it will scale: `db.evaluation` counts the facts of a period with a few
+set-based GROUP BY queries (one vector of counts per scope key), and `domain.assessment` turns
+each vector into indicators, composite and grade. What every number means is written once, in
+`domain.assessment`. Evaluation reads only; it never writes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gridcity.db import evaluation as facts_db
+from gridcity.db.models import Case, Grid, OrgUnit, User
+from gridcity.domain.assessment import (
+    CASE_FACTS,
+    INDICATORS,
+    LEVEL_LABELS,
+    POST_FACTS,
+    Assessment,
+    AssessmentConfig,
+    Period,
+    ScopeKind,
+    assess,
+    check_scope,
+    composite_of,
+    load_config,
+    rank,
+    rounded,
+    shown,
+)
+from gridcity.domain.errors import Forbidden
+from gridcity.domain.workflow import Role
+from gridcity.services.platform import Platform
+
+# Who may read evaluations, and of which area: their organisation unit's territory.
+READERS = (Role.LEADER, Role.ADMIN, Role.SHIFT_LEADER)
+
+# --- configuration ---------------------------------------------------------------------------
+
+_config_lock = threading.Lock()
+_configs: dict[tuple[str, float], AssessmentConfig] = {}
+
+
+def config(platform: Platform) -> AssessmentConfig:
+    """The assessment configuration of this installation (re-read when its file changes)."""
+    path: Path | None = platform.settings.assessment_config
+    stamp = path.stat().st_mtime if path is not None and path.exists() else 0.0
+    key = (str(path or ""), stamp)
+    with _config_lock:
+        if key not in _configs:
+            if len(_configs) > 16:
+                _configs.clear()
+            _configs[key] = load_config(path)
+        return _configs[key]
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One scope's assessment: who or what (code / id, name), its facts, indicators, composite."""
+
+    scope: dict[str, Any]
+    facts: dict[str, int]
+    assessment: Assessment
+    peer_group: str | None = None
+    rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    period: Period
+    kind: ScopeKind
+    level: str
+    as_of: datetime
+    area: str  # the territory code the rows are limited to ('' = the whole city)
+    config_source: str
+    rows: list[Row] = field(default_factory=list)
+    weights: dict[str, Fraction] = field(default_factory=dict)  # of the composite, from the config
+
+
+def reader_area(user: Any) -> str:
+    """The territory whose rows a reader sees; Forbidden for roles that do not read evaluations."""
+    if user is None:  # the command line: the whole city
+        return ""
+    if user.role not in READERS:
+        raise Forbidden("evaluations are read by leaders (领导), admins (管理员) and shift leaders (值班长)")
+    unit = user.org_unit
+    if unit.kind == "department":
+        raise Forbidden("evaluations are read on a platform (city, district or street), not in a department")
+    return str(unit.scope_code or "")
+
+
+def evaluate(
+    platform: Platform,
+    db: Session,
+    user: Any,
+    period: Period,
+    kind: str | None = None,
+    level: str | None = None,
+    as_of: datetime | None = None,
+) -> Evaluation:
+    """Every row of one table — (kind, level) over the period — that `user` may see (None: all),
+    judged at `as_of`. The cases are read as they stand, so `as_of` is meant to be now (the
+    default; tests and benches move the platform's clock or name a moment after all their data)."""
+    scope_kind, scope_level = check_scope(kind, level)
+    area = reader_area(user)
+    moment = as_of or platform.now()
+    cfg = config(platform)
+    connection = db.connection()
+    if scope_kind is ScopeKind.REGION:
+        rows = _region_rows(db, connection, period, scope_level, area, moment, cfg)
+    elif scope_kind is ScopeKind.DEPARTMENT:
+        rows = _department_rows(db, connection, period, area, moment, cfg)
+    else:
+        rows = _post_rows(db, connection, period, scope_level, area, cfg)
+    db.rollback()  # end the read transaction (no snapshot held open on PostgreSQL)
+    weights = dict(cfg.composites[composite_of(scope_kind, scope_level)].weights)
+    ranked = _ranked(rows, scope_level)
+    return Evaluation(period, scope_kind, scope_level, moment, area, cfg.source, ranked, weights)
+
+
+def _ranked(rows: list[Row], level: str) -> list[Row]:
+    scores = [
+        Fraction(rounded(r.assessment.composite)) if r.assessment.composite is not None else None
+        for r in rows
+    ]
+    groups = [r.peer_group for r in rows] if level == "district" else None
+    ranks = rank(scores, groups)
+    ranked = [Row(r.scope, r.facts, r.assessment, r.peer_group, n) for r, n in zip(rows, ranks, strict=True)]
+    return sorted(
+        ranked, key=lambda r: (r.peer_group or "", r.rank is None, r.rank or 0, str(r.scope["code"]))
+    )
+
+
+class _Assessor:
+    """`assess` for the rows of one table, remembering equal fact vectors: most unit grids of a
+    month share a handful of small vectors (no case, one case closed on time, …)."""
+
+    def __init__(self, composite: str, period: Period, cfg: AssessmentConfig) -> None:
+        self.composite, self.months, self.cfg = composite, period.months, cfg
+        self.seen: dict[tuple[tuple[str, int], ...], Assessment] = {}
+
+    def __call__(self, facts: dict[str, int]) -> Assessment:
+        key = tuple(sorted(facts.items()))
+        found = self.seen.get(key)
+        if found is None:
+            found = self.seen[key] = assess(self.composite, facts, self.months, self.cfg)
+        return found
+
+
+# --- regions ---------------------------------------------------------------------------------
+
+
+def _region_rows(
+    db: Session,
+    connection: Any,
+    period: Period,
+    level: str,
+    area: str,
+    as_of: datetime,
+    cfg: AssessmentConfig,
+) -> list[Row]:
+    column = facts_db.REGION_COLUMNS[level]
+    counted = facts_db.case_facts(
+        connection, column, period.start, period.end, as_of, cfg.public_channels, cfg.dissatisfied_at_most
+    )
+    grids = facts_db.grid_counts(connection, level, as_of)
+    names = _region_names(db, level, area, as_of)
+    keys = {k for k in names} | {k for k in counted if str(k).startswith(area)}
+    assessor = _Assessor("region", period, cfg)
+    rows = []
+    for code in sorted(keys):
+        facts = dict(counted.get(code) or _zero_case_facts())
+        facts["grids"] = grids.get(code, 0)
+        scope = {"kind": "region", "level": level, "code": code, "name": names.get(code, code)}
+        peer = cfg.peer_group_of(code) if level == "district" else None
+        rows.append(Row(scope, facts, assessor(facts), peer))
+    return rows
+
+
+def _zero_case_facts() -> dict[str, int]:
+    return dict.fromkeys(CASE_FACTS, 0)
+
+
+def _region_names(db: Session, level: str, area: str, moment: datetime) -> dict[str, str]:
+    if level == "grid":
+        stmt = select(Grid.code).where(*facts_db.current_grids(moment))
+        if area:
+            stmt = stmt.where(Grid.code.startswith(area))
+        return {code: f"网格 {code}" for code in db.scalars(stmt)}
+    stmt2 = select(OrgUnit.code, OrgUnit.name).where(OrgUnit.kind == level)
+    if area:
+        stmt2 = stmt2.where(OrgUnit.code.startswith(area))
+    return {code: name for code, name in db.execute(stmt2)}
+
+
+# --- departments -----------------------------------------------------------------------------
+
+
+def _department_rows(
+    db: Session, connection: Any, period: Period, area: str, as_of: datetime, cfg: AssessmentConfig
+) -> list[Row]:
+    counted = facts_db.case_facts(
+        connection,
+        Case.department_id,
+        period.start,
+        period.end,
+        as_of,
+        cfg.public_channels,
+        cfg.dissatisfied_at_most,
+    )
+    stmt = select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.scope_code).where(
+        OrgUnit.kind == "department"
+    )
+    if area:
+        stmt = stmt.where(OrgUnit.scope_code.startswith(area))
+    assessor = _Assessor("department", period, cfg)
+    rows = []
+    for unit_id, code, name, scope_code in db.execute(stmt):
+        facts = dict(counted.get(unit_id) or _zero_case_facts())
+        scope = {
+            "kind": "department",
+            "level": "department",
+            "id": unit_id,
+            "code": code,
+            "name": name,
+            "area": scope_code or "",
+        }
+        rows.append(Row(scope, facts, assessor(facts)))
+    return rows
+
+
+# --- posts -----------------------------------------------------------------------------------
+
+
+def _post_rows(
+    db: Session, connection: Any, period: Period, post: str, area: str, cfg: AssessmentConfig
+) -> list[Row]:
+    start, end = period.start, period.end
+    public: facts_db.PublicReports | None = None
+    if post == "supervisor":
+        counted, public = facts_db.supervisor_facts(connection, start, end, cfg.public_channels)
+    elif post == "operator":
+        counted = facts_db.operator_facts(
+            connection,
+            start,
+            end,
+            cfg.verify_dispatch_within.amount * 60,
+            cfg.check_dispatch_within.amount * 60,
+        )
+    elif post == "shift_leader":
+        counted = facts_db.shift_leader_facts(connection, start, end, cfg.close_within.amount * 60)
+    else:
+        counted = facts_db.dispatcher_facts(connection, start, end)
+    stmt = (
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.active,
+            OrgUnit.code,
+            OrgUnit.name,
+            OrgUnit.scope_code,
+        )
+        .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(User.role == post, OrgUnit.kind != "department")
+    )
+    if area:
+        stmt = stmt.where(OrgUnit.scope_code.startswith(area))
+    assessor = _Assessor(post, period, cfg)
+    rows = []
+    for user_id, username, display_name, active, unit_code, unit_name, scope_code in db.execute(stmt):
+        facts = dict.fromkeys(POST_FACTS[post], 0)
+        facts.update(counted.get(user_id, {}))
+        if public is not None:
+            facts["missed"] = public.within(scope_code or "")
+        if not active and not any(counted.get(user_id, {}).values()):
+            continue  # a disabled account with nothing done in the period
+        scope = {
+            "kind": "post",
+            "level": post,
+            "id": user_id,
+            "code": username,
+            "name": display_name,
+            "unit": {"code": unit_code, "name": unit_name},
+        }
+        rows.append(Row(scope, facts, assessor(facts)))
+    return rows
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def row_view(row: Row) -> dict[str, Any]:
+    """A row as the API returns it: every indicator as {value, numerator, denominator} (value =
+    numerator / denominator: a percentage, an average or a count per month, rounded half-up to 2
+    places; null when the denominator is 0) and its score; the row's facts (the counts behind)."""
+    indicators = {
+        item.indicator.key: {
+            "value": shown(item.value),
+            "numerator": item.numerator,
+            "denominator": item.denominator,
+            "score": shown(item.score),
+        }
+        for item in row.assessment.indicators
+    }
+    return {
+        "scope": row.scope,
+        "peer_group": row.peer_group,
+        "rank": row.rank,
+        "indicators": indicators,
+        "composite": shown(row.assessment.composite),
+        "grade": row.assessment.grade,
+        "facts": row.facts,
+    }
+
+
+def evaluation_view(result: Evaluation, page: int = 1, page_size: int | None = None) -> dict[str, Any]:
+    """The table as the API returns it: what was evaluated and how (the indicators with their
+    labels, units and weights, once), then the rows — all, or one page of them in rank order."""
+    composite = composite_of(result.kind, result.level)
+    rows = result.rows
+    if page_size is not None:
+        rows = rows[(page - 1) * page_size : page * page_size]
+    return {
+        "period": result.period.label,
+        "from": result.period.start.isoformat(),
+        "to": result.period.end.isoformat(),
+        "months": float(result.period.months),
+        "as_of": result.as_of.isoformat(),
+        "kind": result.kind.value,
+        "level": result.level,
+        "composite": composite,
+        "area": result.area,
+        "config": result.config_source,
+        "indicators": [
+            {
+                "key": ind.key,
+                "label": ind.zh,
+                "label_en": ind.en,
+                "unit": ind.unit.value,
+                "numerator": ind.numerator,
+                "denominator": ind.denominator,
+                "lower_is_better": not ind.higher_is_better,
+                "weight": float(result.weights.get(ind.key, 0)),
+            }
+            for ind in INDICATORS[composite]
+        ],
+        "total": len(result.rows),
+        "page": page,
+        "page_size": page_size,
+        "rows": [row_view(r) for r in rows],
+    }
+
+
+def table(result: Evaluation) -> tuple[list[str], list[list[Any]]]:
+    """The evaluation as one flat table (header, rows) for terminals and spreadsheets: per
+    indicator its value, numerator and denominator; then composite and grade."""
+    if not result.rows:
+        indicators: Sequence[Any] = []
+    else:
+        indicators = [i.indicator for i in result.rows[0].assessment.indicators]
+    header = ["排名 rank", "组 group", "代码 code", "名称 name"]
+    for ind in indicators:
+        header += [f"{ind.zh} ({ind.unit.label})", f"{ind.zh} 分子", f"{ind.zh} 分母"]
+    header += ["综合 composite", "等级 grade"]
+    body = []
+    for row in result.rows:
+        line: list[Any] = [row.rank, row.peer_group or "", row.scope["code"], row.scope["name"]]
+        for item in row.assessment.indicators:
+            line += [shown(item.value), item.numerator, item.denominator]
+        line += [shown(row.assessment.composite), row.assessment.grade]
+        body.append(line)
+    return header, body
+
+
+def workbook(results: Sequence[Evaluation]) -> bytes:
+    """The tables as an XLSX workbook, one sheet each: a title, when and how it was evaluated, then
+    the flat table of `table` (numbers as numbers, so a spreadsheet can recompute every value)."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    used: set[str] = set()
+    for result in results:
+        zh, en = LEVEL_LABELS[result.level]
+        name = f"{zh} {en}"[:31]
+        while name in used:
+            name = name[:28] + f" {len(used)}"
+        used.add(name)
+        sheet = book.create_sheet(name)
+        sheet.append([f"绩效评价 {result.period.label} {zh} {en}"])
+        sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append(
+            [
+                f"期间 period {result.period.start.isoformat()} – {result.period.end.isoformat()}",
+                f"评价时间 as of {result.as_of.isoformat(timespec='seconds')}",
+                f"范围 area {result.area or '全市 city'}",
+                f"配置 config {result.config_source}",
+            ]
+        )
+        sheet.append([])
+        header, body = table(result)
+        sheet.append(header)
+        for cell in sheet[4]:
+            cell.font = Font(bold=True)
+        for line in body:
+            sheet.append(line)
+        sheet.freeze_panes = "E5"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
