@@ -15,7 +15,7 @@ from gridcity.api import auth, calendar, cases, evaluations, territory
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.services.platform import Platform
-from gridcity.web import admin, console, department, field, pages, portal
+from gridcity.web import admin, console, dashboard, department, field, pages, portal
 from gridcity.web import auth as web_auth
 from gridcity.web.session import CsrfError
 
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform = platform
     for router in (auth.router, territory.router, cases.router, calendar.router, evaluations.router):
         app.include_router(router, prefix="/api/v1")
-    for module in (web_auth, console, field, department, admin, portal):
+    for module in (web_auth, console, field, department, admin, portal, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)

@@ -3,6 +3,8 @@ Debian's chromium (installed by .ci/run). A failing test leaves a screenshot in 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import socket
 import threading
 import time
@@ -15,6 +17,9 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from gridcity.app import create_app
+from gridcity.config import Settings
+from gridcity.db.migrate import upgrade
+from gridcity.services import demo
 from gridcity.services.platform import Platform
 
 CHROMIUM = "/usr/bin/chromium"
@@ -56,6 +61,29 @@ def serve(platform: Platform) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Platform]]:
+    """The real demo (`gridcity demo`: 东城区 and 西城区, 3,000 cases), built once per test run and
+    shared by the xdist workers (the first one builds it under a file lock), served by each worker."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's directory, above each worker's own
+    data_dir = root / "demo-city"
+    data_dir.mkdir(exist_ok=True)
+    settings = Settings(data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    with open(root / "demo-city.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            upgrade(settings.effective_database_url)
+            platform = Platform(settings)
+            demo.build_if_absent(platform, cases=demo.DEFAULT_CASES)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    with serve(platform) as url:
+        yield url, platform
+    platform.engine.dispose()
 
 
 @pytest.fixture

@@ -4,30 +4,13 @@ for the README, not asserted — a timing is not a test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.conftest import serve
 
-from gridcity.config import Settings
-from gridcity.db.migrate import upgrade
 from gridcity.services import demo
-from gridcity.services.platform import Platform
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("demo"), _env_file=None)  # type: ignore[call-arg]
-    upgrade(settings.effective_database_url)
-    platform = Platform(settings)
-    demo.build_if_absent(platform, cases=demo.DEFAULT_CASES)
-    with serve(platform) as url:
-        yield url
-    platform.engine.dispose()
 
 
 def sign_in(page: Page, base: str, username: str) -> None:
@@ -37,7 +20,8 @@ def sign_in(page: Page, base: str, username: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
-def test_console_map_draws_the_demo_district_then_its_grids(browser: Browser, demo_server: str) -> None:
+def test_console_map_draws_the_demo_district_then_its_grids(browser: Browser, demo_city) -> None:  # type: ignore[no-untyped-def]
+    demo_server, _ = demo_city
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
     page = context.new_page()
     try:
