@@ -11,12 +11,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridcity import __version__
-from gridcity.api import auth, calendar, cases, evaluations, territory
+from gridcity.api import auth, calendar, cases, evaluations, rankings, territory
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.services.platform import Platform
 from gridcity.web import admin, console, dashboard, department, field, pages, portal
 from gridcity.web import auth as web_auth
+from gridcity.web import rankings as web_rankings
 from gridcity.web.session import CsrfError
 
 
@@ -29,9 +30,16 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         docs_url="/docs",
     )
     app.state.platform = platform
-    for router in (auth.router, territory.router, cases.router, calendar.router, evaluations.router):
+    for router in (
+        auth.router,
+        territory.router,
+        cases.router,
+        calendar.router,
+        evaluations.router,
+        rankings.router,
+    ):
         app.include_router(router, prefix="/api/v1")
-    for module in (web_auth, console, field, department, admin, portal, dashboard):
+    for module in (web_auth, console, field, department, admin, portal, dashboard, web_rankings):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)

@@ -35,6 +35,11 @@ app.add_typer(import_app, name="import")
 app.add_typer(grids_app, name="grids")
 app.add_typer(users_app, name="users")
 app.add_typer(calendar_app, name="calendar")
+rankings_app = typer.Typer(
+    help="Published monthly rankings (月排名): publish a month, show what was published.",
+    no_args_is_help=True,
+)
+app.add_typer(rankings_app, name="rankings")
 
 console = Console(stderr=True)
 
@@ -488,6 +493,90 @@ def _evaluation_table(result: Any) -> Table:
         grid.add_row(*cells)
     if not result.rows:
         grid.caption = "no rows in this area"
+    return grid
+
+
+@rankings_app.command("publish")
+def rankings_publish(
+    period: Annotated[str, typer.Option(help="the month to publish, YYYY-MM (it must have ended)")],
+    kind: Annotated[str, typer.Option(help="district | street | department")] = "district",
+    reason: Annotated[
+        str | None, typer.Option(help="why the month is published again (required for a correction)")
+    ] = None,
+) -> None:
+    """Freeze the ranking of an ended month as evaluated now; publishing it again needs --reason and
+    makes the next version (the earlier ones stay readable)."""
+    from gridcity.services import rankings
+
+    platform = _platform()
+
+    def work() -> tuple[int, int]:
+        with platform.sessions() as db:
+            snapshot = rankings.publish(platform, db, None, period, kind, reason)
+            return snapshot.version, len(snapshot.rows)
+
+    try:
+        version, count = _run(work)
+    finally:
+        platform.engine.dispose()
+    Console().print(f"published: {kind} ranking of {period}, version {version} ({count} rows)")
+
+
+@rankings_app.command("show")
+def rankings_show(
+    period: Annotated[str, typer.Option(help="the month, YYYY-MM")],
+    kind: Annotated[str, typer.Option(help="district | street | department")] = "district",
+    version: Annotated[int | None, typer.Option(help="an earlier version (default: the latest)")] = None,
+) -> None:
+    """A published ranking as a table: rank, group, name, the weighted indicators, composite, grade."""
+    from gridcity.services import rankings
+
+    platform = _platform()
+
+    def work() -> Table:
+        with platform.sessions() as db:
+            snapshot = rankings.latest(db, period, kind, version)
+            count = len(rankings.versions(db, period, kind))
+            at = snapshot.published_at.astimezone(platform.calendar().tz)
+            title = f"月排名 {snapshot.period} · {kind} · 第 {snapshot.version}/{count} 版"
+            title += f" · 公布 published {at:%Y-%m-%d %H:%M}"
+            if snapshot.version > 1:
+                title += f" · 已更正 corrected: {snapshot.reason}"
+            return _ranking_table(snapshot.rows, snapshot.config, title, district=kind == "district")
+
+    try:
+        grid = _run(work)
+    finally:
+        platform.engine.dispose()
+    Console(width=None if sys.stdout.isatty() else 240).print(grid)
+
+
+def _ranking_table(rows: list[Any], config: dict[str, Any], title: str, district: bool) -> Table:
+    """A published ranking as a Rich table: the weighted indicators as value (numerator/denominator),
+    composite and grade (every indicator: the API and the page's CSV)."""
+    indicators = [ind for ind in config.get("indicators", []) if ind.get("weight")]
+    grid = Table(title=title, title_justify="left")
+    for header in ("排名", *(("组",) if district else ()), "代码", "名称"):
+        grid.add_column(header, overflow="fold")
+    for ind in indicators:
+        grid.add_column(f"{ind['label']} {ind['weight']:.0f}%", justify="right", overflow="fold")
+    grid.add_column("综合 composite", justify="right")
+    grid.add_column("等级 grade", justify="center")
+    for row in rows:
+        cells = [str(row.get("rank") or "–"), *((row.get("peer_group") or "",) if district else ())]
+        cells += [str(row["scope"]["code"]), str(row["scope"]["name"])]
+        for ind in indicators:
+            item = row["indicators"].get(ind["key"], {})
+            value = item.get("value")
+            text = "–" if value is None else f"{value:.2f}"
+            if item.get("denominator") is not None:
+                text += f" ({item.get('numerator')}/{item.get('denominator')})"
+            cells.append(text)
+        composite = row.get("composite")
+        cells += ["–" if composite is None else f"{composite:.2f}", row.get("grade") or "–"]
+        grid.add_row(*cells)
+    if not rows:
+        grid.caption = "no rows"
     return grid
 
 

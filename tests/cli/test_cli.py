@@ -296,3 +296,37 @@ def test_a_wrong_assessment_configuration_stops_the_command_with_its_key(  # typ
     assert run("db", "upgrade")[0] == 0
     code, out = run("evaluate", "--period", "2026-08", "--kind", "region")
     assert code == 0 and "no rows in this area" in out  # an empty city: no districts imported
+
+
+def test_rankings_publish_and_show(platform, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    # May 2025: no other test makes cases or publishes rankings then; the command runs at the real time
+    monkeypatch.setenv("GRIDCITY_DATABASE_URL", platform.settings.effective_database_url)
+    monkeypatch.setenv("GRIDCITY_DATA_DIR", str(platform.settings.data_dir))
+    runner = CliRunner()
+    result = runner.invoke(app, ["rankings", "publish", "--period", "2025-05", "--kind", "street"])
+    assert result.exit_code == 0, result.output
+    assert "published: street ranking of 2025-05, version 1" in result.output
+
+    result = runner.invoke(app, ["rankings", "publish", "--period", "2025-05", "--kind", "street"])
+    assert result.exit_code == 1 and "give the reason" in result.output
+    args = ["rankings", "publish", "--period", "2025-05", "--kind", "street", "--reason", "街道名称更正"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0 and "version 2" in result.output, result.output
+
+    result = runner.invoke(app, ["rankings", "show", "--period", "2025-05", "--kind", "street"])
+    assert result.exit_code == 0, result.output
+    assert "第 2/2 版" in result.output and "已更正 corrected: 街道名称更正" in result.output
+    assert "东华门街道" in result.output and "综合 composite" in result.output
+    result = runner.invoke(
+        app, ["rankings", "show", "--period", "2025-05", "--kind", "street", "--version", "1"]
+    )
+    assert result.exit_code == 0 and "第 1/2 版" in result.output and "已更正" not in result.output
+
+    for bad, message in (
+        (["publish", "--period", "2099-01"], "has not ended"),
+        (["publish", "--period", "2025-5"], "not a month"),
+        (["publish", "--period", "2025-05", "--kind", "grid"], "kind of ranking"),
+        (["show", "--period", "2025-04", "--kind", "department"], "not published"),
+    ):
+        result = runner.invoke(app, ["rankings", *bad])
+        assert result.exit_code == 1 and message in result.output, (bad, result.output)

@@ -412,3 +412,21 @@ class SupervisionEntry(Base):
     event_id: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), ForeignKey("case_events.id")
     )
+
+
+class RankingSnapshot(Base):
+    """A published monthly ranking (月排名), frozen: the rows exactly as evaluated when published and
+    the configuration used. Never updated: a correction is a new version with its reason."""
+
+    __tablename__ = "ranking_snapshots"
+    __table_args__ = (UniqueConstraint("period", "kind", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)  # 'YYYY-MM', the city's local month
+    kind: Mapped[str] = mapped_column(String(20))  # district | street | department
+    version: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column()
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")  # required from version 2 on: the correction
+    rows: Mapped[list[Any]] = mapped_column(JSON)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
