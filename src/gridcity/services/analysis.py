@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Date, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from gridcity.db.models import Case, CaseEvent, OrgUnit
+from gridcity.db.models import Case, CaseEvent
 from gridcity.db.queries import CaseFilter
 from gridcity.domain import analysis as rules
 from gridcity.domain.analysis import Anomaly, Period
@@ -35,7 +35,7 @@ from gridcity.domain.durations import TimeUnit
 from gridcity.domain.errors import Forbidden, Invalid
 from gridcity.domain.taxonomy import NETWORKS, Stage
 from gridcity.domain.workflow import CaseState
-from gridcity.services import case_clock
+from gridcity.services import case_clock, territory
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
 
@@ -144,23 +144,11 @@ def street_choices(platform: Platform, db: Session, user: Any) -> list[tuple[str
 
 
 def area_bounds(db: Session, area: str) -> list[float]:
-    """The box around the user's area (min_lon, min_lat, max_lon, max_lat) for a map's first view;
-    for city staff, around all the districts."""
-    row = db.execute(
-        select(
-            func.min(OrgUnit.min_lon),
-            func.min(OrgUnit.min_lat),
-            func.max(OrgUnit.max_lon),
-            func.max(OrgUnit.max_lat),
-        ).where(
-            OrgUnit.kind.in_(["district", "street", "community"]),
-            OrgUnit.code.startswith(area),
-            OrgUnit.min_lon.is_not(None),
-        )
-    ).one()
-    if row[0] is None:
+    """The box around the user's area for a map's first view; for city staff, all the districts."""
+    bounds = territory.area_bounds(db, area)
+    if bounds is None:
         raise Invalid("this account's area has no territory on the map yet")
-    return [round(float(v), 5) for v in row]
+    return bounds
 
 
 def _filter(user: Any, scope: Scope, **values: Any) -> CaseFilter:

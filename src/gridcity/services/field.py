@@ -18,10 +18,10 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from gridcity.db.engine import transaction
-from gridcity.db.models import Attachment, Case, OrgUnit, User
+from gridcity.db.models import Attachment, Case, User
 from gridcity.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from gridcity.domain.workflow import CaseState, Role
-from gridcity.services import attachments, case_clock, cases
+from gridcity.services import attachments, case_clock, cases, territory
 from gridcity.services.access import place_in_scope, visibility_clause
 from gridcity.services.classes import ClassDef
 from gridcity.services.platform import Platform
@@ -229,23 +229,8 @@ def my_reports(platform: Platform, db: Session, user: User, limit: int = 5) -> l
 
 
 def area_bounds(db: Session, user: User) -> list[float] | None:
-    """[min_lon, min_lat, max_lon, max_lat] of the territory this person patrols."""
-    scope = user.org_unit.scope_code
-    bounds = db.execute(
-        select(
-            func.min(OrgUnit.min_lon),
-            func.min(OrgUnit.min_lat),
-            func.max(OrgUnit.max_lon),
-            func.max(OrgUnit.max_lat),
-        ).where(
-            OrgUnit.kind.in_(["district", "street", "community"]),
-            OrgUnit.code.startswith(scope),
-            OrgUnit.min_lon.is_not(None),
-        )
-    ).one()
-    if bounds[0] is None:
-        return None
-    return [round(float(v), 5) for v in bounds]
+    """The box around the territory this person patrols."""
+    return territory.area_bounds(db, user.org_unit.scope_code)
 
 
 # --- tasks ---------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from gridcity.db.models import Case, CaseRating, OrgUnit, PublicReceipt, User
 from gridcity.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from gridcity.domain.taxonomy import ClassDef, Stage
 from gridcity.domain.workflow import CaseAction, CaseState, Role
-from gridcity.services import attachments, cases
+from gridcity.services import attachments, cases, territory
 from gridcity.services.platform import Platform
 from gridcity.services.security import hash_password, verify_password
 from gridcity.spatial.geojson import Feature, write_feature_collection
@@ -488,16 +488,8 @@ def recent_counts(platform: Platform, db: Session, days: int = 30) -> dict[str, 
 
 
 def city_bounds(db: Session) -> list[float] | None:
-    """min_lon, min_lat, max_lon, max_lat of the city's districts."""
-    bounds = db.execute(
-        select(
-            func.min(OrgUnit.min_lon),
-            func.min(OrgUnit.min_lat),
-            func.max(OrgUnit.max_lon),
-            func.max(OrgUnit.max_lat),
-        ).where(OrgUnit.kind == "district")
-    ).one()
-    return None if bounds[0] is None else [round(float(v), 5) for v in bounds]
+    """min_lon, min_lat, max_lon, max_lat of the city's territory."""
+    return territory.area_bounds(db, "")
 
 
 # Outline simplification per level, in degrees: about 50 m for the city-wide district layer (a

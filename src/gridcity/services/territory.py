@@ -782,3 +782,21 @@ def _admin_scope(user: Any) -> str:
     if user is None or user.role != "admin":
         raise Forbidden("only a platform admin (管理员) may import grids")
     return str(user.org_unit.scope_code)
+
+
+def area_bounds(db: Session, scope_code: str) -> list[float] | None:
+    """[min_lon, min_lat, max_lon, max_lat] around the territory under a unit's scope code (the
+    whole city for ""), for a map's first view; None while that territory has no boundaries."""
+    row = db.execute(
+        select(
+            func.min(OrgUnit.min_lon),
+            func.min(OrgUnit.min_lat),
+            func.max(OrgUnit.max_lon),
+            func.max(OrgUnit.max_lat),
+        ).where(
+            OrgUnit.kind.in_(["district", "street", "community"]),
+            OrgUnit.code.startswith(scope_code),
+            OrgUnit.min_lon.is_not(None),
+        )
+    ).one()
+    return None if row[0] is None else [round(float(v), 5) for v in row]

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -50,15 +50,8 @@ def _page(
     imported: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     scope = admin_scope(user)
-    bounds = db.execute(
-        select(
-            func.min(OrgUnit.min_lon),
-            func.min(OrgUnit.min_lat),
-            func.max(OrgUnit.max_lon),
-            func.max(OrgUnit.max_lat),
-        ).where(OrgUnit.kind.in_(["district", "street", "community"]), OrgUnit.code.startswith(scope))
-    ).one()
-    if bounds[0] is None:
+    bounds = territory.area_bounds(db, scope)
+    if bounds is None:
         raise Invalid("your area has no territory on the map yet: import its boundaries first")
     try:
         versions, total = territory.grid_versions(db, scope, layer or None, parent or None, VERSION_ROWS)
@@ -92,7 +85,7 @@ def _page(
         places=places,
         choices=choices,
         counts=territory.grid_counts(db, scope),
-        bounds=[round(v, 5) for v in bounds],
+        bounds=bounds,
         scope=scope,
         outline_level=level,
         min_zoom=MIN_ZOOM,

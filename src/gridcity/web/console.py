@@ -16,7 +16,7 @@ from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import CaseState, ClosingType, Role
-from gridcity.services import attachments, case_clock, cases, notifications, public
+from gridcity.services import attachments, case_clock, cases, notifications, public, territory
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
@@ -173,21 +173,14 @@ def console_map(request: Request, platform: PlatformDep, user: PageUser) -> HTML
     """The map of the user's area: boundaries, grids at high zoom, cases by traffic light."""
     scope = user.org_unit.scope_code
     with platform.sessions() as db:
-        bounds = db.execute(
-            select(
-                func.min(OrgUnit.min_lon),
-                func.min(OrgUnit.min_lat),
-                func.max(OrgUnit.max_lon),
-                func.max(OrgUnit.max_lat),
-            ).where(OrgUnit.kind.in_(["district", "street"]), OrgUnit.code.startswith(scope))
-        ).one()
-    if bounds[0] is None:
+        bounds = territory.area_bounds(db, scope)
+    if bounds is None:
         raise Invalid("this account's area has no territory on the map yet")
     return render(
         request,
         "work/map.html",
         user=user,
-        bounds=[round(v, 5) for v in bounds],
+        bounds=bounds,
         scope=scope,
         open_states=",".join(s.value for s in CaseState if s not in FINAL_STATES),
         tiles=platform.settings.map_tiles_url,
@@ -214,7 +207,7 @@ def _case_page(
 ) -> HTMLResponse:
     case = cases.get_case(db, user, case_id)
     clock = case_clock.case_clock(platform, db, case)
-    territory = platform.territory(db)
+    names = platform.territory(db).names
     return render(
         request,
         "work/case.html",
@@ -224,8 +217,8 @@ def _case_page(
         number=platform.case_number(case),
         state=CaseState(case.state),
         clock=clock,
-        street=territory.names.get(case.street_code, case.street_code),
-        community=territory.names.get(case.community_code or "", case.community_code),
+        street=names.get(case.street_code, case.street_code),
+        community=names.get(case.community_code or "", case.community_code),
         department=platform.unit_ref(db, case.department_id),
         proposed=platform.unit_ref(db, case.proposed_department_id),
         history=case.events,
