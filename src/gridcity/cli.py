@@ -40,6 +40,11 @@ rankings_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(rankings_app, name="rankings")
+rollups_app = typer.Typer(
+    help="The assessment's monthly rollups (汇总), kept with every case change: recount or check them.",
+    no_args_is_help=True,
+)
+app.add_typer(rollups_app, name="rollups")
 
 console = Console(stderr=True)
 
@@ -92,7 +97,20 @@ def _platform(upgrade: bool = True) -> Any:
     settings = _settings()
     if upgrade:
         upgrade_db(settings.effective_database_url)
-    return Platform(settings)
+    platform = Platform(settings)
+    if upgrade:
+        _count_rollups_once(platform)
+    return platform
+
+
+def _count_rollups_once(platform: Any) -> None:
+    """A database that had cases before the rollups existed gets them counted, once."""
+    from gridcity.services import rollups
+
+    with platform.sessions() as db:
+        done = rollups.ensure_counted(platform, db, RichProgress())
+    if done is not None:
+        console.print(f"rollups counted: {done.cases:,} cases → {done.rows:,} rows")
 
 
 # --- running -------------------------------------------------------------------------------
@@ -212,11 +230,46 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the newest version."""
-    settings = _settings()
-    from gridcity.db.migrate import upgrade
+    platform = _platform()
+    platform.engine.dispose()
+    console.print(f"database at head: {platform.settings.effective_database_url.split('@')[-1]}")
 
-    upgrade(settings.effective_database_url)
-    console.print(f"database at head: {settings.effective_database_url.split('@')[-1]}")
+
+@rollups_app.command("rebuild")
+def rollups_rebuild() -> None:
+    """Count the rollups again from every case, rating and history row (after changing the
+    assessment's public channels, satisfaction threshold, limits or the timezone)."""
+    from gridcity.services import rollups
+
+    platform = _platform()
+    try:
+        with platform.sessions() as db:
+            done = _run(lambda: rollups.rebuild(platform, db, RichProgress()))
+    finally:
+        platform.engine.dispose()
+    console.print(f"rollups rebuilt: {done.cases:,} cases → {done.rows:,} rows (rules {done.fingerprint})")
+
+
+@rollups_app.command("check")
+def rollups_check(
+    show: Annotated[int, typer.Option(help="how many differences to print")] = 20,
+) -> None:
+    """Recount the rollups from scratch and compare with the stored ones; exit 1 if they differ."""
+    from gridcity.services import rollups
+
+    platform = _platform()
+    try:
+        with platform.sessions() as db:
+            found = _run(lambda: rollups.differences(platform, db, RichProgress()))
+    finally:
+        platform.engine.dispose()
+    if not found:
+        console.print("rollups agree with the cases and the history")
+        return
+    console.print(f"[red]{len(found):,} rollup rows differ[/red] (run `gridcity rollups rebuild`):")
+    for line in found[:show]:
+        console.print(f"  {line}", soft_wrap=True)
+    raise typer.Exit(1)
 
 
 # --- import --------------------------------------------------------------------------------
@@ -424,6 +477,9 @@ def evaluate(
         ),
     ] = None,
     xlsx: Annotated[Path | None, typer.Option(help="also write the tables to this XLSX file")] = None,
+    source: Annotated[
+        str, typer.Option(help="auto (rollups for whole months) | rollups | cases (count from the cases)")
+    ] = "auto",
 ) -> None:
     """Monthly indicators, composite scores and grades (绩效评价) of regions, departments and posts:
     every indicator as value (numerator/denominator), the composite, the grade and the rank."""
@@ -441,7 +497,9 @@ def evaluate(
         chosen = parse_period(period or previous_month(platform.now(), tz), tz)
         with platform.sessions() as db:
             for table_kind, table_level in tables:
-                results.append(evaluation.evaluate(platform, db, None, chosen, table_kind, table_level))
+                results.append(
+                    evaluation.evaluate(platform, db, None, chosen, table_kind, table_level, source=source)
+                )
 
     try:
         _run(work)

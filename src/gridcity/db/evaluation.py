@@ -188,17 +188,23 @@ def _by_actor(
 
 @dataclass(frozen=True)
 class PublicReports:
-    """Public-channel reports of the period that were filed, per (district, street, community)."""
+    """Public-channel reports of the period that were filed, per territory code (district, street
+    and community codes, each counting the reports within it; '' the whole city)."""
 
-    counts: dict[tuple[str, str, str | None], int]
+    counts: dict[str, int]
 
     def within(self, scope_code: str) -> int:
         """Those in a territory ('' = the whole city)."""
-        return sum(
-            n
-            for (district, street, community), n in self.counts.items()
-            if (community or street or district).startswith(scope_code)
-        )
+        return self.counts.get(scope_code, 0)
+
+    @classmethod
+    def of_places(cls, places: Mapping[tuple[str, str | None, str | None], int]) -> PublicReports:
+        """From counts per (district, street, community)."""
+        counts: dict[str, int] = {}
+        for (district, street, community), n in places.items():
+            for code in ("", *(c for c in (district, street, community) if c)):
+                counts[code] = counts.get(code, 0) + n
+        return cls(counts)
 
 
 def supervisor_facts(
@@ -251,16 +257,25 @@ def supervisor_facts(
         )
         .group_by(Case.district_code, Case.street_code, Case.community_code)
     )
-    counts = {
+    places = {
         (r.district_code, r.street_code, r.community_code): int(r.n) for r in connection.execute(public)
     }
-    return dict(facts), PublicReports(counts)
+    return dict(facts), PublicReports.of_places(places)
 
 
 def operator_facts(
     connection: Connection, start: datetime, end: datetime, verify_within_s: float, check_within_s: float
 ) -> dict[Key, dict[str, int]]:
     intake_actions = ("send_verify", "accept_report", "reject")
+    # a case counts once per person, in the period of their first intake decision on it
+    earlier = aliased(CaseEvent)
+    earlier_intake = exists().where(
+        earlier.case_id == CaseEvent.case_id,
+        earlier.seq < CaseEvent.seq,
+        earlier.actor_id == CaseEvent.actor_id,
+        earlier.actor_role == CaseEvent.actor_role,
+        earlier.action.in_(intake_actions),
+    )
     verify_timed, verify_on_time = _waited_within("send_verify", verify_within_s)
     check_timed, check_on_time = _waited_within("assign_check", check_within_s)
     return _by_actor(
@@ -270,9 +285,7 @@ def operator_facts(
         start,
         end,
         {
-            "intake": func.count(
-                distinct(case((CaseEvent.action.in_(intake_actions), CaseEvent.case_id), else_=None))
-            ),
+            "intake": _count(and_(CaseEvent.action.in_(intake_actions), ~earlier_intake)),
             "verify_sent_timed": verify_timed,
             "verify_sent_on_time": verify_on_time,
             "check_sent_timed": check_timed,

@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from gridcity.domain.rollups import CASE_COUNTERS, POST_COUNTERS
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -195,6 +197,8 @@ class Case(Base):
         Index("ix_cases_state_deadline", "state", "stage_deadline"),
         Index("ix_cases_district_state", "district_code", "state"),
         Index("ix_cases_dept_state", "department_id", "state"),
+        # the assessment's facts of time: the open cases filed in a period (db.rollups.time_facts)
+        Index("ix_cases_state_filed", "state", "filed_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -430,3 +434,48 @@ class RankingSnapshot(Base):
     reason: Mapped[str] = mapped_column(Text, default="")  # required from version 2 on: the correction
     rows: Mapped[list[Any]] = mapped_column(JSON)
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# --- rollups of the assessment (domain.rollups): running counts per month, kept in the same
+# transaction as each change of a case; `services.rollups` writes them, `db.rollups` reads them.
+
+
+def _counters(names: tuple[str, ...]) -> list[Column[int]]:
+    return [Column(name, Integer, nullable=False, default=0, server_default="0") for name in names]
+
+
+rollup_regions = Table(
+    "rollup_regions",
+    Base.metadata,
+    Column("month", String(7), primary_key=True),  # the city's local month, 'YYYY-MM'
+    Column("level", String(10), primary_key=True),  # district | street | community | grid
+    Column("code", String(32), primary_key=True),
+    *_counters(CASE_COUNTERS),
+)
+rollup_departments = Table(
+    "rollup_departments",
+    Base.metadata,
+    Column("month", String(7), primary_key=True),
+    Column("department_id", Integer, primary_key=True),
+    *_counters(CASE_COUNTERS),
+)
+rollup_posts = Table(
+    "rollup_posts",
+    Base.metadata,
+    Column("month", String(7), primary_key=True),
+    Column("role", String(20), primary_key=True),
+    Column("user_id", Integer, primary_key=True),
+    *_counters(POST_COUNTERS),
+)
+
+
+class RollupState(Base):
+    """Under which rules the rollups were counted (`RollupRules.fingerprint`) and since when; one row.
+    Rollups of other rules are not read until they are rebuilt."""
+
+    __tablename__ = "rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(32))  # None: counted from the start
+    rebuilt_at: Mapped[datetime] = mapped_column()
+    cases: Mapped[int] = mapped_column(BigInteger, default=0)  # counted at the last rebuild

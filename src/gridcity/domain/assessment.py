@@ -82,8 +82,9 @@ Posts (one row per person of the role)
   - 按时核查率: their checks (核查通过 / 不通过) done in the period by the check deadline (the check
     stage's clock starts when the department reports the disposal).
 * Acceptance operator 受理员:
-  - 受理数: cases on which they took an intake decision (派发核实, 受理, 不予受理) in the period (a case
-    counted once per person); scored by bands per month.
+  - 受理数: cases on which they took an intake decision (派发核实, 受理, 不予受理): a case counts once
+    per person, in the period of their first intake decision on it (so months add up to a year);
+    scored by bands per month.
   - 核实按时派发率: verification tasks sent (派发核实) within `[operator] verify_dispatch_within` of
     the report arriving (or being sent back to intake).
   - 核查按时派发率: check tasks assigned (派发核查) within `[operator] check_dispatch_within` of the
@@ -249,6 +250,23 @@ def range_period(first_day: date, end_day: date, tz: ZoneInfo | str) -> Period:
         seconds = int((end - start).total_seconds())
         months = Fraction(seconds, MEAN_MONTH_SECONDS)
     return Period(f"{first_day.isoformat()}..{end_day.isoformat()}", start, end, months)
+
+
+def whole_months(period: Period) -> list[str] | None:
+    """The calendar months ('YYYY-MM') a period consists of, or None when it is not whole months
+    (the rollups are kept per month)."""
+    start, end = period.start, period.end
+    if start.tzinfo is None or end.tzinfo is None:
+        return None
+    local_end = end.astimezone(start.tzinfo)
+    if (start.day, start.time()) != (1, time(0)) or (local_end.day, local_end.time()) != (1, time(0)):
+        return None
+    months = []
+    year, month = start.year, start.month
+    while (year, month) < (local_end.year, local_end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = year + (month == 12), month % 12 + 1
+    return months or None
 
 
 def parse_period(

@@ -26,6 +26,7 @@ from gridcity.db.queries import insert_change, insert_changes
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Conflict, Forbidden, Invalid
+from gridcity.domain.rollups import CASE_INPUTS
 from gridcity.domain.routing import check_transfer, route
 from gridcity.domain.workflow import (
     STAGE_OF_STATE,
@@ -40,7 +41,7 @@ from gridcity.domain.workflow import (
     system_transition,
     transition_for,
 )
-from gridcity.services import case_clock, notifications, outbox
+from gridcity.services import case_clock, notifications, outbox, rollups
 from gridcity.services.access import access_case, place_in_scope, territory_covers
 from gridcity.services.attachments import StoredFile, link_attachments
 from gridcity.services.platform import Platform
@@ -202,6 +203,7 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
         None,
     )
     case.events = [event]
+    rollups.track_change(platform, db, case, None, [(event, [])])
     db.commit()
     return case, True
 
@@ -264,6 +266,7 @@ def _apply(platform: Platform, db: Session, user: User, case_id: int, request: A
     role = Role(user.role)
     from_state = CaseState(case.state)
     row = transition_for(from_state, action, role)
+    before, earlier = rollups.snapshot(case), list(case.events)
     case.version = request.version + 1  # the UPDATE is conditioned on the version seen
     now = platform.now()
     ctx = _Context(platform, db, user, case, row, request, now, platform.calendar(db))
@@ -291,6 +294,7 @@ def _apply(platform: Platform, db: Session, user: User, case_id: int, request: A
         request.attachments,
         action,
     )
+    rollups.track_change(platform, db, case, before, [(event, earlier)])
     # show the new row in the loaded history without making the ORM insert it a second time
     set_committed_value(case, "events", [*case.events, event])
     return case
@@ -768,7 +772,9 @@ def record_system_changes(
 
     Each case's row is updated only if it still has the version — and the `expect`ed values — the
     caller read; if any has changed meanwhile, `Conflict` is raised and the caller must roll back
-    (and may go case by case). Each event is a system row of the workflow table (the state never
+    (and may go case by case). Nothing the assessment counts changes (no column of
+    `domain.rollups.CASE_INPUTS`, and a system row has no actor), so the rollups stay as they are.
+    Each event is a system row of the workflow table (the state never
     changes) and raises the version by one, so the version stays the length of the history; it
     leaves what every transition leaves (`_record`): the history row, its notifications
     (`notifications.rows_for_change`), the outbox message. Each warning text becomes notifications
@@ -776,6 +782,11 @@ def record_system_changes(
     the case. Returns per item its history rows (plain records with their ids)."""
     if not items:
         return []
+    for item in items:
+        # what the assessment counts is a person's doing: the rollups need not follow these changes
+        counted = set(item.changes) & set(CASE_INPUTS)
+        if counted:
+            raise ValueError(f"a system change cannot change {', '.join(sorted(counted))}")
     connection = db.connection()
     table = cast(Table, Case.__table__)
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcity.db import evaluation as facts_db
+from gridcity.db import rollups as rollups_db
 from gridcity.db.models import Case, Grid, OrgUnit, User
 from gridcity.domain.assessment import (
     CASE_FACTS,
@@ -39,8 +40,10 @@ from gridcity.domain.assessment import (
     rank,
     rounded,
     shown,
+    whole_months,
 )
-from gridcity.domain.errors import Forbidden
+from gridcity.domain.errors import Forbidden, Invalid
+from gridcity.domain.rollups import RollupRules
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
 
@@ -64,6 +67,35 @@ def config(platform: Platform) -> AssessmentConfig:
                 _configs.clear()
             _configs[key] = load_config(path)
         return _configs[key]
+
+
+def rollup_rules(platform: Platform) -> RollupRules:
+    """The configuration the rollups are counted under (`domain.rollups`)."""
+    cfg = config(platform)
+    return RollupRules(
+        timezone=platform.settings.timezone,
+        public_channels=frozenset(cfg.public_channels),
+        dissatisfied_at_most=cfg.dissatisfied_at_most,
+        verify_within_s=float(cfg.verify_dispatch_within.amount * 60),
+        check_within_s=float(cfg.check_dispatch_within.amount * 60),
+        close_within_s=float(cfg.close_within.amount * 60),
+    )
+
+
+def rollups_usable(platform: Platform, db: Session) -> bool:
+    """True when the stored rollups were counted under the platform's current rules. Rollups that
+    were counted from the start (tables created on an empty database) take the current rules the
+    first time they are looked at."""
+    connection = db.connection()
+    fingerprint, present = rollups_db.state(connection)
+    current = rollup_rules(platform).fingerprint()
+    if not present:
+        return False
+    if fingerprint is None:
+        rollups_db.set_state(connection, current, platform.now())
+        db.commit()
+        return True
+    return fingerprint == current
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -112,21 +144,41 @@ def evaluate(
     kind: str | None = None,
     level: str | None = None,
     as_of: datetime | None = None,
+    source: str = "auto",
 ) -> Evaluation:
     """Every row of one table — (kind, level) over the period — that `user` may see (None: all),
     judged at `as_of`. The cases are read as they stand, so `as_of` is meant to be now (the
-    default; tests and benches move the platform's clock or name a moment after all their data)."""
+    default; tests and benches move the platform's clock or name a moment after all their data).
+
+    `source`: "rollups" reads the monthly rollups (whole months only), "cases" counts from the
+    cases and the history, "auto" (the default) the rollups when the period is whole months and
+    the rollups are counted under the current rules, else the cases. Both give the same figures
+    (tests/integration/test_rollups.py)."""
     scope_kind, scope_level = check_scope(kind, level)
+    if source not in ("auto", "rollups", "cases"):
+        raise Invalid(f"unknown source {source!r}: use auto, rollups or cases", key="source")
     area = reader_area(user)
     moment = as_of or platform.now()
     cfg = config(platform)
-    connection = db.connection()
+    months = whole_months(period)
+    use_rollups = source == "rollups" or (source == "auto" and months is not None)
+    if use_rollups and (months is None or not rollups_usable(platform, db)):
+        if source == "rollups":
+            raise Invalid(
+                "the rollups cannot answer this: they are kept per calendar month and under the "
+                "current rules (run `gridcity rollups rebuild` after changing them)",
+                key="source",
+            )
+        use_rollups = False
+    facts = _Facts(
+        db.connection(), period, moment, cfg, rollup_rules(platform), months if use_rollups else None
+    )
     if scope_kind is ScopeKind.REGION:
-        rows = _region_rows(db, connection, period, scope_level, area, moment, cfg)
+        rows = _region_rows(db, facts, scope_level, area)
     elif scope_kind is ScopeKind.DEPARTMENT:
-        rows = _department_rows(db, connection, period, area, moment, cfg)
+        rows = _department_rows(db, facts, area)
     else:
-        rows = _post_rows(db, connection, period, scope_level, area, cfg)
+        rows = _post_rows(db, facts, scope_level, area)
     db.rollback()  # end the read transaction (no snapshot held open on PostgreSQL)
     weights = dict(cfg.composites[composite_of(scope_kind, scope_level)].weights)
     ranked = _ranked(rows, scope_level)
@@ -162,33 +214,69 @@ class _Assessor:
         return found
 
 
+# --- where the facts come from ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """The facts of one period, counted from the cases and the history (`db.evaluation`) or, for
+    whole months, read from the rollups (`db.rollups`) — the same numbers either way."""
+
+    connection: Any
+    period: Period
+    as_of: datetime
+    cfg: AssessmentConfig
+    rules: RollupRules
+    months: list[str] | None  # set: read the rollups of these months
+
+    def cases(self, level: str) -> dict[Any, dict[str, int]]:
+        """Case facts per region code of `level`, or per department id (level 'department')."""
+        start, end, channels = self.period.start, self.period.end, self.cfg.public_channels
+        if self.months is not None:
+            return rollups_db.case_facts(
+                self.connection, level, self.months, start, end, self.as_of, channels
+            )
+        key = Case.department_id if level == "department" else facts_db.REGION_COLUMNS[level]
+        return facts_db.case_facts(
+            self.connection, key, start, end, self.as_of, channels, self.cfg.dissatisfied_at_most
+        )
+
+    def posts(self, post: str) -> tuple[dict[Any, dict[str, int]], facts_db.PublicReports | None]:
+        """Post facts per person, and for supervisors the valid public reports per area (漏报)."""
+        if self.months is not None:
+            public = rollups_db.public_reports(self.connection, self.months) if post == "supervisor" else None
+            return rollups_db.post_facts(self.connection, post, self.months), public
+        start, end, rules = self.period.start, self.period.end, self.rules
+        if post == "supervisor":
+            return facts_db.supervisor_facts(self.connection, start, end, self.cfg.public_channels)
+        if post == "operator":
+            counted = facts_db.operator_facts(
+                self.connection, start, end, rules.verify_within_s, rules.check_within_s
+            )
+        elif post == "shift_leader":
+            counted = facts_db.shift_leader_facts(self.connection, start, end, rules.close_within_s)
+        else:
+            counted = facts_db.dispatcher_facts(self.connection, start, end)
+        return counted, None
+
+
 # --- regions ---------------------------------------------------------------------------------
 
 
-def _region_rows(
-    db: Session,
-    connection: Any,
-    period: Period,
-    level: str,
-    area: str,
-    as_of: datetime,
-    cfg: AssessmentConfig,
-) -> list[Row]:
-    column = facts_db.REGION_COLUMNS[level]
-    counted = facts_db.case_facts(
-        connection, column, period.start, period.end, as_of, cfg.public_channels, cfg.dissatisfied_at_most
-    )
-    grids = facts_db.grid_counts(connection, level, as_of)
+def _region_rows(db: Session, facts: _Facts, level: str, area: str) -> list[Row]:
+    period, as_of, cfg = facts.period, facts.as_of, facts.cfg
+    counted = facts.cases(level)
+    grids = facts_db.grid_counts(facts.connection, level, as_of)
     names = _region_names(db, level, area, as_of)
     keys = {k for k in names} | {k for k in counted if str(k).startswith(area)}
     assessor = _Assessor("region", period, cfg)
     rows = []
     for code in sorted(keys):
-        facts = dict(counted.get(code) or _zero_case_facts())
-        facts["grids"] = grids.get(code, 0)
+        values = dict(counted.get(code) or _zero_case_facts())
+        values["grids"] = grids.get(code, 0)
         scope = {"kind": "region", "level": level, "code": code, "name": names.get(code, code)}
         peer = cfg.peer_group_of(code) if level == "district" else None
-        rows.append(Row(scope, facts, assessor(facts), peer))
+        rows.append(Row(scope, values, assessor(values), peer))
     return rows
 
 
@@ -211,18 +299,9 @@ def _region_names(db: Session, level: str, area: str, moment: datetime) -> dict[
 # --- departments -----------------------------------------------------------------------------
 
 
-def _department_rows(
-    db: Session, connection: Any, period: Period, area: str, as_of: datetime, cfg: AssessmentConfig
-) -> list[Row]:
-    counted = facts_db.case_facts(
-        connection,
-        Case.department_id,
-        period.start,
-        period.end,
-        as_of,
-        cfg.public_channels,
-        cfg.dissatisfied_at_most,
-    )
+def _department_rows(db: Session, facts: _Facts, area: str) -> list[Row]:
+    period, cfg = facts.period, facts.cfg
+    counted = facts.cases("department")
     stmt = select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.scope_code).where(
         OrgUnit.kind == "department"
     )
@@ -231,7 +310,7 @@ def _department_rows(
     assessor = _Assessor("department", period, cfg)
     rows = []
     for unit_id, code, name, scope_code in db.execute(stmt):
-        facts = dict(counted.get(unit_id) or _zero_case_facts())
+        values = dict(counted.get(unit_id) or _zero_case_facts())
         scope = {
             "kind": "department",
             "level": "department",
@@ -240,32 +319,16 @@ def _department_rows(
             "name": name,
             "area": scope_code or "",
         }
-        rows.append(Row(scope, facts, assessor(facts)))
+        rows.append(Row(scope, values, assessor(values)))
     return rows
 
 
 # --- posts -----------------------------------------------------------------------------------
 
 
-def _post_rows(
-    db: Session, connection: Any, period: Period, post: str, area: str, cfg: AssessmentConfig
-) -> list[Row]:
-    start, end = period.start, period.end
-    public: facts_db.PublicReports | None = None
-    if post == "supervisor":
-        counted, public = facts_db.supervisor_facts(connection, start, end, cfg.public_channels)
-    elif post == "operator":
-        counted = facts_db.operator_facts(
-            connection,
-            start,
-            end,
-            cfg.verify_dispatch_within.amount * 60,
-            cfg.check_dispatch_within.amount * 60,
-        )
-    elif post == "shift_leader":
-        counted = facts_db.shift_leader_facts(connection, start, end, cfg.close_within.amount * 60)
-    else:
-        counted = facts_db.dispatcher_facts(connection, start, end)
+def _post_rows(db: Session, facts: _Facts, post: str, area: str) -> list[Row]:
+    period, cfg = facts.period, facts.cfg
+    counted, public = facts.posts(post)
     stmt = (
         select(
             User.id,
@@ -284,10 +347,10 @@ def _post_rows(
     assessor = _Assessor(post, period, cfg)
     rows = []
     for user_id, username, display_name, active, unit_code, unit_name, scope_code in db.execute(stmt):
-        facts = dict.fromkeys(POST_FACTS[post], 0)
-        facts.update(counted.get(user_id, {}))
+        values = dict.fromkeys(POST_FACTS[post], 0)
+        values.update(counted.get(user_id, {}))
         if public is not None:
-            facts["missed"] = public.within(scope_code or "")
+            values["missed"] = public.within(scope_code or "")
         if not active and not any(counted.get(user_id, {}).values()):
             continue  # a disabled account with nothing done in the period
         scope = {
@@ -298,7 +361,7 @@ def _post_rows(
             "name": display_name,
             "unit": {"code": unit_code, "name": unit_name},
         }
-        rows.append(Row(scope, facts, assessor(facts)))
+        rows.append(Row(scope, values, assessor(values)))
     return rows
 
 

@@ -31,7 +31,7 @@ from gridcity.db.models import Case, CaseRating, OrgUnit, PublicReceipt, User
 from gridcity.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from gridcity.domain.taxonomy import ClassDef, Stage
 from gridcity.domain.workflow import CaseAction, CaseState, Role
-from gridcity.services import attachments, cases, territory
+from gridcity.services import attachments, cases, rollups, territory
 from gridcity.services.platform import Platform
 from gridcity.services.security import hash_password, verify_password
 from gridcity.spatial.geojson import Feature, write_feature_collection
@@ -390,6 +390,7 @@ def rate(
     try:
         with platform.write_lock, transaction(db):
             db.add(row)
+            rollups.track_rating(platform, db, case, value)
     except IntegrityError:
         raise refused(Conflict, "this closure of the case was rated already", "rated_twice") from None
     return row

@@ -1,0 +1,381 @@
+"""Rollups of the assessment (汇总): the month-by-month counts behind the indicators, kept up to date
+in the same transaction as every change of a case, so that a month's — or a year's — indicators
+read a few thousand rollup rows instead of millions of cases and history rows.
+
+Pure functions: what one case, one rating or one history row adds to which rollup row. The
+definitions of the facts are `domain.assessment`'s; this module restates none of them but says
+which part of each fact can be kept as a running count:
+
+* A case's **lasting facts** (filed, public report, closed, closed on time, reworked and closed,
+  disposed, disposed on time, its ratings) depend only on the case row, so they are counted under
+  the case's keys — (local month of `filed_at`, its region codes) and (that month, its department)
+  — and moved when the case changes: the rollup gains `after − before`. A case counts at each of its
+  region levels (district, street, community, unit grid), so reading a level reads its rows only.
+* The **facts of time** (超期未结案 `open_overdue`, 超期未处置 `dispose_overdue`, and the reworked
+  cases among the open overdue ones) depend on the evaluation time, so they are not rolled up:
+  they are counted at evaluation time over the *open* cases of the period only (a small set,
+  indexed by state and filing time).
+* A **person's work** is counted under (local month of the history row, the actor's role, the
+  actor) when the row is written; the history is append-only, so the count never moves — except
+  the two accuracy indicators, which a later row can spoil: a transfer (转办) or an erroneous
+  closure (差错结案) marks the earlier filings of the case wrong, an approved return (退回) marks
+  the dispatch it undoes wrong; those add to `filings_wrong` / `dispatches_sent_back` of the earlier
+  row's month and actor.
+* A supervisor's **own reports** (上报数, 有效上报数) are counted under (local month of
+  `reported_at`, supervisor, reporter), and the valid public reports (漏报) under the month of
+  `reported_at` and the case's region (`public_filed_reported`).
+
+The counts depend on a few configuration values (the city's timezone for the months, the public
+channels, the dissatisfied threshold, the operators' and shift leaders' limits): `RollupRules`,
+whose fingerprint is stored with the rollups; rollups made under other rules are not used (the
+evaluation counts from the cases instead) until `gridcity rollups rebuild` runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+# --- what is counted -----------------------------------------------------------------------
+
+# Region and department rows (a case's lasting facts, by the month it was filed; and, for 漏报,
+# the valid public reports by the month they were reported).
+CASE_COUNTERS = (
+    "filed",
+    "public_reports",
+    "closed",
+    "closed_on_time",
+    "reworked_closed",
+    "disposed",
+    "disposed_on_time",
+    "ratings",
+    "stars",
+    "dissatisfied",
+    "public_filed_reported",
+)
+# Post rows (a person's work by the month it was done).
+POST_COUNTERS = (
+    "reports",
+    "valid_reports",
+    "verify_timed",
+    "verify_on_time",
+    "check_timed",
+    "check_on_time",
+    "intake",
+    "verify_sent_timed",
+    "verify_sent_on_time",
+    "check_sent_timed",
+    "check_sent_on_time",
+    "filings",
+    "filings_timed",
+    "filings_on_time",
+    "filings_wrong",
+    "closings_timed",
+    "closings_on_time",
+    "dispatches",
+    "dispatches_timed",
+    "dispatches_on_time",
+    "dispatches_sent_back",
+)
+# The facts of time, counted at evaluation time over the open cases.
+TIME_FACTS = ("open_overdue", "reworked_open_overdue", "dispose_overdue")
+
+REGION, DEPARTMENT, POST = "region", "department", "post"
+
+# A rollup row's key: (table, month, *key parts)
+#   region:     ("region", month, level, code) — level district | street | community | grid
+#   department: ("department", month, department_id)
+#   post:       ("post", month, role, user_id)
+RowKey = tuple[Any, ...]
+Contribution = dict[RowKey, Counter[str]]
+
+ENDED_STATES = ("closed", "rejected", "void")
+INTAKE_ACTIONS = ("send_verify", "accept_report", "reject")
+
+
+@dataclass(frozen=True)
+class RollupRules:
+    """The configuration the counts depend on."""
+
+    timezone: str
+    public_channels: frozenset[str]
+    dissatisfied_at_most: int
+    verify_within_s: float
+    check_within_s: float
+    close_within_s: float
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def month(self, moment: datetime) -> str:
+        """The city's local month ('YYYY-MM') of a moment."""
+        return moment.astimezone(self.tz).strftime("%Y-%m")
+
+    def fingerprint(self) -> str:
+        """A short digest of the rules (stored with the rollups, compared before they are used)."""
+        text = json.dumps(
+            [
+                self.timezone,
+                sorted(self.public_channels),
+                self.dissatisfied_at_most,
+                self.verify_within_s,
+                self.check_within_s,
+                self.close_within_s,
+                CASE_COUNTERS,
+                POST_COUNTERS,
+            ]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class CaseLike(Protocol):
+    state: str
+    channel: str
+    filed_at: datetime | None
+    reported_at: datetime
+    closing_type: str | None
+    disposed_at: datetime | None
+    dispose_deadline: datetime | None
+    rework_count: int
+    district_code: str | None
+    street_code: str | None
+    community_code: str | None
+    grid_code: str | None
+    department_id: int | None
+    reporter_id: int | None
+
+
+# The case columns the lasting facts and the keys are made of (a change of any other column never
+# moves a rollup).
+CASE_INPUTS = (
+    "state",
+    "channel",
+    "filed_at",
+    "reported_at",
+    "closing_type",
+    "disposed_at",
+    "dispose_deadline",
+    "rework_count",
+    "district_code",
+    "street_code",
+    "community_code",
+    "grid_code",
+    "department_id",
+    "reporter_id",
+)
+
+
+def case_inputs(case: Any) -> tuple[Any, ...]:
+    """The values of `CASE_INPUTS` of a case (a snapshot to compare before and after a change)."""
+    return tuple(getattr(case, name) for name in CASE_INPUTS)
+
+
+REGION_LEVELS = ("district", "street", "community", "grid")
+
+
+def _region_keys(month: str, case: Any) -> tuple[RowKey, ...]:
+    """A case counts once at each region level it has a code for (a row per level keeps the
+    reading of a level to that level's few rows)."""
+    codes = (case.district_code, case.street_code, case.community_code, case.grid_code)
+    return tuple(
+        (REGION, month, level, code) for level, code in zip(REGION_LEVELS, codes, strict=True) if code
+    )
+
+
+def rating_keys(case: Any, rules: RollupRules) -> tuple[RowKey, ...]:
+    """The rows a case's lasting facts and ratings are counted under: none until it is filed (and
+    never for a void case), else its region rows and, when it has one, its department's row."""
+    if case.filed_at is None or case.state == "void":
+        return ()
+    month = rules.month(case.filed_at)
+    keys = _region_keys(month, case)
+    if case.department_id is not None:
+        keys += ((DEPARTMENT, month, int(case.department_id)),)
+    return keys
+
+
+def case_contribution(case: Any, rules: RollupRules) -> Contribution:
+    """What a case row adds to the rollups, ratings aside (`rating_contribution`)."""
+    out: Contribution = {}
+    filed = case.filed_at is not None
+    public = case.channel in rules.public_channels
+    if case.channel == "supervisor" and case.reporter_id is not None:
+        decided = filed or case.state in ("rejected", "void")
+        if decided:
+            key = (POST, rules.month(case.reported_at), "supervisor", int(case.reporter_id))
+            out[key] = Counter(reports=1, valid_reports=int(filed))
+    if public and filed:
+        for key in _region_keys(rules.month(case.reported_at), case):
+            out.setdefault(key, Counter())["public_filed_reported"] += 1
+    keys = rating_keys(case, rules)
+    if keys:
+        closed = case.state == "closed"
+        disposed = case.disposed_at is not None
+        disposal_on_time = disposed and (
+            case.dispose_deadline is None or case.disposed_at <= case.dispose_deadline
+        )
+        facts = Counter(
+            filed=1,
+            public_reports=int(public),
+            closed=int(closed),
+            closed_on_time=int(closed and (case.closing_type == "self_handled" or disposal_on_time)),
+            reworked_closed=int(closed and (case.rework_count or 0) > 0),
+            disposed=int(disposed),
+            disposed_on_time=int(disposal_on_time),
+        )
+        for key in keys:
+            out.setdefault(key, Counter()).update(facts)
+    return out
+
+
+@dataclass(frozen=True)
+class RatingTotals:
+    """A case's ratings, summed: how many, their stars, how many dissatisfied."""
+
+    ratings: int = 0
+    stars: int = 0
+    dissatisfied: int = 0
+
+    @classmethod
+    def of(cls, stars: Iterable[int], rules: RollupRules) -> RatingTotals:
+        given = list(stars)
+        return cls(len(given), sum(given), sum(1 for s in given if s <= rules.dissatisfied_at_most))
+
+
+def rating_contribution(keys: Sequence[RowKey], totals: RatingTotals, sign: int = 1) -> Contribution:
+    """Ratings counted under `keys` (sign −1: taken away from them)."""
+    if not totals.ratings:
+        return {}
+    facts = Counter(
+        ratings=sign * totals.ratings, stars=sign * totals.stars, dissatisfied=sign * totals.dissatisfied
+    )
+    return {key: Counter(facts) for key in keys}
+
+
+class EventLike(Protocol):
+    seq: int
+    at: datetime
+    actor_id: int | None
+    actor_role: str
+    action: str
+    data: Mapping[str, Any] | None
+
+
+def _flag(data: Mapping[str, Any] | None, name: str) -> Any:
+    return (data or {}).get(name)
+
+
+def _wrongs_filings(event: Any) -> bool:
+    return event.action == "transfer" or (
+        event.action == "close" and _flag(event.data, "closing_type") == "erroneous"
+    )
+
+
+def event_contribution(event: Any, earlier: Sequence[Any], rules: RollupRules) -> Contribution:
+    """What a history row adds to the post rollups; `earlier` are the case's rows before it, in
+    order (for the first intake decision of a person on a case, and for the earlier filings and
+    dispatches the row shows to have been wrong)."""
+    out: Contribution = {}
+
+    def add(row: Any, **counts: int) -> None:
+        key = (POST, rules.month(row.at), row.actor_role, int(row.actor_id))
+        out.setdefault(key, Counter()).update({k: v for k, v in counts.items() if v})
+
+    action, role = event.action, event.actor_role
+    on_time = _flag(event.data, "on_time")
+    waited = _flag(event.data, "waited_s")
+
+    def timed(prefix: str) -> None:
+        add(event, **{f"{prefix}_timed": int(on_time is not None), f"{prefix}_on_time": int(on_time is True)})
+
+    def waited_within(prefix: str, seconds: float) -> None:
+        add(
+            event,
+            **{
+                f"{prefix}_timed": int(waited is not None),
+                f"{prefix}_on_time": int(waited is not None and float(waited) <= seconds),
+            },
+        )
+
+    if event.actor_id is not None:
+        if role == "supervisor" and action in ("verify_ok", "verify_false"):
+            timed("verify")
+        elif role == "supervisor" and action in ("check_pass", "check_fail"):
+            timed("check")
+        elif role == "operator" and action in (*INTAKE_ACTIONS, "assign_check"):
+            if action in INTAKE_ACTIONS and not any(
+                e.action in INTAKE_ACTIONS and e.actor_id == event.actor_id and e.actor_role == role
+                for e in earlier
+            ):
+                add(event, intake=1)  # a case counts once per person: at their first decision
+            if action == "send_verify":
+                waited_within("verify_sent", rules.verify_within_s)
+            elif action == "assign_check":
+                waited_within("check_sent", rules.check_within_s)
+        elif role == "shift_leader" and action == "file":
+            add(event, filings=1)
+            timed("filings")
+        elif role == "shift_leader" and action == "close":
+            waited_within("closings", rules.close_within_s)
+        elif role == "dispatcher" and action == "dispatch":
+            add(event, dispatches=1)
+            timed("dispatches")
+
+    if _wrongs_filings(event):
+        # the filings not already shown wrong by an earlier transfer or erroneous closure
+        for row in reversed(earlier):
+            if _wrongs_filings(row):
+                break
+            if row.action == "file" and row.actor_role == "shift_leader" and row.actor_id is not None:
+                add(row, filings_wrong=1)
+    if action == "approve_return":
+        # the dispatch this return undoes: the last one before it, unless already returned
+        for row in reversed(earlier):
+            if row.action == "approve_return":
+                break
+            if row.action == "dispatch":
+                if row.actor_role == "dispatcher" and row.actor_id is not None:
+                    add(row, dispatches_sent_back=1)
+                break
+    return {k: v for k, v in out.items() if v}
+
+
+def combine(*parts: Contribution, sign: int = 1) -> Contribution:
+    """The sum of contributions (sign −1: their negation)."""
+    out: Contribution = {}
+    for part in parts:
+        for key, counts in part.items():
+            target = out.setdefault(key, Counter())
+            for name, n in counts.items():
+                target[name] += sign * n
+    return out
+
+
+def difference(before: Contribution, after: Contribution) -> Contribution:
+    """after − before, without the rows and counts that do not change."""
+    out = combine(after)
+    for key, counts in before.items():
+        target = out.setdefault(key, Counter())
+        for name, n in counts.items():
+            target[name] -= n
+    return {
+        key: Counter({name: n for name, n in counts.items() if n})
+        for key, counts in out.items()
+        if any(counts.values())
+    }
+
+
+def by_table(contribution: Contribution) -> dict[str, list[tuple[RowKey, Counter[str]]]]:
+    """The rows of a contribution per table, in key order (so that concurrent writers take the
+    rows' locks in the same order)."""
+    tables: dict[str, list[tuple[RowKey, Counter[str]]]] = {}
+    for key in sorted(contribution, key=lambda k: tuple(str(p) for p in k)):
+        tables.setdefault(key[0], []).append((key, contribution[key]))
+    return tables
