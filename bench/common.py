@@ -100,9 +100,13 @@ def build_city(
     districts: Sequence[str] = ("110101",),
     users: Sequence[tuple[str, str, str]] = (),
     log: Callable[[str], None] = print,
+    layers: Sequence[str] | None = None,
+    unit_grid_m2: float | None = None,
 ) -> BenchCity:
     """The steps of tests/support.build_test_city, for `districts`, plus users (username, role,
-    unit code) with the password BENCH_PASSWORD, all through the real services."""
+    unit code) with the password BENCH_PASSWORD, all through the real services. `layers` limits
+    the grid layers generated (default all three, and their crosswalk); `unit_grid_m2` sets the
+    unit grids' target area (a whole city at the default size would be millions of grids)."""
     from gridcity.config import Settings
     from gridcity.db.migrate import upgrade
     from gridcity.services import classes, departments, territory
@@ -120,10 +124,12 @@ def build_city(
         territory.import_communities_csv(
             platform, db, data_file(*bj, "beijing_towns_communities_adcode_2016.csv"), tuple(districts)
         )
-        for layer in territory.LAYERS:
-            run = territory.generate_grids(platform, db, layer, tuple(districts))
+        for layer in layers or territory.LAYERS:
+            area = unit_grid_m2 if layer == "city_management" else None
+            run = territory.generate_grids(platform, db, layer, tuple(districts), area)
             log(f"  grids {layer}: {run.created}")
-        territory.rebuild_crosswalk(platform, db)
+        if layers is None:
+            territory.rebuild_crosswalk(platform, db)
         classes.seed_catalogue(platform, db)
         departments.instantiate(platform, db, tuple(districts))
         for username, role, unit in users:

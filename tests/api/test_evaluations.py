@@ -62,6 +62,7 @@ def test_a_row_carries_every_indicator_with_its_numerator_and_denominator(
     assert body["period"] == PERIOD and body["kind"] == "region" and body["level"] == "district"
     assert body["from"] == "2026-07-01T00:00:00+08:00" and body["to"] == "2026-08-01T00:00:00+08:00"
     assert body["as_of"].startswith("2026-08-03") and body["area"] == ""
+    assert body["counted_from"] == "rollups"  # a whole month
     codes = [row["scope"]["code"] for row in body["rows"]]
     assert len(codes) == 16 and "110101" in codes and "110102" in codes  # every district of Beijing
     dongcheng = next(row for row in body["rows"] if row["scope"]["code"] == "110101")
@@ -178,6 +179,7 @@ def test_a_range_of_days_and_the_default_month(client, login, make_user, july) -
     assert body["period"] == "2026-07-01..2026-07-16" and body["months"] == pytest.approx(
         15 * 86400 / 2629746
     )
+    assert body["counted_from"] == "cases"  # not whole months: counted from the cases
     assert body["rows"][0]["indicators"]["closure_rate"]["numerator"] >= 1
     # without a period: last month, as of now (the clock says 3 August)
     r = client.get("/api/v1/evaluations", headers=headers)

@@ -35,10 +35,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -114,8 +116,23 @@ class RollupRules:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @cached_property
+    def _month_starts(self) -> tuple[list[float], list[str]]:
+        """The local months' first instants 1970–2100 as POSIX times, and their labels."""
+        zone, starts, labels = self.tz, [], []
+        for year in range(1970, 2101):
+            for month in range(1, 13):
+                starts.append(datetime(year, month, 1, tzinfo=zone).timestamp())
+                labels.append(f"{year:04d}-{month:02d}")
+        return starts, labels
+
     def month(self, moment: datetime) -> str:
-        """The city's local month ('YYYY-MM') of a moment."""
+        """The city's local month ('YYYY-MM') of a moment (a lookup: this runs for every row a
+        rollup counts)."""
+        starts, labels = self._month_starts
+        index = bisect_right(starts, moment.timestamp()) - 1
+        if 0 <= index < len(labels) - 1:
+            return labels[index]
         return moment.astimezone(self.tz).strftime("%Y-%m")
 
     def fingerprint(self) -> str:
@@ -278,55 +295,61 @@ def _wrongs_filings(event: Any) -> bool:
     )
 
 
+# (role, action) → the counters a person's history row adds: by the row's `on_time` flag
+# (prefix_timed / prefix_on_time) or by its `waited_s` against a limit of the rules.
+_ON_TIME = {
+    ("supervisor", "verify_ok"): "verify",
+    ("supervisor", "verify_false"): "verify",
+    ("supervisor", "check_pass"): "check",
+    ("supervisor", "check_fail"): "check",
+    ("shift_leader", "file"): "filings",
+    ("dispatcher", "dispatch"): "dispatches",
+}
+_WAITED = {
+    ("operator", "send_verify"): ("verify_sent", "verify_within_s"),
+    ("operator", "assign_check"): ("check_sent", "check_within_s"),
+    ("shift_leader", "close"): ("closings", "close_within_s"),
+}
+_COUNTED_TOO = {("shift_leader", "file"): "filings", ("dispatcher", "dispatch"): "dispatches"}
+
+
 def event_contribution(event: Any, earlier: Sequence[Any], rules: RollupRules) -> Contribution:
     """What a history row adds to the post rollups; `earlier` are the case's rows before it, in
     order (for the first intake decision of a person on a case, and for the earlier filings and
     dispatches the row shows to have been wrong)."""
     out: Contribution = {}
+    action, role, actor = event.action, event.actor_role, event.actor_id
+    if actor is not None:
+        counts: Counter[str] = Counter()
+        what = (role, action)
+        if what in _ON_TIME:
+            prefix = _ON_TIME[what]
+            on_time = _flag(event.data, "on_time")
+            if on_time is not None:
+                counts[f"{prefix}_timed"] = 1
+                if on_time is True:
+                    counts[f"{prefix}_on_time"] = 1
+            if what in _COUNTED_TOO:
+                counts[_COUNTED_TOO[what]] = 1
+        elif what in _WAITED:
+            prefix, limit = _WAITED[what]
+            waited = _flag(event.data, "waited_s")
+            if waited is not None:
+                counts[f"{prefix}_timed"] = 1
+                if float(waited) <= getattr(rules, limit):
+                    counts[f"{prefix}_on_time"] = 1
+        if role == "operator" and action in INTAKE_ACTIONS:
+            first = not any(
+                e.action in INTAKE_ACTIONS and e.actor_id == actor and e.actor_role == role for e in earlier
+            )
+            if first:
+                counts["intake"] = 1  # a case counts once per person: at their first decision
+        if counts:
+            out[(POST, rules.month(event.at), role, int(actor))] = counts
 
-    def add(row: Any, **counts: int) -> None:
+    def spoil(row: Any, counter: str) -> None:
         key = (POST, rules.month(row.at), row.actor_role, int(row.actor_id))
-        out.setdefault(key, Counter()).update({k: v for k, v in counts.items() if v})
-
-    action, role = event.action, event.actor_role
-    on_time = _flag(event.data, "on_time")
-    waited = _flag(event.data, "waited_s")
-
-    def timed(prefix: str) -> None:
-        add(event, **{f"{prefix}_timed": int(on_time is not None), f"{prefix}_on_time": int(on_time is True)})
-
-    def waited_within(prefix: str, seconds: float) -> None:
-        add(
-            event,
-            **{
-                f"{prefix}_timed": int(waited is not None),
-                f"{prefix}_on_time": int(waited is not None and float(waited) <= seconds),
-            },
-        )
-
-    if event.actor_id is not None:
-        if role == "supervisor" and action in ("verify_ok", "verify_false"):
-            timed("verify")
-        elif role == "supervisor" and action in ("check_pass", "check_fail"):
-            timed("check")
-        elif role == "operator" and action in (*INTAKE_ACTIONS, "assign_check"):
-            if action in INTAKE_ACTIONS and not any(
-                e.action in INTAKE_ACTIONS and e.actor_id == event.actor_id and e.actor_role == role
-                for e in earlier
-            ):
-                add(event, intake=1)  # a case counts once per person: at their first decision
-            if action == "send_verify":
-                waited_within("verify_sent", rules.verify_within_s)
-            elif action == "assign_check":
-                waited_within("check_sent", rules.check_within_s)
-        elif role == "shift_leader" and action == "file":
-            add(event, filings=1)
-            timed("filings")
-        elif role == "shift_leader" and action == "close":
-            waited_within("closings", rules.close_within_s)
-        elif role == "dispatcher" and action == "dispatch":
-            add(event, dispatches=1)
-            timed("dispatches")
+        out.setdefault(key, Counter())[counter] += 1
 
     if _wrongs_filings(event):
         # the filings not already shown wrong by an earlier transfer or erroneous closure
@@ -334,7 +357,7 @@ def event_contribution(event: Any, earlier: Sequence[Any], rules: RollupRules) -
             if _wrongs_filings(row):
                 break
             if row.action == "file" and row.actor_role == "shift_leader" and row.actor_id is not None:
-                add(row, filings_wrong=1)
+                spoil(row, "filings_wrong")
     if action == "approve_return":
         # the dispatch this return undoes: the last one before it, unless already returned
         for row in reversed(earlier):
@@ -342,9 +365,9 @@ def event_contribution(event: Any, earlier: Sequence[Any], rules: RollupRules) -
                 break
             if row.action == "dispatch":
                 if row.actor_role == "dispatcher" and row.actor_id is not None:
-                    add(row, dispatches_sent_back=1)
+                    spoil(row, "dispatches_sent_back")
                 break
-    return {k: v for k, v in out.items() if v}
+    return out
 
 
 def combine(*parts: Contribution, sign: int = 1) -> Contribution:

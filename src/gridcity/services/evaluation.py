@@ -122,6 +122,7 @@ class Evaluation:
     config_source: str
     rows: list[Row] = field(default_factory=list)
     weights: dict[str, Fraction] = field(default_factory=dict)  # of the composite, from the config
+    counted_from: str = "cases"  # "rollups" or "cases": where the facts were read
 
 
 def reader_area(user: Any) -> str:
@@ -182,7 +183,10 @@ def evaluate(
     db.rollback()  # end the read transaction (no snapshot held open on PostgreSQL)
     weights = dict(cfg.composites[composite_of(scope_kind, scope_level)].weights)
     ranked = _ranked(rows, scope_level)
-    return Evaluation(period, scope_kind, scope_level, moment, area, cfg.source, ranked, weights)
+    counted_from = "rollups" if use_rollups else "cases"
+    return Evaluation(
+        period, scope_kind, scope_level, moment, area, cfg.source, ranked, weights, counted_from
+    )
 
 
 def _ranked(rows: list[Row], level: str) -> list[Row]:
@@ -410,6 +414,7 @@ def evaluation_view(result: Evaluation, page: int = 1, page_size: int | None = N
         "composite": composite,
         "area": result.area,
         "config": result.config_source,
+        "counted_from": result.counted_from,
         "indicators": [
             {
                 "key": ind.key,

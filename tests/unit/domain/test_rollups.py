@@ -3,6 +3,7 @@ facts, and the history rows that spoil earlier ones."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -175,6 +176,13 @@ def test_an_approved_return_spoils_the_dispatch_it_undoes() -> None:
 
 
 def test_the_rules_fingerprint_changes_with_the_rules() -> None:
-    other = RollupRules(**{**vars(RULES), "public_channels": frozenset({"citizen"})})
+    other = replace(RULES, public_channels=frozenset({"citizen"}))
     assert other.fingerprint() != RULES.fingerprint()
-    assert RollupRules(**vars(RULES)).fingerprint() == RULES.fingerprint()
+    assert replace(RULES).fingerprint() == RULES.fingerprint()
+
+
+def test_the_month_is_the_citys_local_month() -> None:
+    new_year = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)  # 1 January 2027 00:00 in Beijing
+    assert RULES.month(new_year) == "2027-01"
+    assert RULES.month(new_year - timedelta(microseconds=1)) == "2026-12"
+    assert RULES.month(datetime(2150, 5, 1, tzinfo=UTC)) == "2150-05"  # beyond the table: computed
