@@ -80,8 +80,38 @@ def replayed(  # type: ignore[no-untyped-def]
     month = scenario.Month(platform, db, make_user, clock)
     ids = scenario.build_march(month)
     scenario.finish_f(month, ids["F"])
-    clock.set(replay.at(5, 1, 9))
+    ids.update(build_may(replay, month, platform, db))
+    clock.set(replay.at(6, 1, 9))
     return replay, month, ids
+
+
+def build_may(replay: Replay, m: Any, platform, db) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """test_evaluation's May: T filed, dispatched, then transferred to another network; R closed,
+    rated 1★, reopened by the citizen, handled again, closed again and rated 5★."""
+    at = replay.at
+    s, o, lead, p, h = m.supervisor, m.operator, m.leader, m.dispatcher, m.handler
+    social = platform.catalogue(db).search(network="social_service")[0]
+    t = m.report(s, at(5, 11, 9))
+    m.act(lead, t, "file", at(5, 11, 9, 5))
+    m.act(p, t, "dispatch", at(5, 11, 9, 10), department_id=m.cgw)
+    m.act(p, t, "transfer", at(5, 11, 9, 20), network="social_service", class_code=social.code,
+          standard=social.standard, kind=str(social.kind))  # fmt: skip
+    r = m.report(m.citizen, at(5, 11, 9))
+    m.act(o, r, "send_verify", at(5, 11, 9, 2), assignee_id=s.id)
+    m.act(s, r, "verify_ok", at(5, 11, 9, 10))
+    m.act(lead, r, "file", at(5, 11, 9, 15))
+    m.act(p, r, "dispatch", at(5, 11, 9, 20), department_id=m.cgw)
+    m.act(h, r, "accept", at(5, 11, 9, 30))
+    m.act(h, r, "report_done", at(5, 11, 10))
+    m.check_and_close(r, at(5, 11, 10), sent=2, checked=20, closed=25)
+    m.rate(r, 1, at(5, 11, 11))
+    m.act(m.citizen, r, "reopen", at(5, 12, 9))  # its ratings leave the department with it
+    m.act(p, r, "dispatch", at(5, 12, 9, 10), department_id=m.cgw)
+    m.act(h, r, "accept", at(5, 12, 9, 20))
+    m.act(h, r, "report_done", at(5, 12, 10))
+    m.check_and_close(r, at(5, 12, 10), sent=2, checked=20, closed=30)
+    m.rate(r, 5, at(5, 12, 11))
+    return {"T": t, "R": r}
 
 
 def views(platform, db, period: Any, source: str) -> list[list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
@@ -108,6 +138,7 @@ def test_rollups_agree_with_the_cases_after_every_kind_of_change(replayed, platf
     march = replay.month(3)
     assert_same_tables(platform, db, march)
     assert_same_tables(platform, db, replay.month(4))
+    assert_same_tables(platform, db, replay.month(5))
     spring = range_period(date(replay.year, 3, 1), date(replay.year, 6, 1), scenario.CST)
     assert_same_tables(platform, db, spring)
 
@@ -120,6 +151,14 @@ def test_rollups_agree_with_the_cases_after_every_kind_of_change(replayed, platf
     dispatcher = evaluation.evaluate(platform, db, None, march, "post", "dispatcher", source="rollups")
     mine = next(r for r in dispatcher.rows if r.scope["id"] == month.dispatcher.id)
     assert (mine.facts["dispatches"], mine.facts["dispatches_accurate"]) == (8, 7)  # I went to 水务局 first
+    # May: R's two ratings stayed with it through the reopening; T's filing was spoilt by its transfer
+    may = replay.month(5)
+    department = evaluation.evaluate(platform, db, None, may, "department", source="rollups")
+    cgw = next(r for r in department.rows if r.scope["id"] == month.cgw)
+    assert (cgw.facts["filed"], cgw.facts["ratings"], cgw.facts["stars"]) == (1, 2, 6)
+    leaders = evaluation.evaluate(platform, db, None, may, "post", "shift_leader", source="rollups")
+    lead = next(r for r in leaders.rows if r.scope["id"] == month.leader.id)
+    assert (lead.facts["filings"], lead.facts["filings_accurate"]) == (2, 1)
 
 
 def test_a_refused_change_leaves_the_rollups_alone(replayed, platform, db, clock: Clock) -> None:  # type: ignore[no-untyped-def]

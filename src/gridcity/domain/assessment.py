@@ -105,6 +105,13 @@ Posts (one row per person of the role)
 * History rows written before the rows carried timing facts count in 派遣数 and 受理数 but in none of
   the on-time rates (neither on time nor late).
 
+How they are counted
+--------------------
+* Whole months are read from the rollups (`domain.rollups`: which part of each fact is a running
+  count kept with every case change, and which — the facts of time, 超期未结案 and 超期未处置 — is
+  counted at evaluation time over the open cases); any other period is counted from the cases and
+  the history (`db.evaluation`). Both give the same numbers.
+
 Values, scores, composites, grades
 ----------------------------------
 * Every indicator is numerator / denominator. `value` is numerator / denominator × 100 for rates,
