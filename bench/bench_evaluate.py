@@ -51,6 +51,8 @@ from zoneinfo import ZoneInfo
 
 from common import build_city, report, scratch_database, workspace
 
+from gridcity.services.evaluation import TABLES
+
 BEIJING = (
     "110101", "110102", "110105", "110106", "110107", "110108", "110109", "110111",
     "110112", "110113", "110114", "110115", "110116", "110117", "110118", "110119",
@@ -59,17 +61,6 @@ SEED = 20261128
 CST = ZoneInfo("Asia/Shanghai")
 YEAR_START = datetime(2026, 1, 1, tzinfo=CST)
 AS_OF = datetime(2027, 1, 10, 9, 0, tzinfo=CST)
-TABLES = (
-    ("region", "district"),
-    ("region", "street"),
-    ("region", "community"),
-    ("region", "grid"),
-    ("department", None),
-    ("post", "supervisor"),
-    ("post", "operator"),
-    ("post", "shift_leader"),
-    ("post", "dispatcher"),
-)
 POST_ACTIONS = {
     "supervisor": ("verify_ok", "verify_false", "check_pass", "check_fail"),
     "operator": ("send_verify", "accept_report", "reject", "assign_check"),

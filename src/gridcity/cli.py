@@ -449,17 +449,6 @@ def calendar_show(year: Annotated[int, typer.Option(help="the year to show")]) -
 
 # --- evaluation ----------------------------------------------------------------------------
 
-# The tables `gridcity evaluate` prints when no --kind is given (communities and grids on request).
-_EVALUATION_TABLES = (
-    ("region", "district"),
-    ("region", "street"),
-    ("department", None),
-    ("post", "supervisor"),
-    ("post", "operator"),
-    ("post", "shift_leader"),
-    ("post", "dispatcher"),
-)
-
 
 @app.command()
 def evaluate(
@@ -468,7 +457,8 @@ def evaluate(
         typer.Option(help="YYYY-MM in the city's timezone (default: last month), or YYYY-MM-DD..YYYY-MM-DD"),
     ] = None,
     kind: Annotated[
-        str | None, typer.Option(help="region | department | post (default: every table)")
+        str | None,
+        typer.Option(help="region | department | post (default: every table but communities and grids)"),
     ] = None,
     level: Annotated[
         str | None,
@@ -488,7 +478,9 @@ def evaluate(
 
     platform = _platform()
     tz = platform.settings.timezone
-    tables = [(kind, level)] if kind or level else list(_EVALUATION_TABLES)
+    # every table, but the community and grid ones (thousands of rows) only when asked for
+    every = [t for t in evaluation.TABLES if t[1] not in ("community", "grid")]
+    tables = [(kind, level)] if kind or level else every
     results = []
 
     def work() -> None:

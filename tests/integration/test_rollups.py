@@ -43,17 +43,7 @@ YEARS = {
     "test_cases_from_before_the_rollups_get_counted_once": 2065,
     "test_cli_check_reports_a_disagreement_and_rebuild_repairs_it": 2071,
 }
-TABLES = [
-    ("region", "district"),
-    ("region", "street"),
-    ("region", "community"),
-    ("region", "grid"),
-    ("department", None),
-    ("post", "supervisor"),
-    ("post", "operator"),
-    ("post", "shift_leader"),
-    ("post", "dispatcher"),
-]
+TABLES = evaluation.TABLES
 
 
 class Replay:

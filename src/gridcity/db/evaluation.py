@@ -20,12 +20,14 @@ from sqlalchemy import ColumnElement, Connection, and_, case, distinct, exists, 
 from sqlalchemy.orm import aliased
 
 from gridcity.db.models import Case, CaseEvent, CaseRating, Grid
+from gridcity.domain.workflow import CaseState
 
 Key = Any  # a region code (str) or a department / user id (int)
 
 # --- cases (regions, departments) -----------------------------------------------------------
 
 ENDED = ("closed", "rejected", "void")
+OPEN = tuple(state.value for state in CaseState if state.value not in ENDED)
 REGION_COLUMNS = {
     "district": Case.district_code,
     "street": Case.street_code,
@@ -44,13 +46,28 @@ def _count(condition: ColumnElement[bool]) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
+def open_overdue(as_of: datetime) -> ColumnElement[bool]:
+    """Still open, and past its stage deadline at `as_of` (a suspended case has no deadline)."""
+    return and_(Case.state.in_(OPEN), Case.stage_deadline.is_not(None), Case.stage_deadline < as_of)
+
+
+def time_fact_columns(as_of: datetime) -> dict[str, Any]:
+    """The facts that change with the evaluation time alone: 超期未结案, the reworked among them, and
+    超期未处置 (the disposal not reported by its deadline)."""
+    late = open_overdue(as_of)
+    return {
+        "open_overdue": _count(late),
+        "reworked_open_overdue": _count(and_(Case.rework_count > 0, late)),
+        "dispose_overdue": _count(and_(late, Case.disposed_at.is_(None), Case.stage == "dispose")),
+    }
+
+
 def case_fact_columns(as_of: datetime, public_channels: Sequence[str]) -> dict[str, Any]:
     """fact name → SUM(CASE …) over the cases of a period (see domain.assessment)."""
     closed = Case.state == "closed"
-    still_open = Case.state.not_in(ENDED)
-    open_overdue = and_(still_open, Case.stage_deadline.is_not(None), Case.stage_deadline < as_of)
     disposed = Case.disposed_at.is_not(None)
     disposal_on_time = or_(Case.dispose_deadline.is_(None), Case.disposed_at <= Case.dispose_deadline)
+    late = time_fact_columns(as_of)
     return {
         "filed": func.count(),
         "public_reports": _count(Case.channel.in_(list(public_channels))),
@@ -58,19 +75,11 @@ def case_fact_columns(as_of: datetime, public_channels: Sequence[str]) -> dict[s
         "closed_on_time": _count(
             and_(closed, or_(Case.closing_type == "self_handled", and_(disposed, disposal_on_time)))
         ),
-        "open_overdue": _count(open_overdue),
-        "reworked": _count(and_(Case.rework_count > 0, or_(closed, open_overdue))),
+        "open_overdue": late["open_overdue"],
+        "reworked": _count(and_(Case.rework_count > 0, or_(closed, open_overdue(as_of)))),
         "disposed": _count(disposed),
         "disposed_on_time": _count(and_(disposed, disposal_on_time)),
-        "dispose_overdue": _count(
-            and_(
-                still_open,
-                Case.disposed_at.is_(None),
-                Case.stage == "dispose",
-                Case.stage_deadline.is_not(None),
-                Case.stage_deadline < as_of,
-            )
-        ),
+        "dispose_overdue": late["dispose_overdue"],
     }
 
 

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gridcity.db.evaluation import ENDED, REGION_COLUMNS, PublicReports, case_fact_columns
+from gridcity.db.evaluation import REGION_COLUMNS, PublicReports, open_overdue, time_fact_columns
 from gridcity.db.models import (
     Case,
     CaseEvent,
@@ -22,6 +22,7 @@ from gridcity.db.models import (
     rollup_posts,
     rollup_regions,
 )
+from gridcity.domain.assessment import POST_FACTS
 from gridcity.domain.rollups import (
     CASE_COUNTERS,
     CASE_INPUTS,
@@ -164,7 +165,6 @@ def case_facts(
     start: datetime,
     end: datetime,
     as_of: datetime,
-    public_channels: Sequence[str],
 ) -> dict[Any, dict[str, int]]:
     """`db.evaluation.case_facts` of whole months from the rollups: the lasting facts summed over
     the months' rollup rows, the facts of time counted over the period's open overdue cases."""
@@ -186,18 +186,12 @@ def case_facts(
         counts = {name: int(row[name] or 0) for name in counters}
         if any(counts.values()):
             facts[row["key"]] = _case_row(counts)
-    for key, late in time_facts(connection, case_key, start, end, as_of, public_channels).items():
+    for key, late in time_facts(connection, case_key, start, end, as_of).items():
         target = facts.setdefault(key, _case_row(dict.fromkeys(counters, 0)))
         target["open_overdue"] += late["open_overdue"]
         target["reworked"] += late["reworked_open_overdue"]
         target["dispose_overdue"] += late["dispose_overdue"]
     return facts
-
-
-def open_states() -> list[str]:
-    from gridcity.domain.workflow import CaseState
-
-    return [s.value for s in CaseState if s.value not in ENDED]
 
 
 def time_facts(
@@ -206,43 +200,20 @@ def time_facts(
     start: datetime,
     end: datetime,
     as_of: datetime,
-    public_channels: Sequence[str],
 ) -> dict[Any, dict[str, int]]:
     """The facts of time of the cases filed in [start, end), per `key` (a Case column): only open
     cases past their stage deadline at `as_of` can have any, so only those are read (by the index on
-    state and stage deadline). The conditions are `db.evaluation`'s own."""
-    columns = case_fact_columns(as_of, public_channels)
-    reworked_late = func.sum(
-        _when(and_(Case.rework_count > 0, Case.state.in_(open_states()), Case.stage_deadline < as_of))
-    )
+    state and filing time). The conditions are `db.evaluation`'s own."""
+    columns = time_fact_columns(as_of)
     stmt = (
-        select(
-            key.label("key"),
-            columns["open_overdue"].label("open_overdue"),
-            reworked_late.label("reworked_open_overdue"),
-            columns["dispose_overdue"].label("dispose_overdue"),
-        )
-        .where(
-            Case.state.in_(open_states()),
-            Case.stage_deadline < as_of,
-            Case.filed_at >= start,
-            Case.filed_at < end,
-            key.is_not(None),
-        )
+        select(key.label("key"), *(expr.label(name) for name, expr in columns.items()))
+        .where(open_overdue(as_of), Case.filed_at >= start, Case.filed_at < end, key.is_not(None))
         .group_by(key)
     )
     return {
-        row["key"]: {
-            name: int(row[name] or 0) for name in ("open_overdue", "reworked_open_overdue", "dispose_overdue")
-        }
+        row["key"]: {name: int(row[name] or 0) for name in columns}
         for row in connection.execute(stmt).mappings()
     }
-
-
-def _when(condition: ColumnElement[bool]) -> Any:
-    from sqlalchemy import case
-
-    return case((condition, 1), else_=0)
 
 
 def public_reports(connection: Connection, months: Sequence[str]) -> PublicReports:
@@ -262,39 +233,26 @@ def public_reports(connection: Connection, months: Sequence[str]) -> PublicRepor
     return PublicReports(counts)
 
 
-POST_READ = {
-    "supervisor": (
-        "reports",
-        "valid_reports",
-        "verify_timed",
-        "verify_on_time",
-        "check_timed",
-        "check_on_time",
-    ),
-    "operator": (
-        "intake",
-        "verify_sent_timed",
-        "verify_sent_on_time",
-        "check_sent_timed",
-        "check_sent_on_time",
-    ),
-    "shift_leader": (
-        "filings",
-        "filings_timed",
-        "filings_on_time",
-        "filings_wrong",
-        "closings_timed",
-        "closings_on_time",
-    ),
-    "dispatcher": ("dispatches", "dispatches_timed", "dispatches_on_time", "dispatches_sent_back"),
+# The post facts that are counted less those a later history row showed wrong (read as the count
+# and the spoilt ones: `domain.rollups`).
+_SPOILT = {
+    "filings_accurate": ("filings", "filings_wrong"),
+    "dispatches_accurate": ("dispatches", "dispatches_sent_back"),
 }
+
+
+def _post_counters(role: str) -> tuple[str, ...]:
+    """The rollup counters a post's facts are read from ('missed' comes from the region rows)."""
+    names = [f for f in POST_FACTS[role] if f != "missed" and f not in _SPOILT]
+    names += [_SPOILT[f][1] for f in POST_FACTS[role] if f in _SPOILT]
+    return tuple(names)
 
 
 def post_facts(connection: Connection, role: str, months: Sequence[str]) -> dict[Any, dict[str, int]]:
     """The post facts of whole months per person, from the rollups (the accuracy facts are the
     counts less those shown wrong later)."""
     t = rollup_posts
-    counters = POST_READ[role]
+    counters = _post_counters(role)
     stmt = (
         select(t.c.user_id, *_sums(t, counters))
         .where(t.c.role == role, t.c.month.in_(list(months)))
@@ -305,10 +263,9 @@ def post_facts(connection: Connection, role: str, months: Sequence[str]) -> dict
         facts = {name: int(row[name] or 0) for name in counters}
         if not any(facts.values()):
             continue
-        if role == "shift_leader":
-            facts["filings_accurate"] = facts["filings"] - facts.pop("filings_wrong")
-        elif role == "dispatcher":
-            facts["dispatches_accurate"] = facts["dispatches"] - facts.pop("dispatches_sent_back")
+        for fact, (counted, spoilt) in _SPOILT.items():
+            if spoilt in facts:
+                facts[fact] = facts[counted] - facts.pop(spoilt)
         out[row["user_id"]] = facts
     return out
 

@@ -47,6 +47,19 @@ from gridcity.domain.rollups import RollupRules
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
 
+# Every table of the assessment: (kind, level).
+TABLES: tuple[tuple[str, str | None], ...] = (
+    ("region", "district"),
+    ("region", "street"),
+    ("region", "community"),
+    ("region", "grid"),
+    ("department", None),
+    ("post", "supervisor"),
+    ("post", "operator"),
+    ("post", "shift_leader"),
+    ("post", "dispatcher"),
+)
+
 # Who may read evaluations, and of which area: their organisation unit's territory.
 READERS = (Role.LEADER, Role.ADMIN, Role.SHIFT_LEADER)
 
@@ -237,9 +250,7 @@ class _Facts:
         """Case facts per region code of `level`, or per department id (level 'department')."""
         start, end, channels = self.period.start, self.period.end, self.cfg.public_channels
         if self.months is not None:
-            return rollups_db.case_facts(
-                self.connection, level, self.months, start, end, self.as_of, channels
-            )
+            return rollups_db.case_facts(self.connection, level, self.months, start, end, self.as_of)
         key = Case.department_id if level == "department" else facts_db.REGION_COLUMNS[level]
         return facts_db.case_facts(
             self.connection, key, start, end, self.as_of, channels, self.cfg.dissatisfied_at_most
