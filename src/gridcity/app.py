@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridcity import __version__
-from gridcity.api import auth, calendar, cases, evaluations, rankings, territory
+from gridcity.api import auth, calendar, cases, evaluations, open311, rankings, territory
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.services.platform import Platform
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         app.include_router(router, prefix="/api/v1")
     for module in (web_auth, console, field, department, admin, portal, dashboard, web_rankings):
         app.include_router(module.router)
+    app.include_router(open311.router)  # Open311 GeoReport v2 at /open311/v2/
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)
 

@@ -163,6 +163,11 @@ def demo(
     Console().print(
         f"password for every demo user: [bold]{demo_service.DEMO_PASSWORD}[/bold] (demo mode only)"
     )
+    _run(lambda: demo_service.ensure_open311_client(platform))
+    Console().print(
+        f"Open311 GeoReport v2: http://{h}:{p}/open311/v2/  "
+        f"(API key: [bold]{demo_service.OPEN311_KEY}[/bold])"
+    )
     if build_only:
         return
     import uvicorn
@@ -628,6 +633,83 @@ def _ranking_table(rows: list[Any], config: dict[str, Any], title: str, district
     if not rows:
         grid.caption = "no rows"
     return grid
+
+
+# --- Open311 GeoReport v2 client applications ------------------------------------------------
+
+open311_app = typer.Typer(help="Open311 GeoReport v2 at /open311/v2/.", no_args_is_help=True)
+open311_clients_app = typer.Typer(
+    help="Client applications and their API keys (a key is shown once, when issued).", no_args_is_help=True
+)
+open311_app.add_typer(open311_clients_app, name="clients")
+app.add_typer(open311_app, name="open311")
+
+
+@open311_clients_app.command("add")
+def open311_clients_add(
+    name: Annotated[str, typer.Argument(help="the application's name, e.g. city-app")],
+) -> None:
+    """Register a client application and print its API key (only now: the database keeps a hash)."""
+    from gridcity.services import open311
+
+    platform = _platform()
+
+    def work() -> str:
+        with platform.sessions() as db:
+            try:
+                who = getpass.getuser()
+            except (KeyError, OSError):  # no user name in this environment
+                who = "unknown user"
+            issuer = f"command line ({who})"
+            return open311.issue_client(platform, db, name, issuer=issuer)[1]
+
+    try:
+        key = _run(work)
+    finally:
+        platform.engine.dispose()
+    console.print(f"Open311 client {name} added; its API key (shown only now, keep it):")
+    typer.echo(key)
+
+
+@open311_clients_app.command("list")
+def open311_clients_list() -> None:
+    """The client applications: who issued their key, when, and whether it is active."""
+    from gridcity.services import open311
+
+    platform = _platform()
+    try:
+        with platform.sessions() as db:
+            rows = _run(lambda: open311.list_clients(db))
+            tz = platform.calendar(db).tz
+    finally:
+        platform.engine.dispose()
+    table = Table(title="Open311 client applications")
+    for column in ("name", "issued by", "issued at", "status"):
+        table.add_column(column)
+    for c in rows:
+        status = "active" if c.active else f"revoked {c.revoked_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        table.add_row(c.name, c.issued_by, f"{c.issued_at.astimezone(tz):%Y-%m-%d %H:%M}", status)
+    if not rows:
+        table.caption = "none yet: gridcity open311 clients add NAME"
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+@open311_clients_app.command("revoke")
+def open311_clients_revoke(name: str) -> None:
+    """Revoke a client's API key: its requests get 403 from now on (what it filed stays)."""
+    from gridcity.services import open311
+
+    platform = _platform()
+
+    def work() -> None:
+        with platform.sessions() as db:
+            open311.revoke_client(platform, db, name)
+
+    try:
+        _run(work)
+    finally:
+        platform.engine.dispose()
+    console.print(f"Open311 client {name}: API key revoked")
 
 
 def main() -> None:

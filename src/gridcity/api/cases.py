@@ -9,11 +9,12 @@ from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
-from gridcity.api.schemas import MAX_ID, CaseActionIn, CaseCreate, parse_bbox
+from gridcity.api.schemas import MAX_ID, CaseActionIn, CaseCreate
 from gridcity.api.views import FastJSON, case_detail, case_summary
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import Invalid
+from gridcity.domain.territory import parse_bbox
 from gridcity.services import attachments, case_clock, cases, notifications
 from gridcity.services.access import case_visible, visibility_clause
 

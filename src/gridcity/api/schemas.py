@@ -6,8 +6,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from gridcity.domain.errors import Invalid
-
 # A database id: what the SQLite and PostgreSQL integer columns can hold, so an absurd number is a
 # clear 422 and never reaches the driver.
 MAX_ID = 2**63 - 1
@@ -63,14 +61,3 @@ class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
-
-
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """'min_lon,min_lat,max_lon,max_lat' → four floats, or a clear 422."""
-    try:
-        parts = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        parts = ()
-    if len(parts) != 4 or not (parts[0] < parts[2] and parts[1] < parts[3]):
-        raise Invalid("bbox is four numbers min_lon,min_lat,max_lon,max_lat with min < max")
-    return parts  # type: ignore[return-value]

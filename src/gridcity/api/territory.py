@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep, require_roles
-from gridcity.api.schemas import parse_bbox
 from gridcity.api.views import FastJSON, unit_ref
 from gridcity.db.models import OrgUnit
+from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import Role
 from gridcity.services import classes, territory
 

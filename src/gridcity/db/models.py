@@ -479,3 +479,22 @@ class RollupState(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(32))  # None: counted from the start
     rebuilt_at: Mapped[datetime] = mapped_column()
     cases: Mapped[int] = mapped_column(BigInteger, default=0)  # counted at the last rebuild
+
+
+class Open311Client(Base):
+    """A client application of the Open311 GeoReport v2 API (`services.open311`), issued an API key
+    by an administrator. Only the key's SHA-256 is stored; the key is shown once, when issued. The
+    application's requests are reported under its own citizen account (`account_id`), which nobody
+    can sign in as."""
+
+    __tablename__ = "open311_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_by: Mapped[str] = mapped_column(String(120))  # the issuer's username, or the command line
+    issued_at: Mapped[datetime] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    revoked_at: Mapped[datetime | None] = mapped_column()

@@ -19,6 +19,7 @@ anything up. Every failure raises :class:`Invalid` with a message a user can act
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -238,3 +239,22 @@ def is_synthetic_community(code: str) -> bool:
 def _check_seq(seq: int, low: int, high: int, what: str) -> None:
     if isinstance(seq, bool) or not isinstance(seq, int) or not low <= seq <= high:
         raise Invalid(f"{what} must be an integer from {low} to {high}, got {seq!r}")
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """A map window 'min_lon,min_lat,max_lon,max_lat' (WGS84 degrees) → four floats; `Invalid`
+    naming the expected form otherwise (the API, the pages and Open311 all read it here)."""
+    try:
+        parts = [float(v) for v in text.split(",")]
+    except ValueError:
+        parts = []
+    if (
+        len(parts) != 4
+        or not all(math.isfinite(v) for v in parts)
+        or not (-180 <= parts[0] < parts[2] <= 180 and -90 <= parts[1] < parts[3] <= 90)
+    ):
+        raise Invalid(
+            f"bbox {text!r} is not four numbers min_lon,min_lat,max_lon,max_lat (degrees) with min < max",
+            key="bbox",
+        )
+    return parts[0], parts[1], parts[2], parts[3]

@@ -357,3 +357,17 @@ def _case(db: Session, case_id: int) -> Case:
     case = db.get(Case, case_id)
     assert case is not None
     return case
+
+
+# --- the demo's Open311 client application ----------------------------------------------------
+
+OPEN311_KEY = "demo"
+
+
+def ensure_open311_client(platform: Platform) -> bool:
+    """Register the demo's Open311 client application (API key `demo`) if it is not there yet;
+    True when registered now. Runs at every `gridcity demo` start, so older demo databases get it."""
+    from gridcity.services import open311
+
+    with platform.sessions() as db:
+        return open311.ensure_demo_client(platform, db)

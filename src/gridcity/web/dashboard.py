@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from gridcity.domain import analysis as rules
 from gridcity.domain.durations import TimeUnit
-from gridcity.domain.errors import DomainError, Invalid, NotFound, Unauthorized
+from gridcity.domain.errors import DomainError, NotFound, Unauthorized
 from gridcity.domain.taxonomy import NETWORKS, Stage
+from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import Role
 from gridcity.services import analysis
 from gridcity.services.analysis import Scope
@@ -319,15 +320,7 @@ def _table(
 
 
 def _parse_bbox(text: str) -> tuple[float, float, float, float] | None:
-    if not text.strip():
-        return None
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 4 or not (values[0] < values[2] and values[1] < values[3]):
-        raise Invalid("bbox is min_lon,min_lat,max_lon,max_lat with min < max")
-    return values[0], values[1], values[2], values[3]
+    return parse_bbox(text) if text.strip() else None
 
 
 def _stage_label(ctx: _Ctx, stage: str) -> str:
