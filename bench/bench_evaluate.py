@@ -40,16 +40,19 @@ The indexes of the case tables are dropped for the bulk load and made again afte
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import statistics
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from common import build_city, report, scratch_database, workspace
+from common import BenchCity, build_city, report, scratch_database, workspace
 
 from gridcity.services.evaluation import TABLES
 
@@ -477,8 +480,12 @@ def make_cases(city: Any, n: int, staff: dict[str, dict[str, list[int]]], log: A
                         f"(SELECT max(id) FROM {table}))"
                     )
                 )
-        connection.execute(text("ANALYZE"))
         connection.commit()
+        if connection.dialect.name == "postgresql":  # statistics, and the visibility map for index-only scans
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+        else:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
     load_s = time.perf_counter() - t0
     log(f"  {inserted:,} cases, {events:,} history rows, {ratings:,} ratings: made in {built:.1f} s, "
         f"counted in {tallied:.1f} s, inserted in {insert_s:.1f} s ({load_s:.1f} s)")  # fmt: skip
@@ -614,7 +621,8 @@ def measure(city: Any, period: Any, repeat: int, raw_repeat: int) -> list[dict[s
     rows = []
     for table in TABLES:
         ours_s, result = timed(ours[table], repeat)
-        raw_s, _ = timed(raw[table], raw_repeat, warm_up=False)  # a cold scan, as a dashboard would
+        # a cold scan, as a dashboard would (raw_repeat 0: not measured)
+        raw_s = timed(raw[table], raw_repeat, warm_up=False)[0] if raw_repeat else float("nan")
         graded = sum(1 for r in result.rows if r.assessment.grade is not None)
         rows.append(
             {
@@ -643,6 +651,31 @@ def compare(city: Any, period: Any) -> float:
     return time.perf_counter() - t
 
 
+def reused(where: str, districts: tuple[str, ...]) -> tuple[Any, dict[str, Any]]:
+    """The city of a database an earlier --keep run loaded (its rollups counted then)."""
+    from sqlalchemy import func, select
+
+    from gridcity.config import Settings
+    from gridcity.db.models import Case, CaseEvent, CaseRating
+    from gridcity.services.platform import Platform
+
+    url = where if "://" in where else f"sqlite:///{Path(where).resolve().as_posix()}"
+    data = Path(tempfile.mkdtemp(prefix="gridcity-bench-reuse-"))
+    platform = Platform(Settings(database_url=url, data_dir=data, _env_file=None))  # type: ignore[call-arg]
+    with platform.engine.begin() as connection:
+        for index in Case.__table__.indexes:  # as the schema has them now
+            index.create(connection, checkfirst=True)
+    with platform.sessions() as db:
+        counts = {
+            "cases": db.scalar(select(func.count()).select_from(Case)),
+            "events": db.scalar(select(func.count()).select_from(CaseEvent)),
+            "ratings": db.scalar(select(func.count()).select_from(CaseRating)),
+            "reused": url,
+        }
+    print(f"reusing {url}: {counts['cases']:,} cases, {counts['events']:,} history rows")
+    return BenchCity(url, data, districts, platform, 0.0), counts
+
+
 TARGET = ("region district", "region street", "department", "post supervisor", "post operator",
           "post shift_leader", "post dispatcher")  # fmt: skip
 
@@ -660,6 +693,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="timed runs of ours, median (5)")
     ap.add_argument("--raw-repeat", type=int, default=1, help="timed runs of the raw counts, median (1)")
     ap.add_argument(
+        "--raw-year",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time the raw counts of the whole year per table (minutes at 7.7 M cases)",
+    )
+    ap.add_argument(
         "--compare",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -667,29 +706,39 @@ def main() -> None:
     )
     ap.add_argument("--database-url", default=None, help="PostgreSQL server URL (default: SQLite)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    ap.add_argument(
+        "--reuse",
+        default=None,
+        help="measure again on a database a --keep run left (a SQLite file or a database URL)",
+    )
     args = ap.parse_args()
     districts = BEIJING if args.districts == "all" else tuple(d.strip() for d in args.districts.split(","))
-    check = args.compare if args.compare is not None else args.cases <= 1_000_000
+    check = args.compare if args.compare is not None else (not args.reuse and args.cases <= 1_000_000)
 
     from gridcity.domain.assessment import month_period, range_period
 
     month = month_period(args.month, CST)
     year = range_period(YEAR_START.date(), YEAR_START.date().replace(year=YEAR_START.year + 1), CST)
-    with (
-        workspace("bench-evaluate", keep=args.keep) as work,
-        scratch_database(args.database_url, work, "evaluate.db", tag="evaluate") as url,
-    ):
-        print(f"building the city in {work}")
-        city = build_city(
-            url, work / "data", districts, layers=("city_management",), unit_grid_m2=args.unit_grid_m2
-        )
-        staff = make_staff(city)
-        counts = make_cases(city, args.cases, staff)
-        recounted = recount_rollups(city) if check else None
+    with contextlib.ExitStack() as stack:
+        if args.reuse:
+            city, counts = reused(args.reuse, districts)
+            recounted = None
+        else:
+            work = stack.enter_context(workspace("bench-evaluate", keep=args.keep))
+            url = stack.enter_context(
+                scratch_database(args.database_url, work, "evaluate.db", tag="evaluate")
+            )
+            print(f"building the city in {work}")
+            city = build_city(
+                url, work / "data", districts, layers=("city_management",), unit_grid_m2=args.unit_grid_m2
+            )
+            staff = make_staff(city)
+            counts = make_cases(city, args.cases, staff)
+            recounted = recount_rollups(city) if check else None
         whole_s, whole_rows = timed(whole_table(city), args.raw_repeat, warm_up=False)
         print(f"  raw GROUP BY district × month over all cases: {whole_s:.2f} s")
         monthly = measure(city, month, args.repeat, args.raw_repeat)
-        yearly = measure(city, year, args.repeat, args.raw_repeat)
+        yearly = measure(city, year, args.repeat, args.raw_repeat if args.raw_year else 0)
         compare_s = compare(city, month) if check else None
 
         from sqlalchemy import func, select
@@ -708,7 +757,7 @@ def main() -> None:
         )
 
         def ms(x: float) -> str:
-            return f"{x * 1000:,.0f} ms"
+            return "–" if x != x else f"{x * 1000:,.0f} ms"  # NaN: not measured
 
         table_rows = []
         for m, y in zip(monthly, yearly, strict=True):

@@ -68,6 +68,10 @@ def test_photo_upload_is_checked_and_attached(client, make_user, login) -> None:
     assert client.get(photo["url"], headers=headers).content == JPEG
     reuse = client.post("/api/v1/cases", json=report_body(attachment_ids=[up.json()["id"]]), headers=headers)
     assert reuse.status_code == 422 and "already belongs" in reuse.json()["detail"]
+    # ids beyond what the id column holds name no photo: a 422, not a database error
+    huge = client.post("/api/v1/cases", json=report_body(attachment_ids=[2**40]), headers=headers)
+    assert huge.status_code == 422 and "attachment_ids" in huge.text
+    assert client.get(f"/api/v1/attachments/{2**40}", headers=headers).status_code == 422
 
 
 def test_oversized_upload_is_refused(client, make_user, login, platform) -> None:  # type: ignore[no-untyped-def]

@@ -103,8 +103,9 @@ def test_the_bell_shows_what_needs_the_user(client, make_user, login) -> None:  
     panel = client.get("/notifications/panel")
     assert panel.status_code == 200
     assert case["number"] in panel.text and f'href="/cases/{case["id"]}"' in panel.text
-    unseen = int(re.search(r'class="count some">(\d+)<', panel.text).group(1))  # type: ignore[union-attr]
-    assert unseen >= 1
+    # the operators of the area share its tasks: other tests' too, so at least one ("99+" past 99)
+    unseen = re.search(r'class="count some">(\d+)(\+?)<', panel.text)
+    assert unseen is not None and int(unseen.group(1)) >= 1
     up_to = re.search(r"/notifications/seen\?up_to=(\d+)", panel.text).group(1)  # type: ignore[union-attr]
     client.get(f"/notifications/seen?up_to={up_to}")
     assert 'class="count ">0<' in client.get("/notifications/panel").text

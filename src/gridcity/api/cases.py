@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Path, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
-from gridcity.api.schemas import MAX_ID, CaseActionIn, CaseCreate
+from gridcity.api.schemas import MAX_ID, MAX_ROW_ID, CaseActionIn, CaseCreate
 from gridcity.api.views import FastJSON, case_detail, case_summary
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
@@ -20,6 +20,7 @@ from gridcity.services.access import case_visible, visibility_clause
 
 router = APIRouter(tags=["cases"])
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+RowPathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @router.post("/cases", status_code=201)
@@ -62,7 +63,7 @@ def list_cases(
     street: str | None = None,
     community: str | None = None,
     grid: str | None = None,
-    department_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    department_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     overdue: bool | None = None,
     reported_from: datetime | None = None,
     reported_to: datetime | None = None,
@@ -183,7 +184,7 @@ async def upload(
 
 
 @router.get("/attachments/{attachment_id}")
-def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: PathId) -> FileResponse:
+def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: RowPathId) -> FileResponse:
     row, path = attachments.attachment_path(platform, db, attachment_id)
     if row.case_id is None:
         if row.uploaded_by != user.id:
@@ -200,7 +201,7 @@ def my_notifications(
     platform: PlatformDep,
     db: DbDep,
     user: UserDep,
-    since_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    since_id: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """What needs you now: tasks for your role in your area, notes addressed to you."""

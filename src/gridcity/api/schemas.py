@@ -8,8 +8,10 @@ from pydantic import BaseModel, Field
 
 # A database id: what the SQLite and PostgreSQL integer columns can hold, so an absurd number is a
 # clear 422 and never reaches the driver.
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # BIGINT ids: cases, history rows
+MAX_ROW_ID = 2**31 - 1  # INTEGER ids: users, organisation units, attachments, notifications
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]  # a larger one names no row (and PostgreSQL refuses it)
 
 
 class CaseCreate(BaseModel):
@@ -27,7 +29,7 @@ class CaseCreate(BaseModel):
     address: str | None = Field(default=None, max_length=300)
     contact_name: str | None = Field(default=None, max_length=80)
     contact_phone: str | None = Field(default=None, max_length=40)
-    attachment_ids: list[DbId] = Field(
+    attachment_ids: list[RowId] = Field(
         default_factory=list, max_length=20, description="ids from POST /api/v1/attachments"
     )
 
@@ -38,10 +40,10 @@ class CaseActionIn(BaseModel):
         ge=1, le=MAX_ID, description="the case version you saw; a stale one is refused with 409"
     )
     note: str = Field(default="", max_length=4000)
-    attachment_ids: list[DbId] = Field(default_factory=list, max_length=20)
-    assignee_id: DbId | None = None
-    department_id: DbId | None = None
-    cooperating_ids: list[DbId] | None = Field(default=None, max_length=20)
+    attachment_ids: list[RowId] = Field(default_factory=list, max_length=20)
+    assignee_id: RowId | None = None
+    department_id: RowId | None = None
+    cooperating_ids: list[RowId] | None = Field(default=None, max_length=20)
     class_code: str | None = None
     standard: str | None = None
     kind: str | None = None

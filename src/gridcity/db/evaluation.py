@@ -51,15 +51,20 @@ def open_overdue(as_of: datetime) -> ColumnElement[bool]:
     return and_(Case.state.in_(OPEN), Case.stage_deadline.is_not(None), Case.stage_deadline < as_of)
 
 
-def time_fact_columns(as_of: datetime) -> dict[str, Any]:
-    """The facts that change with the evaluation time alone: 超期未结案, the reworked among them, and
-    超期未处置 (the disposal not reported by its deadline)."""
+def time_fact_conditions(as_of: datetime) -> dict[str, ColumnElement[bool]]:
+    """The facts that change with the evaluation time alone, as conditions on a case: 超期未结案, the
+    reworked among them, and 超期未处置 (the disposal not reported by its deadline)."""
     late = open_overdue(as_of)
     return {
-        "open_overdue": _count(late),
-        "reworked_open_overdue": _count(and_(Case.rework_count > 0, late)),
-        "dispose_overdue": _count(and_(late, Case.disposed_at.is_(None), Case.stage == "dispose")),
+        "open_overdue": late,
+        "reworked_open_overdue": and_(Case.rework_count > 0, late),
+        "dispose_overdue": and_(late, Case.disposed_at.is_(None), Case.stage == "dispose"),
     }
+
+
+def time_fact_columns(as_of: datetime) -> dict[str, Any]:
+    """`time_fact_conditions` counted: fact name → SUM(CASE …)."""
+    return {name: _count(condition) for name, condition in time_fact_conditions(as_of).items()}
 
 
 def case_fact_columns(as_of: datetime, public_channels: Sequence[str]) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gridcity.db.evaluation import REGION_COLUMNS, PublicReports, open_overdue, time_fact_columns
+from gridcity.db.evaluation import REGION_COLUMNS, PublicReports, open_overdue, time_fact_conditions
 from gridcity.db.models import (
     Case,
     CaseEvent,
@@ -204,14 +204,24 @@ def time_facts(
     """The facts of time of the cases filed in [start, end), per `key` (a Case column): only open
     cases past their stage deadline at `as_of` can have any, so only those are read (by the index on
     state and filing time). The conditions are `db.evaluation`'s own."""
-    columns = time_fact_columns(as_of)
-    stmt = (
-        select(key.label("key"), *(expr.label(name) for name, expr in columns.items()))
+    conditions = time_fact_conditions(as_of)
+    # The open overdue cases of the period first, by the index on (state, filed_at), then grouped:
+    # left to itself SQLite walks an index on the grouping column instead — all 7.7 million cases
+    # of a city-year for a street or grid table (measured: 15 s and 33 s instead of milliseconds).
+    late = (
+        select(
+            key.label("key"),
+            *(case((condition, 1), else_=0).label(name) for name, condition in conditions.items()),
+        )
         .where(open_overdue(as_of), Case.filed_at >= start, Case.filed_at < end, key.is_not(None))
-        .group_by(key)
+        .cte("late")
+        .prefix_with("MATERIALIZED")
+    )
+    stmt = select(late.c.key, *(func.sum(late.c[name]).label(name) for name in conditions)).group_by(
+        late.c.key
     )
     return {
-        row["key"]: {name: int(row[name] or 0) for name in columns}
+        row["key"]: {name: int(row[name] or 0) for name in conditions}
         for row in connection.execute(stmt).mappings()
     }
 

@@ -1,5 +1,5 @@
 """rollups: running monthly counts of the assessment (domain.rollups), kept with each case change;
-an index for the open cases filed in a period
+an index covering the open cases filed in a period
 
 Revision ID: 0005
 Revises: 0004
@@ -61,7 +61,24 @@ def upgrade() -> None:
         sa.Column("cases", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rollup_state")),
     )
-    op.create_index("ix_cases_state_filed", "cases", ["state", "filed_at"], unique=False)
+    op.create_index(
+        "ix_cases_state_filed",
+        "cases",
+        [
+            "state",
+            "filed_at",
+            "stage_deadline",
+            "stage",
+            "rework_count",
+            "disposed_at",
+            "district_code",
+            "street_code",
+            "community_code",
+            "grid_code",
+            "department_id",
+        ],
+        unique=False,
+    )
     connection, now = op.get_bind(), datetime.now(UTC)
     if connection.execute(sa.text("SELECT 1 FROM cases LIMIT 1")).first() is None:
         connection.execute(
