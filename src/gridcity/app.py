@@ -11,7 +11,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridcity import __version__
-from gridcity.api import auth, calendar, cases, evaluations, open311, rankings, territory
+from gridcity.api import (
+    auth,
+    calendar,
+    cases,
+    evaluations,
+    export,
+    integrations,
+    open311,
+    rankings,
+    territory,
+)
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.services.platform import Platform
@@ -42,6 +52,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     for module in (web_auth, console, field, department, admin, portal, dashboard, web_rankings):
         app.include_router(module.router)
     app.include_router(open311.router)  # Open311 GeoReport v2 at /open311/v2/
+    app.include_router(integrations.router, prefix="/api/v1")  # departments' own systems, by API key
+    app.include_router(export.router, prefix="/api/v1")  # bulk export (导出)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -69,10 +70,10 @@ def _run(work: Callable[[], T]) -> T:
     try:
         return work()
     except DomainError as exc:
-        console.print(f"[red]error:[/red] {exc.message}")
+        console.print(f"[red]error:[/red] {escape(exc.message)}")  # the message is text, not markup
         raise typer.Exit(1) from None
     except FileNotFoundError as exc:
-        console.print(f"[red]error:[/red] no such file: {exc.filename}")
+        console.print(f"[red]error:[/red] no such file: {escape(str(exc.filename))}")
         raise typer.Exit(1) from None
 
 
@@ -226,7 +227,7 @@ def worker(
 
     platform = _platform()
     runner = Worker(platform, default_jobs(interval), echo=line)
-    line(f"gridcity worker: sweep every {interval:g} s (Ctrl-C or SIGTERM to stop)")
+    line(f"gridcity worker: sweep every {interval:g} s, webhooks every 5 s (Ctrl-C or SIGTERM to stop)")
     with stop_on_signals(runner):
         runner.run(max_passes=max_passes)
     line(f"gridcity worker stopped after {runner.passes} passes ({runner.failures} failed)")
@@ -635,6 +636,197 @@ def _ranking_table(rows: list[Any], config: dict[str, Any], title: str, district
     return grid
 
 
+# --- webhooks out and department integrations ----------------------------------------------
+
+webhooks_app = typer.Typer(
+    help="Webhooks out: signed POSTs to docked systems when cases change (sent by `gridcity worker`).",
+    no_args_is_help=True,
+)
+app.add_typer(webhooks_app, name="webhooks")
+integrations_app = typer.Typer(
+    help="Departments' own systems on the inbound API (/api/v1/integrations/): their API keys.",
+    no_args_is_help=True,
+)
+app.add_typer(integrations_app, name="integrations")
+
+
+def _issuer() -> str:
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment
+        who = "unknown user"
+    return f"command line ({who})"
+
+
+@webhooks_app.command("add")
+def webhooks_add(
+    name: Annotated[str, typer.Argument(help="the subscription's name, e.g. cgw-workorders")],
+    url: Annotated[str, typer.Option(help="where to POST (http:// or https://)")],
+    event: Annotated[
+        list[str],
+        typer.Option(
+            help="dispatched|accepted|extension_requested|extension_decided|disposed|overdue|closed|"
+            "reopened|any (repeat)"
+        ),
+    ],
+    department: Annotated[
+        str | None, typer.Option(help="a department's or enterprise's code: it hears of its own cases")
+    ] = None,
+    scope: Annotated[
+        str, typer.Option(help="an outside platform: the territory code it hears of ('' = the whole city)")
+    ] = "",
+    secret: Annotated[
+        str | None, typer.Option(help="the signing secret (default: a random one, printed)")
+    ] = None,
+) -> None:
+    """Subscribe a docked system to case events; prints the secret that signs its deliveries."""
+    from gridcity.services import webhooks
+
+    platform = _platform()
+
+    def work() -> str:
+        with platform.sessions() as db:
+            return webhooks.add_subscription(
+                platform,
+                db,
+                name,
+                url,
+                event,
+                department=department,
+                scope=scope,
+                secret=secret,
+                creator=_issuer(),
+            )[1]
+
+    try:
+        key = _run(work)
+    finally:
+        platform.engine.dispose()
+    console.print(f"webhook subscription {name} added; its signing secret (HMAC-SHA256, keep it):")
+    typer.echo(key)
+
+
+@webhooks_app.command("list")
+def webhooks_list() -> None:
+    """The subscriptions: who, which events, where, and their deliveries so far."""
+    from gridcity.services import webhooks
+
+    platform = _platform()
+    try:
+        with platform.sessions() as db:
+            rows = _run(lambda: webhooks.list_subscriptions(db))
+            counts = webhooks.delivery_counts(db)
+    finally:
+        platform.engine.dispose()
+    table = Table(title="webhook subscriptions")
+    for column in ("name", "for", "events", "url", "status", "delivered", "pending", "failed"):
+        table.add_column(column, overflow="fold")
+    for s in rows:
+        who = f"{s.org_unit.code} {s.org_unit.name}" if s.org_unit else f"platform {s.scope_code or 'city'}"
+        n: dict[str, int] = counts.get(s.id, {})
+        table.add_row(
+            s.name,
+            who,
+            ", ".join(s.events),
+            s.url,
+            "active" if s.active else "disabled",
+            str(n.get("delivered", 0)),
+            str(n.get("pending", 0)),
+            str(n.get("failed", 0)),
+        )
+    if not rows:
+        table.caption = "none yet: gridcity webhooks add NAME --url URL --event dispatched --department CODE"
+    Console(width=None if sys.stdout.isatty() else 220).print(table)
+
+
+@webhooks_app.command("disable")
+def webhooks_disable(name: str) -> None:
+    """Stop a subscription: nothing more is sent; its pending deliveries are cancelled."""
+    from gridcity.services import webhooks
+
+    platform = _platform()
+
+    def work() -> None:
+        with platform.sessions() as db:
+            webhooks.disable_subscription(platform, db, name)
+
+    try:
+        _run(work)
+    finally:
+        platform.engine.dispose()
+    console.print(f"webhook subscription {name}: disabled")
+
+
+@integrations_app.command("add")
+def integrations_add(
+    name: Annotated[str, typer.Argument(help="the system's name, e.g. cgw-workorders")],
+    department: Annotated[str, typer.Option(help="the department's or enterprise's code")],
+) -> None:
+    """Dock a department's system and print its API key (only now: the database keeps a hash)."""
+    from gridcity.services import integrations
+
+    platform = _platform()
+
+    def work() -> str:
+        with platform.sessions() as db:
+            return integrations.issue_integration(platform, db, name, department, issuer=_issuer())[1]
+
+    try:
+        key = _run(work)
+    finally:
+        platform.engine.dispose()
+    console.print(f"integration {name} added; its API key (header X-Api-Key; shown only now, keep it):")
+    typer.echo(key)
+
+
+@integrations_app.command("list")
+def integrations_list() -> None:
+    """The docked department systems: their department, who issued the key, whether it is active."""
+    from gridcity.services import integrations
+
+    platform = _platform()
+    try:
+        with platform.sessions() as db:
+            rows = _run(lambda: integrations.list_integrations(db))
+            tz = platform.calendar(db).tz
+    finally:
+        platform.engine.dispose()
+    table = Table(title="department integrations")
+    for column in ("name", "department", "issued by", "issued at", "status"):
+        table.add_column(column)
+    for r in rows:
+        revoked = r.revoked_at.astimezone(tz) if r.revoked_at else None
+        status = "active" if r.active else f"revoked {revoked:%Y-%m-%d %H:%M}"
+        table.add_row(
+            r.name,
+            f"{r.department.code} {r.department.name}",
+            r.issued_by,
+            f"{r.issued_at.astimezone(tz):%Y-%m-%d %H:%M}",
+            status,
+        )
+    if not rows:
+        table.caption = "none yet: gridcity integrations add NAME --department CODE"
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+@integrations_app.command("revoke")
+def integrations_revoke(name: str) -> None:
+    """Revoke an integration's API key: it gets 403 from now on (what it did stays)."""
+    from gridcity.services import integrations
+
+    platform = _platform()
+
+    def work() -> None:
+        with platform.sessions() as db:
+            integrations.revoke_integration(platform, db, name)
+
+    try:
+        _run(work)
+    finally:
+        platform.engine.dispose()
+    console.print(f"integration {name}: API key revoked")
+
+
 # --- Open311 GeoReport v2 client applications ------------------------------------------------
 
 open311_app = typer.Typer(help="Open311 GeoReport v2 at /open311/v2/.", no_args_is_help=True)
@@ -710,6 +902,176 @@ def open311_clients_revoke(name: str) -> None:
     finally:
         platform.engine.dispose()
     console.print(f"Open311 client {name}: API key revoked")
+
+
+# --- export (导出) ----------------------------------------------------------------------------
+
+export_app = typer.Typer(
+    help="Export cases (CSV, XLSX, GeoJSON), grids and territory (GeoJSON).", no_args_is_help=True
+)
+app.add_typer(export_app, name="export")
+
+
+def _when(value: str | None, what: str) -> Any:
+    """An ISO date or date-time; without an offset it is the city's local time."""
+    from datetime import datetime
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        console.print(f"[red]error:[/red] {what}: not an ISO date or date-time: {value!r}")
+        raise typer.Exit(1) from None
+    return moment
+
+
+@export_app.command("cases")
+def export_cases(
+    out: Annotated[Path, typer.Option("--out", help="the file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="csv | xlsx | geojson")] = "csv",
+    state: Annotated[list[str] | None, typer.Option(help="a state; repeat for several")] = None,
+    class_code: Annotated[list[str] | None, typer.Option(help="a class code; repeat for several")] = None,
+    channel: Annotated[str | None, typer.Option()] = None,
+    network: Annotated[str | None, typer.Option()] = None,
+    district: Annotated[str | None, typer.Option(help="district code")] = None,
+    street: Annotated[str | None, typer.Option(help="street code")] = None,
+    community: Annotated[str | None, typer.Option(help="community code")] = None,
+    grid: Annotated[str | None, typer.Option(help="city-management grid code")] = None,
+    reported_from: Annotated[str | None, typer.Option("--from", help="reported at or after (ISO)")] = None,
+    reported_to: Annotated[str | None, typer.Option("--to", help="reported before (ISO)")] = None,
+) -> None:
+    """Every case the filters select (the whole city: this is the operator's command), streamed
+    to a file."""
+    from zoneinfo import ZoneInfo
+
+    from gridcity.db.queries import CaseFilter
+    from gridcity.services import export
+
+    _run(lambda: export.check_format(fmt))
+    since, until = _when(reported_from, "--from"), _when(reported_to, "--to")
+    platform = _platform()
+    tz = ZoneInfo(platform.settings.timezone)
+    flt = CaseFilter(
+        states=state or [],
+        class_codes=class_code or [],
+        channel=channel,
+        network=network,
+        district_code=district,
+        street_code=street,
+        community_code=community,
+        grid_code=grid,
+        reported_from=since if since is None or since.tzinfo else since.replace(tzinfo=tz),
+        reported_to=until if until is None or until.tzinfo else until.replace(tzinfo=tz),
+    )
+    try:
+        with platform.sessions() as db:
+            _run(lambda: export.write_cases(platform, db, flt, fmt, out))
+    finally:
+        platform.engine.dispose()
+    console.print(f"cases exported to {out}")
+
+
+@export_app.command("grids")
+def export_grids(
+    out: Annotated[Path, typer.Option("--out", help="the file to write")],
+    layer: Annotated[str, typer.Option(help="city_management | social_service | public_security")] = (
+        "city_management"
+    ),
+    scope: Annotated[str | None, typer.Option(help="only grids under this territory code")] = None,
+) -> None:
+    """The current grids of a layer as GeoJSON."""
+    from gridcity.services import export
+
+    platform = _platform()
+    try:
+        with platform.sessions() as db:
+            _run(lambda: export.write_chunks(export.grid_chunks(db, layer, scope), out))
+    finally:
+        platform.engine.dispose()
+    console.print(f"{layer} grids exported to {out}")
+
+
+@export_app.command("territory")
+def export_territory(
+    out: Annotated[Path, typer.Option("--out", help="the file to write")],
+    level: Annotated[str, typer.Option(help="district | street | community")] = "district",
+    parent: Annotated[str | None, typer.Option(help="only units under this code")] = None,
+) -> None:
+    """District, street or community outlines as GeoJSON."""
+    from gridcity.services import export
+
+    platform = _platform()
+    try:
+        with platform.sessions() as db:
+            _run(lambda: export.write_chunks(export.territory_chunks(db, level, parent), out))
+    finally:
+        platform.engine.dispose()
+    console.print(f"{level} outlines exported to {out}")
+
+
+# --- import of cases (案件导入) -----------------------------------------------------------------
+
+
+@import_app.command("cases")
+def import_cases(
+    file: Path,
+    mapping: Annotated[Path, typer.Option("--mapping", help="the column mapping (TOML)")],
+    rejects: Annotated[
+        Path | None, typer.Option(help="where the rejected rows go (default FILE.rejects.csv)")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="rows per transaction")] = 500,
+) -> None:
+    """Historic or hotline (12345) cases from CSV or JSON through a column mapping. Each row is
+    located and routed; rows that cannot be are written to the reject file with the reason. One
+    transaction per batch: a failed run keeps only whole batches, and running the same file again
+    imports the rest (rows already imported are skipped, never duplicated)."""
+    from gridcity.services import import_cases as importer
+
+    rules = _run(lambda: importer.load_mapping(mapping))
+    platform = _platform()
+    try:
+        with platform.sessions() as db:
+            run = _run(
+                lambda: importer.import_cases(platform, db, file, rules, rejects, RichProgress(), batch_size)
+            )
+    finally:
+        platform.engine.dispose()
+    console.print(
+        f"{run.read:,} rows: {run.imported:,} imported, {run.already:,} imported before, "
+        f"{run.rejected:,} rejected"
+    )
+    if run.rejected:
+        for reason, n in sorted(run.reasons.items(), key=lambda kv: -kv[1])[:10]:
+            console.print(f"  {n:,} × {reason}")
+        console.print(f"rejected rows and reasons: {run.rejects_path}")
+
+
+@import_app.command("territory-from-data")
+def import_territory_from_data(
+    file: Path,
+    mapping: Annotated[Path, typer.Option("--mapping", help="the column mapping (TOML) of FILE")],
+    district: Annotated[str, typer.Option(help="the code of the synthetic district to create")],
+    name: Annotated[str, typer.Option(help="its name")],
+    grid_area: Annotated[float | None, typer.Option(help="target unit-grid area, m²")] = None,
+) -> None:
+    """A territory over the bounding box of a file's points (a city without imported outlines):
+    one rectangular district, street and community, the three grid layers and the departments."""
+    from gridcity.services import import_cases as importer
+
+    rules = _run(lambda: importer.load_mapping(mapping))
+    platform = _platform()
+    try:
+        with platform.sessions() as db:
+            made = _run(
+                lambda: importer.territory_from_data(
+                    platform, db, file, rules, district, name, RichProgress(), grid_area_m2=grid_area
+                )
+            )
+    finally:
+        platform.engine.dispose()
+    grids = ", ".join(f"{n:,} {layer}" for layer, n in made.grids.items())
+    console.print(f"district {made.district_code} over {made.bbox} from {made.rows:,} points: {grids} grids")
 
 
 def main() -> None:

@@ -57,6 +57,17 @@ class Settings(BaseSettings):
     # maps draw boundaries, grids and cases as vector layers only (closed city networks).
     map_tiles_url: str = ""
 
+    # Webhooks out (services.webhooks): a failed delivery is tried again after base × 2^(n-1)
+    # seconds (n: attempts so far), at most `webhook_backoff_max_s` apart, until `webhook_max_attempts`
+    # attempts have failed; a POST waits `webhook_timeout_s` for the answer; a worker holds a claimed
+    # delivery for `webhook_lease_s` (then another worker may send it again: at-least-once).
+    webhook_backoff_base_s: float = Field(default=30.0, gt=0)
+    webhook_backoff_max_s: float = Field(default=6 * 3600.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    webhook_lease_s: float = Field(default=300.0, gt=0)
+    webhook_batch_size: int = Field(default=50, ge=1)
+
     demo: bool = False  # demo mode: the demo users' password is printed at start
     # The assessment (绩效评价, DOMAIN.md §6): a city's TOML file of weights, bands, limits, grades and
     # peer groups laid over data/assessment/default.toml; None: the defaults.

@@ -1,7 +1,7 @@
 """The background worker: periodic jobs of the platform in one process (`gridcity worker`).
 
-Today one job, the deadline sweep (`services.sweep`); outbox delivery (webhooks) joins as another
-`Job` later. Each job runs every `every` seconds, one after the other, never two at once in this
+Two jobs: the deadline sweep (`services.sweep`) and outbox delivery, webhooks out
+(`services.webhooks`). Each job runs every `every` seconds, one after the other, never two at once in this
 process; several workers may run side by side (the sweep shares its work through the database).
 One log line per run. SIGTERM and Ctrl-C stop the loop after the job that is running finishes its
 current transaction — nothing is left half-written, the next start carries on.
@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 from gridcity.services import sweep as sweep_service
+from gridcity.services import webhooks as webhooks_service
 from gridcity.services.platform import Platform
 
 log = logging.getLogger("gridcity.worker")
@@ -41,9 +42,15 @@ def sweep_job(platform: Platform, stopping: threading.Event) -> str:
         return sweep_service.sweep(platform, db, stop=stopping.is_set).summary()
 
 
-def default_jobs(interval: float) -> list[Job]:
-    """The jobs of `gridcity worker`."""
-    return [Job("sweep", interval, sweep_job)]
+def webhooks_job(platform: Platform, stopping: threading.Event) -> str:
+    """Webhooks out: fan the outbox out to the subscriptions, send what is due (`services.webhooks`)."""
+    with platform.sessions() as db:
+        return webhooks_service.deliver(platform, db, stop=stopping.is_set).summary()
+
+
+def default_jobs(interval: float, webhook_interval: float = 5.0) -> list[Job]:
+    """The jobs of `gridcity worker`: the deadline sweep, and webhook delivery every few seconds."""
+    return [Job("sweep", interval, sweep_job), Job("webhooks", webhook_interval, webhooks_job)]
 
 
 class Worker:

@@ -197,8 +197,23 @@ class Case(Base):
         Index("ix_cases_state_deadline", "state", "stage_deadline"),
         Index("ix_cases_district_state", "district_code", "state"),
         Index("ix_cases_dept_state", "department_id", "state"),
-        # the assessment's facts of time: the open cases filed in a period (db.rollups.time_facts)
-        Index("ix_cases_state_filed", "state", "filed_at"),
+        # the assessment's facts of time (db.rollups.time_facts): the open cases filed in a period,
+        # with every column the count reads, so that it never visits the table (a year's open
+        # overdue cases are read for each table of the assessment)
+        Index(
+            "ix_cases_state_filed",
+            "state",
+            "filed_at",
+            "stage_deadline",
+            "stage",
+            "rework_count",
+            "disposed_at",
+            "district_code",
+            "street_code",
+            "community_code",
+            "grid_code",
+            "department_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -498,3 +513,97 @@ class Open311Client(Base):
     issued_at: Mapped[datetime] = mapped_column()
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+# --- webhooks out and department integrations (services.webhooks, services.integrations) ---
+
+# The outbox's work list: the messages not yet fanned out to the subscriptions, in id order.
+Index("ix_outbox_pending", OutboxMessage.delivered_at, OutboxMessage.id)
+
+
+class WebhookSubscription(Base):
+    """A docked system's wish to hear of case changes (`services.webhooks`): a department or
+    enterprise (`org_unit_id`: only its own cases) or an outside platform (`scope_code`: a territory
+    prefix, '' = the whole city), the events it wants, where to POST them and the secret that signs
+    them. It hears of changes after it was made (outbox ids above `start_after_id`)."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    scope_code: Mapped[str] = mapped_column(String(20), default="")
+    events: Mapped[list[Any]] = mapped_column(JSON)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(200))  # kept in clear: it signs every delivery
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    start_after_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column()
+    disabled_at: Mapped[datetime | None] = mapped_column()
+
+    org_unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
+
+
+class WebhookDelivery(Base):
+    """One outbox message for one subscription: pending until the receiver answers 2xx (delivered)
+    or the attempts run out (failed); `locked_until` is the lease of the worker sending it now."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "outbox_id"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    outbox_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("outbox.id"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|delivered|failed|cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    locked_until: Mapped[datetime | None] = mapped_column()
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebhookAttempt(Base):
+    """One POST of a delivery: written when the worker claims it, completed with the answer. One
+    left without `finished_at` is an attempt whose worker stopped before it could record it."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("webhook_deliveries.id"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DepartmentIntegration(Base):
+    """A department's own system docked through the inbound API (`services.integrations`): its API
+    key (only the SHA-256 stored, shown once) and the handler account it acts as (sign-in disabled)."""
+
+    __tablename__ = "department_integrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issued_by: Mapped[str] = mapped_column(String(120))
+    issued_at: Mapped[datetime] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    department: Mapped[OrgUnit] = relationship(lazy="joined")

@@ -1,0 +1,154 @@
+"""Export (导出): cases as CSV, XLSX or GeoJSON with the same filters as GET /cases; grids and
+territory outlines as GeoJSON. Every response streams (see services.export)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+from gridcity.api.cases import _split
+from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.schemas import MAX_ROW_ID
+from gridcity.db.queries import SORTS, CaseFilter
+from gridcity.domain.errors import Invalid
+from gridcity.services import export
+from gridcity.services.access import visibility_clause
+from gridcity.services.platform import Platform
+
+router = APIRouter(prefix="/export", tags=["export"])
+
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+
+
+@router.get("/cases.{fmt}")
+def export_cases(
+    platform: PlatformDep,
+    db: DbDep,
+    user: UserDep,
+    fmt: str,
+    state: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
+    class_code: Annotated[list[str] | None, Query()] = None,
+    network: str | None = None,
+    channel: str | None = None,
+    district: str | None = None,
+    street: str | None = None,
+    community: str | None = None,
+    grid: str | None = None,
+    department_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    overdue: bool | None = None,
+    reported_from: datetime | None = None,
+    reported_to: datetime | None = None,
+    q: str | None = Query(
+        default=None, max_length=100, description="a case number, or words of the description"
+    ),
+    sort: str = Query(default="-reported_at", description=", ".join(SORTS)),
+) -> StreamingResponse:
+    """Every case the caller may see that the filters select (no paging): `fmt` is csv, xlsx or
+    geojson. The filters are those of GET /api/v1/cases."""
+    export.check_format(fmt)
+    if sort not in SORTS:
+        raise Invalid(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)}")
+    for moment in (reported_from, reported_to):
+        if moment is not None and moment.tzinfo is None:
+            raise Invalid("give times with a timezone, e.g. 2026-11-01T00:00:00+08:00")
+    numbered = platform.case_id_from_number(q or "")
+    flt = CaseFilter(
+        states=_split(state),
+        class_codes=_split(class_code),
+        network=network,
+        channel=channel,
+        district_code=district,
+        street_code=street,
+        community_code=community,
+        grid_code=grid,
+        department_id=department_id,
+        overdue=overdue,
+        reported_from=reported_from,
+        reported_to=reported_to,
+        ids=[numbered] if numbered is not None else [],
+        text=None if numbered is not None else q,
+        sort=sort,
+        extra=[visibility_clause(user)],
+    )
+    headers = {"Content-Disposition": f'attachment; filename="cases.{fmt}"'}
+    if fmt == "xlsx":
+        # openpyxl needs a seekable file: the workbook is spooled to a temporary file (rows are
+        # never all in memory) and that file is streamed back, then deleted
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 -- closed when the response is sent
+        try:
+            export.write_xlsx(platform, db, flt, spool)
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        return StreamingResponse(
+            _file_chunks(spool),
+            media_type=_MEDIA[fmt],
+            headers=headers,
+            background=BackgroundTask(spool.close),
+        )
+    chunks = _own_session(platform, fmt, flt)
+    return StreamingResponse(chunks, media_type=_MEDIA[fmt], headers=headers)
+
+
+def _own_session(platform: Platform, fmt: str, flt: CaseFilter) -> Iterator[str]:
+    """The export's chunks read through a session of its own: the response streams after the
+    request's session is gone."""
+    with platform.sessions() as db:
+        chunks = export.csv_chunks if fmt == "csv" else export.geojson_chunks
+        yield from chunks(platform, db, flt)
+
+
+def _file_chunks(fh: IO[bytes]) -> Iterator[bytes]:
+    while chunk := fh.read(64 * 1024):
+        yield chunk
+
+
+@router.get("/grids.geojson")
+def export_grids(
+    platform: PlatformDep,
+    user: UserDep,
+    layer: str = Query(
+        default="city_management", description="city_management|social_service|public_security"
+    ),
+    scope: str | None = Query(
+        default=None, max_length=12, description="only grids under this territory code"
+    ),
+) -> StreamingResponse:
+    """The current grids of a layer, full geometry, as GeoJSON."""
+    if layer not in export.LAYERS:
+        raise Invalid(f"unknown grid layer {layer!r}; layers: {', '.join(export.LAYERS)}")
+
+    def chunks() -> Iterator[str]:
+        with platform.sessions() as db:
+            yield from export.grid_chunks(db, layer, scope)
+
+    return StreamingResponse(chunks(), media_type=_MEDIA["geojson"])
+
+
+@router.get("/territory.geojson")
+def export_territory(
+    platform: PlatformDep,
+    user: UserDep,
+    level: str = Query(default="district", description="district | street | community"),
+    parent: str | None = Query(default=None, max_length=12, description="only units under this code"),
+) -> StreamingResponse:
+    """District, street or community outlines at full precision, as GeoJSON."""
+    if level not in export.LEVELS:
+        raise Invalid(f"level is {', '.join(export.LEVELS)}")
+
+    def chunks() -> Iterator[str]:
+        with platform.sessions() as db:
+            yield from export.territory_chunks(db, level, parent)
+
+    return StreamingResponse(chunks(), media_type=_MEDIA["geojson"])

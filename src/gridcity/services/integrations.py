@@ -1,0 +1,190 @@
+"""The inbound API for departments' own systems (部门系统对接): a department's (or utility
+enterprise's) work-order system takes the actions of the department desk — 签收 (accept), 处置反馈
+with photos (report done), 申请延期 (ask for an extension) — by API key instead of by a person at
+the page.
+
+Keys are issued like Open311 client keys (`services.open311`): by the city platform's admin or the
+command line, shown once, stored as SHA-256 (`security.token_digest`). Each integration acts as
+its own handler account of the department (`integration-NAME`, sign-in disabled), so its actions go
+through `services.cases.transition` like anyone's — the workflow table, the department check, the
+version check — and the history shows which system took them. Revoking a key refuses it at once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gridcity.db.engine import transaction
+from gridcity.db.models import Case, DepartmentIntegration, OrgUnit, User
+from gridcity.db.queries import CaseFilter
+from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from gridcity.domain.workflow import CaseAction, CaseState, Role
+from gridcity.services import cases, public
+from gridcity.services.attachments import StoredFile
+from gridcity.services.platform import Platform
+from gridcity.services.security import token_digest
+from gridcity.services.users import Actor
+
+ACCOUNT_PREFIX = "integration-"
+KEY_HEADER = "X-Api-Key"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$")
+S = CaseState
+# What the department's system lists, as on the desk (web.department): to accept, being disposed,
+# waiting for a decision on its request; `open`: all of them.
+TABS: dict[str, tuple[CaseState, ...]] = {
+    "incoming": (S.DISPATCHED,),
+    "disposing": (S.DISPOSING,),
+    "waiting": (S.EXTENSION_REQUESTED, S.RETURN_REQUESTED, S.SUSPENSION_REQUESTED, S.SUSPENDED),
+}
+TABS["open"] = tuple(s for states in list(TABS.values()) for s in states)
+# The desk's actions open to a department's system.
+ACTIONS = (CaseAction.ACCEPT, CaseAction.REPORT_DONE, CaseAction.REQUEST_EXTENSION)
+
+
+def _check_admin(actor: User | Actor | None) -> None:
+    if actor is not None and (actor.role != Role.ADMIN or actor.org_unit.scope_code):
+        raise Forbidden("only the city platform's admin (市级管理员) manages department integrations")
+
+
+def issue_integration(
+    platform: Platform,
+    db: Session,
+    name: str,
+    department: str,
+    actor: User | Actor | None = None,
+    issuer: str | None = None,
+    key: str | None = None,
+) -> tuple[DepartmentIntegration, str]:
+    """Dock a department's system: its handler account and its API key, returned here only."""
+    _check_admin(actor)
+    name = (name or "").strip()
+    if not _NAME.match(name):
+        raise Invalid(
+            f"{name!r} is not an integration name: 1 to 60 letters, digits, '.', '_' or '-', starting "
+            "with a letter or digit"
+        )
+    unit = db.scalar(select(OrgUnit).where(OrgUnit.code == (department or "").strip()))
+    if unit is None or unit.kind != "department":
+        raise NotFound(f"no department or enterprise with code {department!r}")
+    if db.scalar(select(DepartmentIntegration.id).where(DepartmentIntegration.name == name)) is not None:
+        raise Conflict(f"an integration named {name!r} exists already (revoked names stay taken)")
+    username = f"{ACCOUNT_PREFIX}{name}"
+    if db.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"the username {username!r} is taken: choose another integration name")
+    key = secrets.token_urlsafe(24) if key is None else key
+    if len(key) < 16:
+        raise Invalid("an API key has at least 16 characters")
+    digest = token_digest(key)
+    if db.scalar(select(DepartmentIntegration.id).where(DepartmentIntegration.key_hash == digest)):
+        raise Conflict("this API key belongs to another integration already")
+    now = platform.now()
+    try:
+        with platform.write_lock, transaction(db):
+            account = User(
+                username=username,
+                display_name=f"系统对接 {name}",
+                password_hash=public.NO_PASSWORD,
+                role=Role.HANDLER.value,
+                org_unit_id=unit.id,
+                active=False,  # it acts through the API key; nobody signs in as it
+                created_at=now,
+            )
+            db.add(account)
+            db.flush()
+            integration = DepartmentIntegration(
+                name=name,
+                department_id=unit.id,
+                key_hash=digest,
+                account_id=account.id,
+                issued_by=actor.username if actor is not None else (issuer or "command line"),
+                issued_at=now,
+                active=True,
+            )
+            db.add(integration)
+    except IntegrityError:
+        raise Conflict(f"an integration named {name!r} exists already") from None
+    return integration, key
+
+
+def list_integrations(db: Session, actor: User | Actor | None = None) -> list[DepartmentIntegration]:
+    _check_admin(actor)
+    return list(db.scalars(select(DepartmentIntegration).order_by(DepartmentIntegration.name)))
+
+
+def revoke_integration(
+    platform: Platform, db: Session, name: str, actor: User | Actor | None = None
+) -> DepartmentIntegration:
+    """Revoke an integration's key: from now on it gets 403. What it did stays in the history."""
+    _check_admin(actor)
+    row = db.scalar(select(DepartmentIntegration).where(DepartmentIntegration.name == (name or "").strip()))
+    if row is None:
+        raise NotFound(f"no integration named {name!r}")
+    if row.active:
+        with platform.write_lock, transaction(db):
+            row.active = False
+            row.revoked_at = platform.now()
+    return row
+
+
+def for_key(db: Session, key: str | None) -> tuple[DepartmentIntegration, User]:
+    """The active integration holding this key and its account; 401 without a key, 403 for an
+    unknown or revoked one."""
+    if not key:
+        raise Unauthorized(f"send the integration's API key in the {KEY_HEADER} header")
+    row = db.scalar(select(DepartmentIntegration).where(DepartmentIntegration.key_hash == token_digest(key)))
+    if row is None:
+        raise Forbidden("the API key is not valid")
+    if not row.active:
+        raise Forbidden("the API key was revoked")
+    account = db.get(User, row.account_id)
+    if account is None:  # pragma: no cover - the row's foreign key keeps it
+        raise Forbidden("the integration's account is gone")
+    return row, account
+
+
+def cases_waiting(
+    platform: Platform,
+    db: Session,
+    integration: DepartmentIntegration,
+    tab: str = "incoming",
+    limit: int = 200,
+) -> list[Case]:
+    """The department's cases of a tab, the most urgent deadline first."""
+    if tab not in TABS:
+        raise Invalid(f"unknown list {tab!r}; one of {', '.join(TABS)}")
+    flt = CaseFilter(
+        states=[s.value for s in TABS[tab]], department_id=integration.department_id, sort="deadline"
+    )
+    return list(db.scalars(flt.select(platform.now()).limit(limit)))
+
+
+def act(
+    platform: Platform,
+    db: Session,
+    account: User,
+    case_id: int,
+    action: CaseAction,
+    *,
+    version: int | None = None,
+    note: str = "",
+    fields: Mapping[str, Any] | None = None,
+    attachments: Sequence[StoredFile] = (),
+) -> Case:
+    """One of the desk's actions by the integration's account. `version`: the version the system
+    saw (a stale one: 409); None acts on the case as it is now."""
+    if action not in ACTIONS:
+        raise Invalid(f"a department's system may {', '.join(a.value for a in ACTIONS)}, not {action.value}")
+    if version is None:
+        version = cases.get_case(db, account, case_id).version  # NotFound when not the department's
+        db.rollback()  # end the read: the action reads the case again in its own transaction
+    request = cases.ActionRequest(
+        action=action.value, version=version, note=note, fields=dict(fields or {}), attachments=attachments
+    )
+    return cases.transition(platform, db, account, case_id, request)
