@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
@@ -50,10 +50,8 @@ async def report_case(platform: PlatformDep, db: DbDep, user: UserDep, body: Cas
     return await platform.run_write(work)
 
 
-@router.get("/cases")
-def list_cases(
+def case_filter(
     platform: PlatformDep,
-    db: DbDep,
     user: UserDep,
     state: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
     class_code: Annotated[list[str] | None, Query()] = None,
@@ -71,15 +69,15 @@ def list_cases(
         default=None, max_length=100, description="a case number, or words of the description"
     ),
     sort: str = Query(default="-reported_at", description=", ".join(SORTS)),
-    page: int = Query(default=1, ge=1, le=1_000_000),
-    page_size: int = Query(default=50, ge=1, le=500),
-) -> FastJSON:
+) -> CaseFilter:
+    """The filters of a case list (GET /cases, the exports), within what the caller may see."""
     if sort not in SORTS:
         raise Invalid(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)}")
     for moment in (reported_from, reported_to):
         if moment is not None and moment.tzinfo is None:
             raise Invalid("give times with a timezone, e.g. 2026-11-01T00:00:00+08:00")
-    flt = CaseFilter(
+    numbered = platform.case_id_from_number(q or "")
+    return CaseFilter(
         states=_split(state),
         class_codes=_split(class_code),
         network=network,
@@ -92,11 +90,24 @@ def list_cases(
         overdue=overdue,
         reported_from=reported_from,
         reported_to=reported_to,
-        ids=[numbered] if (numbered := platform.case_id_from_number(q or "")) is not None else [],
+        ids=[numbered] if numbered is not None else [],
         text=None if numbered is not None else q,
         sort=sort,
         extra=[visibility_clause(user)],
     )
+
+
+CaseQuery = Annotated[CaseFilter, Depends(case_filter)]
+
+
+@router.get("/cases")
+def list_cases(
+    platform: PlatformDep,
+    db: DbDep,
+    flt: CaseQuery,
+    page: int = Query(default=1, ge=1, le=1_000_000),
+    page_size: int = Query(default=50, ge=1, le=500),
+) -> FastJSON:
     now = platform.now()
     total = db.scalar(flt.count(now)) or 0
     rows = db.scalars(flt.select(now).offset((page - 1) * page_size).limit(page_size)).all()

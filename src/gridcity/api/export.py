@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime
-from typing import IO, Annotated
+from typing import IO
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-from gridcity.api.cases import _split
+from gridcity.api.cases import CaseQuery
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
-from gridcity.api.schemas import MAX_ROW_ID
-from gridcity.db.queries import SORTS, CaseFilter
+from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Invalid
 from gridcity.services import export
-from gridcity.services.access import visibility_clause
 from gridcity.services.platform import Platform
 
 router = APIRouter(prefix="/export", tags=["export"])
@@ -31,55 +28,10 @@ _MEDIA = {
 
 
 @router.get("/cases.{fmt}")
-def export_cases(
-    platform: PlatformDep,
-    db: DbDep,
-    user: UserDep,
-    fmt: str,
-    state: Annotated[list[str] | None, Query(description="repeat or comma-separate")] = None,
-    class_code: Annotated[list[str] | None, Query()] = None,
-    network: str | None = None,
-    channel: str | None = None,
-    district: str | None = None,
-    street: str | None = None,
-    community: str | None = None,
-    grid: str | None = None,
-    department_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
-    overdue: bool | None = None,
-    reported_from: datetime | None = None,
-    reported_to: datetime | None = None,
-    q: str | None = Query(
-        default=None, max_length=100, description="a case number, or words of the description"
-    ),
-    sort: str = Query(default="-reported_at", description=", ".join(SORTS)),
-) -> StreamingResponse:
+def export_cases(platform: PlatformDep, db: DbDep, fmt: str, flt: CaseQuery) -> StreamingResponse:
     """Every case the caller may see that the filters select (no paging): `fmt` is csv, xlsx or
     geojson. The filters are those of GET /api/v1/cases."""
     export.check_format(fmt)
-    if sort not in SORTS:
-        raise Invalid(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)}")
-    for moment in (reported_from, reported_to):
-        if moment is not None and moment.tzinfo is None:
-            raise Invalid("give times with a timezone, e.g. 2026-11-01T00:00:00+08:00")
-    numbered = platform.case_id_from_number(q or "")
-    flt = CaseFilter(
-        states=_split(state),
-        class_codes=_split(class_code),
-        network=network,
-        channel=channel,
-        district_code=district,
-        street_code=street,
-        community_code=community,
-        grid_code=grid,
-        department_id=department_id,
-        overdue=overdue,
-        reported_from=reported_from,
-        reported_to=reported_to,
-        ids=[numbered] if numbered is not None else [],
-        text=None if numbered is not None else q,
-        sort=sort,
-        extra=[visibility_clause(user)],
-    )
     headers = {"Content-Disposition": f'attachment; filename="cases.{fmt}"'}
     if fmt == "xlsx":
         # openpyxl needs a seekable file: the workbook is spooled to a temporary file (rows are
