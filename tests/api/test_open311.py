@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 conformance (../shared/design/OPEN311.md): every endpoint in XML and JSON,
+"""Open311 GeoReport v2 conformance (docs/design/OPEN311.md): every endpoint in XML and JSON,
 parsed with a real XML parser; content types, the declaration, no namespace, string ids, datetimes
 with a zone; the filters, defaults and limits; every error with its status and an Open311 error
 document; and the client behaviours met in the wild. On SQLite and PostgreSQL.

@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 at /open311/v2/ (../shared/design/OPEN311.md); the logic lives in
+"""Open311 GeoReport v2 at /open311/v2/ (docs/design/OPEN311.md); the logic lives in
 `services.open311`, the XML/JSON rendering in `api.open311_format`.
 
 Every resource takes a format suffix, `.xml` or `.json`. Parameters are read as sent (an empty one

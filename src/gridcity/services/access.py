@@ -1,12 +1,15 @@
-"""Who sees which case. `access_case` fetches *and* authorises, so no caller can forget the check."""
+"""Who sees which case (`access_case` fetches *and* authorises, so no caller can forget the check),
+and who manages what the whole city shares."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case, OrgUnit, User
-from gridcity.domain.errors import NotFound
+from gridcity.domain.errors import Forbidden, NotFound
 from gridcity.domain.workflow import Role
 
 
@@ -62,3 +65,11 @@ def access_case(db: Session, user: User, case_id: int) -> Case:
     if case is None or not case_visible(user, case):
         raise NotFound(f"case {case_id} not found")
     return case
+
+
+def require_city_admin(actor: Any | None, what: str) -> None:
+    """Things the whole city shares (its calendar, the systems docked with it) are managed by an
+    admin of the city platform; `actor` None is the command line, run by whoever runs the
+    installation. `what` completes the refusal: "… manages webhook subscriptions"."""
+    if actor is not None and (actor.role != Role.ADMIN or actor.org_unit.kind != "city"):
+        raise Forbidden(f"only an admin of the city platform (市级管理员) {what}")

@@ -13,22 +13,16 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import transaction
 from gridcity.db.models import CalendarDay
 from gridcity.domain.clock import WorkingCalendar
-from gridcity.domain.errors import Forbidden, Invalid, NotFound
-from gridcity.domain.workflow import Role
+from gridcity.domain.errors import Invalid, NotFound
+from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
-
-
-def _require_city_admin(user: Any | None) -> None:
-    """`user` None is the command line, run by whoever runs the installation."""
-    if user is not None and (user.role != Role.ADMIN or user.org_unit.kind != "city"):
-        raise Forbidden("the working calendar is set by an admin of the city platform")
 
 
 def set_day(
     platform: Platform, db: Session, user: Any, day: date, is_workday: bool, note: str = ""
 ) -> CalendarDay:
     """Declare a day a working day or a rest day for the whole city (overrides the national table)."""
-    _require_city_admin(user)
+    require_city_admin(user, "sets the working calendar")
     with transaction(db):
         row = db.get(CalendarDay, day)
         if row is None:
@@ -40,7 +34,7 @@ def set_day(
 
 
 def clear_day(platform: Platform, db: Session, user: Any | None, day: date) -> None:
-    _require_city_admin(user)
+    require_city_admin(user, "sets the working calendar")
     with transaction(db):
         row = db.get(CalendarDay, day)
         if row is None:

@@ -27,6 +27,7 @@ from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gridcity.domain.workflow import CaseAction, CaseState, Role
 from gridcity.services import cases, public
+from gridcity.services.access import require_city_admin
 from gridcity.services.attachments import StoredFile
 from gridcity.services.platform import Platform
 from gridcity.services.security import token_digest
@@ -48,11 +49,6 @@ TABS["open"] = tuple(s for states in list(TABS.values()) for s in states)
 ACTIONS = (CaseAction.ACCEPT, CaseAction.REPORT_DONE, CaseAction.REQUEST_EXTENSION)
 
 
-def _check_admin(actor: User | Actor | None) -> None:
-    if actor is not None and (actor.role != Role.ADMIN or actor.org_unit.scope_code):
-        raise Forbidden("only the city platform's admin (市级管理员) manages department integrations")
-
-
 def issue_integration(
     platform: Platform,
     db: Session,
@@ -63,7 +59,7 @@ def issue_integration(
     key: str | None = None,
 ) -> tuple[DepartmentIntegration, str]:
     """Dock a department's system: its handler account and its API key, returned here only."""
-    _check_admin(actor)
+    require_city_admin(actor, "manages department integrations")
     name = (name or "").strip()
     if not _NAME.match(name):
         raise Invalid(
@@ -114,7 +110,7 @@ def issue_integration(
 
 
 def list_integrations(db: Session, actor: User | Actor | None = None) -> list[DepartmentIntegration]:
-    _check_admin(actor)
+    require_city_admin(actor, "manages department integrations")
     return list(db.scalars(select(DepartmentIntegration).order_by(DepartmentIntegration.name)))
 
 
@@ -122,7 +118,7 @@ def revoke_integration(
     platform: Platform, db: Session, name: str, actor: User | Actor | None = None
 ) -> DepartmentIntegration:
     """Revoke an integration's key: from now on it gets 403. What it did stays in the history."""
-    _check_admin(actor)
+    require_city_admin(actor, "manages department integrations")
     row = db.scalar(select(DepartmentIntegration).where(DepartmentIntegration.name == (name or "").strip()))
     if row is None:
         raise NotFound(f"no integration named {name!r}")

@@ -1,4 +1,4 @@
-"""Open311 GeoReport v2 (../shared/design/OPEN311.md): the platform seen through the open standard
+"""Open311 GeoReport v2 (docs/design/OPEN311.md): the platform seen through the open standard
 that citizen apps, 311 CRMs and civic tools speak. `api.open311` serves it at /open311/v2/; this
 module holds everything it decides. Values come back as plain dicts (datetimes aware, in the city's
 zone; codes and ids as strings); `api.open311_format` renders them as XML or JSON.
@@ -52,6 +52,7 @@ from gridcity.domain.taxonomy import ClassDef
 from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import TERMINAL_STATES, CaseAction, CaseState, Role
 from gridcity.services import cases, public
+from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
 from gridcity.services.security import token_digest
 from gridcity.services.users import Actor
@@ -78,13 +79,6 @@ URGENCY_NAMES = {"normal": "一般 normal", "urgent": "紧急 urgent"}
 # --- client applications and their API keys ---------------------------------------------------
 
 
-def _check_admin(actor: User | Actor | None) -> None:
-    """Client applications are the city's (one key serves the whole city): its admins manage them;
-    None is the command line, run by whoever runs the platform."""
-    if actor is not None and (actor.role != Role.ADMIN or actor.org_unit.scope_code):
-        raise Forbidden("only the city platform's admin (市级管理员) manages Open311 client applications")
-
-
 def issue_client(
     platform: Platform,
     db: Session,
@@ -96,7 +90,7 @@ def issue_client(
     """Register a client application and issue its API key, which is returned here only (the
     database keeps its SHA-256). `actor`: the administrator issuing it (None: the command line,
     named by `issuer`). `key`: a chosen key (the demo's `demo`); None: a random one."""
-    _check_admin(actor)
+    require_city_admin(actor, "manages Open311 client applications")
     name = (name or "").strip()
     if not _CLIENT_NAME.match(name):
         raise Invalid(
@@ -147,7 +141,7 @@ def issue_client(
 
 
 def list_clients(db: Session, actor: User | Actor | None = None) -> list[Open311Client]:
-    _check_admin(actor)
+    require_city_admin(actor, "manages Open311 client applications")
     return list(db.scalars(select(Open311Client).order_by(Open311Client.name)))
 
 
@@ -155,7 +149,7 @@ def revoke_client(
     platform: Platform, db: Session, name: str, actor: User | Actor | None = None
 ) -> Open311Client:
     """Revoke a client's API key: from now on it gets 403. Its requests stay as they are."""
-    _check_admin(actor)
+    require_city_admin(actor, "manages Open311 client applications")
     client = db.scalar(select(Open311Client).where(Open311Client.name == (name or "").strip()))
     if client is None:
         raise NotFound(f"no Open311 client named {name!r}")

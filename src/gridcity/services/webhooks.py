@@ -72,8 +72,9 @@ from gridcity.db.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from gridcity.domain.workflow import CaseAction, CaseState, Role
+from gridcity.domain.errors import Conflict, Invalid, NotFound
+from gridcity.domain.workflow import CaseAction, CaseState
+from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
 
@@ -156,13 +157,6 @@ def sign(secret: str, body: bytes) -> str:
 # --- subscriptions --------------------------------------------------------------------------
 
 
-def _check_admin(actor: User | Actor | None) -> None:
-    """The city platform's admins dock systems (the platform has no department administrators);
-    None is the command line, run by whoever runs the platform."""
-    if actor is not None and (actor.role != Role.ADMIN or actor.org_unit.scope_code):
-        raise Forbidden("only the city platform's admin (市级管理员) manages webhook subscriptions")
-
-
 def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
@@ -199,7 +193,7 @@ def add_subscription(
     """Subscribe a docked system. `department`: the code of a department or enterprise (it hears
     of its own cases); otherwise an outside platform hearing of the cases in `scope` (a territory
     code, '' the whole city). Returns the subscription and its secret (random when not given)."""
-    _check_admin(actor)
+    require_city_admin(actor, "manages webhook subscriptions")
     name = (name or "").strip()
     if not _NAME.match(name):
         raise Invalid(
@@ -248,7 +242,7 @@ def add_subscription(
 
 
 def list_subscriptions(db: Session, actor: User | Actor | None = None) -> list[WebhookSubscription]:
-    _check_admin(actor)
+    require_city_admin(actor, "manages webhook subscriptions")
     return list(db.scalars(select(WebhookSubscription).order_by(WebhookSubscription.name)))
 
 
@@ -269,7 +263,7 @@ def disable_subscription(
     platform: Platform, db: Session, name: str, actor: User | Actor | None = None
 ) -> WebhookSubscription:
     """Stop a subscription: nothing more is sent to it; its pending deliveries are cancelled."""
-    _check_admin(actor)
+    require_city_admin(actor, "manages webhook subscriptions")
     sub = db.scalar(select(WebhookSubscription).where(WebhookSubscription.name == (name or "").strip()))
     if sub is None:
         raise NotFound(f"no webhook subscription named {name!r}")
