@@ -10,6 +10,7 @@ each vector into indicators, composite and grade. What every number means is wri
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -83,22 +84,28 @@ def config(platform: Platform) -> AssessmentConfig:
 
 
 def rollup_rules(platform: Platform) -> RollupRules:
-    """The configuration the rollups are counted under (`domain.rollups`)."""
+    """The configuration the rollups are counted under (`domain.rollups`). The same rules object
+    while the configuration stays the same: it carries the month table every counted change uses."""
     cfg = config(platform)
-    return RollupRules(
-        timezone=platform.settings.timezone,
-        public_channels=frozenset(cfg.public_channels),
-        dissatisfied_at_most=cfg.dissatisfied_at_most,
-        verify_within_s=float(cfg.verify_dispatch_within.amount * 60),
-        check_within_s=float(cfg.check_dispatch_within.amount * 60),
-        close_within_s=float(cfg.close_within.amount * 60),
+    return _rules(
+        platform.settings.timezone,
+        frozenset(cfg.public_channels),
+        cfg.dissatisfied_at_most,
+        float(cfg.verify_dispatch_within.amount * 60),
+        float(cfg.check_dispatch_within.amount * 60),
+        float(cfg.close_within.amount * 60),
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _rules(*values: Any) -> RollupRules:
+    return RollupRules(*values)
+
+
 def rollups_usable(platform: Platform, db: Session) -> bool:
-    """True when the stored rollups were counted under the platform's current rules. Rollups that
-    were counted from the start (tables created on an empty database) take the current rules the
-    first time they are looked at."""
+    """True when the stored rollups were counted under the platform's current rules. Rollups kept
+    from the start that have counted nothing yet (the first count names its rules) are empty, so
+    they take the current rules."""
     connection = db.connection()
     fingerprint, present = rollups_db.state(connection)
     current = rollup_rules(platform).fingerprint()

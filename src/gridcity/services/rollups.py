@@ -80,7 +80,7 @@ def track_change(
         delta = combine(delta, event_contribution(event, earlier, rules))
     delta = {key: counts for key, counts in delta.items() if any(counts.values())}
     if delta:
-        rollups_db.apply(db.connection(), delta)
+        _count(platform, db, rules, delta)
 
 
 def track_rating(platform: Platform, db: Session, case: Any, stars: int) -> None:
@@ -89,7 +89,26 @@ def track_rating(platform: Platform, db: Session, case: Any, stars: int) -> None
     totals = RatingTotals.of([stars], rules)
     delta = rating_contribution(rating_keys(case, rules), totals)
     if delta:
-        rollups_db.apply(db.connection(), delta)
+        _count(platform, db, rules, delta)
+
+
+# (database, rules) whose rollup state is known to name the rules: checked once per process
+_settled: set[tuple[str, str]] = set()
+
+
+def _count(platform: Platform, db: Session, rules: RollupRules, delta: Contribution) -> None:
+    """Add `delta` to the rollups. The first count on rollups kept from the start (no rules named
+    yet) names the rules it counts under, in the same transaction, so that a later change of the
+    rules is noticed (`services.evaluation.rollups_usable`)."""
+    connection = db.connection()
+    fingerprint = rules.fingerprint()
+    key = (str(platform.engine.url), fingerprint)
+    if key not in _settled:
+        stored, present = rollups_db.state(connection)
+        if present and stored is None:
+            rollups_db.set_state(connection, fingerprint, platform.now())
+        _settled.add(key)
+    rollups_db.apply(connection, delta)
 
 
 # --- counting again ---------------------------------------------------------------------------
