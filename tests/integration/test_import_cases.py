@@ -421,3 +421,76 @@ def test_the_san_francisco_sample_imports_into_a_city_made_from_its_area_and_is_
             assert row.facts["closed"] == closed[month], month
             indicators = evaluation.row_view(row)
             assert indicators is not None
+
+
+def test_cli_makes_a_city_from_the_data_and_imports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two commands of the README's docking section, on a fresh database of their own."""
+    for name, value in {
+        "GRIDCITY_DATABASE_URL": f"sqlite:///{tmp_path / 'sf-cli.db'}",
+        "GRIDCITY_DATA_DIR": str(tmp_path),
+        "GRIDCITY_CITY_CODE": "990100",
+        "GRIDCITY_CITY_NAME": "San Francisco",
+        "GRIDCITY_TIMEZONE": "America/Los_Angeles",
+    }.items():
+        monkeypatch.setenv(name, value)
+    data = tmp_path / SF_DATA.name
+    shutil.copy(SF_DATA, data)
+    runner = CliRunner()
+    made = runner.invoke(
+        app,
+        [
+            "import",
+            "territory-from-data",
+            str(data),
+            "--mapping",
+            str(SF_MAPPING),
+            "--district",
+            "990101",
+            "--name",
+            "San Francisco",
+            "--grid-area",
+            "400000",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    assert "district 990101" in made.output and "from 4,984 points" in made.output
+    imported = runner.invoke(app, ["import", "cases", str(data), "--mapping", str(SF_MAPPING)])
+    assert imported.exit_code == 0, imported.output
+    assert "4,984 rows: 3,980 imported, 0 imported before, 1,004 rejected" in imported.output
+    again = runner.invoke(app, ["import", "cases", str(data), "--mapping", str(SF_MAPPING)])
+    assert "0 imported, 3,980 imported before" in again.output
+
+    missing = runner.invoke(
+        app,
+        [
+            "import",
+            "territory-from-data",
+            str(tmp_path / "none.csv"),
+            "--mapping",
+            str(SF_MAPPING),
+            "--district",
+            "990102",
+            "--name",
+            "X",
+        ],
+    )
+    assert missing.exit_code == 1
+    assert "no such file" in missing.output
+    bad_code = runner.invoke(
+        app,
+        [
+            "import",
+            "territory-from-data",
+            str(data),
+            "--mapping",
+            str(SF_MAPPING),
+            "--district",
+            "99",
+            "--name",
+            "X",
+        ],
+    )
+    assert bad_code.exit_code == 1
+    assert "error:" in bad_code.output
