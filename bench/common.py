@@ -43,8 +43,8 @@ def is_postgres(url: str | None) -> bool:
 
 
 @contextlib.contextmanager
-def scratch_postgres(server_url: str, tag: str = "") -> Iterator[str]:
-    """A fresh database on the server of `server_url`, dropped (WITH FORCE) on exit."""
+def scratch_postgres(server_url: str, tag: str = "", keep: bool = False) -> Iterator[str]:
+    """A fresh database on the server of `server_url`, dropped (WITH FORCE) on exit unless `keep`."""
     from sqlalchemy import create_engine, text
 
     name = f"gridcity_bench_{tag}{uuid.uuid4().hex[:8]}"
@@ -52,20 +52,26 @@ def scratch_postgres(server_url: str, tag: str = "") -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = server_url.rsplit("/", 1)[0] + f"/{name}"
         try:
-            yield server_url.rsplit("/", 1)[0] + f"/{name}"
+            yield url
         finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if keep:
+                print(f"kept the database {url}")
+            else:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
 
 
 @contextlib.contextmanager
-def scratch_database(database_url: str | None, workdir: Path, filename: str, tag: str = "") -> Iterator[str]:
+def scratch_database(
+    database_url: str | None, workdir: Path, filename: str, tag: str = "", keep: bool = False
+) -> Iterator[str]:
     """A SQLite file in `workdir`, or a scratch database on the PostgreSQL server of `database_url`."""
     if is_postgres(database_url):
-        with scratch_postgres(database_url, tag) as url:  # type: ignore[arg-type]
+        with scratch_postgres(database_url, tag, keep) as url:  # type: ignore[arg-type]
             yield url
     else:
         yield f"sqlite:///{(workdir / filename).as_posix()}"

@@ -15,11 +15,13 @@ from gridcity.api import (
     auth,
     calendar,
     cases,
+    components,
     evaluations,
     export,
     integrations,
     open311,
     rankings,
+    registry,
     territory,
 )
 from gridcity.config import Settings
@@ -27,7 +29,9 @@ from gridcity.domain.errors import DomainError, Unauthorized
 from gridcity.services.platform import Platform
 from gridcity.web import admin, console, dashboard, department, field, pages, portal
 from gridcity.web import auth as web_auth
+from gridcity.web import components as web_components
 from gridcity.web import rankings as web_rankings
+from gridcity.web import registry as web_registry
 from gridcity.web.session import CsrfError
 
 
@@ -47,6 +51,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         calendar.router,
         evaluations.router,
         rankings.router,
+        components.router,
     ):
         app.include_router(router, prefix="/api/v1")
     for module in (web_auth, console, field, department, admin, portal, dashboard, web_rankings):
@@ -54,6 +59,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(open311.router)  # Open311 GeoReport v2 at /open311/v2/
     app.include_router(integrations.router, prefix="/api/v1")  # departments' own systems, by API key
     app.include_router(export.router, prefix="/api/v1")  # bulk export (导出)
+    app.include_router(registry.router, prefix="/api/v1")  # the social registry (人地事物组织)
+    app.include_router(web_registry.router)  # 我的网格 (grid workers), 重点人员 (police)
+    app.include_router(web_components.router)  # the component page (部件)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)
 

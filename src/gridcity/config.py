@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=5.0, gt=0)
     webhook_lease_s: float = Field(default=300.0, gt=0)
     webhook_batch_size: int = Field(default=50, ge=1)
+    # 部件: how far from the reported point a component report looks for the component it is about
+    component_link_radius_m: float = Field(default=20.0, gt=0, le=2000)
+
+    # The key that encrypts residents' ID numbers and phones at rest (AES-256-GCM) and keys their
+    # blind index: 32 bytes, base64. Empty: generated once into data_dir/personal-data.key (mode
+    # 0600). Keep it with the backups but apart from them: without it the data cannot be read.
+    personal_data_key: str = Field(default="", repr=False)
 
     demo: bool = False  # demo mode: the demo users' password is printed at start
     # The assessment (绩效评价, DOMAIN.md §6): a city's TOML file of weights, bands, limits, grades and

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from gridcity.app import create_app
 from gridcity.config import Settings
 from gridcity.db.migrate import upgrade
-from gridcity.db.models import Case, Grid, OrgUnit
+from gridcity.db.models import Case, Component, Grid, OrgUnit
+from gridcity.domain.components import ground_distance_m, parse_component_code
 from gridcity.services import demo
 from gridcity.services.platform import Platform
 
@@ -39,6 +41,7 @@ def test_demo_city_has_every_role_real_territory_and_cases_in_many_states(tmp_pa
         states = set(db.scalars(select(Case.state).distinct()))
         assert len(db.scalars(select(Case.id)).all()) == 400
     assert "closed" in states and len(states) >= 8  # a realistic mix, not one state
+    _check_component_census(platform)
 
     with TestClient(create_app(platform=platform)) as client:
         for username, role, _unit in demo.DEMO_USERS:
@@ -53,3 +56,57 @@ def test_demo_city_has_every_role_real_territory_and_cases_in_many_states(tmp_pa
         ).json()
         cases = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {dispatcher['access_token']}"})
         assert cases.json()["total"] > 100  # 东城区 staff see the 东城区 demo cases
+
+
+def _check_component_census(platform: Platform) -> None:
+    """The demo's component census of 东城区: at least 50,000 components of the common classes,
+    every one with a valid code of its class, lying in the unit grid it names; mostly intact; and
+    the demo's component reports linked to a component of their class near them."""
+    with platform.sessions() as db:
+        census = db.execute(
+            select(
+                Component.code,
+                Component.class_code,
+                Component.state,
+                Component.grid_code,
+                Component.district_code,
+                Component.lon,
+                Component.lat,
+                Component.owner_unit_id,
+            ).where(Component.valid_to.is_(None))
+        ).all()
+        grids = dict(
+            db.execute(
+                select(Grid.code, Grid.geom_wkb).where(
+                    Grid.layer == "city_management", Grid.valid_to.is_(None), Grid.district_code == "110101"
+                )
+            ).all()
+        )
+        linked = db.execute(
+            select(Case.class_code, Case.lon, Case.lat, Case.component_code).where(
+                Case.kind == "component", Case.component_code.is_not(None)
+            )
+        ).all()
+        component_cases = db.scalar(select(func.count()).select_from(Case).where(Case.kind == "component"))
+    assert len(census) >= 50_000
+    assert {c.district_code for c in census} == {"110101"}
+    for c in census:
+        code = parse_component_code(c.code)
+        assert (code.district_code, code.class_code) == ("110101", c.class_code)
+    assert len({c.class_code for c in census}) >= 15  # the common classes, not one
+    assert all(c.owner_unit_id is not None for c in census)  # owned by a department of the platform
+    assert all(c.grid_code in grids for c in census)
+    polygons = {code: shapely.from_wkb(wkb) for code, wkb in grids.items()}
+    inside = shapely.contains_xy(
+        [polygons[c.grid_code] for c in census], [c.lon for c in census], [c.lat for c in census]
+    )
+    assert inside.all()  # the point lies in the unit grid it names
+    states = {s: sum(1 for c in census if c.state == s) for s in ("intact", "damaged", "lost")}
+    assert states["intact"] > 0.9 * len(census) and states["damaged"] > 0 and states["lost"] > 0
+
+    assert component_cases and len(linked) >= 0.2 * component_cases  # many demo reports name a component
+    where = {c.code: c for c in census}
+    for case in linked:
+        component = where[case.component_code]
+        assert component.class_code == case.class_code
+        assert ground_distance_m(case.lon, case.lat, component.lon, component.lat) <= 20

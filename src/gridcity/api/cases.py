@@ -41,6 +41,7 @@ async def report_case(platform: PlatformDep, db: DbDep, user: UserDep, body: Cas
         contact_name=body.contact_name,
         contact_phone=body.contact_phone,
         attachments=body.attachment_ids,
+        component_code=body.component_code,
     )
 
     def work() -> FastJSON:

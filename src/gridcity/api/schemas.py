@@ -32,6 +32,11 @@ class CaseCreate(BaseModel):
     attachment_ids: list[RowId] = Field(
         default_factory=list, max_length=20, description="ids from POST /api/v1/attachments"
     )
+    component_code: str | None = Field(
+        default=None,
+        max_length=17,
+        description="the component (部件) reported, by its identity code; default: the nearest of the class",
+    )
 
 
 class CaseActionIn(BaseModel):

@@ -92,6 +92,7 @@ def case_summary(
             "social_service": case.ss_grid_code,
             "public_security": case.ps_grid_code,
         },
+        "component_code": case.component_code,
         "department": platform.unit_ref(db, case.department_id),
         "reported_at": case.reported_at,
         "updated_at": case.updated_at,

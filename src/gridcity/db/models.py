@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -242,6 +243,7 @@ class Case(Base):
     grid_code: Mapped[str | None] = mapped_column(String(24), index=True)  # city-management unit grid
     ss_grid_code: Mapped[str | None] = mapped_column(String(24))  # social-service grid
     ps_grid_code: Mapped[str | None] = mapped_column(String(24))  # public-security grid
+    component_code: Mapped[str | None] = mapped_column(String(17), index=True)  # the 部件 it is about
 
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     contact_name: Mapped[str | None] = mapped_column(String(80))
@@ -607,3 +609,260 @@ class DepartmentIntegration(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     department: Mapped[OrgUnit] = relationship(lazy="joined")
+
+
+class Component(Base):
+    """One version of a city component (管理部件, `domain.components`). A census change closes the
+    current version (`valid_to`) and adds the next one; a component is retired (state 移除), never
+    deleted, so its history and the cases about it stay."""
+
+    __tablename__ = "components"
+    __table_args__ = (
+        UniqueConstraint("code", "version"),
+        # nearest component of a class around a reported point: a latitude band of the class, the
+        # longitude tested inside the index (current versions only)
+        Index(
+            "ix_components_nearest",
+            "class_code",
+            "lat",
+            "lon",
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        # the map's visible area, whatever the class
+        Index(
+            "ix_components_area",
+            "lat",
+            "lon",
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index(
+            "ix_components_grid",
+            "grid_code",
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(17))  # 标识码: 16 (old generation) or 17 digits
+    version: Mapped[int] = mapped_column(Integer)
+    standard: Mapped[str] = mapped_column(String(40))
+    class_code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(12))  # domain.components.ComponentState
+    # a point, or for lines and areas (fences, green plots) the WKB with a point on it in lon/lat
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    geom_wkb: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    district_code: Mapped[str] = mapped_column(String(6))
+    street_code: Mapped[str] = mapped_column(String(9))
+    community_code: Mapped[str | None] = mapped_column(String(12))
+    grid_code: Mapped[str | None] = mapped_column(String(24))  # 所在单元网格
+    owner_code: Mapped[str | None] = mapped_column(String(18))  # 主管部门代码 (统一社会信用代码)
+    owner_name: Mapped[str] = mapped_column(String(100))
+    owner_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    keeper_code: Mapped[str | None] = mapped_column(String(18))  # 权属单位
+    keeper_name: Mapped[str | None] = mapped_column(String(100))
+    maintainer_code: Mapped[str | None] = mapped_column(String(18))  # 养护单位
+    maintainer_name: Mapped[str | None] = mapped_column(String(100))
+    initial_date: Mapped[date] = mapped_column(Date)  # 初始日期: the first census
+    change_date: Mapped[date | None] = mapped_column(Date)  # 变更日期
+    source: Mapped[str | None] = mapped_column(String(30))  # 数据来源
+    note: Mapped[str | None] = mapped_column(Text)  # 备注 (e.g. the reason of a change)
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_to: Mapped[datetime | None] = mapped_column()
+    recorded_by: Mapped[str] = mapped_column(String(120))
+
+
+# --- the social base data of the grids (人地事物组织, services.registry) ----------------------------
+# 人进户、户进房、房进格、格进图: residents belong to households, households to a house (a place),
+# places lie in a unit grid and in the social-service and public-security grids over it. Rows are
+# never deleted: a place or organisation ends (valid_to), a resident moves out (moved_out_at).
+
+
+class RegistryLocated:
+    """Where a registry row lies: its point and every territory and grid code over it (resolved
+    from the point when written, so lists filter by grid without a spatial query)."""
+
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    district_code: Mapped[str] = mapped_column(String(6))
+    street_code: Mapped[str] = mapped_column(String(9), index=True)
+    community_code: Mapped[str | None] = mapped_column(String(12))
+    grid_code: Mapped[str | None] = mapped_column(String(24), index=True)  # city-management unit grid
+    ss_grid_code: Mapped[str | None] = mapped_column(String(24), index=True)  # social-service grid
+    ps_grid_code: Mapped[str | None] = mapped_column(String(24), index=True)  # public-security grid
+
+
+class RegistryPlace(GeometryMixin, RegistryLocated, Base):
+    """A place (地): a building, a house (a flat in a building: `parent_id`), a shop, another place."""
+
+    __tablename__ = "registry_places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # domain.registry.PlaceKind
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("registry_places.id"), index=True)
+    attrs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_to: Mapped[datetime | None] = mapped_column()
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class RegistryOrganisation(RegistryLocated, Base):
+    """An organisation (组织): company, school, hospital, social organisation, government body."""
+
+    __tablename__ = "registry_organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # domain.registry.OrganisationKind
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)  # 统一社会信用代码
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("registry_places.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))  # the organisation's own number, not a person's
+    attrs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_to: Mapped[datetime | None] = mapped_column()
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class RegistryHousehold(RegistryLocated, Base):
+    """A household (户) living in a house; its location and grids are its house's."""
+
+    __tablename__ = "registry_households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("registry_places.id"), index=True)
+    number: Mapped[str | None] = mapped_column(String(40))  # 户号, as the city numbers it
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_to: Mapped[datetime | None] = mapped_column()
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column()
+
+    place: Mapped[RegistryPlace] = relationship(lazy="joined")
+
+
+class RegistryResident(Base):
+    """A resident (人), member of one household. The ID number and the phone are stored encrypted
+    (`services.personal_crypto`) with a masked copy for lists; the ID number also as a keyed blind
+    index for exact lookups. Nothing else personal is kept."""
+
+    __tablename__ = "registry_residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("registry_households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    gender: Mapped[str] = mapped_column(String(8))  # domain.registry.Gender
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    relation: Mapped[str] = mapped_column(String(16))  # 与户主关系: domain.registry.Relationship
+    id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(24))
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_masked: Mapped[str | None] = mapped_column(String(24))
+    tags: Mapped[list[Any]] = mapped_column(default=list)  # domain.registry.ResidentTag values
+    # carries a public-security tag (domain.registry.SECURITY_TAGS): the police's list, indexed
+    security_tagged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    moved_in_at: Mapped[datetime] = mapped_column()
+    moved_out_at: Mapped[datetime | None] = mapped_column()
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column()
+
+    household: Mapped[RegistryHousehold] = relationship(lazy="joined")
+
+
+class RegistryThing(RegistryLocated, Base):
+    """A thing (物) the grids watch: a key facility or a hazard, with its risk level."""
+
+    __tablename__ = "registry_things"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # domain.registry.ThingKind
+    name: Mapped[str] = mapped_column(String(200))
+    risk_level: Mapped[str] = mapped_column(String(8))  # domain.registry.RiskLevel
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("registry_places.id"), index=True)
+    attrs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_to: Mapped[datetime | None] = mapped_column()
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class CaseSubject(Base):
+    """A place, organisation, resident or thing a case is about (案件关联)."""
+
+    __tablename__ = "case_subjects"
+    __table_args__ = (UniqueConstraint("case_id", "subject_kind", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("cases.id"), index=True
+    )
+    subject_kind: Mapped[str] = mapped_column(String(16))  # domain.registry.SubjectKind
+    subject_id: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))  # domain.registry.SubjectRole
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class RegistryVisit(Base):
+    """A visit (走访) to a household or a service request (服务诉求) recorded by grid staff."""
+
+    __tablename__ = "registry_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # domain.registry.VisitKind
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("registry_households.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("registry_residents.id"), index=True)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("registry_places.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    street_code: Mapped[str] = mapped_column(String(9))
+    ss_grid_code: Mapped[str | None] = mapped_column(String(24))
+    ps_grid_code: Mapped[str | None] = mapped_column(String(24))
+    case_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("cases.id")
+    )  # a service request that became a case
+
+
+class GridStaff(Base):
+    """A staff member assigned to a grid of a layer (网格员 to a social-service grid, 治安网格员 to a
+    public-security grid); ends rather than being deleted."""
+
+    __tablename__ = "grid_staff"
+    __table_args__ = (Index("ix_grid_staff_grid", "layer", "grid_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    layer: Mapped[str] = mapped_column(String(20))
+    grid_code: Mapped[str] = mapped_column(String(24))
+    valid_from: Mapped[datetime] = mapped_column()
+    valid_to: Mapped[datetime | None] = mapped_column()
+    assigned_by: Mapped[str] = mapped_column(String(120))
+
+
+class PersonalAccessLog(Base):
+    """Who read which personal data in clear, or exported it, when and why. Append-only: database
+    triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "personal_access_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # None: command line
+    username: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(12))  # view | export
+    record_kind: Mapped[str] = mapped_column(String(20))  # resident | residents
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    fields: Mapped[list[Any]] = mapped_column(default=list)
+    reason: Mapped[str] = mapped_column(Text)
+    scope_code: Mapped[str] = mapped_column(String(20), index=True)  # the record's street/community
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -25,6 +25,8 @@ class Role(StrEnum):
     ADMIN = "admin"  # 平台管理员
     LEADER = "leader"  # 领导 / 监督考核
     CITIZEN = "citizen"  # 市民
+    GRID_WORKER = "grid_worker"  # 社会服务网格员: households of their grids, visits (no part in cases)
+    POLICE = "police"  # 治安网格员 / 社区民警: key persons and places of their grids (no part in cases)
 
     @property
     def label_zh(self) -> str:
@@ -40,6 +42,8 @@ _ROLE_LABELS = {
     Role.ADMIN: "管理员",
     Role.LEADER: "领导",
     Role.CITIZEN: "市民",
+    Role.GRID_WORKER: "网格员",
+    Role.POLICE: "治安网格员",
 }
 
 

@@ -41,7 +41,7 @@ from gridcity.domain.workflow import (
     system_transition,
     transition_for,
 )
-from gridcity.services import case_clock, notifications, outbox, rollups
+from gridcity.services import case_clock, components, notifications, outbox, rollups
 from gridcity.services.access import access_case, place_in_scope, territory_covers
 from gridcity.services.attachments import StoredFile, link_attachments
 from gridcity.services.platform import Platform
@@ -93,6 +93,9 @@ class Report:
     contact_name: str | None = None
     contact_phone: str | None = None
     attachments: Sequence[StoredFile] = ()
+    # the component (部件) a component report is about, by its identity code; when not given, the
+    # nearest of the reported class around the point is linked (services.components.link_for_report)
+    component_code: str | None = None
 
 
 @dataclass
@@ -177,6 +180,11 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
         stage_paused_s=0.0,
     )
     case.proposed_department_id = _routing(platform, db, case)[0]
+    component = components.link_for_report(platform, db, cls, report.lon, report.lat, report.component_code)
+    if component is not None:
+        case.component_code = component.code
+        # the component's owner answers for it (主管部门), before the class's usual department
+        case.proposed_department_id = component.owner_unit_id or case.proposed_department_id
     case_clock.restart_clock(platform, db, calendar, case, now)
     values = {key: value for key in _CASE_COLUMNS if (value := getattr(case, key)) is not None}
     try:

@@ -4,6 +4,7 @@ demo case is one the platform itself could have written."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -13,10 +14,12 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gridcity.db.models import Case, Grid, OrgUnit, User
+from gridcity.db.models import Case, Component, Grid, OrgUnit, User
+from gridcity.domain.components import EARTH_RADIUS_M, ComponentState
 from gridcity.domain.errors import DomainError
+from gridcity.domain.taxonomy import ClassKind
 from gridcity.domain.workflow import Role
-from gridcity.services import cases, classes, departments, territory, users
+from gridcity.services import cases, classes, demo_components, departments, territory, users
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 
@@ -37,6 +40,8 @@ DEMO_USERS = (
     ("admin", Role.ADMIN, "city"),
     ("leader", Role.LEADER, "city"),
     ("citizen", Role.CITIZEN, "city"),
+    ("grid_worker", Role.GRID_WORKER, "110101001"),  # 网格员 of 东华门街道 (services.registry_demo)
+    ("police", Role.POLICE, "110101001"),  # 治安网格员 of 东华门街道
 )
 
 
@@ -87,6 +92,13 @@ def build(
     classes.seed_catalogue(platform, db)
     departments.instantiate(platform, db, DEMO_DISTRICTS, progress)
     _add_users(db)
+    # the component census (部件普查) before the cases, so that component reports link to components
+    demo_components.load_census(
+        platform, db, HOME_DISTRICT, seed, progress, recorded_at=platform.now() - timedelta(days=91)
+    )
+    from gridcity.services import registry_demo
+
+    registry_demo.build(platform, db, progress=progress, seed=seed)  # the social registry (人地事物组织)
     return generate_cases(platform, db, n_cases, progress, seed) if n_cases else 0
 
 
@@ -188,6 +200,7 @@ def generate_cases(
     polygons = [shapely.from_wkb(g.geom_wkb) for g in grids]
     catalogue = platform.catalogue(db)
     pool = catalogue.demo_classes()
+    spots = _ComponentSpots(db, polygons, [c for c, _ in pool], seed)
     actors = _Actors(db)
     moments = sorted(start + timedelta(seconds=rng.uniform(0, 90 * 86400)) for _ in range(n))
     made = 0
@@ -200,8 +213,9 @@ def generate_cases(
             elif age > timedelta(days=10) and path not in _SETTLED and rng.random() < 0.85:
                 path = "closed"  # old cases are mostly settled; a few stay open as the backlog
             polygon = rng.choice(polygons)
-            lon, lat = _random_point(rng, polygon)
+            lon, lat = random_point(rng, polygon)
             cls = rng.choices(pool, weights=[w for _, w in pool])[0][0]
+            lon, lat = spots.beside(cls, lon, lat)
             clock = _Clock(t0, end, rng)
             platform.now = clock.now
             try:
@@ -213,6 +227,47 @@ def generate_cases(
     finally:
         platform.now = real_now
     return made
+
+
+class _ComponentSpots:
+    """Where the census put the components of the demo's component classes: most demo reports of
+    a component class are made a few metres from one (the supervisor stands by the broken cover),
+    so the report links to it (services.components.link_for_report)."""
+
+    SHARE = 0.8
+
+    def __init__(
+        self, db: Session, polygons: Sequence[shapely.Geometry], pool: Sequence[classes.ClassDef], seed: int
+    ) -> None:
+        self.rng = random.Random(seed + 1)  # a stream of its own: the cases' other draws stay as they were
+        self.tree = shapely.STRtree(polygons)
+        self.by_class: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        codes = {c.code for c in pool if c.kind == ClassKind.COMPONENT}
+        rows = db.execute(
+            select(Component.standard, Component.class_code, Component.lon, Component.lat)
+            .where(
+                Component.valid_to.is_(None),
+                Component.district_code == HOME_DISTRICT,
+                Component.class_code.in_(codes),
+                Component.state != ComponentState.REMOVED.value,
+            )
+            .order_by(Component.code)  # the same seed, the same spots
+        )
+        for standard, class_code, lon, lat in rows:
+            self.by_class.setdefault((standard, class_code), []).append((lon, lat))
+
+    def beside(self, cls: classes.ClassDef, lon: float, lat: float) -> tuple[float, float]:
+        spots = self.by_class.get((cls.standard, cls.code)) if cls.kind == ClassKind.COMPONENT else None
+        if not spots or self.rng.random() >= self.SHARE:
+            return lon, lat
+        c_lon, c_lat = self.rng.choice(spots)
+        distance, bearing = self.rng.uniform(1.0, 10.0), self.rng.uniform(0.0, 2 * math.pi)
+        m_per_deg = math.pi * EARTH_RADIUS_M / 180
+        p_lon = c_lon + distance * math.sin(bearing) / (m_per_deg * math.cos(math.radians(c_lat)))
+        p_lat = c_lat + distance * math.cos(bearing) / m_per_deg
+        if not len(self.tree.query(shapely.Point(p_lon, p_lat), predicate="within")):
+            p_lon, p_lat = c_lon, c_lat  # a step off the district's grids: stand on the component
+        return round(p_lon, 6), round(p_lat, 6)
 
 
 class _Clock:
@@ -232,7 +287,8 @@ def _pick(rng: random.Random, weighted: Sequence[tuple[str, float]]) -> str:
     return rng.choices([k for k, _ in weighted], weights=[w for _, w in weighted])[0]
 
 
-def _random_point(rng: random.Random, polygon: shapely.Geometry) -> tuple[float, float]:
+def random_point(rng: random.Random, polygon: shapely.Geometry) -> tuple[float, float]:
+    """A random point inside the polygon (its representative point if 50 tries miss)."""
     min_x, min_y, max_x, max_y = polygon.bounds
     for _ in range(50):
         x, y = rng.uniform(min_x, max_x), rng.uniform(min_y, max_y)

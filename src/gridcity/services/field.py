@@ -103,6 +103,7 @@ class FieldReport:
     description: str = ""
     client_key: str | None = None
     photos: Sequence[Photo] = field(default_factory=list)
+    component_code: str | None = None  # the 部件 the supervisor picked (else the nearest of the class)
 
 
 def check_photos(platform: Platform, photos: Sequence[Photo], required: bool) -> None:
@@ -206,6 +207,7 @@ def submit_report(platform: Platform, db: Session, user: User, report: FieldRepo
                 channel=cases.Channel.SUPERVISOR,
                 client_key=key,
                 attachments=ids,
+                component_code=(report.component_code or "").strip() or None,
             ),
         )
     except DomainError:

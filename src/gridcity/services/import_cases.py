@@ -26,13 +26,12 @@ written as each batch commits.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import shapely
@@ -49,6 +48,7 @@ from gridcity.domain.workflow import SYSTEM_ACTOR_ROLE, ClosingType
 from gridcity.services import case_clock, departments, territory
 from gridcity.services.cases import _CASE_COLUMNS, _routing
 from gridcity.services.evaluation import rollup_rules
+from gridcity.services.import_files import Rejects, open_source
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 from gridcity.services.rollups import Tally
@@ -56,7 +56,6 @@ from gridcity.spatial.crs import gcj02_to_wgs84
 
 ACTOR_NAME = "导入 import"
 BATCH_SIZE = 500
-MAX_FILE_BYTES = 4 * 1024**3
 
 
 def load_mapping(path: Path) -> ImportMapping:
@@ -102,81 +101,6 @@ def check_mapping(platform: Platform, db: Session, mapping: ImportMapping) -> Re
     return Resolved(classes, units)
 
 
-# --- reading the source file ---------------------------------------------------------------------
-
-
-@dataclass
-class Source:
-    """The rows of a file: (line or record number, the row as a dict)."""
-
-    columns: list[str] | None  # a CSV's header (the reject file repeats it); None for JSON
-    rows: Iterator[tuple[int, dict[str, Any]]]
-    total: int | None
-
-
-def open_source(path: Path) -> Source:
-    """CSV (UTF-8, with a header row), a JSON array of objects (or {"records": [...]}), or JSON
-    lines (.jsonl / .ndjson: one object per line, streamed)."""
-    if not path.is_file():
-        raise Invalid(f"no such file: {path}")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise Invalid(f"{path} is larger than {MAX_FILE_BYTES // 1024**3} GB: split it")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".jsonl", ".ndjson"):
-            return Source(None, _json_lines(path), _count_lines(path))
-        if suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(data, dict):
-                data = data.get("records", data.get("items"))
-            if not isinstance(data, list):
-                raise Invalid(f"{path}: a JSON import is an array of objects (or {{'records': [...]}})")
-            return Source(
-                None, ((n, r if isinstance(r, dict) else {}) for n, r in enumerate(data, 1)), len(data)
-            )
-        with _utf8(path) as fh:
-            reader = csv.DictReader(fh)
-            columns = list(reader.fieldnames or [])
-            total = sum(1 for _ in reader)
-        if not columns:
-            raise Invalid(f"{path}: an empty CSV file (a header row is needed)")
-        return Source(columns, _csv_rows(path), total)
-    except UnicodeDecodeError:
-        raise Invalid(
-            f"{path} is not UTF-8 text: save it as UTF-8 (GBK files: iconv -f GBK -t UTF-8)"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise Invalid(f"{path} is not valid JSON: {exc}") from None
-
-
-def _utf8(path: Path) -> IO[str]:
-    return path.open(encoding="utf-8-sig", newline="")
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _utf8(path) as fh:
-        reader = csv.DictReader(fh)
-        for row in reader:
-            yield reader.line_num, row
-
-
-def _count_lines(path: Path) -> int:
-    with path.open("rb") as fh:
-        return sum(1 for line in fh if line.strip())
-
-
-def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                record = {}
-            yield n, record if isinstance(record, dict) else {}
-
-
 # --- importing --------------------------------------------------------------------------------------
 
 
@@ -189,27 +113,6 @@ class ImportRun:
     batches: int = 0
     rejects_path: Path | None = None
     reasons: dict[str, int] = field(default_factory=dict)  # reject reasons, by their first words
-
-
-class _Rejects:
-    """The reject file: the reason and line first, then the source row as it was."""
-
-    def __init__(self, path: Path, columns: list[str] | None) -> None:
-        self.path = path
-        self.columns = columns
-        self.fh = path.open("w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.fh)
-        self.writer.writerow(["reason", "line", *(columns if columns is not None else ["record"])])
-
-    def write(self, line: int, row: dict[str, Any], reason: str) -> None:
-        if self.columns is not None:
-            values = [row.get(c, "") for c in self.columns]
-        else:
-            values = [json.dumps(row, ensure_ascii=False, default=str)]
-        self.writer.writerow([reason, line, *values])
-
-    def close(self) -> None:
-        self.fh.close()
 
 
 def import_cases(
@@ -229,7 +132,7 @@ def import_cases(
     source = open_source(path)
     run = ImportRun(rejects_path=rejects_path or path.with_name(path.name + ".rejects.csv"))
     assert run.rejects_path is not None
-    rejects = _Rejects(run.rejects_path, source.columns)
+    rejects = Rejects(run.rejects_path, source.columns)
     seen: set[str] = set()
     try:
         batch: list[tuple[int, dict[str, Any]]] = []
@@ -260,7 +163,7 @@ def _import_batch(
     batch: Sequence[tuple[int, dict[str, Any]]],
     seen: set[str],
     run: ImportRun,
-    rejects: _Rejects,
+    rejects: Rejects,
 ) -> None:
     rejected: list[tuple[int, dict[str, Any], str]] = []
     good: list[tuple[int, dict[str, Any], SourceRow]] = []
@@ -284,7 +187,7 @@ def _import_batch(
         )
         fresh = [(line, raw, row) for line, raw, row in good if row.external_id not in existing]
         points = _wgs84(mapping, [(row.lon, row.lat) for _, _, row in fresh])
-        places = _locate_all(platform.territory(db), points)
+        places = platform.territory(db).locate_many([p[0] for p in points], [p[1] for p in points])
         cases: list[tuple[SimpleNamespace, list[dict[str, Any]]]] = []
         for (line, raw, row), (lon, lat), place in zip(fresh, points, places, strict=True):
             try:
@@ -312,33 +215,6 @@ def _wgs84(mapping: ImportMapping, points: list[tuple[float, float]]) -> list[tu
         return points
     lons, lats = gcj02_to_wgs84(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
     return [(float(x), float(y)) for x, y in zip(lons, lats, strict=True)]
-
-
-def _locate_all(state: Any, points: list[tuple[float, float]]) -> list[territory.Place | None]:
-    """`TerritoryState.locate` for a batch of points at once (one vectorised lookup per layer
-    instead of one per point, same rule: the unit grid names community, street and district; else
-    the street layer does); None for a point outside the city."""
-    if not points:
-        return []
-    lons = np.array([p[0] for p in points], dtype=float)
-    lats = np.array([p[1] for p in points], dtype=float)
-    index = state.index
-    unit = index["city_management"].locate(lons, lats)
-    social = index["social_service"].locate(lons, lats)
-    security = index["public_security"].locate(lons, lats)
-    streets = communities = None
-    places: list[territory.Place | None] = []
-    for i in range(len(points)):
-        grids = {"city_management": unit[i], "social_service": social[i], "public_security": security[i]}
-        code = unit[i]
-        if code is not None:
-            places.append(territory.Place(code[:6], code[:9], code[:12], grids))
-            continue
-        if streets is None or communities is None:
-            streets, communities = index["street"].locate(lons, lats), index["community"].locate(lons, lats)
-        street = streets[i]
-        places.append(None if street is None else territory.Place(street[:6], street, communities[i], grids))
-    return places
 
 
 def _case(

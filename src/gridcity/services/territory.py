@@ -489,6 +489,59 @@ class TerritoryState:
         # outlines are drawn more coarsely.
         return Place(street[:6], street, index["community"].locate_one(lon, lat), grids)
 
+    def locate_many(
+        self,
+        lons: Any,
+        lats: Any,
+        layers: Sequence[str] = ("city_management", "social_service", "public_security"),
+    ) -> list[Place | None]:
+        """`locate` for many points at once (one vectorised lookup per layer instead of one per
+        point); None for a point outside the city. Only the grid layers asked for are looked up."""
+        columns = self.locate_columns(lons, lats, layers)
+        districts, streets, communities = columns["district"], columns["street"], columns["community"]
+        grids = [columns[layer] for layer in layers]
+        return [
+            None
+            if streets[i] is None
+            else Place(
+                districts[i],
+                streets[i],
+                communities[i],
+                {layer: g[i] for layer, g in zip(layers, grids, strict=True)},
+            )
+            for i in range(len(streets))
+        ]
+
+    def locate_columns(
+        self, lons: Any, lats: Any, layers: Sequence[str] = ("city_management",)
+    ) -> dict[str, Any]:
+        """The same as `locate_many`, as arrays: district, street, community and each grid layer
+        asked for, per point (None outside). The unit grid names community, street and district
+        (a unit grid never crosses its community); outside the unit grids the street layer does."""
+        lons = np.asarray(lons, dtype=float)
+        lats = np.asarray(lats, dtype=float)
+        index = self.index
+        found = {layer: index[layer].locate(lons, lats) for layer in layers}
+        unit = found.get("city_management")
+        if unit is None:
+            unit = index["city_management"].locate(lons, lats)
+        n = lons.size
+        districts = np.full(n, None, dtype=object)
+        streets = np.full(n, None, dtype=object)
+        communities = np.full(n, None, dtype=object)
+        inside = np.flatnonzero(unit != None)  # noqa: E711 -- elementwise over an object array
+        for i in inside:
+            code = unit[i]
+            districts[i], streets[i], communities[i] = code[:6], code[:9], code[:12]
+        outside = np.flatnonzero(unit == None)  # noqa: E711
+        if outside.size:
+            street = index["street"].locate(lons[outside], lats[outside])
+            community = index["community"].locate(lons[outside], lats[outside])
+            for j, i in enumerate(outside):
+                if street[j] is not None:
+                    districts[i], streets[i], communities[i] = street[j][:6], street[j], community[j]
+        return {"district": districts, "street": streets, "community": communities, **found}
+
 
 # --- reading grids -------------------------------------------------------------------------
 

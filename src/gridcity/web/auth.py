@@ -30,6 +30,8 @@ def home(request: Request, platform: PlatformDep) -> RedirectResponse:
         Role.SUPERVISOR: "/field",
         Role.HANDLER: "/dept",
         Role.ADMIN: "/admin",
+        Role.GRID_WORKER: "/grid",
+        Role.POLICE: "/police",
     }
     if user.role in own_home:
         return RedirectResponse(own_home[Role(user.role)], status_code=303)

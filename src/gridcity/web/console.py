@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from gridcity.db.models import Case, OrgUnit, User
 from gridcity.db.queries import SORTS, CaseFilter
+from gridcity.domain.components import ComponentState
 from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import CaseState, ClosingType, Role
@@ -184,6 +185,7 @@ def console_map(request: Request, platform: PlatformDep, user: PageUser) -> HTML
         scope=scope,
         open_states=",".join(s.value for s in CaseState if s not in FINAL_STATES),
         tiles=platform.settings.map_tiles_url,
+        component_states=[s.value for s in ComponentState],
     )
 
 

@@ -85,6 +85,15 @@ i18n.add_words(
         "field.network.social_service": ("社会服务", "Social service"),
         "field.network.public_security": ("社会治安", "Public security"),
         "field.kind.component": ("部件", "Component"),
+        "field.component_pick": (
+            "所报部件（默认为最近的）",
+            "The component (the nearest unless you pick another)",
+        ),
+        "field.component_none": (
+            "附近 {m} 米内没有该类部件，将按位置上报",
+            "No component of this class within {m} m: the report goes by its position",
+        ),
+        "field.component_distance": ("{m} 米", "{m} m"),
         "field.description": ("问题描述", "Description"),
         "field.description_hint": ("地点、现象、数量等", "Where, what, how much"),
         "field.send": ("提交上报", "Send report"),
@@ -196,6 +205,8 @@ _JS_WORDS = (
     "field.err.no_class",
     "field.err.too_many_photos",
     "field.no_gps",
+    "field.component_none",
+    "field.component_distance",
     "number",
     "state",
 )
@@ -347,7 +358,7 @@ async def report_submit(request: Request, platform: PlatformDep, user: PageUser)
             raise
         values = {
             k: str(form.get(k) or "")
-            for k in ("client_key", "class_ref", "lon", "lat", "accuracy", "description")
+            for k in ("client_key", "class_ref", "lon", "lat", "accuracy", "description", "component_code")
         }
         photos = await _photos(form, platform)
 
@@ -361,6 +372,7 @@ async def report_submit(request: Request, platform: PlatformDep, user: PageUser)
                     description=values["description"],
                     client_key=values["client_key"] or None,
                     photos=photos,
+                    component_code=values["component_code"] or None,
                 )
                 case, created = fieldwork.submit_report(platform, db, user, report)
             except DomainError as exc:
@@ -378,6 +390,7 @@ async def report_submit(request: Request, platform: PlatformDep, user: PageUser)
                 "state_label": i18n.state_label(case.state, i18n.language(request)),
                 "grid_code": case.grid_code,
                 "class_name": case.class_name,
+                "component_code": case.component_code,
                 "created": created,
                 "url": f"/field/tasks/{case.id}",
             }

@@ -58,8 +58,9 @@ for _s in (S.REPORTED, S.VERIFYING, S.ACCEPTED, S.FILED):
     EXPECTED[(_s, A.TRANSFER)] = ({R.SHIFT_LEADER, R.DISPATCHER}, _s)
 for _s in (S.DISPATCHED, S.DISPOSING):
     EXPECTED[(_s, A.TRANSFER)] = ({R.SHIFT_LEADER, R.DISPATCHER}, S.FILED)
+# The registry's roles (网格员, 治安网格员) take no part in the case workflow: Forbidden everywhere.
 for _s in CaseState:
-    EXPECTED[(_s, A.COMMENT)] = (set(Role), _s)
+    EXPECTED[(_s, A.COMMENT)] = (set(Role) - {R.GRID_WORKER, R.POLICE}, _s)
 # 超时升级 is the system's (the deadline sweep), in every state whose clock runs: no role may take it.
 SYSTEM_ONLY = {
     S.VERIFYING,

@@ -247,6 +247,50 @@
         if (source !== "tap") { map.setView(ll, Math.max(map.getZoom(), 17)); }
       }
       describePlace(lon, lat);
+      nearbyComponents();
+    }
+
+    // the component (部件) a report of a component class is about: the nearest of the class
+    // around the point unless the supervisor picks another one of the list
+    var componentSeq = 0;
+    function chosenComponent() {
+      var picked = form.querySelector("input[name=component_code]:checked");
+      return picked ? picked.value : "";
+    }
+    function nearbyComponents() {
+      var box = $("component-choice"), list = $("component-list"), classSelect = $("class-ref");
+      if (!box || !list || !classSelect) { return; }
+      var seq = ++componentSeq;
+      var parts = classSelect.value.split(":");
+      var lon = parseFloat(lonInput.value), lat = parseFloat(latInput.value);
+      list.textContent = "";
+      box.hidden = true;
+      delete box.dataset.loaded;
+      if (parts.length < 3 || parts[parts.length - 2] !== "component" || !isFinite(lon) || !isFinite(lat)) { return; }
+      var radius = Number(box.dataset.radius || 30);
+      fetch("/api/v1/components/nearest?lon=" + lon.toFixed(6) + "&lat=" + lat.toFixed(6) +
+            "&class_code=" + encodeURIComponent(parts[parts.length - 1]) + "&radius=" + radius + "&limit=5",
+            { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (data) {
+          if (seq !== componentSeq) { return; }  // the point or the class changed meanwhile
+          list.textContent = "";
+          if (!data.items.length) { list.appendChild(el("p", "muted", w("field.component_none", { m: radius }))); }
+          data.items.forEach(function (c, i) {
+            var label = el("label"), radio = el("input");
+            radio.type = "radio";
+            radio.name = "component_code";
+            radio.value = c.code;
+            radio.checked = i === 0;
+            label.appendChild(radio);
+            label.appendChild(el("span", "", (c.class_name || c.name) + " " + c.code));
+            label.appendChild(el("span", "muted", w("field.component_distance", { m: Math.round(c.distance_m) }) +
+              " · " + c.state_label));
+            list.appendChild(label);
+          });
+          box.hidden = false;
+          box.dataset.loaded = String(data.items.length);
+        }).catch(function () {});
     }
     var placeSeq = 0;
     function describePlace(lon, lat) {
@@ -307,6 +351,7 @@
       select.value = value;
       search.value = "";
       showChoices();
+      nearbyComponents();
     }
     function button(o, withGroup) {
       var li = el("li"), b = el("button", o.value === select.value ? "chosen" : "");
@@ -345,6 +390,7 @@
       }
     });
     select.addEventListener("change", showChoices);
+    select.addEventListener("change", nearbyComponents);
     showChoices();
 
     // sending
@@ -363,6 +409,7 @@
       form.elements.description.value = "";
       select.value = "";
       showChoices();
+      nearbyComponents();
     }
     form.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -384,7 +431,8 @@
           lon: lonInput.value,
           lat: latInput.value,
           accuracy: accInput.value,
-          description: form.elements.description.value
+          description: form.elements.description.value,
+          component_code: chosenComponent()
         },
         photos: photos.slice()
       };

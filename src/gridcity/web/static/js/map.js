@@ -12,6 +12,7 @@
     L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
   }
   var colours = { green: "#2e9e44", yellow: "#e6b800", red: "#d1242f" };
+  map.createPane("cases").style.zIndex = 460;  // above the components' dots (map_components.js)
   var streets = L.geoJSON(null, { style: { color: "#12314f", weight: 2, fill: false } }).addTo(map);
   var grids = L.geoJSON(null, {
     style: { color: "#0b62a4", weight: 1, opacity: 0.6, fillOpacity: 0.03 },
@@ -50,7 +51,7 @@
     data.features.forEach(function (f) {
       var c = f.geometry.coordinates, p = f.properties;
       var marker = L.circleMarker([c[1], c[0]], {
-        radius: 6, color: "#fff", weight: 1, fillOpacity: 0.9, fillColor: colours[p.light] || "#888"
+        pane: "cases", radius: 6, color: "#fff", weight: 1, fillOpacity: 0.9, fillColor: colours[p.light] || "#888"
       });
       marker.options.light = p.light;
       marker.bindPopup('<a href="/cases/' + p.id + '">' + p.number + "</a><br>" + p.class_name);
