@@ -214,7 +214,7 @@ CENSUS_FIELDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("class_code", "部件类型代码", "BJLXDM", ("class",)),
 )
 REQUIRED_FIELDS = ("code", "name", "owner_name", "state", "initial_date")
-_MAX_LENGTHS = {
+MAX_LENGTHS = {
     "name": 60,
     "owner_name": 100,
     "keeper_name": 100,
@@ -336,9 +336,9 @@ class CensusReader:
             (source, "source"),
             (note, "note"),
         ):
-            if len(value) > _MAX_LENGTHS[field_name]:
+            if len(value) > MAX_LENGTHS[field_name]:
                 raise Invalid(
-                    f"{field_name} is longer than {_MAX_LENGTHS[field_name]} characters", key=field_name
+                    f"{field_name} is longer than {MAX_LENGTHS[field_name]} characters", key=field_name
                 )
         x, y, wkb = _place(lon or None, lat or None, geometry or None)
         initial = parse_census_date(initial_text, "initial_date")

@@ -40,8 +40,8 @@ from gridcity.db import components as components_db
 from gridcity.db.engine import transaction
 from gridcity.db.models import Component
 from gridcity.domain.components import (
-    _MAX_LENGTHS,
     CENSUS_FIELDS,
+    MAX_LENGTHS,
     CensusRow,
     census_header,
     parse_census_date,
@@ -289,7 +289,7 @@ def _fast_rows(layout: _Layout, table: pa.Table, lines: np.ndarray) -> tuple[pa.
         ok = pc.and_(ok, pc.or_(pc.equal(declared, ""), pc.equal(declared, class_code)))
     for f in ("name", "owner_name"):
         ok = pc.and_(ok, pc.greater(pc.utf8_length(cell(f)), 0))
-    for f, most in _MAX_LENGTHS.items():
+    for f, most in MAX_LENGTHS.items():
         if f in text:
             ok = pc.and_(ok, pc.less_equal(pc.utf8_length(text[f]), most))
     if "geometry" in text:
