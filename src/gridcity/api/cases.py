@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
 from gridcity.api.schemas import MAX_ID, MAX_ROW_ID, CaseActionIn, CaseCreate
-from gridcity.api.views import FastJSON, case_detail, case_summary
+from gridcity.api.views import FastJSON, case_detail, case_summary, split_values
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import Invalid
@@ -79,8 +79,8 @@ def case_filter(
             raise Invalid("give times with a timezone, e.g. 2026-11-01T00:00:00+08:00")
     numbered = platform.case_id_from_number(q or "")
     return CaseFilter(
-        states=_split(state),
-        class_codes=_split(class_code),
+        states=split_values(state),
+        class_codes=split_values(class_code),
         network=network,
         channel=channel,
         district_code=district,
@@ -122,10 +122,6 @@ def list_cases(
     )
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
-
-
 @router.get("/cases.geojson")
 def cases_geojson(
     platform: PlatformDep,
@@ -137,7 +133,9 @@ def cases_geojson(
 ) -> FastJSON:
     """The cases in a map window the caller may see, as GeoJSON points with their traffic light."""
     box = parse_bbox(bbox)
-    flt = CaseFilter(states=_split(state), bbox=box, sort="-reported_at", extra=[visibility_clause(user)])
+    flt = CaseFilter(
+        states=split_values(state), bbox=box, sort="-reported_at", extra=[visibility_clause(user)]
+    )
     rows = db.scalars(flt.select(platform.now()).limit(limit + 1)).all()
     features = []
     for case in rows[:limit]:

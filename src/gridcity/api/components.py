@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
-from gridcity.api.views import FastJSON, case_summary
+from gridcity.api.views import FastJSON, case_summary, split_values
 from gridcity.domain.components import DEFAULT_LINK_RADIUS_M, MAX_SEARCH_RADIUS_M, parse_state
 from gridcity.domain.territory import parse_bbox
 from gridcity.services import components
@@ -19,12 +19,8 @@ router = APIRouter(prefix="/components", tags=["components"])
 MAX_MAP_FEATURES = components.MAX_PAGE_SIZE - 1
 
 
-def _list(values: list[str] | None) -> list[str]:
-    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
-
-
 def _states(values: list[str] | None) -> list[str]:
-    return [parse_state(v).value for v in _list(values)]
+    return [parse_state(v).value for v in split_values(values)]
 
 
 @router.get("")
@@ -42,7 +38,7 @@ def list_components(
 ) -> FastJSON:
     """The current components in a map window, a page at a time (ordered by position)."""
     rows, total = components.in_window(
-        db, parse_bbox(bbox), _list(class_code), _states(state), page, page_size
+        db, parse_bbox(bbox), split_values(class_code), _states(state), page, page_size
     )
     catalogue = platform.catalogue(db)
     return FastJSON(
@@ -68,7 +64,7 @@ def components_geojson(
     """The map layer: at most `limit` components of the window as GeoJSON points; `truncated` says
     there are more (the map asks the reader to zoom in instead of loading them all)."""
     rows, _ = components.in_window(
-        db, parse_bbox(bbox), _list(class_code), _states(state), 1, limit + 1, count=False
+        db, parse_bbox(bbox), split_values(class_code), _states(state), 1, limit + 1, count=False
     )
     catalogue = platform.catalogue(db)
     features = [
@@ -94,7 +90,7 @@ def nearest_components(
     limit: int = Query(default=10, ge=1, le=100),
 ) -> FastJSON:
     """Components in service within `radius` metres of the point, nearest first, with the distance."""
-    found = components.nearest(db, lon, lat, _list(class_code) or None, radius, limit)
+    found = components.nearest(db, lon, lat, split_values(class_code) or None, radius, limit)
     catalogue = platform.catalogue(db)
     return FastJSON({"items": [components.summary(n, catalogue) for n in found]})
 

@@ -128,3 +128,8 @@ def case_detail(platform: Platform, db: Session, user: User, case: Case) -> dict
         }
     )
     return body
+
+
+def split_values(values: list[str] | None) -> list[str]:
+    """A repeatable query parameter whose values may also be comma-separated (`?state=a,b&state=c`)."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, any_, bindparam, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, Select, String, any_, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case, Component
@@ -176,13 +176,15 @@ def versions(db: Session, code: str) -> list[Component]:
     return list(db.scalars(select(Component).where(Component.code == code).order_by(Component.version)))
 
 
-def case_ids(connection: Connection, code: str, limit: int) -> list[int]:
-    """The newest cases about a component first."""
-    return list(
-        connection.scalars(
-            select(Case.id).where(Case.component_code == code).order_by(Case.reported_at.desc()).limit(limit)
-        )
+def cases_about(db: Session, code: str, visible: ColumnElement[bool], limit: int) -> list[Case]:
+    """The newest cases about a component that the `visible` clause lets its reader see."""
+    query = (
+        select(Case)
+        .where(Case.component_code == code, visible)
+        .order_by(Case.reported_at.desc())
+        .limit(limit)
     )
+    return list(db.scalars(query))
 
 
 def count_current(connection: Connection, district_code: str | None = None) -> int:

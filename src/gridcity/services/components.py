@@ -415,8 +415,7 @@ def in_window(
     """A page of the current components in a map window, and how many there are in all."""
     if not (1 <= page_size <= MAX_PAGE_SIZE):
         raise Invalid(f"page_size is 1 to {MAX_PAGE_SIZE}")
-    for state in states or ():
-        ComponentState(state)  # ValueError -> caller checks; keep the vocabulary one place
+    states = [parse_state(s).value for s in states or ()]
     connection = db.connection()
     rows = components_db.in_window(connection, box, class_codes, states, page_size, (page - 1) * page_size)
     total = components_db.count_in_window(connection, box, class_codes, states) if count else None
@@ -434,27 +433,13 @@ def get_component(db: Session, user: User | None, code: str, case_limit: int = 5
     """A component with every version (oldest first) and the newest cases about it that `user` may
     see (none for an anonymous reader)."""
     parse_component_code(code)
-    connection = db.connection()
-    versions = _versions(db, code)
+    versions = components_db.versions(db, code)
     if not versions:
         raise NotFound(f"no component {code}")
     cases: list[Case] = []
     if user is not None:
-        ids = components_db.case_ids(connection, code, case_limit * 4)
-        if ids:
-            cases = list(
-                db.scalars(
-                    select(Case)
-                    .where(Case.id.in_(ids), visibility_clause(user))
-                    .order_by(Case.reported_at.desc())
-                    .limit(case_limit)
-                )
-            )
+        cases = components_db.cases_about(db, code, visibility_clause(user), case_limit)
     return ComponentRecord(versions[-1], versions, cases)
-
-
-def _versions(db: Session, code: str) -> list[Component]:
-    return components_db.versions(db, code)
 
 
 # --- the component a report is about -----------------------------------------------------------
