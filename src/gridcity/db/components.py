@@ -7,7 +7,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, String, any_, bindparam, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    any_,
+    bindparam,
+    func,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case, Component
@@ -74,6 +86,33 @@ def analyze(connection: Connection) -> None:
     """Refresh PostgreSQL's statistics of the table and of the columns the lookup of current versions
     by code is planned by (with none, PostgreSQL scans every current row for each batch of codes)."""
     connection.execute(text("ANALYZE components (code, valid_to)"))
+
+
+# The lookup indexes (nearest, map window, grid) of current versions; the unique (code, version)
+# index is not one of them: the import needs it to find current versions and to refuse duplicates.
+LOOKUP_INDEXES = tuple(
+    sorted((i for i in Component.__table__.indexes if i.name), key=lambda i: str(i.name))  # type: ignore[attr-defined]
+)
+
+
+def is_empty(connection: Connection) -> bool:
+    return connection.scalar(select(Component.id).limit(1)) is None
+
+
+def drop_lookup_indexes(connection: Connection) -> None:
+    """Drop the lookup indexes (a first census into an empty table builds them once at the end:
+    keeping them up row by row costs it about half of its time)."""
+    for index in LOOKUP_INDEXES:
+        index.drop(connection, checkfirst=True)
+
+
+def missing_lookup_indexes(connection: Connection) -> list[str]:
+    present = {i["name"] for i in inspect(connection).get_indexes(Component.__tablename__)}
+    return [str(i.name) for i in LOOKUP_INDEXES if i.name not in present]
+
+
+def create_lookup_index(connection: Connection, name: str) -> None:
+    next(i for i in LOOKUP_INDEXES if i.name == name).create(connection, checkfirst=True)
 
 
 def close_versions(connection: Connection, ids: Sequence[int], at: datetime) -> None:

@@ -13,6 +13,12 @@ codes, classes, the point located on the unit grids and the code's district, the
 department; rows of codes already stored go through the versioning of `components._write`, new
 ones are written in one COPY (CSV) on PostgreSQL.
 
+On PostgreSQL a batch of only new codes (a first census) is written by one of two writer threads,
+each with its own connection and transaction, while this thread reads and locates the next ones:
+the server's work of a COPY is most of a row's cost, and two server processes use both cores.
+Codes never repeat across batches (a repeated code is rejected), so batches are independent; a
+batch is still all or nothing, and a failed write stops the import at the next batch.
+
 The line of a row in the reject file is its record number + 1 (the header is record 1): the
 physical line unless blank lines or values spanning lines come before it.
 """
@@ -22,8 +28,9 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from collections import deque
 from collections.abc import Callable, Generator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -185,15 +192,49 @@ def import_csv(
     rejects = Rejects(rejects_path, columns)
     total = -(-records // batch_size) if records is not None else None
     batches = _read_ahead(ctx, layout, _batches(path, columns, batch_size))
+    writers = _Writers(ctx) if ctx.platform.engine.dialect.name == "postgresql" else None
     try:
         for read in progress.track(batches, total, f"components {path.name}"):
-            _import_batch(ctx, db, read, run, rejects)
+            _import_batch(ctx, db, read, run, rejects, writers)
+        if writers is not None:
+            writers.wait()
     except pa.ArrowInvalid as exc:
         raise Invalid(f"{path} cannot be read as CSV: {exc}") from None
     finally:
         batches.close()  # the reading thread ends
+        if writers is not None:
+            writers.close()
         rejects.close()
     return run
+
+
+class _Writers:
+    """Batches of new codes written on their own connections, at most `WRITERS` at a time."""
+
+    WRITERS = 2
+
+    def __init__(self, ctx: _Context) -> None:
+        self.ctx = ctx
+        self.pool = ThreadPoolExecutor(max_workers=self.WRITERS, thread_name_prefix="census-write")
+        self.pending: deque[Future[None]] = deque()
+
+    def submit(self, rows: pa.Table, now: datetime) -> None:
+        self._settle(self.WRITERS - 1)  # wait for a free writer; an earlier failure is raised here
+        self.pending.append(self.pool.submit(self._write, rows, now))
+
+    def _write(self, rows: pa.Table, now: datetime) -> None:
+        with self.ctx.platform.engine.begin() as connection:
+            _insert_new(self.ctx, connection, rows, now)
+
+    def _settle(self, keep: int) -> None:
+        while len(self.pending) > keep:
+            self.pending.popleft().result()
+
+    def wait(self) -> None:
+        self._settle(0)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _Layout:
@@ -434,7 +475,9 @@ def _read(ctx: _Context, layout: _Layout, batch: _Batch) -> _Read:
     return _Read(batch, rows, wrong_class, rejected, raw)
 
 
-def _import_batch(ctx: _Context, db: Session, read: _Read, run: CensusRun, rejects: Rejects) -> None:
+def _import_batch(
+    ctx: _Context, db: Session, read: _Read, run: CensusRun, rejects: Rejects, writers: _Writers | None
+) -> None:
     batch, table, rows, raw = read.batch, read.batch.table, read.rows, read.raw
     rejected = read.rejected
 
@@ -496,7 +539,7 @@ def _import_batch(ctx: _Context, db: Session, read: _Read, run: CensusRun, rejec
         ):
             located = located.append_column(name, pa.array(places[key][here], pa.string()))
         located = located.append_column("owner_unit_id", _owner_ids(ctx, located))
-        counts = _write_columns(ctx, db, located)
+        counts = _write_columns(ctx, db, located, writers)
     _account(ctx, run, rejects, batch_codes, batch.size, rejected, counts)
 
 
@@ -521,13 +564,19 @@ def _owner_ids(ctx: _Context, rows: pa.Table) -> pa.Array:
 _CENSUS = ("code", *components_db.CENSUS_COLUMNS)
 
 
-def _write_columns(ctx: _Context, db: Session, rows: pa.Table) -> tuple[int, int, int]:
+def _write_columns(
+    ctx: _Context, db: Session, rows: pa.Table, writers: _Writers | None
+) -> tuple[int, int, int]:
     """New codes as version 1 in one bulk write; the codes stored already as `components._write`
-    does them (a new version of a changed one, nothing for an unchanged one)."""
+    does them (a new version of a changed one, nothing for an unchanged one). A batch of new codes
+    only goes to the `writers` when there are."""
     connection = db.connection()
     now = ctx.platform.now()
     codes = rows.column("code").to_pylist()
     existing = components_db.current_versions(connection, codes)
+    if not existing and writers is not None:
+        writers.submit(rows, now)
+        return rows.num_rows, 0, 0
     counts = (0, 0, 0)
     if existing:
         stored = pc.is_in(rows.column("code"), value_set=pa.array(list(existing), pa.string()))

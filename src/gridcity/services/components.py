@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -48,11 +50,13 @@ from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.taxonomy import ClassKind
 from gridcity.domain.workflow import Role
 from gridcity.services.access import territory_covers, visibility_clause
-from gridcity.services.import_files import Rejects, open_source
+from gridcity.services.import_files import Rejects, Source, open_source
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 
 BATCH_SIZE = 5000
+# a first census of this many records or more builds the lookup indexes once at the end
+DEFER_INDEXES_FROM = 100_000
 MAX_PAGE_SIZE = 5000
 # files `open_source` reads as JSON; any other is CSV
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".geojson")
@@ -93,10 +97,12 @@ def import_components(
     batch_size: int = BATCH_SIZE,
     recorded_by: str | None = None,
     columnar: bool = True,
+    defer_indexes_from: int = DEFER_INDEXES_FROM,
 ) -> CensusRun:
     """Import a census file (CSV, JSON, JSON lines or GeoJSON) of components. See the module's
     description; returns what happened. A CSV file is read in columns unless `columnar` is False
-    (the row by row reading: the same result, slower)."""
+    (the row by row reading: the same result, slower). A file of `defer_indexes_from` records or
+    more into an empty registry builds the lookup indexes once at the end."""
     if batch_size < 1:
         raise Invalid("the batch size is at least 1")
     if columnar and path.suffix.lower() not in JSON_SUFFIXES:
@@ -107,8 +113,23 @@ def import_components(
             header, records = found
             ctx = _context(platform, db, CensusReader(header), path, recorded_by)
             rejects_path = rejects_path or path.with_name(path.name + ".rejects.csv")
-            return census_columns.import_csv(ctx, db, path, rejects_path, progress, batch_size, records)
+            with _lookup_indexes(platform, records, defer_indexes_from, progress):
+                return census_columns.import_csv(ctx, db, path, rejects_path, progress, batch_size, records)
     source = open_source(path, lists=True)
+    with _lookup_indexes(platform, source.total, defer_indexes_from, progress):
+        return _import_rows(platform, db, path, source, rejects_path, progress, batch_size, recorded_by)
+
+
+def _import_rows(
+    platform: Platform,
+    db: Session,
+    path: Path,
+    source: Source,
+    rejects_path: Path | None,
+    progress: Progress,
+    batch_size: int,
+    recorded_by: str | None,
+) -> CensusRun:
     rows = source.rows
     columns = source.columns
     if columns is None:  # JSON: the first record's keys name the fields
@@ -134,6 +155,49 @@ def import_components(
         if close is not None:
             close()
     return run
+
+
+@contextmanager
+def _lookup_indexes(
+    platform: Platform, records: int | None, defer_from: int, progress: Progress
+) -> Iterator[None]:
+    """The lookup indexes around an import. A large first census (an empty table, `defer_from`
+    records or more) drops them and builds them when it ends, failed or not: kept up row by row
+    they cost a city's first census half of its time. An index missing at the start (a first census
+    killed before it could build them) is built before the import begins."""
+    with platform.write_lock, platform.engine.begin() as connection:
+        defer = records is not None and records >= defer_from and components_db.is_empty(connection)
+        if defer:
+            components_db.drop_lookup_indexes(connection)
+        missing = components_db.missing_lookup_indexes(connection)
+    if not defer:
+        _build_indexes(platform, missing, progress)
+        yield
+        return
+    try:
+        yield
+    finally:
+        _build_indexes(platform, missing, progress)
+
+
+def _build_indexes(platform: Platform, names: list[str], progress: Progress) -> None:
+    """Build the named lookup indexes, then refresh the statistics the planner chooses them by. On
+    PostgreSQL two at a time on their own connections (two server processes)."""
+    if not names:
+        return
+
+    def build(name: str) -> str:
+        with platform.write_lock, platform.engine.begin() as connection:
+            components_db.create_lookup_index(connection, name)
+        return name
+
+    workers = 2 if platform.engine.dialect.name == "postgresql" else 1
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="component-index") as pool:
+        for _ in progress.track(pool.map(build, names), len(names), "component lookup indexes"):
+            pass
+    if platform.engine.dialect.name == "postgresql":
+        with platform.engine.begin() as connection:
+            components_db.analyze(connection)
 
 
 def _context(
