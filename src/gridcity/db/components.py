@@ -112,6 +112,8 @@ def missing_lookup_indexes(connection: Connection) -> list[str]:
 
 
 def create_lookup_index(connection: Connection, name: str) -> None:
+    if connection.dialect.name == "postgresql":  # millions of keys sort in memory, not on disk
+        connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
     next(i for i in LOOKUP_INDEXES if i.name == name).create(connection, checkfirst=True)
 
 

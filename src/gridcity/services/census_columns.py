@@ -572,8 +572,9 @@ def _write_columns(
     only goes to the `writers` when there are."""
     connection = db.connection()
     now = ctx.platform.now()
-    codes = rows.column("code").to_pylist()
-    existing = components_db.current_versions(connection, codes)
+    existing = (
+        {} if ctx.all_new else components_db.current_versions(connection, rows.column("code").to_pylist())
+    )
     if not existing and writers is not None:
         writers.submit(rows, now)
         return rows.num_rows, 0, 0

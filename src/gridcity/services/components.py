@@ -85,6 +85,10 @@ class _Context:
     owners: dict[str, int]  # owner code or name -> org unit id
     recorded_by: str
     seen: set[int] = field(default_factory=set)  # codes met earlier in the file (as integers: small)
+    # the registry was empty when the import began: every code is new (a code repeated in the file
+    # is rejected), so no current versions are looked up (a concurrent import of the same codes
+    # fails on the unique (code, version) index instead of writing twice)
+    all_new: bool = False
     analyzed: tuple[int, int] | None = None  # PostgreSQL: (rows the statistics knew, rows written then)
 
 
@@ -113,11 +117,13 @@ def import_components(
             header, records = found
             ctx = _context(platform, db, CensusReader(header), path, recorded_by)
             rejects_path = rejects_path or path.with_name(path.name + ".rejects.csv")
-            with _lookup_indexes(platform, records, defer_indexes_from, progress):
+            with _lookup_indexes(platform, records, defer_indexes_from, progress) as ctx.all_new:
                 return census_columns.import_csv(ctx, db, path, rejects_path, progress, batch_size, records)
     source = open_source(path, lists=True)
-    with _lookup_indexes(platform, source.total, defer_indexes_from, progress):
-        return _import_rows(platform, db, path, source, rejects_path, progress, batch_size, recorded_by)
+    with _lookup_indexes(platform, source.total, defer_indexes_from, progress) as all_new:
+        return _import_rows(
+            platform, db, path, source, rejects_path, progress, batch_size, recorded_by, all_new
+        )
 
 
 def _import_rows(
@@ -129,6 +135,7 @@ def _import_rows(
     progress: Progress,
     batch_size: int,
     recorded_by: str | None,
+    all_new: bool,
 ) -> CensusRun:
     rows = source.rows
     columns = source.columns
@@ -137,6 +144,7 @@ def _import_rows(
         columns = list(first[1]) if first else []
         rows = _chain(first, rows)
     ctx = _context(platform, db, CensusReader(columns), path, recorded_by)
+    ctx.all_new = all_new
     run = CensusRun(rejects_path=rejects_path or path.with_name(path.name + ".rejects.csv"))
     assert run.rejects_path is not None
     rejects = Rejects(run.rejects_path, source.columns)
@@ -160,22 +168,24 @@ def _import_rows(
 @contextmanager
 def _lookup_indexes(
     platform: Platform, records: int | None, defer_from: int, progress: Progress
-) -> Iterator[None]:
-    """The lookup indexes around an import. A large first census (an empty table, `defer_from`
-    records or more) drops them and builds them when it ends, failed or not: kept up row by row
-    they cost a city's first census half of its time. An index missing at the start (a first census
-    killed before it could build them) is built before the import begins."""
+) -> Iterator[bool]:
+    """The lookup indexes around an import; gives whether the registry is empty. A large first
+    census (an empty table, `defer_from` records or more) drops them and builds them when it ends,
+    failed or not: kept up row by row they cost a city's first census half of its time. An index
+    missing at the start (a first census killed before it could build them) is built before the
+    import begins."""
     with platform.write_lock, platform.engine.begin() as connection:
-        defer = records is not None and records >= defer_from and components_db.is_empty(connection)
+        empty = components_db.is_empty(connection)
+        defer = empty and records is not None and records >= defer_from
         if defer:
             components_db.drop_lookup_indexes(connection)
         missing = components_db.missing_lookup_indexes(connection)
     if not defer:
         _build_indexes(platform, missing, progress)
-        yield
+        yield empty
         return
     try:
-        yield
+        yield empty
     finally:
         _build_indexes(platform, missing, progress)
 
@@ -381,7 +391,9 @@ def _write(
     (the current version closed), nothing for an unchanged one. (created, changed, unchanged)"""
     connection = db.connection()
     now = now or ctx.platform.now()
-    if existing is None:
+    if existing is None and ctx.all_new:
+        existing = {}
+    elif existing is None:
         existing = components_db.current_versions(connection, [values[0] for values in located])
     tail = (now, None, ctx.recorded_by)
     if not existing:  # a first census: every row is new

@@ -521,19 +521,11 @@ class TerritoryState:
         lons = np.asarray(lons, dtype=float)
         lats = np.asarray(lats, dtype=float)
         index = self.index
-        found = {layer: index[layer].locate(lons, lats) for layer in layers}
-        unit = found.get("city_management")
-        if unit is None:
-            unit = index["city_management"].locate(lons, lats)
-        n = lons.size
-        districts = np.full(n, None, dtype=object)
-        streets = np.full(n, None, dtype=object)
-        communities = np.full(n, None, dtype=object)
-        inside = np.flatnonzero(unit != None)  # noqa: E711 -- elementwise over an object array
-        for i in inside:
-            code = unit[i]
-            districts[i], streets[i], communities[i] = code[:6], code[:9], code[:12]
-        outside = np.flatnonzero(unit == None)  # noqa: E711
+        unit, districts, streets, communities = index["city_management"].locate_parts(lons, lats, (6, 9, 12))
+        found = {
+            layer: unit if layer == "city_management" else index[layer].locate(lons, lats) for layer in layers
+        }
+        outside = np.flatnonzero(unit == None)  # noqa: E711 -- elementwise over an object array
         if outside.size:
             street = index["street"].locate(lons[outside], lats[outside])
             community = index["community"].locate(lons[outside], lats[outside])

@@ -36,6 +36,7 @@ class LayerIndex:
         # become prepared too, which is harmless) and GEOS builds each point locator on first use.
         shapely.prepare(geoms)
         self._tree = shapely.STRtree(geoms)
+        self._prefix_cache: dict[int, NDArray[np.object_]] = {}
 
     def __len__(self) -> int:
         return len(self._geoms)
@@ -76,6 +77,22 @@ class LayerIndex:
             point_idx, geom_idx = point_idx[last], geom_idx[last]
         result[point_idx] = geom_idx
         return result
+
+    def locate_parts(
+        self, lons: ArrayLike, lats: ArrayLike, lengths: Sequence[int]
+    ) -> tuple[NDArray[np.object_], ...]:
+        """:meth:`locate`, and the first `lengths` characters of each key found (a unit grid's code
+        begins with its community's, street's and district's codes) — without a loop per point."""
+        x, y = _coords(lons, lats)
+        found = self.locate_indices(x, y, shapely.points(x, y))
+        return self._keys[found], *(self._prefixes(n)[found] for n in lengths)
+
+    def _prefixes(self, length: int) -> NDArray[np.object_]:
+        cached = self._prefix_cache.get(length)
+        if cached is None:
+            cached = np.array([None if k is None else k[:length] for k in self._keys], dtype=object)
+            self._prefix_cache[length] = cached
+        return cached
 
     def locate_one(self, lon: float, lat: float) -> str | None:
         """Single-point fast path (no array round trip)."""
