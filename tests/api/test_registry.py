@@ -299,3 +299,63 @@ def test_things_end_and_stay_as_history(client, make_user, login) -> None:  # ty
     handler = login(make_user("handler"))  # a department is not platform staff: no registry
     assert client.get(f"{R}/things", headers=handler).status_code == 403
     assert client.get(f"{R}/things/{thing['id']}", headers=handler).status_code == 404
+
+
+def test_service_request_becomes_a_case(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    tag = uuid.uuid4().hex[:8]
+    admin = login(make_user("admin"))
+    place, household = _household(client, admin, tag)
+    worker_user = make_user("grid_worker")
+    worker, stranger = login(worker_user), login(make_user("grid_worker"))
+    _post(
+        client,
+        f"{R}/grid-staff",
+        {"username": worker_user.username, "grid_code": place["ss_grid_code"]},
+        admin,
+    )
+    resident = _post(client, f"{R}/residents", {"household_id": household["id"], "name": f"周{tag}"}, worker)
+    body = {
+        "household_id": household["id"],
+        "kind": "service_request",
+        "note": "独居老人需要定期探访",
+        "resident_id": resident["id"],
+        "class_code": "SS0102",
+    }
+    visit = _post(client, f"{R}/visits", body, worker)
+    assert visit["case_id"] and visit["kind"] == "service_request"
+    case = client.get(f"/api/v1/cases/{visit['case_id']}", headers=admin).json()
+    assert (case["class_code"], case["channel"], case["state"]) == ("SS0102", "supervisor", "accepted")
+    assert case["description"] == "独居老人需要定期探访" and f"周{tag}" not in str(case)
+    subjects = client.get(f"/api/v1/cases/{visit['case_id']}/subjects", headers=admin).json()["items"]
+    assert {(s["kind"], s["subject_id"]) for s in subjects} == {
+        ("place", place["id"]),
+        ("resident", resident["id"]),
+    }
+
+    unknown = client.post(f"{R}/visits", json={**body, "class_code": "ZZ0000"}, headers=worker)
+    assert unknown.status_code == 422 and "ZZ0000" in unknown.json()["detail"]
+    assert client.post(f"{R}/visits", json=body, headers=stranger).status_code == 403
+
+    later = _post(client, f"{R}/visits", {**body, "class_code": None, "note": "小区垃圾清运不及时"}, worker)
+    assert later["case_id"] is None
+    url = f"{R}/visits/{later['id']}/case"
+    assert client.post(url, json={"class_code": "SS0206"}, headers=stranger).status_code == 403
+    bad = client.post(url, json={"class_code": "nope"}, headers=worker)
+    assert bad.status_code == 422 and "nope" in bad.json()["detail"]
+    made = _post(client, url, {"class_code": "SS0206"}, worker)
+    assert made["case_id"] and made["case_number"] and made["id"] == later["id"]
+    again = client.post(url, json={"class_code": "SS0206"}, headers=worker)
+    assert again.status_code == 409 and str(made["case_id"]) in again.json()["detail"]
+    plain = _post(client, f"{R}/visits", {"household_id": household["id"], "note": "走访"}, worker)
+    assert (
+        client.post(
+            f"{R}/visits/{plain['id']}/case", json={"class_code": "SS0206"}, headers=worker
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(f"{R}/visits/999999999/case", json={"class_code": "SS0206"}, headers=worker).status_code
+        == 404
+    )
+    listed = {v["id"]: v["case_id"] for v in client.get(f"{R}/visits", headers=worker).json()["items"]}
+    assert listed[later["id"]] == made["case_id"] and listed[plain["id"]] is None

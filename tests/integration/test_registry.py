@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from gridcity.db.models import PersonalAccessLog, RegistryResident
+from gridcity.db.models import Case, PersonalAccessLog, RegistryResident, RegistryVisit
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from gridcity.domain.registry import id_check_char
 from gridcity.services import cases
@@ -369,3 +370,94 @@ def test_case_subjects(world: World, make_user: Any) -> None:
         len(world.key_person.name) - 1
     )
     assert "id_number" not in person
+
+
+def test_service_request_becomes_a_case_with_its_visit(world: World) -> None:
+    p, db = world.platform, world.db
+    note = "老人反映家中暖气不热，请协调物业"
+    visit = reg.record_visit(
+        p, db, world.worker_a, world.household_a.id, "service_request", note, world.elder.id, "SS0202"
+    )
+    assert visit.case_id is not None
+    case = cases.get_case(db, world.admin, visit.case_id)
+    assert (case.class_code, case.network, case.channel) == ("SS0202", "social_service", "supervisor")
+    assert case.state == "accepted"  # the grid's own staff reported it on site: no verification
+    assert case.reporter_id == world.worker_a.id and case.description == note
+    assert (case.lon, case.lat) == (world.house_a.lon, world.house_a.lat)
+    assert case.ss_grid_code == world.household_a.ss_grid_code
+    # nothing of the household's personal data beyond what the worker typed
+    for secret in (world.elder.name, world.elder_id, world.elder_phone, world.house_a.address):
+        assert secret not in (case.description or "") and secret not in (case.address or "")
+    subjects = {s["kind"]: s for s in reg.case_subjects(db, world.admin, case.id)}
+    assert subjects["place"]["subject_id"] == world.house_a.id
+    assert (subjects["resident"]["subject_id"], subjects["resident"]["role"]) == (world.elder.id, "party")
+    assert [v.case_id for v in reg.list_visits(db, world.worker_a) if v.id == visit.id] == [case.id]
+
+    # a plain visit with a class, an unknown class, another grid, an admin: refused, nothing written
+    before = db.scalar(select(func.count()).select_from(RegistryVisit))
+    cases_before = db.scalar(select(func.count()).select_from(Case))
+    with pytest.raises(Invalid, match="service request"):
+        reg.record_visit(p, db, world.worker_a, world.household_a.id, "visit", "看望", None, "SS0202")
+    with pytest.raises(Invalid, match="no case class 'XX9999'"):
+        reg.record_visit(
+            p, db, world.worker_a, world.household_a.id, "service_request", "诉求", None, "XX9999"
+        )
+    with pytest.raises(Forbidden):
+        reg.record_visit(
+            p, db, world.worker_b, world.household_a.id, "service_request", "诉求", None, "SS0202"
+        )
+    with pytest.raises(Forbidden, match="grid worker"):
+        reg.record_visit(p, db, world.admin, world.household_a.id, "service_request", "诉求", None, "SS0202")
+    assert db.scalar(select(func.count()).select_from(RegistryVisit)) == before
+    assert db.scalar(select(func.count()).select_from(Case)) == cases_before
+
+
+def test_an_earlier_service_request_becomes_a_case_once(world: World) -> None:
+    p, db = world.platform, world.db
+    request = reg.record_visit(p, db, world.worker_a, world.household_a.id, "service_request", "楼道灯坏了")
+    plain = reg.record_visit(p, db, world.worker_a, world.household_a.id, "visit", "看望")
+    assert request.case_id is None
+    with pytest.raises(Forbidden):
+        reg.request_case(p, db, world.worker_b, request.id, "SS0205")
+    with pytest.raises(Invalid, match="not a service request"):
+        reg.request_case(p, db, world.worker_a, plain.id, "SS0205")
+    with pytest.raises(Invalid, match="no case class"):
+        reg.request_case(p, db, world.worker_a, request.id, "nope")
+    with pytest.raises(NotFound):
+        reg.request_case(p, db, world.worker_a, 2**31 - 1, "SS0205")
+    db.expire_all()
+    assert db.get(RegistryVisit, request.id).case_id is None  # the refusals left no trace
+
+    visit, case = reg.request_case(p, db, world.worker_a, request.id, "SS0205")
+    assert visit.case_id == case.id and case.reporter_id == world.worker_a.id
+    assert cases.get_case(db, world.admin, case.id).description == "楼道灯坏了"
+    subjects = reg.case_subjects(db, world.admin, case.id)
+    assert [(s["kind"], s["subject_id"]) for s in subjects] == [("place", world.house_a.id)]
+    with pytest.raises(Conflict, match="already"):
+        reg.request_case(p, db, world.worker_a, request.id, "SS0205")
+
+
+def test_access_log_page_filters_by_user_resident_and_days(world: World) -> None:
+    p, db = world.platform, world.db
+    reg.read_resident(p, db, world.admin, world.elder.id, unmask=True, reason="核对户籍信息")
+    reg.read_resident(p, db, world.worker_a, world.elder.id, unmask=True, reason="电话回访")
+    reg.read_resident(p, db, world.admin, world.neighbour.id, unmask=True, reason="核对邻居")
+    today = p.now().astimezone(p.calendar(db).tz).date()
+    mine = reg.AccessLogFilter(user=world.admin.username)
+    rows, total = reg.access_log_page(p, db, world.admin, mine)
+    assert [r["reason"] for r in rows] == ["核对邻居", "核对户籍信息"] and total == 2  # newest first
+    assert rows[1]["record_name"] == world.elder.name[0] + "*" * (len(world.elder.name) - 1)
+    elder = reg.AccessLogFilter(resident_id=world.elder.id, since=today, until=today)
+    rows, total = reg.access_log_page(p, db, world.admin, elder)
+    assert {r["username"] for r in rows} == {world.admin.username, world.worker_a.username} and total == 2
+    first, _ = reg.access_log_page(p, db, world.admin, elder, limit=1)
+    second, _ = reg.access_log_page(p, db, world.admin, elder, limit=1, offset=1)
+    assert [r["id"] for r in first + second] == [r["id"] for r in rows]
+    tomorrow = reg.AccessLogFilter(resident_id=world.elder.id, since=today + timedelta(days=1))
+    assert reg.access_log_page(p, db, world.admin, tomorrow) == ([], 0)
+    with pytest.raises(Invalid, match="after it ends"):
+        reg.access_log_page(
+            p, db, world.admin, reg.AccessLogFilter(since=today, until=today - timedelta(days=1))
+        )
+    with pytest.raises(Forbidden):
+        reg.access_log_page(p, db, world.leader, elder)

@@ -308,6 +308,15 @@ class VisitCreate(BaseModel):
     kind: str = Field(default="visit", max_length=20, description="visit | service_request")
     note: str = Field(default="", max_length=4000)
     resident_id: int | None = None
+    class_code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="a service request with a case class (e.g. SS0102) is reported as a case at once",
+    )
+
+
+class VisitCase(BaseModel):
+    class_code: str = Field(max_length=40, description="the case class, e.g. SS0102")
 
 
 @router.get("/registry/visits")
@@ -322,9 +331,22 @@ def list_visits(
 
 @router.post("/registry/visits", status_code=201)
 def create_visit(platform: PlatformDep, db: DbDep, user: UserDep, body: VisitCreate) -> dict[str, Any]:
-    """A visit (走访) or a service request (服务诉求) at a household of the caller's grid."""
-    visit = reg.record_visit(platform, db, user, body.household_id, body.kind, body.note, body.resident_id)
+    """A visit (走访) or a service request (服务诉求) at a household of the caller's grid; a service
+    request with a `class_code` becomes a case on the grid worker's report (its id in `case_id`)."""
+    visit = reg.record_visit(
+        platform, db, user, body.household_id, body.kind, body.note, body.resident_id, body.class_code
+    )
     return reg.visit_view(visit)
+
+
+@router.post("/registry/visits/{visit_id}/case", status_code=201)
+def visit_case(
+    platform: PlatformDep, db: DbDep, user: UserDep, visit_id: int, body: VisitCase
+) -> dict[str, Any]:
+    """Report an earlier service request as a case (the grid worker of its grid): 409 when it is a
+    case already, 422 for a plain visit or an unknown class."""
+    visit, case = reg.request_case(platform, db, user, visit_id, body.class_code)
+    return {**reg.visit_view(visit), "case_number": platform.case_number(case)}
 
 
 class GridAssignment(BaseModel):

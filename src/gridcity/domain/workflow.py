@@ -25,7 +25,7 @@ class Role(StrEnum):
     ADMIN = "admin"  # 平台管理员
     LEADER = "leader"  # 领导 / 监督考核
     CITIZEN = "citizen"  # 市民
-    GRID_WORKER = "grid_worker"  # 社会服务网格员: households of their grids, visits (no part in cases)
+    GRID_WORKER = "grid_worker"  # 社会服务网格员: households of their grids, visits; reports as a supervisor
     POLICE = "police"  # 治安网格员 / 社区民警: key persons and places of their grids (no part in cases)
 
     @property

@@ -75,6 +75,9 @@ _CHANNELS_OF_ROLE = {
     Role.OPERATOR: {Channel.CITIZEN, Channel.HOTLINE, Channel.SENSOR, Channel.HIGHER_LEVEL, Channel.MEDIA},
     Role.SHIFT_LEADER: {Channel.HIGHER_LEVEL, Channel.HOTLINE},
     Role.LEADER: {Channel.HIGHER_LEVEL},
+    # a grid worker (网格员) reports what they find in their grid, as a supervisor on patrol does
+    # (the service requests of its households: services.registry)
+    Role.GRID_WORKER: {Channel.SUPERVISOR},
 }
 
 
@@ -110,17 +113,27 @@ class ActionRequest:
 # --- intake -------------------------------------------------------------------------------
 
 
-def report_case(platform: Platform, db: Session, user: User, report: Report) -> tuple[Case, bool]:
-    """Register a report. Returns (case, created); a repeated client_key returns the first case."""
+def report_case(
+    platform: Platform,
+    db: Session,
+    user: User,
+    report: Report,
+    also: Callable[[Case], None] | None = None,
+) -> tuple[Case, bool]:
+    """Register a report. Returns (case, created); a repeated client_key returns the first case.
+    `also`, when given, writes the caller's own rows about the new case (it has its id by then) in
+    the same transaction: e.g. the registry's service request that became this case."""
     with platform.write_lock:
         try:
-            return _report(platform, db, user, report)
+            return _report(platform, db, user, report, also)
         except BaseException:
             db.rollback()
             raise
 
 
-def _report(platform: Platform, db: Session, user: User, report: Report) -> tuple[Case, bool]:
+def _report(
+    platform: Platform, db: Session, user: User, report: Report, also: Callable[[Case], None] | None = None
+) -> tuple[Case, bool]:
     # A repeated client key is caught by the unique index at insert time (below), so the common
     # first delivery costs no extra query.
     role = Role(user.role)
@@ -212,6 +225,8 @@ def _report(platform: Platform, db: Session, user: User, report: Report) -> tupl
     )
     case.events = [event]
     rollups.track_change(platform, db, case, None, [(event, [])])
+    if also is not None:
+        also(case)
     db.commit()
     return case, True
 

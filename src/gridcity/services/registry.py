@@ -18,18 +18,19 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import Select, String, cast, func, or_, select, true
+from sqlalchemy import Select, String, cast, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import transaction
 from gridcity.db.models import (
+    Case,
     CaseSubject,
     Grid,
     GridStaff,
@@ -73,7 +74,7 @@ from gridcity.domain.registry import (
     visible_tags,
 )
 from gridcity.domain.workflow import Role
-from gridcity.services import personal_crypto
+from gridcity.services import cases, personal_crypto
 from gridcity.services.access import access_case, territory_covers
 from gridcity.services.platform import Platform
 from gridcity.spatial.crs import area_m2
@@ -1062,15 +1063,64 @@ def access_log(
     db: Session, actor: Any | None, limit: int = 100, user: str | None = None
 ) -> list[PersonalAccessLog]:
     """The latest reads in clear and exports: an admin sees those of records in their area."""
-    reader = reader_of(db, actor)
+    stmt = _access_log_select(reader_of(db, actor), AccessLogFilter(user=user or None))
+    return list(db.scalars(stmt.order_by(PersonalAccessLog.id.desc()).limit(min(limit, 5000))))
+
+
+@dataclass(frozen=True)
+class AccessLogFilter:
+    """A filter of the access log: who read, whose record, and the days (both included, in the
+    city's time zone)."""
+
+    user: str | None = None  # the reader's username
+    resident_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _access_log_select(reader: Reader, flt: AccessLogFilter, tz: tzinfo = UTC) -> Select[Any]:
     if reader.role != Role.ADMIN or not reader.platform_staff:
         raise Forbidden("the personal-data access log is for admins (管理员)")
-    stmt = select(PersonalAccessLog).order_by(PersonalAccessLog.id.desc()).limit(min(limit, 5000))
+    if flt.since and flt.until and flt.since > flt.until:
+        raise Invalid(f"the period starts ({flt.since}) after it ends ({flt.until})")
+    stmt = select(PersonalAccessLog)
     if reader.scope:
         stmt = stmt.where(PersonalAccessLog.scope_code.startswith(reader.scope))
-    if user:
-        stmt = stmt.where(PersonalAccessLog.username == user)
-    return list(db.scalars(stmt))
+    if flt.user:
+        stmt = stmt.where(PersonalAccessLog.username == flt.user)
+    if flt.resident_id is not None:
+        stmt = stmt.where(
+            PersonalAccessLog.record_kind == "resident", PersonalAccessLog.record_id == flt.resident_id
+        )
+    if flt.since:
+        stmt = stmt.where(PersonalAccessLog.at >= datetime.combine(flt.since, time(), tz))
+    if flt.until:
+        stmt = stmt.where(PersonalAccessLog.at < datetime.combine(flt.until + timedelta(days=1), time(), tz))
+    return stmt
+
+
+def access_log_page(
+    platform: Platform, db: Session, actor: Any | None, flt: AccessLogFilter, limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the access log for an admin (their area), newest first, and how many match;
+    each entry names the resident read by a masked name."""
+    stmt = _access_log_select(reader_of(db, actor), flt, platform.calendar(db).tz)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(
+        db.scalars(stmt.order_by(PersonalAccessLog.id.desc()).limit(min(limit, MAX_PAGE)).offset(offset))
+    )
+    ids = {r.record_id for r in rows if r.record_kind == "resident" and r.record_id is not None}
+    names: dict[int, str] = {}
+    if ids:
+        query = select(RegistryResident.id, RegistryResident.name).where(RegistryResident.id.in_(ids))
+        names = {row.id: row.name for row in db.execute(query)}
+    views = []
+    for row in rows:
+        view = access_log_view(row)
+        name = names.get(row.record_id) if row.record_kind == "resident" and row.record_id else None
+        view["record_name"] = mask_name(name) if name else None
+        views.append(view)
+    return views, total
 
 
 def access_log_view(row: PersonalAccessLog) -> dict[str, Any]:
@@ -1198,11 +1248,16 @@ def record_visit(
     kind: str = VisitKind.VISIT.value,
     note: str = "",
     resident_id: int | None = None,
+    class_code: str | None = None,
 ) -> RegistryVisit:
     """A grid worker's visit to a household of their grid (or a service request raised there); the
-    police visit the key persons of their grids."""
+    police visit the key persons of their grids. A service request with a `class_code` is reported
+    as a case at once (`request_case`), in the same transaction as the visit."""
     reader = reader_of(db, actor)
     visit_kind = parse_choice(VisitKind, kind, "visit kind")
+    class_code = (class_code or "").strip() or None
+    if class_code is not None and visit_kind != VisitKind.SERVICE_REQUEST:
+        raise Invalid("only a service request (服务诉求) becomes a case: a visit has no case class")
     household = db.get(RegistryHousehold, household_id)
     if household is None:
         raise NotFound(f"no household {household_id}")
@@ -1223,21 +1278,135 @@ def record_visit(
         raise Conflict(f"household {household_id} has ended")
     if reader.user_id is None:
         raise Invalid("a visit is recorded by a person (sign in)")
+    visit = RegistryVisit(
+        kind=visit_kind.value,
+        household_id=household.id,
+        resident_id=resident.id if resident else None,
+        place_id=household.place_id,
+        user_id=reader.user_id,
+        at=platform.now(),
+        note=_text(note, "the note", 4000, required=visit_kind == VisitKind.SERVICE_REQUEST),
+        street_code=household.street_code,
+        ss_grid_code=household.ss_grid_code,
+        ps_grid_code=household.ps_grid_code,
+    )
+    if class_code is not None:
+        _may_report(reader, visit)
+
+        def add_visit(case: Any) -> None:
+            visit.case_id = case.id
+            db.add(visit)
+            _link_request(platform, db, reader, visit, case.id)
+
+        _report_request(platform, db, actor, visit, class_code, add_visit)
+        return visit
     with transaction(db):
-        visit = RegistryVisit(
-            kind=visit_kind.value,
-            household_id=household.id,
-            resident_id=resident.id if resident else None,
-            place_id=household.place_id,
-            user_id=reader.user_id,
-            at=platform.now(),
-            note=_text(note, "the note", 4000, required=visit_kind == VisitKind.SERVICE_REQUEST),
-            street_code=household.street_code,
-            ss_grid_code=household.ss_grid_code,
-            ps_grid_code=household.ps_grid_code,
-        )
         db.add(visit)
     return visit
+
+
+def request_case(
+    platform: Platform, db: Session, actor: Any, visit_id: int, class_code: str
+) -> tuple[RegistryVisit, Any]:
+    """Report an earlier service request (服务诉求) as a case: by the grid worker (网格员) of its
+    grid, on the supervisor channel (the grid's own staff reporting on site, so no verification), at
+    the household's place, with the worker's note as the description and the place and the resident
+    (if named) as the case's subjects; the visit keeps the case's id. One transaction; a request
+    that became a case already is refused (Conflict), as is a plain visit (Invalid)."""
+    reader = reader_of(db, actor)
+    visit = db.get(RegistryVisit, visit_id)
+    if visit is None:
+        raise NotFound(f"no visit {visit_id}")
+    _may_report(reader, visit)
+    if visit.kind != VisitKind.SERVICE_REQUEST:
+        raise Invalid(
+            f"visit {visit_id} is a {VisitKind(visit.kind).label_zh}, not a service request (服务诉求)"
+        )
+    if visit.case_id is not None:
+        raise Conflict(f"service request {visit_id} became case {visit.case_id} already")
+    code = _text(class_code, "the case class (class_code)", 40)
+
+    def claim(case: Any) -> None:
+        # conditional, so that two grid workers pressing at the same moment make one case
+        claimed = db.execute(
+            update(RegistryVisit)
+            .where(RegistryVisit.id == visit.id, RegistryVisit.case_id.is_(None))
+            .values(case_id=case.id)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"service request {visit_id} became a case at the same moment")
+        _link_request(platform, db, reader, visit, case.id)
+
+    case = _report_request(platform, db, actor, visit, code, claim)
+    db.refresh(visit)
+    return visit, case
+
+
+def request_classes(platform: Platform, db: Session) -> list[dict[str, str]]:
+    """The classes a service request is usually reported under: the social-service matters."""
+    return [
+        {"code": c.code, "name": c.name, "name_en": c.name_en, "major_name": c.major_name}
+        for c in platform.catalogue(db).search(network="social_service", kind="event")
+    ]
+
+
+def visit_case_numbers(platform: Platform, db: Session, visits: Sequence[RegistryVisit]) -> dict[int, str]:
+    """The numbers of the cases the visits became, by case id."""
+    ids = {v.case_id for v in visits if v.case_id is not None}
+    if not ids:
+        return {}
+    rows = db.execute(select(Case.id, Case.reported_at).where(Case.id.in_(ids)))
+    return {row.id: platform.case_number(row) for row in rows}
+
+
+def _may_report(reader: Reader, visit: RegistryVisit) -> None:
+    if reader.role != Role.GRID_WORKER or visit.ss_grid_code not in reader.grids:
+        raise Forbidden("a service request is reported as a case by the grid worker (网格员) of its grid")
+
+
+def _report_request(
+    platform: Platform,
+    db: Session,
+    actor: Any,
+    visit: RegistryVisit,
+    class_code: str,
+    also: Callable[[Any], None],
+) -> Any:
+    """The service request as a case, through the one intake (`cases.report_case`); `also` writes
+    the registry's rows in the case's transaction. The description is the note, nothing more: no
+    name, ID number or phone of the household goes into the case (its subjects link them)."""
+    try:
+        cls = platform.catalogue(db).find(class_code)
+    except NotFound:
+        raise Invalid(f"no case class {class_code!r} in the catalogue", key="class_code") from None
+    place = db.get(RegistryPlace, visit.place_id) if visit.place_id is not None else None
+    if place is None:
+        raise Invalid(f"visit {visit.id} has no place to report the case at")
+    report = cases.Report(
+        class_code=cls.code,
+        standard=cls.standard,
+        kind=str(cls.kind),
+        lon=place.lon,
+        lat=place.lat,
+        description=visit.note,
+        channel=cases.Channel.SUPERVISOR,
+    )
+    case, _ = cases.report_case(platform, db, actor, report, also)
+    return case
+
+
+def _link_request(
+    platform: Platform, db: Session, reader: Reader, visit: RegistryVisit, case_id: int
+) -> None:
+    """The subjects of a case made from a service request: the household's place, and the resident
+    named by the request (as the party)."""
+    if visit.place_id is not None:
+        _new_link(platform, db, reader, case_id, SubjectKind.PLACE, visit.place_id, SubjectRole.INVOLVED, "")
+    if visit.resident_id is not None:
+        _new_link(
+            platform, db, reader, case_id, SubjectKind.RESIDENT, visit.resident_id, SubjectRole.PARTY, ""
+        )
 
 
 def list_visits(
@@ -1246,7 +1415,14 @@ def list_visits(
     """Visits the caller may see: their own grids' (grid worker, police: their own), the area's
     (admin, leader)."""
     reader = reader_of(db, actor)
-    stmt = select(RegistryVisit).order_by(RegistryVisit.id.desc()).limit(min(limit, MAX_PAGE))
+    stmt = _visits_select(reader).order_by(RegistryVisit.id.desc()).limit(min(limit, MAX_PAGE))
+    if household_id is not None:
+        stmt = stmt.where(RegistryVisit.household_id == household_id)
+    return list(db.scalars(stmt))
+
+
+def _visits_select(reader: Reader) -> Select[Any]:
+    stmt = select(RegistryVisit)
     if reader.role == Role.GRID_WORKER:
         stmt = stmt.where(RegistryVisit.ss_grid_code.in_(sorted(reader.grids)))
     elif reader.role == Role.POLICE:
@@ -1256,9 +1432,7 @@ def list_visits(
             stmt = stmt.where(RegistryVisit.street_code.startswith(reader.scope[:9]))
     else:
         raise Forbidden("visits are seen by grid staff, admins and leaders")
-    if household_id is not None:
-        stmt = stmt.where(RegistryVisit.household_id == household_id)
-    return list(db.scalars(stmt))
+    return stmt
 
 
 def visit_view(visit: RegistryVisit) -> dict[str, Any]:
@@ -1321,16 +1495,31 @@ def link_subject(
             )
         ):
             raise Conflict(f"{subject_kind.value} {subject_id} is linked to this case already")
-        link = CaseSubject(
-            case_id=case.id,
-            subject_kind=subject_kind.value,
-            subject_id=subject_id,
-            role=subject_role.value,
-            note=_text(note, "the note", 300, required=False),
-            created_by=reader.username,
-            created_at=platform.now(),
-        )
-        db.add(link)
+        link = _new_link(platform, db, reader, case.id, subject_kind, subject_id, subject_role, note)
+    return link
+
+
+def _new_link(
+    platform: Platform,
+    db: Session,
+    reader: Reader,
+    case_id: int,
+    kind: SubjectKind,
+    subject_id: int,
+    role: SubjectRole,
+    note: str,
+) -> CaseSubject:
+    """A case subject, in the caller's transaction (the caller checked who may name it)."""
+    link = CaseSubject(
+        case_id=case_id,
+        subject_kind=kind.value,
+        subject_id=subject_id,
+        role=role.value,
+        note=_text(note, "the note", 300, required=False),
+        created_by=reader.username,
+        created_at=platform.now(),
+    )
+    db.add(link)
     return link
 
 

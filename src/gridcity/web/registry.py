@@ -1,20 +1,25 @@
-"""The registry's pages: 我的网格 (a grid worker's households, residents masked, a visit form) and
-重点人员 (the police's key persons of their grids). Showing a resident's ID number and phone in clear
-is a POST with a reason, logged by `services.registry.read_resident`."""
+"""The registry's pages: 我的网格 (a grid worker's households, residents masked, a visit form; a
+service request with a case class is reported as a case), 重点人员 (the police's key persons of their
+grids) and, for admins, 个人信息访问日志 (the personal-data access log). Showing a resident's ID
+number and phone in clear is a POST with a reason, logged by `services.registry.read_resident`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from gridcity.domain.errors import DomainError
-from gridcity.domain.registry import MAX_REASON, VisitKind
+from gridcity.domain.errors import DomainError, Forbidden, Invalid
+from gridcity.domain.registry import MAX_REASON, PersonalField, VisitKind
 from gridcity.domain.workflow import Role
 from gridcity.services import registry as reg
+from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
 from gridcity.web import i18n, session
+from gridcity.web.admin_common import admin_scope, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, render, require_role
 
 router = APIRouter(include_in_schema=False)
@@ -50,6 +55,35 @@ i18n.add_words(
         "reg.none": ("暂无", "None"),
         "reg.back": ("返回", "Back"),
         "reg.search": ("姓名", "Name"),
+        "reg.case_class": (
+            "立案类别（选填，选择后即上报为案件）",
+            "Case class (optional: reports it as a case)",
+        ),
+        "reg.no_case": ("不上报案件", "No case"),
+        "reg.case": ("案件", "Case"),
+        "reg.to_case": ("上报为案件", "Report as a case"),
+        "reg.reported": ("已上报为案件", "Reported as a case"),
+        "reg.access_log": ("个人信息访问日志", "Personal-data access log"),
+        "reg.log_intro": (
+            "以明文查看或导出个人信息（身份证号、电话）的每一次记录：访问人、时间、对象与原因；仅显示本管理范围内的记录。",
+            "Every read in clear or export of personal data (ID numbers, phones): who, when, whose "
+            "record and why; records of your area only.",
+        ),
+        "reg.log_user": ("访问人", "User"),
+        "reg.log_at": ("时间", "Time"),
+        "reg.log_record": ("对象", "Record"),
+        "reg.log_fields": ("查看内容", "What was read"),
+        "reg.log_action": ("操作", "Action"),
+        "reg.log_reason": ("原因", "Reason"),
+        "reg.log_resident": ("人员编号", "Resident id"),
+        "reg.log_since": ("起始日期", "From"),
+        "reg.log_until": ("截止日期", "To"),
+        "reg.log_total": ("共 {total} 条", "{total} entries"),
+        "reg.log_action.view": ("查看", "view"),
+        "reg.log_action.export": ("导出", "export"),
+        "admin.access_log": ("个人信息访问日志", "Personal-data access log"),
+        "reg.log_kind.resident": ("人员", "Resident"),
+        "reg.log_kind.residents": ("人员名单", "Residents list"),
     }
 )
 
@@ -74,7 +108,8 @@ def my_grid(
         households, total = reg.list_households(db, user, reg.LocatedFilter(), limit=200)
         if q:
             households = [h for h in households if any(q in r["name"] for r in h["residents"])]
-        visits = [reg.visit_view(v) for v in reg.list_visits(db, user, limit=20)]
+        visits, numbers = _visits(platform, db, user)
+        classes = reg.request_classes(platform, db) if user.role == Role.GRID_WORKER else []
     return render(
         request,
         "registry/grid.html",
@@ -83,10 +118,17 @@ def my_grid(
         households=households,
         total=total,
         visits=visits,
+        case_numbers=numbers,
+        classes=classes,
         visit_kinds=_visit_kinds(i18n.language(request)),
         q=q or "",
         done=done,
     )
+
+
+def _visits(platform: Platform, db: Session, user: Actor) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    rows = reg.list_visits(db, user, limit=20)
+    return [reg.visit_view(v) for v in rows], reg.visit_case_numbers(platform, db, rows)
 
 
 @router.get("/police")
@@ -101,7 +143,7 @@ def key_persons(
     with platform.sessions() as db:
         grids = [g.grid_code for g in reg.staff_grids(db, user.id)]
         residents, total = reg.list_residents(db, user, reg.ResidentFilter(), limit=200)
-        visits = [reg.visit_view(v) for v in reg.list_visits(db, user, limit=20)]
+        visits, numbers = _visits(platform, db, user)
     return render(
         request,
         "registry/police.html",
@@ -110,6 +152,8 @@ def key_persons(
         residents=residents,
         total=total,
         visits=visits,
+        case_numbers=numbers,
+        classes=[],
         visit_kinds=_visit_kinds(i18n.language(request)),
         done=done,
     )
@@ -143,6 +187,7 @@ async def visit(
     kind: Annotated[str, Form(max_length=20)] = "visit",
     note: Annotated[str, Form(max_length=4000)] = "",
     resident_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+    class_code: Annotated[str, Form(max_length=40)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     session.check_csrf(request, csrf_token)
@@ -151,12 +196,119 @@ async def visit(
     def work() -> Response:
         with platform.sessions() as db:
             try:
-                reg.record_visit(platform, db, user, household_id, kind, note, resident_id)
+                visit = reg.record_visit(
+                    platform, db, user, household_id, kind, note, resident_id, class_code
+                )
             except DomainError as exc:
                 return _error(request, user, exc, back)
-        return RedirectResponse(f"{back}?done=visit", status_code=303)
+            done = "case" if visit.case_id is not None else "visit"
+        return RedirectResponse(f"{back}?done={done}", status_code=303)
 
     return await platform.run_write(work)
+
+
+@router.post("/registry/visits/{visit_id}/case", response_model=None)
+async def visit_case(
+    request: Request,
+    platform: PlatformDep,
+    user: PageUser,
+    visit_id: int,
+    class_code: Annotated[str, Form(max_length=40)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """An earlier service request reported as a case by the grid worker of its grid."""
+    session.check_csrf(request, csrf_token)
+
+    def work() -> Response:
+        with platform.sessions() as db:
+            try:
+                reg.request_case(platform, db, user, visit_id, class_code)
+            except DomainError as exc:
+                return _error(request, user, exc, "/grid")
+        return RedirectResponse("/grid?done=case", status_code=303)
+
+    return await platform.run_write(work)
+
+
+# --- the personal-data access log (admins) -------------------------------------------------------------
+
+LOG_PAGE = 50
+
+
+def _day(value: str | None, what: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@router.get("/registry/access-log")
+def access_log_page(
+    request: Request,
+    platform: PlatformDep,
+    user: PageUser,
+    username: Annotated[str, Query(max_length=80)] = "",
+    resident_id: Annotated[str, Query(max_length=12)] = "",
+    since: Annotated[str, Query(max_length=20)] = "",
+    until: Annotated[str, Query(max_length=20)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    """个人信息访问日志: who read personal data in clear or exported it, when, whose and why;
+    newest first, filtered by user, resident and days (admins, their area)."""
+    admin_scope(user)
+    typed = {"username": username, "resident_id": resident_id, "since": since, "until": until}
+    lang = i18n.language(request)
+    rows: list[dict[str, Any]] = []
+    total, error, status = 0, None, 200
+    with platform.sessions() as db:
+        try:
+            resident = resident_id.strip()
+            if resident and not resident.isdigit():
+                raise Invalid(f"resident id: {resident_id!r} is not a number")
+            flt = reg.AccessLogFilter(
+                user=username.strip() or None,
+                resident_id=int(resident) if resident else None,
+                since=_day(since.strip(), "from"),
+                until=_day(until.strip(), "to"),
+            )
+            rows, total = reg.access_log_page(
+                platform, db, user, flt, limit=LOG_PAGE, offset=(page - 1) * LOG_PAGE
+            )
+        except Forbidden:
+            raise
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+    tz = platform.calendar().tz
+    for row in rows:
+        row["field_labels"] = [_field_label(f, lang) for f in row["fields"]]
+        row["at_local"] = datetime.fromisoformat(row["at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+        row["role_label"] = Role(row["role"]).label_zh if lang == "zh" else row["role"]
+    query = {k: v for k, v in typed.items() if v}
+    return render(
+        request,
+        "registry/access_log.html",
+        status_code=status,
+        user=user,
+        section="access_log",
+        area=scope_name(user, words(request)),
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // LOG_PAGE)),
+        form=typed,
+        query=query,
+        error=error,
+    )
+
+
+def _field_label(value: str, lang: str) -> str:
+    try:
+        label = PersonalField(value)
+    except ValueError:
+        return value
+    return label.label_zh if lang == "zh" else label.label_en
 
 
 def _error(request: Request, user: Actor, exc: DomainError, back: str) -> HTMLResponse:
