@@ -55,7 +55,8 @@ ALL_COLUMNS = ("code", "version", *CENSUS_COLUMNS, "valid_from", "valid_to", "re
 
 
 def current_versions(connection: Connection, codes: Sequence[str]) -> dict[str, Any]:
-    """The current version (a row of every column) of each of these codes that exists."""
+    """The current version of each of these codes that exists: a row of id, code, version, then the
+    `CENSUS_COLUMNS` in their order (`row[CENSUS_AT:]`, compared with a census row's as a tuple)."""
     if not codes:
         return {}
     if connection.dialect.name == "postgresql":  # one text: an array of thousands costs more to send
@@ -69,7 +70,10 @@ def current_versions(connection: Connection, codes: Sequence[str]) -> dict[str, 
 # into an array (a query text with thousands of placeholders costs more to parse than to run, an
 # array parameter of thousands of strings more to encode);
 # SQLite binds an expanding IN list.
-_VERSION_COLUMNS = select(Component.id, *(Component.__table__.c[c] for c in ALL_COLUMNS))
+_VERSION_COLUMNS = select(
+    Component.id, Component.code, Component.version, *(Component.__table__.c[c] for c in CENSUS_COLUMNS)
+)
+CENSUS_AT = 3
 _CURRENT_VERSIONS = _VERSION_COLUMNS.where(Component.code.in_(bindparam("codes", expanding=True)), CURRENT)
 _CURRENT_VERSIONS_PG = _VERSION_COLUMNS.where(
     Component.code == any_(func.string_to_array(bindparam("codes", type_=String), ",")), CURRENT

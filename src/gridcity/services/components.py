@@ -409,9 +409,7 @@ def _write(
         if current is None:
             version = 1
             created += 1
-        elif all(
-            getattr(current, c) == v for c, v in zip(components_db.CENSUS_COLUMNS, values[1:], strict=True)
-        ):
+        elif tuple(current[components_db.CENSUS_AT :]) == values[1:]:
             unchanged += 1
             continue
         else:
