@@ -38,7 +38,7 @@ def _household(client: Any, admin: dict[str, str], tag: str) -> tuple[dict[str, 
     return place, household
 
 
-def test_resident_masked_unmasked_and_logged(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+def test_resident_masked_unmasked_and_logged(client, make_user, login, clock) -> None:  # type: ignore[no-untyped-def]
     tag = uuid.uuid4().hex[:8]
     admin_user = make_user("admin")
     admin = login(admin_user)
@@ -76,6 +76,24 @@ def test_resident_masked_unmasked_and_logged(client, make_user, login) -> None: 
     assert (
         entry["reason"] == "核对低保资格" and entry["user_id"] == admin_user.id and entry["action"] == "view"
     )
+    assert entry["record_name"] and entry["record_name"] != created["name"]  # masked
+    by_resident = client.get(f"{R}/access-log", params={"resident_id": created["id"]}, headers=admin).json()
+    assert by_resident["total"] == 1 and by_resident["items"][0]["id"] == entry["id"]
+    today = clock().date().isoformat()  # the city's day of the read
+    after = client.get(
+        f"{R}/access-log", params={"resident_id": created["id"], "since": "2099-01-01"}, headers=admin
+    )
+    assert after.json() == {"items": [], "total": 0}
+    assert (
+        client.get(f"{R}/access-log", params={"since": today, "until": today}, headers=admin).json()["total"]
+        >= 1
+    )
+    bad = client.get(f"{R}/access-log", params={"since": "2026-13-01"}, headers=admin)
+    assert bad.status_code == 422
+    reversed_period = client.get(
+        f"{R}/access-log", params={"since": "2026-11-20", "until": "2026-11-01"}, headers=admin
+    )
+    assert reversed_period.status_code == 422 and "starts" in reversed_period.text
     leader = login(make_user("leader"))
     assert client.get(f"{R}/access-log", headers=leader).status_code == 403
     assert client.get(url, params={"unmask": "true", "reason": "查看一下"}, headers=leader).status_code == 403

@@ -372,13 +372,21 @@ def my_grids(db: DbDep, user: UserDep) -> dict[str, Any]:
 
 @router.get("/registry/access-log")
 def access_log(
+    platform: PlatformDep,
     db: DbDep,
     user: UserDep,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+    limit: Annotated[int, Query(ge=1, le=reg.MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
     username: Annotated[str | None, Query(max_length=80)] = None,
+    resident_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    since: Annotated[date | None, Query(description="first day (city time), inclusive")] = None,
+    until: Annotated[date | None, Query(description="last day (city time), inclusive")] = None,
 ) -> dict[str, Any]:
-    """Who read personal data in clear or exported it, when and why (admins, their area)."""
-    return {"items": [reg.access_log_view(r) for r in reg.access_log(db, user, limit, username)]}
+    """Who read personal data in clear or exported it, when and why (admins, their area), newest
+    first, with the masked name of the resident read and the number of entries that match."""
+    flt = reg.AccessLogFilter(user=username or None, resident_id=resident_id, since=since, until=until)
+    items, total = reg.access_log_page(platform, db, user, flt, limit, offset)
+    return {"items": items, "total": total}
 
 
 @router.get("/registry/export/residents.csv")
