@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import argon2
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -18,7 +20,7 @@ from gridcity.app import create_app
 from gridcity.config import Settings
 from gridcity.db.migrate import upgrade
 from gridcity.db.models import User
-from gridcity.services import users
+from gridcity.services import security, users
 from gridcity.services.platform import Platform
 
 BACKENDS = [b.strip() for b in os.environ.get("GRIDCITY_TEST_DATABASES", "sqlite,postgresql").split(",") if b]
@@ -53,12 +55,25 @@ def _postgres_url(worker: str) -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test database need not survive a crash of the server: commits return without waiting
+        # for the WAL flush (what a test sees — transactions, locks, constraints — is unchanged).
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Passwords are still hashed and checked by argon2, with its cheapest parameters: at the
+    production cost (about 0.2 s a hash or a check, two per test user) hashing was most of the time
+    of many tests. A hash carries its parameters, so either kind verifies as before."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(security, "_hasher", PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +105,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         only = metafunc.definition.get_closest_marker("backends")
         chosen = [b for b in BACKENDS if only is None or b in only.args]
         metafunc.parametrize("city_platform", chosen, indirect=True, scope="session")
+
+
+# The longest tests (tens of seconds each) start first, so that no worker ends the run with one
+# of them while the other has nothing left to do. xdist (--dist=worksteal, pyproject.toml) gives
+# each worker a block of consecutive tests at the start: these all go to the first worker, which
+# builds the browser tests' demo city (tests/browser/conftest.py, two minutes) while the other
+# runs the short tests and does not wait for it.
+LONG_TESTS = (
+    "tests/integration/test_demo.py::",
+    "tests/api/test_workflow_property.py::",
+    "tests/integration/test_import_cases.py::test_the_san_francisco_sample",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        if "demo_city" in getattr(item, "fixturenames", ()):
+            return 0
+        return 1 if item.nodeid.startswith(LONG_TESTS) else 2
+
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 @pytest.fixture

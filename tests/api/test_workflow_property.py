@@ -45,7 +45,10 @@ def test_random_walks_keep_case_and_history_consistent(client, clock, make_user,
             }
         return FIELDS.get(action, {})
 
-    @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    # 12 walks (was 20, an arbitrary number): derandomized, walks 13 to 20 took no (state, action)
+    # step that walks 1 to 12 had not taken (18 distinct steps either way) and cost 40% of the
+    # test's time. The workflow's long paths are walked step by step in test_case_loop.py.
+    @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def walk(data: st.DataObject) -> None:
         clock.set(T0)  # every walk starts on the same Monday morning (tokens stay valid)

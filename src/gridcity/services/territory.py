@@ -15,8 +15,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import case, delete, func, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
+from gridcity.db import bulk
 from gridcity.db.engine import transaction
 from gridcity.db.models import Grid, GridCrosswalk, OrgUnit
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
@@ -264,7 +265,12 @@ def generate_grids(
     parent_kind = "street" if layer == GridLayer.PUBLIC_SECURITY else "community"
     parents = [
         u
-        for u in db.scalars(select(OrgUnit).where(OrgUnit.kind == parent_kind).order_by(OrgUnit.code))
+        for u in db.scalars(
+            select(OrgUnit)
+            .options(undefer(OrgUnit.geom_wkb))  # the polygons cut below, in this one query
+            .where(OrgUnit.kind == parent_kind)
+            .order_by(OrgUnit.code)
+        )
         if u.code[:6] in set(district_codes)
     ]
     if not parents:
@@ -395,7 +401,14 @@ def _grid_row(layer: str, code: str, parent: OrgUnit, version: int, now: datetim
 
 
 def current_grids(db: Session, layer: str, district_codes: Iterable[str] | None = None) -> list[Grid]:
-    stmt = select(Grid).where(Grid.layer == layer, Grid.valid_to.is_(None)).order_by(Grid.code)
+    """The current grids of a layer, with their geometry (loaded in the same query, not one
+    query per grid)."""
+    stmt = (
+        select(Grid)
+        .options(undefer(Grid.geom_wkb))
+        .where(Grid.layer == layer, Grid.valid_to.is_(None))
+        .order_by(Grid.code)
+    )
     if district_codes:
         stmt = stmt.where(Grid.district_code.in_(list(district_codes)))
     return list(db.scalars(stmt).all())
@@ -417,9 +430,11 @@ def rebuild_crosswalk(platform: Platform, db: Session, progress: Progress = SILE
             overlaps = compute_crosswalk(
                 [(g.code, unit_geometry(g)) for g in rows_a], [(g.code, unit_geometry(g)) for g in rows_b]
             )
-            db.add_all(
-                GridCrosswalk(grid_a_id=ids_a[ka], grid_b_id=ids_b[kb], layer_a=a, layer_b=b, overlap_m2=m2)
-                for ka, kb, m2 in overlaps
+            bulk.insert_rows(  # tens of thousands of rows: without the ORM's per-row cost
+                db.connection(),
+                GridCrosswalk.__table__,  # type: ignore[arg-type]
+                ("grid_a_id", "grid_b_id", "layer_a", "layer_b", "overlap_m2"),
+                ((ids_a[ka], ids_b[kb], a, b, m2) for ka, kb, m2 in overlaps),
             )
             count += len(overlaps)
     return count
