@@ -13,12 +13,26 @@ from sqlalchemy import func, select
 
 from gridcity.db.models import CalendarDay, OrgUnit, User
 from gridcity.services import calendar, departments, territory
-from gridcity.web import admin_calendar, admin_classes, admin_open311, admin_people, admin_territory
+from gridcity.web import (
+    admin_calendar,
+    admin_classes,
+    admin_integrations,
+    admin_open311,
+    admin_people,
+    admin_territory,
+)
 from gridcity.web.admin_common import admin_scope, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, render
 
 router = APIRouter(include_in_schema=False)
-for _section in (admin_territory, admin_classes, admin_calendar, admin_people, admin_open311):
+for _section in (
+    admin_territory,
+    admin_classes,
+    admin_calendar,
+    admin_people,
+    admin_open311,
+    admin_integrations,
+):
     router.include_router(_section.router)
 
 
