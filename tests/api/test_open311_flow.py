@@ -185,7 +185,7 @@ def test_clients_are_added_listed_and_revoked_from_the_command_line(run, tmp_pat
     code, out = run("open311", "clients", "add", "city-app")
     assert code == 1 and "exists already" in out
     code, out = run("open311", "clients", "add", "no spaces please")
-    assert code == 1 and "not a client name" in out
+    assert code == 1 and "not an Open311 client name" in out
 
     code, out = run("open311", "clients", "list")
     assert code == 0 and "city-app" in out and "active" in out and "command line" in out

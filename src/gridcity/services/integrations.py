@@ -12,8 +12,6 @@ version check — and the history shows which system took them. Revoking a key r
 
 from __future__ import annotations
 
-import re
-import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,16 +24,16 @@ from gridcity.db.models import Case, DepartmentIntegration, OrgUnit, User
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gridcity.domain.workflow import CaseAction, CaseState, Role
-from gridcity.services import cases, public
+from gridcity.services import cases
 from gridcity.services.access import require_city_admin
 from gridcity.services.attachments import StoredFile
 from gridcity.services.platform import Platform
 from gridcity.services.security import token_digest
+from gridcity.services.system_accounts import add_account, check_new_system
 from gridcity.services.users import Actor
 
 ACCOUNT_PREFIX = "integration-"
 KEY_HEADER = "X-Api-Key"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$")
 S = CaseState
 # What the department's system lists, as on the desk (web.department): to accept, being disposed,
 # waiting for a decision on its request; `open`: all of them.
@@ -60,53 +58,27 @@ def issue_integration(
 ) -> tuple[DepartmentIntegration, str]:
     """Dock a department's system: its handler account and its API key, returned here only."""
     require_city_admin(actor, "manages department integrations")
-    name = (name or "").strip()
-    if not _NAME.match(name):
-        raise Invalid(
-            f"{name!r} is not an integration name: 1 to 60 letters, digits, '.', '_' or '-', starting "
-            "with a letter or digit"
-        )
     unit = db.scalar(select(OrgUnit).where(OrgUnit.code == (department or "").strip()))
     if unit is None or unit.kind != "department":
         raise NotFound(f"no department or enterprise with code {department!r}")
-    if db.scalar(select(DepartmentIntegration.id).where(DepartmentIntegration.name == name)) is not None:
-        raise Conflict(f"an integration named {name!r} exists already (revoked names stay taken)")
-    username = f"{ACCOUNT_PREFIX}{name}"
-    if db.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"the username {username!r} is taken: choose another integration name")
-    key = secrets.token_urlsafe(24) if key is None else key
-    if len(key) < 16:
-        raise Invalid("an API key has at least 16 characters")
-    digest = token_digest(key)
-    if db.scalar(select(DepartmentIntegration.id).where(DepartmentIntegration.key_hash == digest)):
-        raise Conflict("this API key belongs to another integration already")
+    system = check_new_system(db, DepartmentIntegration, name, "an integration", ACCOUNT_PREFIX, key, 16)
     now = platform.now()
     try:
         with platform.write_lock, transaction(db):
-            account = User(
-                username=username,
-                display_name=f"系统对接 {name}",
-                password_hash=public.NO_PASSWORD,
-                role=Role.HANDLER.value,
-                org_unit_id=unit.id,
-                active=False,  # it acts through the API key; nobody signs in as it
-                created_at=now,
-            )
-            db.add(account)
-            db.flush()
+            account = add_account(db, system, f"系统对接 {system.name}", Role.HANDLER.value, unit.id, now)
             integration = DepartmentIntegration(
-                name=name,
+                name=system.name,
                 department_id=unit.id,
-                key_hash=digest,
+                key_hash=system.digest,
                 account_id=account.id,
                 issued_by=actor.username if actor is not None else (issuer or "command line"),
                 issued_at=now,
                 active=True,
             )
             db.add(integration)
-    except IntegrityError:
-        raise Conflict(f"an integration named {name!r} exists already") from None
-    return integration, key
+    except IntegrityError:  # the same name or key at the same moment
+        raise Conflict(f"an integration named {system.name!r} exists already") from None
+    return integration, system.key
 
 
 def list_integrations(db: Session, actor: User | Actor | None = None) -> list[DepartmentIntegration]:

@@ -55,6 +55,7 @@ from gridcity.services import cases, public
 from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
 from gridcity.services.security import token_digest
+from gridcity.services.system_accounts import add_account, check_new_system
 from gridcity.services.users import Actor
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -69,7 +70,6 @@ TOKEN_PREFIX = "open311:"  # Case.client_key of a request filed through Open311:
 DEMO_CLIENT = "demo"
 DEMO_KEY = "demo"
 CLOSED_STATES = frozenset(s.value for s in TERMINAL_STATES)  # closed, rejected, void
-_CLIENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9-]{3,18}[0-9]$")
 _ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _LIST_STRING = re.compile(r"^\s*\[.*\]\s*$", re.S)
@@ -91,43 +91,18 @@ def issue_client(
     database keeps its SHA-256). `actor`: the administrator issuing it (None: the command line,
     named by `issuer`). `key`: a chosen key (the demo's `demo`); None: a random one."""
     require_city_admin(actor, "manages Open311 client applications")
-    name = (name or "").strip()
-    if not _CLIENT_NAME.match(name):
-        raise Invalid(
-            f"{name!r} is not a client name: 1 to 60 letters, digits, '.', '_' or '-', starting with a "
-            "letter or digit"
-        )
-    if db.scalar(select(Open311Client.id).where(Open311Client.name == name)) is not None:
-        raise Conflict(f"an Open311 client named {name!r} exists already (revoked names stay taken)")
-    username = f"{ACCOUNT_PREFIX}{name}"
-    if db.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"the username {username!r} is taken: choose another client name")
     city = db.scalar(select(OrgUnit).where(OrgUnit.kind == "city"))
     if city is None:
         raise Invalid("the city has no territory yet: import it before registering Open311 clients")
-    key = secrets.token_urlsafe(24) if key is None else key
-    if not key:
-        raise Invalid("an API key cannot be empty")
-    digest = token_digest(key)
-    if db.scalar(select(Open311Client.id).where(Open311Client.key_hash == digest)) is not None:
-        raise Conflict("this API key belongs to another client already")
+    system = check_new_system(db, Open311Client, name, "an Open311 client", ACCOUNT_PREFIX, key)
     now = platform.now()
     try:
         with platform.write_lock, transaction(db):
-            account = User(
-                username=username,
-                display_name=f"Open311: {name}",
-                password_hash=public.NO_PASSWORD,
-                role=Role.CITIZEN.value,
-                org_unit_id=city.id,
-                active=False,  # reports come in under it; nobody signs in as it
-                created_at=now,
-            )
-            db.add(account)
-            db.flush()
+            # reports come in under this account, as a citizen's of the whole city
+            account = add_account(db, system, f"Open311: {system.name}", Role.CITIZEN.value, city.id, now)
             client = Open311Client(
-                name=name,
-                key_hash=digest,
+                name=system.name,
+                key_hash=system.digest,
                 account_id=account.id,
                 issued_by_id=actor.id if actor is not None else None,
                 issued_by=actor.username if actor is not None else (issuer or "command line"),
@@ -136,8 +111,8 @@ def issue_client(
             )
             db.add(client)
     except IntegrityError:  # the same name or key at the same moment
-        raise Conflict(f"an Open311 client named {name!r} exists already") from None
-    return client, key
+        raise Conflict(f"an Open311 client named {system.name!r} exists already") from None
+    return client, system.key
 
 
 def list_clients(db: Session, actor: User | Actor | None = None) -> list[Open311Client]:
