@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
-from gridcity.api.schemas import MAX_ID, MAX_ROW_ID, CaseActionIn, CaseCreate
+from gridcity.api.schemas import MAX_ROW_ID, CaseActionIn, CaseCreate, CasePath, RowPath
 from gridcity.api.views import FastJSON, case_detail, case_summary, split_values
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
@@ -19,8 +19,6 @@ from gridcity.services import attachments, case_clock, cases, notifications
 from gridcity.services.access import case_visible, visibility_clause
 
 router = APIRouter(tags=["cases"])
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
-RowPathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @router.post("/cases", status_code=201)
@@ -157,14 +155,14 @@ def cases_geojson(
 
 
 @router.get("/cases/{case_id}")
-def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: PathId) -> FastJSON:
+def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: CasePath) -> FastJSON:
     """A case with its history, deadline clock, three grid codes, and `actions`: what you may do now."""
     return FastJSON(case_detail(platform, db, user, cases.get_case(db, user, case_id)))
 
 
 @router.post("/cases/{case_id}/actions")
 async def act(
-    platform: PlatformDep, db: DbDep, user: UserDep, case_id: PathId, body: CaseActionIn
+    platform: PlatformDep, db: DbDep, user: UserDep, case_id: CasePath, body: CaseActionIn
 ) -> FastJSON:
     """Take one workflow action. 409 when the state or your version is stale, 403 when not yours."""
     request = cases.ActionRequest(
@@ -194,7 +192,7 @@ async def upload(
 
 
 @router.get("/attachments/{attachment_id}")
-def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: RowPathId) -> FileResponse:
+def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: RowPath) -> FileResponse:
     row, path = attachments.attachment_path(platform, db, attachment_id)
     if row.case_id is None:
         if row.uploaded_by != user.id:

@@ -26,14 +26,13 @@ from fastapi import APIRouter, Depends, File, Header, Path, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
-from gridcity.api.schemas import MAX_ID
+from gridcity.api.schemas import MAX_ID, CasePath
 from gridcity.api.views import FastJSON, case_detail, case_summary
 from gridcity.db.models import DepartmentIntegration, User
 from gridcity.domain.workflow import CaseAction
 from gridcity.services import attachments, cases, integrations, webhooks
 
 router = APIRouter(tags=["integrations"])
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _caller(
@@ -93,7 +92,7 @@ def list_cases(
 
 
 @router.get("/integrations/cases/{case_id}")
-def get_case(platform: PlatformDep, db: DbDep, caller: Caller, case_id: PathId) -> FastJSON:
+def get_case(platform: PlatformDep, db: DbDep, caller: Caller, case_id: CasePath) -> FastJSON:
     _row, account = caller
     return FastJSON(case_detail(platform, db, account, cases.get_case(db, account, case_id)))
 
@@ -144,7 +143,7 @@ async def _act(
 
 @router.post("/integrations/cases/{case_id}/accept")
 async def accept(
-    platform: PlatformDep, db: DbDep, caller: Caller, case_id: PathId, body: ActionIn
+    platform: PlatformDep, db: DbDep, caller: Caller, case_id: CasePath, body: ActionIn
 ) -> FastJSON:
     """签收: the department takes the case; its disposal clock runs."""
     return await _act(platform, db, caller[1], case_id, CaseAction.ACCEPT, body)
@@ -152,7 +151,7 @@ async def accept(
 
 @router.post("/integrations/cases/{case_id}/report_done")
 async def report_done(
-    platform: PlatformDep, db: DbDep, caller: Caller, case_id: PathId, body: ReportDoneIn
+    platform: PlatformDep, db: DbDep, caller: Caller, case_id: CasePath, body: ReportDoneIn
 ) -> FastJSON:
     """处置反馈: done, with the photos uploaded before; the case goes to the check."""
     return await _act(
@@ -162,7 +161,7 @@ async def report_done(
 
 @router.post("/integrations/cases/{case_id}/request_extension")
 async def request_extension(
-    platform: PlatformDep, db: DbDep, caller: Caller, case_id: PathId, body: ExtensionIn
+    platform: PlatformDep, db: DbDep, caller: Caller, case_id: CasePath, body: ExtensionIn
 ) -> FastJSON:
     """申请延期: ask the dispatcher for more time; the answer comes as the case's next change (the
     `extension_decided` webhook event)."""

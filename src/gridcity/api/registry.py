@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.schemas import MAX_ROW_ID, CasePath, RowId, RowPath
 from gridcity.domain.registry import MAX_REASON
 from gridcity.services import registry as reg
 
@@ -37,7 +38,7 @@ LocatedQuery = Annotated[reg.LocatedFilter, Depends(located_filter)]
 
 
 def resident_filter(
-    household_id: Annotated[int | None, Query(ge=1)] = None,
+    household_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     grid: Code = None,
     street: Code = None,
     tag: Annotated[str | None, Query(max_length=30)] = None,
@@ -74,7 +75,9 @@ class PlaceCreate(BaseModel):
     lon: float | None = None
     lat: float | None = None
     geometry: dict[str, Any] | None = Field(default=None, description="the outline, a GeoJSON Polygon")
-    parent_id: int | None = Field(default=None, description="the building a house lies in")
+    parent_id: int | None = Field(
+        default=None, ge=1, le=MAX_ROW_ID, description="the building a house lies in"
+    )
     attrs: Attrs
 
 
@@ -100,20 +103,20 @@ def create_place(platform: PlatformDep, db: DbDep, user: UserDep, body: PlaceCre
 
 
 @router.get("/registry/places/{place_id}")
-def get_place(db: DbDep, user: UserDep, place_id: int) -> dict[str, Any]:
+def get_place(db: DbDep, user: UserDep, place_id: RowPath) -> dict[str, Any]:
     return reg.place_view(reg.get_located(db, user, "place", place_id))
 
 
 @router.patch("/registry/places/{place_id}")
 def update_place(
-    platform: PlatformDep, db: DbDep, user: UserDep, place_id: int, body: PlaceUpdate
+    platform: PlatformDep, db: DbDep, user: UserDep, place_id: RowPath, body: PlaceUpdate
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     return reg.place_view(reg.update_place(platform, db, user, place_id, changes))
 
 
 @router.post("/registry/places/{place_id}/end")
-def end_place(platform: PlatformDep, db: DbDep, user: UserDep, place_id: int) -> dict[str, Any]:
+def end_place(platform: PlatformDep, db: DbDep, user: UserDep, place_id: RowPath) -> dict[str, Any]:
     """The place no longer exists: it ends, its record stays."""
     return reg.place_view(reg.end_place(platform, db, user, place_id))
 
@@ -127,7 +130,7 @@ class OrganisationCreate(BaseModel):
     )
     name: str = Field(max_length=200)
     uscc: str | None = Field(default=None, max_length=30, description="统一社会信用代码 (checked)")
-    place_id: int | None = None
+    place_id: RowId | None = None
     lon: float | None = None
     lat: float | None = None
     phone: str | None = Field(default=None, max_length=40)
@@ -150,12 +153,12 @@ def create_organisation(
 
 
 @router.get("/registry/organisations/{org_id}")
-def get_organisation(db: DbDep, user: UserDep, org_id: int) -> dict[str, Any]:
+def get_organisation(db: DbDep, user: UserDep, org_id: RowPath) -> dict[str, Any]:
     return reg.organisation_view(reg.get_located(db, user, "organisation", org_id))
 
 
 @router.post("/registry/organisations/{org_id}/end")
-def end_organisation(platform: PlatformDep, db: DbDep, user: UserDep, org_id: int) -> dict[str, Any]:
+def end_organisation(platform: PlatformDep, db: DbDep, user: UserDep, org_id: RowPath) -> dict[str, Any]:
     return reg.organisation_view(reg.end_organisation(platform, db, user, org_id))
 
 
@@ -163,7 +166,7 @@ class ThingCreate(BaseModel):
     kind: str = Field(max_length=20, description="key_facility | hazard")
     name: str = Field(max_length=200)
     risk_level: str = Field(default="low", max_length=10, description="low | medium | high | major")
-    place_id: int | None = None
+    place_id: RowId | None = None
     lon: float | None = None
     lat: float | None = None
     attrs: Attrs
@@ -182,12 +185,12 @@ def create_thing(platform: PlatformDep, db: DbDep, user: UserDep, body: ThingCre
 
 
 @router.get("/registry/things/{thing_id}")
-def get_thing(db: DbDep, user: UserDep, thing_id: int) -> dict[str, Any]:
+def get_thing(db: DbDep, user: UserDep, thing_id: RowPath) -> dict[str, Any]:
     return reg.thing_view(reg.get_located(db, user, "thing", thing_id))
 
 
 @router.post("/registry/things/{thing_id}/end")
-def end_thing(platform: PlatformDep, db: DbDep, user: UserDep, thing_id: int) -> dict[str, Any]:
+def end_thing(platform: PlatformDep, db: DbDep, user: UserDep, thing_id: RowPath) -> dict[str, Any]:
     """A facility removed or a hazard eliminated: it ends, its record stays."""
     return reg.thing_view(reg.end_thing(platform, db, user, thing_id))
 
@@ -196,7 +199,7 @@ def end_thing(platform: PlatformDep, db: DbDep, user: UserDep, thing_id: int) ->
 
 
 class HouseholdCreate(BaseModel):
-    place_id: int
+    place_id: RowId
     number: str | None = Field(default=None, max_length=40, description="户号")
 
 
@@ -219,13 +222,13 @@ def create_household(
 
 
 @router.post("/registry/households/{household_id}/end")
-def end_household(platform: PlatformDep, db: DbDep, user: UserDep, household_id: int) -> dict[str, Any]:
+def end_household(platform: PlatformDep, db: DbDep, user: UserDep, household_id: RowPath) -> dict[str, Any]:
     household = reg.end_household(platform, db, user, household_id)
     return reg.household_view(reg.reader_of(db, user), household, [])
 
 
 class ResidentCreate(BaseModel):
-    household_id: int
+    household_id: RowId
     name: str = Field(max_length=80)
     relation: str = Field(default="other", max_length=20, description="与户主关系: head | spouse | child | …")
     id_number: str | None = Field(default=None, max_length=30)
@@ -273,7 +276,7 @@ def get_resident(
     platform: PlatformDep,
     db: DbDep,
     user: UserDep,
-    resident_id: int,
+    resident_id: RowPath,
     unmask: bool = False,
     reason: Annotated[str | None, Query(max_length=MAX_REASON)] = None,
 ) -> dict[str, Any]:
@@ -287,14 +290,14 @@ def get_resident(
 
 @router.patch("/registry/residents/{resident_id}")
 def update_resident(
-    platform: PlatformDep, db: DbDep, user: UserDep, resident_id: int, body: ResidentUpdate
+    platform: PlatformDep, db: DbDep, user: UserDep, resident_id: RowPath, body: ResidentUpdate
 ) -> dict[str, Any]:
     resident = reg.update_resident(platform, db, user, resident_id, body.model_dump(exclude_unset=True))
     return reg.resident_view(reg.reader_of(db, user), resident)
 
 
 @router.post("/registry/residents/{resident_id}/move-out")
-def move_out(platform: PlatformDep, db: DbDep, user: UserDep, resident_id: int) -> dict[str, Any]:
+def move_out(platform: PlatformDep, db: DbDep, user: UserDep, resident_id: RowPath) -> dict[str, Any]:
     """The resident leaves the household (迁出): the record stays as history."""
     resident = reg.move_out(platform, db, user, resident_id)
     return reg.resident_view(reg.reader_of(db, user), resident)
@@ -304,10 +307,10 @@ def move_out(platform: PlatformDep, db: DbDep, user: UserDep, resident_id: int) 
 
 
 class VisitCreate(BaseModel):
-    household_id: int
+    household_id: RowId
     kind: str = Field(default="visit", max_length=20, description="visit | service_request")
     note: str = Field(default="", max_length=4000)
-    resident_id: int | None = None
+    resident_id: RowId | None = None
     class_code: str | None = Field(
         default=None,
         max_length=40,
@@ -323,7 +326,7 @@ class VisitCase(BaseModel):
 def list_visits(
     db: DbDep,
     user: UserDep,
-    household_id: Annotated[int | None, Query(ge=1)] = None,
+    household_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     limit: PageSize = 100,
 ) -> dict[str, Any]:
     return {"items": [reg.visit_view(v) for v in reg.list_visits(db, user, household_id, limit)]}
@@ -341,7 +344,7 @@ def create_visit(platform: PlatformDep, db: DbDep, user: UserDep, body: VisitCre
 
 @router.post("/registry/visits/{visit_id}/case", status_code=201)
 def visit_case(
-    platform: PlatformDep, db: DbDep, user: UserDep, visit_id: int, body: VisitCase
+    platform: PlatformDep, db: DbDep, user: UserDep, visit_id: RowPath, body: VisitCase
 ) -> dict[str, Any]:
     """Report an earlier service request as a case (the grid worker of its grid): 409 when it is a
     case already, 422 for a plain visit or an unknown class."""
@@ -376,9 +379,9 @@ def access_log(
     db: DbDep,
     user: UserDep,
     limit: Annotated[int, Query(ge=1, le=reg.MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     username: Annotated[str | None, Query(max_length=80)] = None,
-    resident_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    resident_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     since: Annotated[date | None, Query(description="first day (city time), inclusive")] = None,
     until: Annotated[date | None, Query(description="last day (city time), inclusive")] = None,
 ) -> dict[str, Any]:
@@ -412,7 +415,7 @@ def export_residents(
 
 class SubjectCreate(BaseModel):
     kind: str = Field(max_length=20, description="place | organisation | resident | thing")
-    subject_id: int
+    subject_id: RowId
     role: str = Field(
         default="involved", max_length=20, description="involved | party | victim | responsible"
     )
@@ -420,7 +423,7 @@ class SubjectCreate(BaseModel):
 
 
 @router.get("/cases/{case_id}/subjects")
-def list_subjects(db: DbDep, user: UserDep, case_id: int) -> dict[str, Any]:
+def list_subjects(db: DbDep, user: UserDep, case_id: CasePath) -> dict[str, Any]:
     """The places, organisations, persons and things the case is about (persons the caller may not
     see in the registry with a masked name)."""
     return {"items": reg.case_subjects(db, user, case_id)}
@@ -428,7 +431,7 @@ def list_subjects(db: DbDep, user: UserDep, case_id: int) -> dict[str, Any]:
 
 @router.post("/cases/{case_id}/subjects", status_code=201)
 def add_subject(
-    platform: PlatformDep, db: DbDep, user: UserDep, case_id: int, body: SubjectCreate
+    platform: PlatformDep, db: DbDep, user: UserDep, case_id: CasePath, body: SubjectCreate
 ) -> dict[str, Any]:
     link = reg.link_subject(platform, db, user, case_id, body.kind, body.subject_id, body.role, body.note)
     return next(s for s in reg.case_subjects(db, user, case_id) if s["id"] == link.id)

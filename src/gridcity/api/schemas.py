@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
-# A database id: what the SQLite and PostgreSQL integer columns can hold, so an absurd number is a
+from gridcity.db.models import MAX_ID, MAX_ROW_ID
+
+# A database id in a body or a path: what the integer columns can hold, so an absurd number is a
 # clear 422 and never reaches the driver.
-MAX_ID = 2**63 - 1  # BIGINT ids: cases, history rows
-MAX_ROW_ID = 2**31 - 1  # INTEGER ids: users, organisation units, attachments, notifications
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]  # a larger one names no row (and PostgreSQL refuses it)
+CasePath = Annotated[int, Path(ge=1, le=MAX_ID)]
+RowPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 class CaseCreate(BaseModel):

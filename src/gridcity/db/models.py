@@ -67,6 +67,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The largest ids the integer columns hold on SQLite and PostgreSQL: a number beyond them that a
+# client sends is refused as bad input (api.schemas, web.pages) before it reaches the driver.
+MAX_ID = 2**63 - 1  # BIGINT ids: cases, history rows
+MAX_ROW_ID = 2**31 - 1  # INTEGER ids: users, organisation units, attachments, registry rows
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}

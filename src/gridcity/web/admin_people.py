@@ -30,7 +30,7 @@ from gridcity.web.admin_common import (
     text,
     words,
 )
-from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, csv_response, render
+from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, RowPath, csv_response, render
 
 router = APIRouter(include_in_schema=False)
 ROLES = tuple(r.value for r in Role)
@@ -155,7 +155,7 @@ async def add_department(request: Request, platform: PlatformDep, user: PageUser
 
 @router.post("/admin/departments/{unit_id}/rename")
 async def rename_department(
-    request: Request, platform: PlatformDep, user: PageUser, unit_id: int
+    request: Request, platform: PlatformDep, user: PageUser, unit_id: RowPath
 ) -> Response:
     admin_scope(user)
     form = await read_form(request)
@@ -361,7 +361,7 @@ def user_page(
     request: Request,
     platform: PlatformDep,
     user: PageUser,
-    user_id: int,
+    user_id: RowPath,
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
     admin_scope(user)
@@ -392,7 +392,7 @@ async def _user_action(
 
 
 @router.post("/admin/users/{user_id}")
-async def change_user(request: Request, platform: PlatformDep, user: PageUser, user_id: int) -> Response:
+async def change_user(request: Request, platform: PlatformDep, user: PageUser, user_id: RowPath) -> Response:
     def action(db: Session, form: FormData) -> str:
         users.change_user(
             db,
@@ -408,7 +408,7 @@ async def change_user(request: Request, platform: PlatformDep, user: PageUser, u
 
 
 @router.post("/admin/users/{user_id}/active")
-async def set_active(request: Request, platform: PlatformDep, user: PageUser, user_id: int) -> Response:
+async def set_active(request: Request, platform: PlatformDep, user: PageUser, user_id: RowPath) -> Response:
     def action(db: Session, form: FormData) -> str:
         active = text(form, "active")
         if active not in ("0", "1"):
@@ -420,7 +420,9 @@ async def set_active(request: Request, platform: PlatformDep, user: PageUser, us
 
 
 @router.post("/admin/users/{user_id}/password")
-async def reset_password(request: Request, platform: PlatformDep, user: PageUser, user_id: int) -> Response:
+async def reset_password(
+    request: Request, platform: PlatformDep, user: PageUser, user_id: RowPath
+) -> Response:
     def action(db: Session, form: FormData) -> str:
         users.reset_password(db, user, user_id, str(form.get("password") or ""))
         return "password"

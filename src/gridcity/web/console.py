@@ -22,7 +22,16 @@ from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
 from gridcity.web import session
-from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, back, csv_response, read_photos, render
+from gridcity.web.pages import (
+    PAGE_SIZE,
+    CasePath,
+    PageUser,
+    PlatformDep,
+    back,
+    csv_response,
+    read_photos,
+    render,
+)
 from gridcity.web.queues import CSV_HEADER, QUEUES, case_row, csv_row, queue_counts
 
 router = APIRouter(include_in_schema=False)
@@ -193,7 +202,7 @@ def console_map(request: Request, platform: PlatformDep, user: PageUser) -> HTML
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, platform: PlatformDep, user: PageUser, case_id: int) -> HTMLResponse:
+def case_page(request: Request, platform: PlatformDep, user: PageUser, case_id: CasePath) -> HTMLResponse:
     with platform.sessions() as db:
         return _case_page(request, platform, db, user, case_id)
 
@@ -267,7 +276,7 @@ _FORM_FIELDS = (
 
 
 @router.post("/cases/{case_id}/act")
-async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: int) -> Response:
+async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: CasePath) -> Response:
     form = await request.form()
     session.check_csrf(request, str(form.get(session.CSRF_FIELD, "")))
     fields = {k: str(v) for k in _FORM_FIELDS if (v := form.get(k)) not in (None, "")}

@@ -24,7 +24,15 @@ from gridcity.services import field as fieldwork
 from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
 from gridcity.web import i18n, session
-from gridcity.web.pages import PageUser, PlatformDep, csv_response, read_photos, render, require_role
+from gridcity.web.pages import (
+    CasePath,
+    PageUser,
+    PlatformDep,
+    csv_response,
+    read_photos,
+    render,
+    require_role,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -555,14 +563,14 @@ def _task_page(
 
 
 @router.get("/field/tasks/{case_id}")
-def task_page(request: Request, platform: PlatformDep, user: PageUser, case_id: int) -> HTMLResponse:
+def task_page(request: Request, platform: PlatformDep, user: PageUser, case_id: CasePath) -> HTMLResponse:
     _supervisor(user)
     with platform.sessions() as db:
         return _task_page(request, platform, db, user, case_id)
 
 
 @router.post("/field/tasks/{case_id}")
-async def task_act(request: Request, platform: PlatformDep, user: PageUser, case_id: int) -> Response:
+async def task_act(request: Request, platform: PlatformDep, user: PageUser, case_id: CasePath) -> Response:
     _supervisor(user)
     async with request.form() as form:
         session.check_csrf(request, str(form.get(session.CSRF_FIELD, "")))

@@ -11,11 +11,13 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from fastapi import Path as FastPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 
+from gridcity.db.models import MAX_ID, MAX_ROW_ID
 from gridcity.domain.errors import Forbidden
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
@@ -46,6 +48,9 @@ def page_user(request: Request, platform: PlatformDep) -> Actor:
 
 
 PageUser = Annotated[Actor, Depends(page_user)]
+# ids in page paths: a number beyond what the columns hold is a 422, never a driver error
+CasePath = Annotated[int, FastPath(ge=1, le=MAX_ID)]
+RowPath = Annotated[int, FastPath(ge=1, le=MAX_ROW_ID)]
 
 
 def require_role(user: Actor, *roles: Role) -> None:

@@ -20,7 +20,7 @@ from gridcity.services.platform import Platform
 from gridcity.services.users import Actor
 from gridcity.web import i18n, session
 from gridcity.web.admin_common import admin_scope, scope_name, words
-from gridcity.web.pages import PageUser, PlatformDep, render, require_role
+from gridcity.web.pages import PageUser, PlatformDep, RowPath, render, require_role
 
 router = APIRouter(include_in_schema=False)
 
@@ -164,7 +164,7 @@ def reveal(
     request: Request,
     platform: PlatformDep,
     user: PageUser,
-    resident_id: int,
+    resident_id: RowPath,
     reason: Annotated[str, Form(max_length=MAX_REASON)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
@@ -212,7 +212,7 @@ async def visit_case(
     request: Request,
     platform: PlatformDep,
     user: PageUser,
-    visit_id: int,
+    visit_id: RowPath,
     class_code: Annotated[str, Form(max_length=40)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
