@@ -8,7 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gridcity import __version__
 from gridcity.api import (
@@ -25,7 +27,7 @@ from gridcity.api import (
     territory,
 )
 from gridcity.config import Settings
-from gridcity.domain.errors import DomainError, Unauthorized
+from gridcity.domain.errors import DomainError, Invalid, Unauthorized
 from gridcity.services.platform import Platform
 from gridcity.web import admin, console, dashboard, department, field, pages, portal
 from gridcity.web import auth as web_auth
@@ -33,6 +35,29 @@ from gridcity.web import components as web_components
 from gridcity.web import rankings as web_rankings
 from gridcity.web import registry as web_registry
 from gridcity.web.session import CsrfError
+
+
+class RefuseNulInURL:
+    """A NUL character in the path or the query (%00) is refused with a 400 before any route runs:
+    PostgreSQL cannot hold one in a text, and a streamed answer (the exports) cannot turn into an
+    error page once it has begun. (One in a body reaches the database's refusal: `DataError`, 422.)
+    Open311 is left to its own rules: it drops NULs and answers errors in its XML or JSON."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and (b"%00" in scope["query_string"] or "\x00" in scope["path"])
+            and not scope["path"].startswith("/open311/")  # drops NULs itself, answers in its formats
+        ):
+            body = b'{"detail":"the address holds a NUL character (%00)"}'
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
@@ -64,6 +89,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(web_components.router)  # the component page (部件)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)
+    app.add_middleware(RefuseNulInURL)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -96,6 +122,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             **({"info": exc.details} if exc.details else {}),
         }
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # a value the database cannot hold or compare (a NUL character in a text on PostgreSQL, a
+        # number beyond a column): bad input, not a fault of the platform; its transaction was
+        # rolled back, so nothing of it was written
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "a value is out of range"
+        return await domain_error(request, Invalid(f"a value of the request cannot be stored: {reason}"))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
