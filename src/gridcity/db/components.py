@@ -11,8 +11,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
-    String,
-    any_,
     bindparam,
     func,
     inspect,
@@ -54,16 +52,20 @@ CENSUS_COLUMNS = (
 ALL_COLUMNS = ("code", "version", *CENSUS_COLUMNS, "valid_from", "valid_to", "recorded_by")
 
 
-def current_versions(connection: Connection, codes: Sequence[str]) -> dict[str, Any]:
-    """The current version of each of these codes that exists: a row of id, code, version, then the
-    `CENSUS_COLUMNS` in their order (`row[CENSUS_AT:]`, compared with a census row's as a tuple)."""
+def current_versions(connection: Connection, codes: Sequence[str]) -> dict[str, Sequence[Any]]:
+    """The current version of each of these codes that exists: a tuple of id, code, version, then
+    the `CENSUS_COLUMNS` in their order (`row[CENSUS_AT:]`, compared with a census row's values)."""
     if not codes:
         return {}
-    if connection.dialect.name == "postgresql":  # one text: an array of thousands costs more to send
-        rows = connection.execute(_CURRENT_VERSIONS_PG, {"codes": ",".join(codes)})
+    if connection.dialect.name == "postgresql":
+        # the driver's own tuples: a census re-run reads millions of rows, and building result rows
+        # cost more than the query; the codes go as one text (an array of thousands costs more)
+        with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(_CURRENT_VERSIONS_PG_SQL, (",".join(codes),))
+            rows: Any = cursor.fetchall()
     else:
         rows = connection.execute(_CURRENT_VERSIONS, {"codes": list(codes)})
-    return {row.code: row for row in rows}
+    return {row[1]: row for row in rows}
 
 
 # Built once. A census batch asks for thousands of codes: PostgreSQL takes them as one text split
@@ -73,10 +75,11 @@ def current_versions(connection: Connection, codes: Sequence[str]) -> dict[str, 
 _VERSION_COLUMNS = select(
     Component.id, Component.code, Component.version, *(Component.__table__.c[c] for c in CENSUS_COLUMNS)
 )
-CENSUS_AT = 3
+ID_AT, VERSION_AT, CENSUS_AT = 0, 2, 3  # where a current version's tuple holds them
 _CURRENT_VERSIONS = _VERSION_COLUMNS.where(Component.code.in_(bindparam("codes", expanding=True)), CURRENT)
-_CURRENT_VERSIONS_PG = _VERSION_COLUMNS.where(
-    Component.code == any_(func.string_to_array(bindparam("codes", type_=String), ",")), CURRENT
+_CURRENT_VERSIONS_PG_SQL = (
+    f"SELECT id, code, version, {', '.join(CENSUS_COLUMNS)} FROM components"
+    " WHERE code = ANY(string_to_array(%s, ',')) AND valid_to IS NULL"
 )
 
 

@@ -413,8 +413,8 @@ def _write(
             unchanged += 1
             continue
         else:
-            version = current.version + 1
-            closing.append(current.id)
+            version = current[components_db.VERSION_AT] + 1
+            closing.append(current[components_db.ID_AT])
             changed += 1
             if values[_CHANGE_DATE] is None:  # a change without a survey date changes today
                 values = (*values[:_CHANGE_DATE], today, *values[_CHANGE_DATE + 1 :])
