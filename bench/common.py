@@ -25,11 +25,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 HOST = "127.0.0.1"  # every server of the benches listens here only
+T = TypeVar("T")
 
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
@@ -327,6 +328,67 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
+# --- A/B rounds: gridcity and its baseline interleaved in one run ------------------------------
+
+
+def interleave(
+    rounds: int,
+    contestants: dict[str, Callable[[int], T]],
+    log: Callable[[str], None] = print,
+) -> dict[str, list[T]]:
+    """Run every contestant once per round, in the order given, `rounds` times: A/B/A/B… (or
+    A/B/C/A/B/C…). Each call gets the round number (0-based); the results come back per name, in
+    round order. Interleaving puts every round of gridcity and of its baseline under the same
+    machine weather (other load, thermal state, caches, the database's growth), so their ratio
+    per round is a fair figure even when the absolute ones drift."""
+    if rounds < 1:
+        raise ValueError("at least one round")
+    out: dict[str, list[T]] = {name: [] for name in contestants}
+    for r in range(rounds):
+        for name, run in contestants.items():
+            log(f"  round {r + 1}/{rounds}: {name}")
+            out[name].append(run(r))
+    return out
+
+
+def spread(values: Sequence[float]) -> dict[str, Any]:
+    """min / median / max (and every value, in round order) of a figure measured once per round."""
+    vals = [float(v) for v in values]
+    if not vals:
+        return {"min": float("nan"), "median": float("nan"), "max": float("nan"), "n": 0, "values": []}
+    return {"min": min(vals), "median": median(vals), "max": max(vals), "n": len(vals), "values": vals}
+
+
+def ab_summary(
+    ours: Sequence[float], baseline: Sequence[float], higher_is_better: bool = True
+) -> dict[str, Any]:
+    """The spreads of gridcity's figure, the baseline's and their ratio *per round*, oriented so
+    that a ratio above 1 means gridcity is faster: ours/baseline for rates (higher is better),
+    baseline/ours for times."""
+    if len(ours) != len(baseline):
+        raise ValueError("one figure of each per round")
+    ratios = [
+        (a / b if higher_is_better else b / a) if a and b else float("nan")
+        for a, b in zip(ours, baseline, strict=True)
+    ]
+    return {"gridcity": spread(ours), "baseline": spread(baseline), "ratio": spread(ratios)}
+
+
+def fmt_spread(s: dict[str, Any], fmt: Callable[[float], str] | str = "{:,.0f}") -> str:
+    """'min / median / max' of a spread."""
+    f = fmt.format if isinstance(fmt, str) else fmt
+    return " / ".join(f(s[k]) for k in ("min", "median", "max"))
+
+
+def ratio_verdict(ratio: dict[str, Any], target: float) -> str:
+    """PASS when even the worst round meets the target, FAIL when even the best misses it."""
+    if ratio["min"] >= target:
+        return "PASS"
+    if ratio["max"] < target:
+        return "FAIL"
+    return "MIXED (rounds on both sides)"
+
+
 def machine_info() -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -340,6 +402,9 @@ def machine_info() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "platform": _platform.platform(),
         "cpus": os.cpu_count(),
+        # other work on the machine while the bench ran (1, 5, 15 minutes): on a shared machine the
+        # absolute figures move with it; the per-round ratios of the interleaved rounds less so
+        "loadavg_at_end": [round(x, 2) for x in os.getloadavg()],
         "versions": versions,
     }
 
@@ -378,3 +443,247 @@ def report(name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], det
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     print(f"\nresults: {path}")
     return path
+
+
+# --- the raw driver, copies of a database, and a run's writes replayed -------------------------
+
+# what gridcity.db.engine sets on every SQLite connection; on PostgreSQL gridcity changes no
+# setting, so a baseline's connection keeps the server's (synchronous_commit etc.) as well
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=30000",
+)
+
+
+def sqlite_path(url: str) -> str:
+    return url.split("///", 1)[1]
+
+
+def pg_conninfo(url: str) -> str:
+    """A SQLAlchemy URL (postgresql+psycopg://…) as libpq takes it."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def connect_driver(url: str) -> Any:
+    """A connection of the database's own driver with gridcity's settings, in autocommit: the
+    caller opens its transactions with `driver_transaction` (or lets each statement commit)."""
+    if is_postgres(url):
+        import psycopg
+
+        return psycopg.connect(pg_conninfo(url), autocommit=True)
+    import sqlite3
+
+    conn = sqlite3.connect(sqlite_path(url), isolation_level=None, check_same_thread=False, timeout=30)
+    for pragma in SQLITE_PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+@contextlib.contextmanager
+def driver_transaction(conn: Any) -> Iterator[Any]:
+    """BEGIN … COMMIT on a `connect_driver` connection (ROLLBACK on error); yields a cursor."""
+    if hasattr(conn, "transaction"):  # psycopg
+        with conn.transaction(), conn.cursor() as cur:
+            yield cur
+        return
+    cur = conn.cursor()
+    cur.execute("BEGIN")
+    try:
+        yield cur
+    except BaseException:
+        conn.rollback()
+        raise
+    cur.execute("COMMIT")
+    cur.close()
+
+
+@contextlib.contextmanager
+def database_copy(url: str, workdir: Path, tag: str) -> Iterator[str]:
+    """A copy of the database of `url`, removed on exit: a SQLite file copied with the backup API,
+    or on PostgreSQL `CREATE DATABASE … TEMPLATE` (nobody may be connected to the original: dispose
+    its engines first). So each round of a bench that changes its database starts from the same
+    state."""
+    if is_postgres(url):
+        import psycopg
+
+        name = f"gridcity_bench_{tag}{uuid.uuid4().hex[:8]}"
+        base, source = url.rsplit("/", 1)
+        with psycopg.connect(pg_conninfo(base + "/postgres"), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        try:
+            yield f"{base}/{name}"
+        finally:
+            with psycopg.connect(pg_conninfo(base + "/postgres"), autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
+    import sqlite3
+
+    target = workdir / f"{tag}{uuid.uuid4().hex[:8]}.db"
+    src, dst = sqlite3.connect(sqlite_path(url)), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    try:
+        yield f"sqlite:///{target.as_posix()}"
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+
+
+def _tables() -> list[Any]:
+    from gridcity.db.models import Case
+
+    return list(Case.metadata.sorted_tables)  # parents before children
+
+
+@dataclass
+class TableRows:
+    columns: list[str]
+    key: list[int]  # positions of the primary key's columns
+    rows: dict[tuple[Any, ...], tuple[Any, ...]]
+
+
+def read_tables(url: str) -> dict[str, TableRows]:
+    """Every row of every table of gridcity's schema, as the raw driver returns it (JSON values
+    wrapped for psycopg to write them back), keyed by primary key."""
+    json_oids = {114: "json", 3802: "jsonb"}
+    out: dict[str, TableRows] = {}
+    conn = connect_driver(url)
+    try:
+        for table in _tables():
+            cur = conn.cursor()
+            cur.execute(f'SELECT * FROM "{table.name}"')
+            columns = [d[0] for d in cur.description]
+            wrap: list[tuple[int, Any]] = []
+            if is_postgres(url):
+                from psycopg.types.json import Json, Jsonb
+
+                wrap = [
+                    (i, Jsonb if json_oids[d.type_code] == "jsonb" else Json)
+                    for i, d in enumerate(cur.description)
+                    if d.type_code in json_oids
+                ]
+            key = [columns.index(c.name) for c in table.primary_key.columns]
+            rows = {}
+            for row in cur.fetchall():
+                if wrap:
+                    values = list(row)
+                    for i, w in wrap:
+                        if values[i] is not None:
+                            values[i] = w(values[i])
+                    row = tuple(values)
+                rows[tuple(row[i] for i in key)] = tuple(row)
+            cur.close()
+            out[table.name] = TableRows(columns, key, rows)
+    finally:
+        conn.close()
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = getattr(a, "obj", a), getattr(b, "obj", b)  # psycopg's Json wrappers
+    return bool(a == b)
+
+
+@dataclass
+class Writes:
+    """What a run wrote, table by table (in the schema's order, parents first): the new rows, and
+    for the changed rows their key and the new values of the columns that changed."""
+
+    inserts: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = field(default_factory=dict)
+    updates: dict[str, tuple[list[str], list[str], list[tuple[Any, ...]]]] = field(default_factory=dict)
+
+    def rows(self) -> int:
+        return sum(len(r) for _, r in self.inserts.values()) + sum(len(r) for *_, r in self.updates.values())
+
+    def counts(self) -> dict[str, int]:
+        out = {f"insert {t}": len(r) for t, (_, r) in self.inserts.items()}
+        out.update({f"update {t}": len(r) for t, (*_, r) in self.updates.items()})
+        return out
+
+    def split(self, groups: Sequence[Sequence[int]]) -> list[Writes]:
+        """One Writes per group of case ids (a batch of the run), plus a last one for the rows that
+        belong to no case of the groups (rollups, …): a table's rows go with their case by `id` on
+        `cases`, by `case_id` elsewhere."""
+        where = {case_id: g for g, ids in enumerate(groups) for case_id in ids}
+        out = [Writes() for _ in range(len(groups) + 1)]
+        for table, (columns, rows) in self.inserts.items():
+            pos = _case_column(table, columns)
+            parts: list[list[tuple[Any, ...]]] = [[] for _ in out]
+            for row in rows:
+                parts[where.get(row[pos], len(groups)) if pos is not None else len(groups)].append(row)
+            for w, part in zip(out, parts, strict=True):
+                if part:
+                    w.inserts[table] = (columns, part)
+        for table, (keys, sets, rows) in self.updates.items():
+            cols = sets + keys
+            pos = _case_column(table, cols)
+            parts = [[] for _ in out]
+            for row in rows:
+                parts[where.get(row[pos], len(groups)) if pos is not None else len(groups)].append(row)
+            for w, part in zip(out, parts, strict=True):
+                if part:
+                    w.updates[table] = (keys, sets, part)
+        return out
+
+
+def _case_column(table: str, columns: Sequence[str]) -> int | None:
+    name = "id" if table == "cases" else "case_id"
+    return columns.index(name) if name in columns else None
+
+
+def diff_tables(before: dict[str, TableRows], after: dict[str, TableRows]) -> Writes:
+    """The writes that turned `before` into `after`. Deleted rows are refused (no bench's run
+    deletes)."""
+    writes = Writes()
+    for name, now in after.items():
+        was = before[name]
+        gone = was.rows.keys() - now.rows.keys()
+        if gone:
+            raise AssertionError(f"{len(gone)} rows of {name} deleted: not a replayable run")
+        new = [now.rows[k] for k in sorted(now.rows.keys() - was.rows.keys())]
+        if new:
+            writes.inserts[name] = (now.columns, new)
+        changed = [
+            (k, [i for i, (a, b) in enumerate(zip(was.rows[k], row, strict=True)) if not _same(a, b)])
+            for k, row in now.rows.items()
+            if k in was.rows
+        ]
+        changed = [(k, cols) for k, cols in changed if cols]
+        if changed:
+            sets = sorted({i for _, cols in changed for i in cols})
+            keys = [now.columns[i] for i in now.key]
+            writes.updates[name] = (
+                keys,
+                [now.columns[i] for i in sets],
+                [tuple(now.rows[k][i] for i in sets) + tuple(k) for k, _ in sorted(changed)],
+            )
+    return writes
+
+
+def apply_writes(cur: Any, writes: Writes, postgres: bool) -> int:
+    """Write `writes` through a raw cursor, in the caller's transaction, the least way each driver
+    offers: the UPDATEs as one executemany per table (`SET … WHERE <key> = …`), then the new rows
+    parents first — COPY on PostgreSQL, one executemany on SQLite. Returns the rows written."""
+    mark = "%s" if postgres else "?"
+    n = 0
+    for table, (keys, sets, rows) in writes.updates.items():
+        assignments = ", ".join(f'"{c}" = {mark}' for c in sets)
+        where = " AND ".join(f'"{c}" = {mark}' for c in keys)
+        cur.executemany(f'UPDATE "{table}" SET {assignments} WHERE {where}', rows)
+        n += len(rows)
+    for table, (columns, rows) in writes.inserts.items():
+        names = ", ".join(f'"{c}"' for c in columns)
+        if postgres:
+            with cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(mark for _ in columns)
+            cur.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+        n += len(rows)
+    return n
