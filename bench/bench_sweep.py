@@ -1,7 +1,8 @@
-"""The deadline sweep over many open cases: `services.sweep.sweep` against raw baselines in the
-same run.
+"""The deadline sweep over many open cases: `services.sweep.sweep` against the same reads and
+writes done by hand through the raw driver, in alternating rounds, each on a fresh copy of the
+same database.
 
-    python bench/bench_sweep.py [--cases 50000] [--database-url URL] [--keep]
+    python bench/bench_sweep.py [--cases 50000] [--rounds 3] [--database-url URL] [--keep]
 
 The city is 东城区 built through the services (bench/common.py). The open cases are written with
 bulk INSERTs that mirror what intake and dispatch write (the case row with its stage clock as
@@ -10,34 +11,60 @@ pass — and the "report" history row, so version == history length): all in the
 dispatched to a department, classes drawn from the catalogue (1 in 10 urgent), stage started a
 random while before the sweep's moment, a Wednesday morning (exponential, mean 3 days, at most 30).
 So the first pass — as after an upgrade, or a worker that was down — finds a city's worth of
-backlog: green, yellow, red and every escalation level.
+backlog: green, yellow, red and every escalation level. That database is made once; every round
+works on two copies of it (`common.database_copy`): gridcity on one, then the baseline on the other.
 
-Measured (each on the same database, one after the other):
+The passes, in this order on each copy:
 
-* **first pass**: the sweep over all the due cases — decides, writes the warnings, escalations
-  (history row, notifications, outbox) and the month's supervision list. Baseline: the same
-  number of rows written by hand — per case the UPDATE, per warning a notification, per
-  escalation the history row, its notifications and outbox message — as plain executemany
-  batches of the same size in one transaction per batch, rolled back (no decisions, no clock).
-* **each minute**: passes a minute apart after it (the steady state of `gridcity worker`), median.
-* **quiet pass**: a pass at the same moment as the last one (nothing due: an empty index range);
-  also the quiet pass right after the first one, which on PostgreSQL still walks the index
-  entries the first pass's 50,000 updates left dead (MVCC) until a scan marks them or a vacuum
-  removes them.
-  Baseline for these: a bare `SELECT id FROM cases WHERE state IN (open) AND stage_deadline < now`
-  (the overdue ids, on the cases' (state, stage_deadline) index), measured before the first pass.
+* **first pass** at the moment: everything due;
+* **right after**: the same moment again (nothing due; on PostgreSQL it still walks the index
+  entries the first pass's updates left dead until a scan marks them or a vacuum removes them);
+* **each minute**: `--minutes` passes a minute apart (the steady state of `gridcity worker`), median;
+* **quiet pass**: at the last minute's moment again (nothing due: an empty index range).
+
+**gridcity**: `services.sweep.sweep` — reads the due cases batch by batch, decides (clock, warnings,
+escalation level, next look), writes the warnings, escalations (history row, notifications, outbox)
+and the month's supervision list, one transaction per batch.
+
+**baseline**: the least a program does for the same reads and writes, with the decisions taken
+away: per batch, the same keyset SELECT of the due cases (the sweep's columns, `sweep_at` order,
+the sweep's batch size, `FOR UPDATE SKIP LOCKED` on PostgreSQL) and then exactly the rows gridcity's
+pass wrote for those cases — captured from gridcity's copy in the first round, not timed — written
+through the raw driver (`sqlite3` / `psycopg`): one executemany of `UPDATE cases SET … WHERE id = ?`,
+the new rows COPYed (PostgreSQL) or in one executemany per table (SQLite), committed per batch.
+What gridcity adds over it is the deciding and its own bookkeeping.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import time
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from common import build_city, report, scratch_database, workspace
+from common import (
+    Writes,
+    ab_summary,
+    apply_writes,
+    build_city,
+    connect_driver,
+    database_copy,
+    diff_tables,
+    driver_transaction,
+    fmt,
+    fmt_spread,
+    interleave,
+    is_postgres,
+    read_tables,
+    report,
+    scratch_database,
+    tables_differ,
+    workspace,
+)
 
 DISTRICT = "110101"
 SEED = 20261128
@@ -158,105 +185,152 @@ def make_cases(city: Any, n: int, log: Any = print) -> dict[str, Any]:
     return {"cases": n, "overdue": overdue}
 
 
-def bare_select(city: Any) -> tuple[float, int]:
-    """The baseline of finding the work: the overdue ids on the (state, stage_deadline) index."""
-    from sqlalchemy import select
-
-    from gridcity.db.models import Case
-
-    with city.platform.sessions() as db:
-        stmt = select(Case.id).where(Case.state.in_(OPEN_STATES), Case.stage_deadline < NOW)
-        db.execute(stmt).all()  # warm
-        t = time.perf_counter()
-        ids = db.execute(stmt).scalars().all()
-        return time.perf_counter() - t, len(ids)
+# --- gridcity: the passes on its copy --------------------------------------------------------
 
 
-def _note(case_id: int, event_id: int | None, role: str, kind: str) -> dict[str, Any]:
-    return {
-        "user_id": None,
-        "role": role,
-        "org_unit_id": None,
-        "case_id": case_id,
-        "event_id": event_id,
-        "kind": kind,
-        "text": "超时",
-        "created_at": NOW,
-    }
+def passes(minutes: int) -> list[tuple[str, datetime]]:
+    """The passes of a round, in order: (name, moment)."""
+    out = [("first", NOW), ("right_after", NOW)]
+    out += [(f"minute_{k}", NOW + timedelta(minutes=k)) for k in range(1, minutes + 1)]
+    return [*out, ("quiet", NOW + timedelta(minutes=minutes))]
 
 
-def _event(case_id: int, seq: int) -> dict[str, Any]:
-    return {
-        "case_id": case_id,
-        "seq": seq,
-        "at": NOW,
-        "actor_id": None,
-        "actor_name": "系统",
-        "actor_role": "system",
-        "action": "escalate",
-        "from_state": "disposing",
-        "to_state": "disposing",
-        "note": "升级",
-        "data": {"level": 1},
-    }
+@dataclass
+class Plan:
+    """What the baseline does in one pass: per batch the due case ids it must find (a check) and
+    the rows to write; then the rows that belong to no batch (the carry-over)."""
+
+    moment: datetime
+    batches: list[list[int]]
+    writes: list[Writes]  # one per batch, plus the rest
+    final: Any = None  # on the last pass: gridcity's tables after it, to check the baseline's against
 
 
-def raw_writes(city: Any, looked_at: int, warnings: int, escalations: int, batch: int) -> float:
-    """The same number of rows as the first pass wrote, by hand, in batches of `batch` cases, each
-    batch its own transaction, rolled back: per case one UPDATE; per warning one notification;
-    per escalation one history row, three notifications, one outbox message."""
-    from sqlalchemy import insert, select, text
+def due_batches(tables: Any, moment: datetime, size: int, postgres: bool) -> list[list[int]]:
+    """The sweep's batches at `moment` from a snapshot of the cases: due ids in (sweep_at, id) order."""
+    cases = tables["cases"]
+    at, ident = cases.columns.index("sweep_at"), cases.columns.index("id")
+    bound = moment if postgres else sqlite_moment(moment)
+    due = sorted(
+        (row[at], row[ident]) for row in cases.rows.values() if row[at] is not None and row[at] <= bound
+    )
+    ids = [i for _, i in due]
+    return [ids[k : k + size] for k in range(0, len(ids), size)]
 
-    from gridcity.db.models import Case, CaseEvent, Notification, OutboxMessage
 
-    with city.platform.sessions() as db:
-        ids = db.execute(select(Case.id, Case.version).order_by(Case.id).limit(looked_at)).all()
-        t = time.perf_counter()
-        for start in range(0, len(ids), batch):
-            chunk = [case_id for case_id, _ in ids[start : start + batch]]
-            conn = db.connection()
-            conn.execute(
-                text("UPDATE cases SET stage_warned = 2, sweep_at = NULL WHERE id = :id AND version = :v"),
-                [{"id": i, "v": v} for i, v in ids[start : start + batch]],
-            )
-            share = len(chunk) / max(1, len(ids))
-            n_warn, n_esc = round(warnings * share), round(escalations * share)
-            if n_warn:
-                notes = [_note(chunk[k % len(chunk)], None, "handler", "warning") for k in range(n_warn)]
-                conn.execute(insert(Notification), notes)
-            if n_esc:
-                events = [_event(chunk[k % len(chunk)], 1000 + start + k) for k in range(n_esc)]
-                event_ids = conn.execute(insert(CaseEvent).returning(CaseEvent.id), events).scalars().all()
-                conn.execute(
-                    insert(Notification),
-                    [
-                        _note(e["case_id"], event_id, role, "escalation")
-                        for e, event_id in zip(events, event_ids, strict=True)
-                        for role in ("shift_leader", "dispatcher", "leader")
-                    ],
-                )
-                messages = [
-                    {
-                        "topic": "case.escalate",
-                        "case_id": e["case_id"],
-                        "payload": {"seq": e["seq"]},
-                        "created_at": NOW,
-                    }
-                    for e in events
-                ]
-                conn.execute(insert(OutboxMessage), messages)
-            db.rollback()
-        return time.perf_counter() - t
+def sqlite_moment(moment: datetime) -> str:
+    """A moment as gridcity's UTCDateTime stores it on SQLite (naive UTC text)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def run_ours(
+    city: Any, url: str, minutes: int, capture: bool, log: Any = print
+) -> tuple[dict[str, Any], list[Plan]]:
+    """The round's passes on a fresh platform over the copy at `url`; with `capture`, also what
+    each pass wrote (the baseline's plans)."""
+    from gridcity.config import Settings
+    from gridcity.services.platform import Platform
+    from gridcity.services.sweep import sweep
+
+    platform = Platform(Settings(database_url=url, data_dir=city.data_dir, _env_file=None))  # type: ignore[call-arg]
+    postgres = is_postgres(url)
+    size = platform.settings.sweep_batch_size
+    try:
+        with platform.sessions() as db:  # warm: what a running worker has loaded already
+            platform.calendar(db)
+            platform.catalogue(db)
+        figures: dict[str, Any] = {}
+        plans: list[Plan] = []
+        before = read_tables(url) if capture else None
+        for name, moment in passes(minutes):
+            t0 = time.perf_counter()
+            with platform.sessions() as db:
+                result = sweep(platform, db, moment)
+            seconds = time.perf_counter() - t0
+            figures[name] = {**_figures(result), "wall_s": seconds}
+            if name == "first":
+                log(f"    gridcity first pass: {result.summary()}")
+            if before is not None:
+                after = read_tables(url)
+                batches = due_batches(before, moment, size, postgres)
+                plans.append(Plan(moment, batches, diff_tables(before, after).split(batches)))
+                before = after
+    finally:
+        platform.engine.dispose()
+    if before is not None:
+        plans[-1].final = before
+    return figures, plans
+
+
+# --- the baseline: the same reads and writes through the raw driver --------------------------
+
+
+def due_sql(postgres: bool, keyset: bool) -> str:
+    from gridcity.services.sweep import _COLUMNS
+
+    mark = "%s" if postgres else "?"
+    names = ", ".join(c.key for c in _COLUMNS)
+    where = f"sweep_at IS NOT NULL AND sweep_at <= {mark}"
+    if keyset:
+        where += f" AND (sweep_at > {mark} OR (sweep_at = {mark} AND id > {mark}))"
+    lock = " FOR UPDATE OF cases SKIP LOCKED" if postgres else ""
+    return f"SELECT {names} FROM cases WHERE {where} ORDER BY sweep_at, id LIMIT {mark}{lock}"
+
+
+def run_baseline(url: str, plans: list[Plan], size: int) -> dict[str, Any]:
+    postgres = is_postgres(url)
+    first_sql, next_sql = due_sql(postgres, False), due_sql(postgres, True)
+    conn = connect_driver(url)
+    figures: dict[str, Any] = {}
+    try:
+        for (name, _), plan in zip(passes(len(plans) - 3), plans, strict=True):
+            bound = plan.moment if postgres else sqlite_moment(plan.moment)
+            looked = written = 0
+            t0 = time.perf_counter()
+            cursor: tuple[Any, Any] | None = None
+            k = 0
+            while True:
+                with driver_transaction(conn) as cur:
+                    if cursor is None:
+                        cur.execute(first_sql, (bound, size))
+                    else:
+                        cur.execute(next_sql, (bound, cursor[0], cursor[0], cursor[1], size))
+                    rows = cur.fetchall()
+                    if not rows:
+                        break
+                    if [r[0] for r in rows] != plan.batches[k]:
+                        raise AssertionError(f"{name}: batch {k} is not the one gridcity's pass had")
+                    written += apply_writes(cur, plan.writes[k], postgres)
+                looked += len(rows)
+                cursor = (rows[-1][-7], rows[-1][0])  # (sweep_at, id): see due_sql's columns
+                k += 1
+                if len(rows) < size:
+                    break
+            rest = plan.writes[-1]
+            if rest.rows():
+                with driver_transaction(conn) as cur:
+                    written += apply_writes(cur, rest, postgres)
+            figures[name] = {"wall_s": time.perf_counter() - t0, "looked_at": looked, "rows_written": written}
+    finally:
+        conn.close()
+    return figures
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=50_000, help="open cases (50,000)")
+    ap.add_argument("--rounds", type=int, default=3, help="A/B rounds, each on fresh copies (3)")
     ap.add_argument("--database-url", default=None, help="PostgreSQL server URL (default: SQLite)")
     ap.add_argument("--minutes", type=int, default=5, help="passes a minute apart after the first (5)")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = ap.parse_args()
 
+    from sqlalchemy import text
+
+    from gridcity.services.sweep import _COLUMNS
+
+    assert [c.key for c in _COLUMNS][-7] == "sweep_at", "due_sql's cursor position"
+    started = time.perf_counter()
     with (
         workspace("bench-sweep", keep=args.keep) as work,
         scratch_database(args.database_url, work, "sweep.db", tag="sweep") as url,
@@ -264,87 +338,99 @@ def main() -> None:
         print(f"building the city in {work}")
         city = build_city(url, work / "data", (DISTRICT,), USERS)
         counts = make_cases(city, args.cases)
-        from gridcity.services.sweep import sweep
-
-        platform = city.platform
-        batch = platform.settings.sweep_batch_size
-        select_s, select_rows = bare_select(city)
-
-        with platform.sessions() as db:
-            first = sweep(platform, db, NOW)
-        print("  first pass:", first.summary())
-        with platform.sessions() as db:
-            after = sweep(platform, db, NOW)
-        print("  right after:", after.summary())
-        minutes = []
-        for k in range(1, args.minutes + 1):
-            with platform.sessions() as db:
-                minutes.append(sweep(platform, db, NOW + timedelta(minutes=k)))
-            print(f"  minute {k}:", minutes[-1].summary())
-        with platform.sessions() as db:
-            quiet = sweep(platform, db, NOW + timedelta(minutes=args.minutes))
-        print("  quiet pass:", quiet.summary())
-
-        warnings = sum(first.warnings.values())
-        raw_s = raw_writes(city, first.looked_at, warnings, first.escalated, batch)
-        first_rate = first.looked_at / first.seconds
-        raw_rate = first.looked_at / raw_s
-        minute_s = sorted(m.seconds for m in minutes)[len(minutes) // 2]
-        due = sorted(m.looked_at for m in minutes)[len(minutes) // 2]
-        select_label = f"bare SELECT of the {select_rows:,} overdue ids"
-        rows = [
-            [
-                f"first pass over {first.looked_at:,} due cases ({warnings:,} warnings, "
-                f"{first.escalated:,} escalations, {first.listed:,} listed)",
-                f"{first_rate:,.0f} cases/s ({first.seconds:.1f} s)",
-                "the same rows written raw (executemany, same batches, rolled back)",
-                f"{raw_rate:,.0f} cases/s ({raw_s:.1f} s)",
-                round(first_rate / raw_rate, 2),
-            ],
-            [
-                f"a pass each minute after it, median of {len(minutes)} (about {due} cases due)",
-                f"{minute_s * 1000:.1f} ms",
-                select_label,
-                f"{select_s * 1000:.1f} ms",
-                round(select_s / minute_s, 2) if minute_s else None,
-            ],
-            [
-                "quiet pass (nothing due), steady state",
-                f"{quiet.seconds * 1000:.1f} ms",
-                select_label,
-                f"{select_s * 1000:.1f} ms",
-                round(select_s / quiet.seconds, 2) if quiet.seconds else None,
-            ],
-            [
-                "quiet pass right after the first pass",
-                f"{after.seconds * 1000:.1f} ms",
-                select_label,
-                f"{select_s * 1000:.1f} ms",
-                round(select_s / after.seconds, 2) if after.seconds else None,
-            ],
-        ]
+        size = city.platform.settings.sweep_batch_size
+        with city.platform.engine.connect() as conn:  # statistics, as a running database has them
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+        city.platform.engine.dispose()  # nobody on the original: PostgreSQL copies it as a template
         backend = city.backend
-        report(
-            f"sweep_{backend}",
-            ["measure", "gridcity", "baseline", "baseline figure", "speed ratio ours/baseline"],
-            rows,
-            {
-                "backend": backend,
-                "now": NOW.isoformat(),
-                "cases": counts,
-                "first_pass": _figures(first),
-                "right_after": _figures(after),
-                "minutes": [_figures(m) for m in minutes],
-                "quiet_pass": _figures(quiet),
-                "baseline": {
-                    "raw_writes_seconds": raw_s,
-                    "bare_select_seconds": select_s,
-                    "bare_select_rows": select_rows,
-                },
-                "batch_size": batch,
+        plans: list[Plan] = []
+
+        def ours(r: int) -> dict[str, Any]:
+            with database_copy(url, work, "a") as copy:
+                figures, captured = run_ours(city, copy, args.minutes, capture=not plans)
+            plans.extend(captured)
+            first = figures["first"]
+            quiet = figures["quiet"]["wall_s"] * 1000
+            print(f"    gridcity: first pass {first['wall_s']:.2f} s, quiet {quiet:.1f} ms")
+            return figures
+
+        def base(r: int) -> dict[str, Any]:
+            with database_copy(url, work, "b") as copy:
+                figures = run_baseline(copy, plans, size)
+                if r == 0:  # the baseline wrote what gridcity wrote (checked once, not timed)
+                    differ = tables_differ(plans[-1].final, read_tables(copy))
+                    if differ:
+                        raise AssertionError(f"the baseline's tables differ from gridcity's: {differ}")
+            first = figures["first"]
+            print(f"    baseline: first pass {first['wall_s']:.2f} s ({first['rows_written']:,} rows), "
+                  f"quiet {figures['quiet']['wall_s'] * 1000:.1f} ms")  # fmt: skip
+            return figures
+
+        results = interleave(args.rounds, {"gridcity": ours, "baseline": base})
+
+    a, b = results["gridcity"], results["baseline"]
+    looked = a[0]["first"]["looked_at"]
+    minute_names = [f"minute_{k}" for k in range(1, args.minutes + 1)]
+
+    def med(fig: dict[str, Any], names: list[str]) -> float:
+        return statistics.median(fig[n]["wall_s"] for n in names)
+
+    first = ab_summary([looked / f["first"]["wall_s"] for f in a], [looked / f["first"]["wall_s"] for f in b])
+    timed = {
+        "right_after": ab_summary([f["right_after"]["wall_s"] for f in a],
+                                  [f["right_after"]["wall_s"] for f in b], higher_is_better=False),
+        "minute": ab_summary([med(f, minute_names) for f in a], [med(f, minute_names) for f in b],
+                             higher_is_better=False),
+        "quiet": ab_summary([f["quiet"]["wall_s"] for f in a], [f["quiet"]["wall_s"] for f in b],
+                            higher_is_better=False),
+    }  # fmt: skip
+    f0 = a[0]["first"]
+    warnings = sum(f0["warnings"].values())
+    escalated = sum(f0["escalations"].values())
+    due_minute = statistics.median(a[0][n]["looked_at"] for n in minute_names)
+
+    def ms(x: float) -> str:
+        return fmt(x * 1000)
+
+    ratio = "{:.2f}".format
+    rows = [
+        [f"first pass over {looked:,} due cases ({warnings:,} warnings, {escalated:,} escalations, "
+         f"{f0['listed']:,} listed), cases/s",
+         fmt_spread(first["gridcity"]), fmt_spread(first["baseline"]), fmt_spread(first["ratio"], ratio)],
+        ["quiet pass right after the first pass, ms", fmt_spread(timed["right_after"]["gridcity"], ms),
+         fmt_spread(timed["right_after"]["baseline"], ms), fmt_spread(timed["right_after"]["ratio"], ratio)],
+        [f"a pass each minute after it, median of {args.minutes} (about {due_minute:.0f} cases due), ms",
+         fmt_spread(timed["minute"]["gridcity"], ms), fmt_spread(timed["minute"]["baseline"], ms),
+         fmt_spread(timed["minute"]["ratio"], ratio)],
+        ["quiet pass (nothing due), steady state, ms", fmt_spread(timed["quiet"]["gridcity"], ms),
+         fmt_spread(timed["quiet"]["baseline"], ms), fmt_spread(timed["quiet"]["ratio"], ratio)],
+    ]  # fmt: skip
+    report(
+        f"sweep_{backend}",
+        ["measure", "gridcity min / median / max", "baseline (same reads and writes, raw driver)",
+         "speed ratio gridcity/baseline per round, min / median / max"],
+        rows,
+        {
+            "backend": backend,
+            "now": NOW.isoformat(),
+            "cases": counts,
+            "rounds": args.rounds,
+            "batch_size": size,
+            "first_pass": first,
+            "right_after": timed["right_after"],
+            "minute": timed["minute"],
+            "quiet": timed["quiet"],
+            "baseline_rows_per_pass": {
+                name: plan_rows for name, plan_rows in zip(
+                    [n for n, _ in passes(args.minutes)], [sum(w.rows() for w in p.writes) for p in plans],
+                    strict=True,
+                )
             },
-        )
-        platform.engine.dispose()
+            "per_round": {"gridcity": a, "baseline": b},
+            "wall_s": time.perf_counter() - started,
+        },
+    )  # fmt: skip
 
 
 def _figures(r: Any) -> dict[str, Any]:

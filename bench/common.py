@@ -665,6 +665,19 @@ def diff_tables(before: dict[str, TableRows], after: dict[str, TableRows]) -> Wr
     return writes
 
 
+def tables_differ(a: dict[str, TableRows], b: dict[str, TableRows]) -> list[str]:
+    """The tables whose rows are not the same in `a` and `b` (a check that a replay wrote what the
+    run it copies wrote)."""
+    out = []
+    for name, rows in a.items():
+        other = b[name].rows
+        if rows.rows.keys() != other.keys() or any(
+            not all(_same(x, y) for x, y in zip(row, other[k], strict=True)) for k, row in rows.rows.items()
+        ):
+            out.append(name)
+    return out
+
+
 def apply_writes(cur: Any, writes: Writes, postgres: bool) -> int:
     """Write `writes` through a raw cursor, in the caller's transaction, the least way each driver
     offers: the UPDATEs as one executemany per table (`SET … WHERE <key> = …`), then the new rows
