@@ -1,12 +1,12 @@
 """The assessment (绩效评价) of a city-year: one month's and the whole year's indicators for every
-region level, the departments and the four posts, read from the rollups (`domain.rollups`), beside
-raw GROUP BY counts over the same rows in the same run.
+region level, the departments and the four posts, read from the rollups (`domain.rollups`), against
+the same reads done through the raw driver, in alternating rounds.
 
     python bench/bench_evaluate.py [--cases 200000] [--districts 110101 | all] [--month 2026-06]
-                                   [--database-url URL] [--keep]
+                                   [--rounds 5] [--database-url URL] [--keep]
 
     # the issue's figure: a city-year of 7.7 million cases (the seed's 2013 volume), all 16 districts
-    python bench/bench_evaluate.py --cases 7700000 --districts all --unit-grid-m2 250000
+    python bench/bench_evaluate.py --cases 7700000 --districts all --unit-grid-m2 250000 --no-scan
 
 The city is built through the services (bench/common.py): the districts asked for, unit grids of
 `--unit-grid-m2` (the product's default 10,000 m² would make millions of grids for the whole of
@@ -21,15 +21,18 @@ suspended; 6 % reworked once; 85 % disposed on time; 1 in 25 still open at the e
 30 % of the citizens' closed cases rated. The rollups are counted as the rows are written, by the
 functions the services use (`services.rollups.Tally`), and stored at the end.
 
-Measured (median of --repeat runs after a warm-up):
+Measured per table, for the month and for the whole year, in `--rounds` rounds (A/B/A/B…, after one
+untimed run of each):
 
-* **ours**: `evaluate(...)` of each table, for the month and for the whole year — every indicator,
-  composite, grade, rank — as the API serves it (whole months: the rollups, plus the open overdue
-  cases counted at evaluation time).
-* **raw**: for each table, a bare GROUP BY count of the rows the table is about (the month's or
-  year's filed cases by the level's key or department; the history rows of the post's actions by
-  actor) — what a dashboard without rollups would have to scan at the least; and the raw GROUP BY
-  of the whole case table by district × month, the figure the issue quotes.
+* **gridcity**: `evaluate(...)` of the table — every indicator, composite, grade, rank — as the API
+  serves it (whole months: the rollups, plus the open overdue cases counted at evaluation time).
+* **baseline**: the least a program does to get the same facts: exactly the SQL statements
+  gridcity's evaluation sent (captured from an untimed run), sent through the raw driver in one
+  read transaction and every row fetched — no ORM, no arithmetic, no grading, no ranking.
+* with `--scan` (default up to 1 million cases), for information, a third contestant in the same
+  rounds: the bare GROUP BY count over the cases (or history rows) the table is about — what a
+  dashboard without rollups would have to scan at the least — and, once, the GROUP BY of the whole
+  case table by district × month, the figure the issue quotes.
 * with `--compare` (default up to 1 million cases): the rollups recounted from the stored rows
   (`gridcity rollups check`, timed) and found equal; the month also counted from the cases
   (`source="cases"`), and every row checked equal to the rollups' figures.
@@ -52,7 +55,20 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from common import BenchCity, build_city, report, scratch_database, workspace
+from common import (
+    BenchCity,
+    ab_summary,
+    build_city,
+    connect_driver,
+    driver_transaction,
+    fmt_spread,
+    interleave,
+    report,
+    scratch_database,
+    sized_name,
+    spread,
+    workspace,
+)
 
 from gridcity.services.evaluation import TABLES
 
@@ -616,25 +632,89 @@ def label(table: tuple[str, str | None]) -> str:
     return f"{table[0]} {table[1] or ''}".strip()
 
 
-def measure(city: Any, period: Any, repeat: int, raw_repeat: int) -> list[dict[str, Any]]:
+def captured_statements(city: Any, work: Any) -> list[tuple[str, Any]]:
+    """The SQL statements (text and parameters, as the driver got them) of one call of `work`."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def hook(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        seen.append((statement, parameters))
+
+    engine = city.platform.engine
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+    return seen
+
+
+def replay(conn: Any, statements: list[tuple[str, Any]]) -> Any:
+    """The statements through the raw driver in one read transaction, every row fetched."""
+    out = []
+    with driver_transaction(conn) as cur:
+        for statement, parameters in statements:
+            cur.execute(statement, parameters)
+            out.append(cur.fetchall() if cur.description else None)
+    return out
+
+
+def measure(city: Any, period: Any, rounds: int, scan: bool) -> list[dict[str, Any]]:
     ours, raw = evaluation_of(city, period), raw_counts(city, period)
+    conn = connect_driver(city.url)
     rows = []
-    for table in TABLES:
-        ours_s, result = timed(ours[table], repeat)
-        # a cold scan, as a dashboard would (raw_repeat 0: not measured)
-        raw_s = timed(raw[table], raw_repeat, warm_up=False)[0] if raw_repeat else float("nan")
-        graded = sum(1 for r in result.rows if r.assessment.grade is not None)
-        rows.append(
-            {
-                "table": label(table),
-                "rows": len(result.rows),
-                "graded": graded,
-                "ours_s": ours_s,
-                "raw_s": raw_s,
+    try:
+        for table in TABLES:
+            ours[table]()  # warm: caches, query plans
+            statements = captured_statements(city, ours[table])  # a warm call's statements
+            contestants: dict[str, Any] = {
+                "gridcity": lambda _r, work=ours[table]: timed_once(work),
+                "baseline": lambda _r, st=statements: timed_once(lambda: replay(conn, st)),
             }
-        )
-        print(f"  {period.label} {label(table)}: ours {ours_s * 1000:.0f} ms, raw {raw_s * 1000:.0f} ms")
+            if scan:
+                contestants["scan"] = lambda _r, work=raw[table]: timed_once(work)
+            for run in contestants.values():
+                run(-1)  # one untimed run of each
+            runs = interleave(rounds, contestants, log=lambda _m: None)
+            result = runs["gridcity"][-1][1]
+            seconds = {name: [t for t, _ in r] for name, r in runs.items()}
+            graded = sum(1 for r in result.rows if r.assessment.grade is not None)
+            summary = ab_summary(seconds["gridcity"], seconds["baseline"], higher_is_better=False)
+            rows.append(
+                {
+                    "table": label(table),
+                    "rows": len(result.rows),
+                    "graded": graded,
+                    "statements": len(statements),
+                    "seconds": seconds,
+                    "summary": summary,
+                    "scan": spread(seconds["scan"]) if scan else None,
+                }
+            )
+            ratio = summary["ratio"]
+            print(f"  {period.label} {label(table)}: gridcity {summary['gridcity']['median'] * 1000:.0f} ms, "
+                  f"same statements raw {summary['baseline']['median'] * 1000:.0f} ms, ratio "
+                  f"{fmt_spread(ratio, '{:.2f}')}")  # fmt: skip
+    finally:
+        conn.close()
     return rows
+
+
+def timed_once(work: Any) -> tuple[float, Any]:
+    t = time.perf_counter()
+    result = work()
+    return time.perf_counter() - t, result
+
+
+def totals(measured: list[dict[str, Any]], chosen: tuple[str, ...]) -> dict[str, Any]:
+    """The chosen tables added up round by round."""
+    picked = [m for m in measured if m["table"] in chosen]
+    ours = [sum(v) for v in zip(*(m["seconds"]["gridcity"] for m in picked), strict=True)]
+    base = [sum(v) for v in zip(*(m["seconds"]["baseline"] for m in picked), strict=True)]
+    return ab_summary(ours, base, higher_is_better=False)
 
 
 def compare(city: Any, period: Any) -> float:
@@ -690,13 +770,19 @@ def main() -> None:
         "--unit-grid-m2", type=float, default=None, help="unit grids' target area (product default)"
     )
     ap.add_argument("--month", default="2026-06", help="the month evaluated (2026-06)")
-    ap.add_argument("--repeat", type=int, default=5, help="timed runs of ours, median (5)")
-    ap.add_argument("--raw-repeat", type=int, default=1, help="timed runs of the raw counts, median (1)")
+    ap.add_argument("--rounds", type=int, default=5, help="A/B rounds per table and period (5)")
+    ap.add_argument(
+        "--scan",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also time, for information, the bare GROUP BY over the cases per table in the same "
+        "rounds (default: up to 1 M cases; minutes per round at 7.7 M)",
+    )
     ap.add_argument(
         "--raw-year",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also time the raw counts of the whole year per table (minutes at 7.7 M cases)",
+        help="with --scan, also for the whole year (--no-raw-year: the month only)",
     )
     ap.add_argument(
         "--compare",
@@ -714,6 +800,7 @@ def main() -> None:
     args = ap.parse_args()
     districts = BEIJING if args.districts == "all" else tuple(d.strip() for d in args.districts.split(","))
     check = args.compare if args.compare is not None else (not args.reuse and args.cases <= 1_000_000)
+    scan = args.scan if args.scan is not None else args.cases <= 1_000_000
 
     from gridcity.domain.assessment import month_period, range_period
 
@@ -735,10 +822,11 @@ def main() -> None:
             staff = make_staff(city)
             counts = make_cases(city, args.cases, staff)
             recounted = recount_rollups(city) if check else None
-        whole_s, whole_rows = timed(whole_table(city), args.raw_repeat, warm_up=False)
-        print(f"  raw GROUP BY district × month over all cases: {whole_s:.2f} s")
-        monthly = measure(city, month, args.repeat, args.raw_repeat)
-        yearly = measure(city, year, args.repeat, args.raw_repeat if args.raw_year else 0)
+        whole_s, whole_rows = timed(whole_table(city), 1, warm_up=False) if scan else (float("nan"), [])
+        if scan:
+            print(f"  raw GROUP BY district × month over all cases (one cold run): {whole_s:.2f} s")
+        monthly = measure(city, month, args.rounds, scan)
+        yearly = measure(city, year, args.rounds, scan and args.raw_year)
         compare_s = compare(city, month) if check else None
 
         from sqlalchemy import func, select
@@ -757,38 +845,61 @@ def main() -> None:
         )
 
         def ms(x: float) -> str:
-            return "–" if x != x else f"{x * 1000:,.0f} ms"  # NaN: not measured
+            return (
+                "–" if x != x else f"{x * 1000:,.0f}" if x >= 0.01 else f"{x * 1000:.2f}"
+            )  # NaN: not measured
+
+        def ratio(x: float) -> str:
+            return f"{x:.2f}"
 
         table_rows = []
-        for m, y in zip(monthly, yearly, strict=True):
-            table_rows.append(
-                [
-                    f"{m['table']} ({m['rows']:,} rows)",
-                    ms(m["ours_s"]),
-                    ms(m["raw_s"]),
-                    ms(y["ours_s"]),
-                    ms(y["raw_s"]),
-                ]
+        for period_label, measured in ((args.month, monthly), ("2026", yearly)):
+            for m in measured:
+                sm = m["summary"]
+                table_rows.append(
+                    [
+                        period_label,
+                        f"{m['table']} ({m['rows']:,} rows, {m['statements']} statements)",
+                        fmt_spread(sm["gridcity"], ms),
+                        fmt_spread(sm["baseline"], ms),
+                        fmt_spread(sm["ratio"], ratio),
+                        ms(m["scan"]["median"]) if m["scan"] else "–",
+                    ]
+                )
+            sums = (
+                ("the seven target tables (district, street, department, four posts)", TARGET),
+                ("all nine tables", tuple(label(t) for t in TABLES)),
             )
-        for name, chosen in (("the seven target tables (district, street, department, four posts)", TARGET),
-                             ("all nine tables", tuple(label(t) for t in TABLES))):  # fmt: skip
+            for name, chosen in sums:
+                sm = totals(measured, chosen)
+                scans = [m["scan"]["median"] for m in measured if m["table"] in chosen and m["scan"]]
+                table_rows.append(
+                    [
+                        period_label,
+                        f"**{name}**",
+                        f"**{fmt_spread(sm['gridcity'], ms)}**",
+                        fmt_spread(sm["baseline"], ms),
+                        fmt_spread(sm["ratio"], ratio),
+                        ms(sum(scans)) if scans else "–",
+                    ]
+                )
+        if scan:
             table_rows.append(
-                [
-                    f"**{name}**",
-                    f"**{ms(sum(r['ours_s'] for r in monthly if r['table'] in chosen))}**",
-                    ms(sum(r["raw_s"] for r in monthly if r["table"] in chosen)),
-                    f"**{ms(sum(r['ours_s'] for r in yearly if r['table'] in chosen))}**",
-                    ms(sum(r["raw_s"] for r in yearly if r["table"] in chosen)),
-                ]
-            )
-        table_rows.append(
-            [f"raw GROUP BY district × month over all {counts['cases']:,} cases ({len(whole_rows)} groups)",
-             "–", ms(whole_s), "–", "–"]
-        )  # fmt: skip
+                ["all", f"raw GROUP BY district × month over all {counts['cases']:,} cases "
+                 f"({len(whole_rows)} groups), one cold run", "–", "–", "–", ms(whole_s)]
+            )  # fmt: skip
+        targets = {"month": totals(monthly, TARGET), "year": totals(yearly, TARGET)}
         backend = city.backend
         report(
-            f"evaluate_{backend}",
-            ["table", f"ours, {args.month}", "raw count, month", "ours, 2026", "raw count, year"],
+            sized_name("evaluate", backend, counts["cases"], 7_700_000),
+            [
+                "period",
+                "table",
+                "gridcity ms, min / median / max",
+                "same statements through the raw driver, ms, min / median / max",
+                "speed ratio gridcity/baseline per round, min / median / max",
+                "bare GROUP BY scan of the cases, ms (median, information)",
+            ],
             table_rows,
             {
                 "cases": counts,
@@ -797,7 +908,8 @@ def main() -> None:
                 "month": args.month,
                 "month_cases": month_cases,
                 "as_of": AS_OF.isoformat(),
-                "repeat": args.repeat,
+                "rounds": args.rounds,
+                "target_tables": targets,
                 "monthly": monthly,
                 "yearly": yearly,
                 "whole_table_group_by_s": whole_s,

@@ -57,6 +57,7 @@ from common import (
     read_tables,
     report,
     scratch_database,
+    sized_name,
     tables_differ,
     workspace,
 )
@@ -270,7 +271,7 @@ def main() -> None:
     a, b = results["gridcity"], results["baseline"]
     summary = ab_summary([args.rows / f["seconds"] for f in a], [args.rows / f["seconds"] for f in b])
     report(
-        f"import_{backend}",
+        sized_name("import", backend, args.rows, 1_000_000),
         ["rows", "gridcity, rows/s, min / median / max", "baseline (same file read, same rows written raw), "
          "rows/s, min / median / max", "gridcity / baseline per round, min / median / max"],
         [[f"{args.rows:,}", fmt_spread(summary["gridcity"]), fmt_spread(summary["baseline"]),

@@ -427,6 +427,12 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
     return "\n".join(lines)
 
 
+def sized_name(bench: str, backend: str, n: int, issue_size: int) -> str:
+    """A results file's name: `<bench>_<backend>` for a run at the size the issue quotes, else
+    `<bench>_<backend>_<n>` (a smaller run does not overwrite the issue's figure)."""
+    return f"{bench}_{backend}" if n == issue_size else f"{bench}_{backend}_{n}"
+
+
 def report(name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], details: dict[str, Any]) -> Path:
     """Print the table and write bench/results/<name>.json (the table rows plus `details`)."""
     print()
