@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     reopen_days: int = 7  # a citizen may reopen a closed case within this many days
     class_overrides: list[Path] = Field(default_factory=list)  # city files that edit the catalogue
 
-    # Escalation of overdue cases (DOMAIN.md §5, `domain.escalation`): how long after the stage's
-    # deadline the street platform (街道平台) takes it up, then how much longer until the district
+    # Escalation of overdue cases (docs/domain/supervision.md, `domain.escalation`): how long after
+    # the stage's deadline the street platform (街道平台) takes it up, then how much longer until the district
     # platform (区平台), then the city platform (市平台) — each step counted from the previous one,
     # in its own unit ("minutes", "hours" calendar, "work_hours", "work_days"). Urgent cases (an
     # urgency above the class's lowest) take the urgent steps. A case still open this long after
@@ -76,8 +76,8 @@ class Settings(BaseSettings):
     personal_data_key: str = Field(default="", repr=False)
 
     demo: bool = False  # demo mode: the demo users' password is printed at start
-    # The assessment (绩效评价, DOMAIN.md §6): a city's TOML file of weights, bands, limits, grades and
-    # peer groups laid over data/assessment/default.toml; None: the defaults.
+    # The assessment (绩效评价, docs/domain/assessment.md): a city's TOML file of weights, bands,
+    # limits, grades and peer groups laid over data/assessment/default.toml; None: the defaults.
     assessment_config: Path | None = None
 
     @model_validator(mode="after")

@@ -1,8 +1,8 @@
 """Pure rules of the analysis dashboard (统计分析): reporting periods and their presets, weeks,
 the anomaly rule, and how a case's history divides into stage runs.
 
-These are trend figures for the console, not the assessment indicators of DOMAIN.md §6 (those, with
-their exact denominators, are `domain.assessment`).
+These are trend figures for the console, not the assessment indicators of docs/domain/assessment.md
+(those, with their exact denominators, are `domain.assessment`).
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def anomaly(
 # --- stage runs --------------------------------------------------------------------------------
 
 # The states whose time counts towards a stage in the dashboard's average time per stage. As on the
-# case clock (DOMAIN.md §5), time spent suspended (挂账) is not counted.
+# case clock (docs/domain/clocks.md), time spent suspended (挂账) is not counted.
 STAGE_TIME_OF_STATE: dict[CaseState, Stage | None] = {
     **STAGE_OF_STATE,
     CaseState.SUSPENDED: None,

@@ -1,5 +1,5 @@
-"""Assessment (绩效评价, DOMAIN.md §6): indicators, composite scores and grades — pure functions over
-counts.
+"""Assessment (绩效评价, docs/domain/assessment.md): indicators, composite scores and grades — pure
+functions over counts.
 
 The database side (`db.evaluation`) counts *facts* per scope key with a few set-based GROUP BY
 queries; this module turns a vector of facts into indicators (numerator / denominator / value),
@@ -42,9 +42,9 @@ re-dispatch is on no department's books)
 * 应结案数 `due` = 结案数 + 超期未结案数: the filed cases that are closed, plus those still open whose
   current stage is past its deadline at evaluation time (`open_overdue`). An open case still within
   its time limit is not yet due and is in neither number (the standard's 应结案 — "due for
-  closure" — which is why DOMAIN.md's example has 972 due of 996 filed). A suspended case (挂账)
-  has no running deadline, so suspension never makes a case due; a case checked and waiting for its
-  closure has no stage clock either.
+  closure" — which is why the example of docs/domain/assessment.md has 972 due of 996 filed). A
+  suspended case (挂账) has no running deadline, so suspension never makes a case due; a case
+  checked and waiting for its closure has no stage clock either.
 * 结案数 `closed`: of them, closed at evaluation time (any closing type: normal, overdue, erroneous,
   special, self-handled).
 * 按期结案数 `closed_on_time`: closed, and on time: self-handled, or its (last) disposal was reported
@@ -91,7 +91,7 @@ Posts (one row per person of the role)
     disposal being reported.
 * Shift leader 值班长:
   - 按时立案率: filings (立案) by the deadline of the file-and-dispatch stage (one clock for both
-    steps, DOMAIN.md §5).
+    steps, docs/domain/clocks.md §Stages).
   - 准确立案率: filings not found wrong later — the case was neither transferred to another network
     (转办) nor closed as erroneous (差错结案) afterwards (voiding after filing does not exist here).
   - 按时结案率: closures (结案) within `[shift_leader] close_within` of the check passing (the checked

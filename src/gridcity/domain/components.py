@@ -2,7 +2,7 @@
 
 A component is a fixed object of the city (a manhole cover, a street lamp, a bench) with an
 identity code, a class, a place and the departments that own and maintain it. Two generations of
-codes coexist (DOMAIN.md §2):
+codes coexist (docs/domain/registry.md §Identity codes):
 
 * old generation (CJ/T 214-2007, Beijing): 16 digits = 6 district + 2 major + 2 minor + 6 sequence,
   e.g. ``3205080101000001`` (a water-supply manhole cover);

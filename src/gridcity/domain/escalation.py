@@ -1,4 +1,4 @@
-"""Deadline warnings and escalation of overdue cases (DOMAIN.md §5): what the sweep must do now.
+"""Deadline warnings and escalation of overdue cases (docs/domain/supervision.md): what the sweep must do now.
 
 For one case stage the sweep knows its clock (`clock.StageClock`: start, unit, limit, suspensions),
 whether the case is urgent, the escalation level it is at and the warnings already sent in this
@@ -95,7 +95,7 @@ _LEVEL_TIERS = {
     Level.SUPERVISION: "city",
 }
 
-# Who at the tier's platform hears of an escalation (DOMAIN.md §3): the shift leader (值班长) runs
+# Who at the tier's platform hears of an escalation (docs/domain/roles.md): the shift leader (值班长) runs
 # the platform's cases and urges them on (督办), the dispatcher (派遣员) deals with the departments,
 # the leader (领导) supervises and reads the supervision list. Operators and supervisors take new
 # reports and do field checks; an escalation is not their task. The monthly supervision list is the

@@ -1,4 +1,4 @@
-"""The case workflow (DOMAIN.md §4) as one explicit transition table.
+"""The case workflow (docs/domain/workflow.md) as one explicit transition table.
 
 Every state change of a case is one row of `TRANSITIONS`: (state, action) -> target state, and the
 roles that may take it. `next_state` is the single gate: anything not in the table is refused.
@@ -185,7 +185,7 @@ class ClosingType(StrEnum):
     SELF_HANDLED = "self_handled"  # 自行处置
 
 
-# The clocked stage (DOMAIN.md §5) each state belongs to; None: no clock runs.
+# The clocked stage (docs/domain/clocks.md §Stages) each state belongs to; None: no clock runs.
 STAGE_OF_STATE: dict[CaseState, Stage | None] = {
     CaseState.REPORTED: None,
     CaseState.VERIFYING: Stage.VERIFY,

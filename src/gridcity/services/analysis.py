@@ -4,7 +4,7 @@ the overdue list, hot spots, top classes per area, average time per stage, and a
 Every figure is one set-based query (GROUP BY over the cases or their history) inside the caller's
 area (`access.visibility_clause`) and the chosen filters; Python only folds the grouped rows (days
 into weeks, stage runs of a bounded sample). These are *trend figures* for the console; the monthly
-assessment indicators of DOMAIN.md §6, with their exact denominators, are `services.evaluation`.
+assessment indicators of docs/domain/assessment.md, with their exact denominators, are `services.evaluation`.
 
 Days are the city's local calendar days. PostgreSQL converts with the time zone's rules; SQLite
 has no time zones, so there the zone's UTC offset at the start of the period is used — exact for

@@ -1,4 +1,4 @@
-"""The clock of a case's current stage, kept in the case's stage_* columns (DOMAIN.md §5)."""
+"""The clock of a case's current stage, kept in the case's stage_* columns (docs/domain/clocks.md)."""
 
 from __future__ import annotations
 

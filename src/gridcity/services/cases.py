@@ -48,7 +48,7 @@ from gridcity.services.platform import Platform
 
 
 class Channel:
-    """Where a report came from (DOMAIN.md §7)."""
+    """Where a report came from (docs/domain/workflow.md §Channels)."""
 
     SUPERVISOR = "supervisor"  # 监督员巡查
     CITIZEN = "citizen"  # 市民 web / mobile

@@ -1,4 +1,4 @@
-"""Monthly indicators, composite scores and grades (绩效评价, DOMAIN.md §6) for regions,
+"""Monthly indicators, composite scores and grades (绩效评价, docs/domain/assessment.md) for regions,
 departments and posts — for the API (`GET /api/v1/evaluations`), the CLI (`gridcity evaluate`)
 and the benches.
 

@@ -1,5 +1,5 @@
-"""The deadline sweep (DOMAIN.md §5): yellow and red warnings, escalation street → district → city
-platform, and the monthly supervision list (月检查). Run by `gridcity sweep` (cron) and
+"""The deadline sweep (docs/domain/supervision.md): yellow and red warnings, escalation street →
+district → city platform, and the monthly supervision list (月检查). Run by `gridcity sweep` (cron) and
 `gridcity worker` (every minute).
 
 A pass looks only at the cases whose `sweep_at` has come: every change of a stage clock sets it to

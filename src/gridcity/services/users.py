@@ -18,7 +18,7 @@ from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
 from gridcity.services.security import hash_password, new_token, token_digest, verify_password
 
-# Which kind of organisation unit each role belongs to (DOMAIN.md §3).
+# Which kind of organisation unit each role belongs to (docs/domain/roles.md).
 _ROLE_UNIT_KINDS = {
     Role.HANDLER: {"department"},
     Role.CITIZEN: {"city", "district", "street", "community"},

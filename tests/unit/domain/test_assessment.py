@@ -45,7 +45,7 @@ def _defaults() -> dict[str, Any]:
     return tomllib.loads(default_config_text())
 
 
-# --- the shipped defaults are DOMAIN.md §6 -------------------------------------------------------
+# --- the shipped defaults are docs/domain/assessment.md's -----------------------------------------
 
 
 def test_the_shipped_weights_are_the_published_ones() -> None:
@@ -92,7 +92,7 @@ def test_the_shipped_weights_are_the_published_ones() -> None:
 
 
 def test_domain_md_example_closure_rates() -> None:
-    """996 filed, 972 due, 911 closed → 93.72 %; 737 on time → 75.82 % (DOMAIN.md §6)."""
+    """996 filed, 972 due, 911 closed → 93.72 %; 737 on time → 75.82 % (docs/domain/assessment.md)."""
     facts = {"filed": 996, "closed": 911, "open_overdue": 972 - 911, "closed_on_time": 737}
     result = assess("region", facts, Fraction(1), DEFAULTS)
     closure, on_time = result.indicator("closure_rate"), result.indicator("on_time_closure_rate")

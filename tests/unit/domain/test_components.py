@@ -23,7 +23,7 @@ from gridcity.domain.taxonomy import BEIJING_STANDARD, NATIONAL_STANDARD
 
 
 def test_old_generation_code_splits_into_district_class_sequence() -> None:
-    code = parse_component_code("3205080101000001")  # DOMAIN.md's water-supply manhole cover
+    code = parse_component_code("3205080101000001")  # docs/domain/registry.md's water-supply manhole cover
     assert (code.district_code, code.class_code, code.sequence) == ("320508", "0101", "000001")
     assert code.standard == BEIJING_STANDARD
     assert code.major_code == "01"

@@ -20,7 +20,7 @@ from gridcity.domain.workflow import (
 
 S, A, R = CaseState, CaseAction, Role
 
-# The documented moves of DOMAIN.md §4, written out independently of the table.
+# The documented moves of docs/domain/workflow.md §The moves, written out independently of the table.
 EXPECTED: dict[tuple[CaseState, CaseAction], tuple[set[Role], CaseState]] = {
     (S.REPORTED, A.SEND_VERIFY): ({R.OPERATOR}, S.VERIFYING),
     (S.REPORTED, A.ACCEPT_REPORT): ({R.OPERATOR}, S.ACCEPTED),

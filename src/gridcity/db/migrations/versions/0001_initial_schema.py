@@ -340,7 +340,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_notifications_org_unit_id"), ["org_unit_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_notifications_user_id"), ["user_id"], unique=False)
 
-    # History is append-only (DOMAIN.md §4): the database itself refuses to change or remove it.
+    # History is append-only (docs/domain/workflow.md §Versions and history): the database itself
+    # refuses to change or remove it.
     if op.get_bind().dialect.name == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             op.execute(
