@@ -6,15 +6,19 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import argon2
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+from tests.support import build_test_city, copy_sqlite
 
 from gridcity.app import create_app
 from gridcity.config import Settings
@@ -50,20 +54,29 @@ class Clock:
         self.t = moment
 
 
+def _admin_engine() -> Engine:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
 def _postgres_url(worker: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for the duration of the generator; dropped after."""
     name = f"gridcity_test_{worker}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = _admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
         # A test database need not survive a crash of the server: commits return without waiting
         # for the WAL flush (what a test sees — transactions, locks, constraints — is unchanged).
         conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield _postgres_url_of(name)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _postgres_url_of(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -76,27 +89,103 @@ def _cheap_password_hashes() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session")
-def city_platform(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Platform]:
-    """A test city per backend: all Beijing districts and streets; communities, the three grid
-    layers, departments and classes for 东城区."""
-    backend = request.param
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    data_dir = tmp_path_factory.mktemp(f"city-{backend}")
-    urls = _postgres_url(worker) if backend == "postgresql" else iter([f"sqlite:///{data_dir / 'test.db'}"])
-    url = next(urls)
-    upgrade(url)
-    platform = Platform(Settings(database_url=url, data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
-    platform.backend = backend  # type: ignore[attr-defined]
-    from tests.support import build_test_city
+@dataclass
+class CityTemplate:
+    """The test city of one backend, built once per worker; every test module works on a copy."""
 
-    build_test_city(platform)
-    yield platform
-    platform.engine.dispose()
-    for _ in urls:  # drops the PostgreSQL database
-        pass
+    backend: str
+    url: str
+    data_dir: Path
+
+    def copy(self, data_dir: Path) -> tuple[str, Callable[[], None]]:
+        """A copy of the template's database for one module: its URL and how to drop it. Copying
+        is cheap (SQLite: a file of ~9 MB; PostgreSQL: CREATE DATABASE … TEMPLATE, ~50 ms)."""
+        if self.backend == "sqlite":
+            target = data_dir / "test.db"
+            copy_sqlite(Path(self.url.removeprefix("sqlite:///")), target)
+            return f"sqlite:///{target}", lambda: None
+        name = f"gridcity_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+        template = self.url.rsplit("/", 1)[1]
+        admin = _admin_engine()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        return _postgres_url_of(name), drop
+
+
+class CityTemplates:
+    """Builds each backend's test city the first time a module asks for it (a worker that runs
+    only SQLite tests never builds the PostgreSQL one)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp = tmp_path_factory
+        self._built: dict[str, CityTemplate] = {}
+        self._drops: list[Iterator[str]] = []
+
+    def get(self, backend: str) -> CityTemplate:
+        if backend not in self._built:
+            data_dir = self._tmp.mktemp(f"template-{backend}")
+            if backend == "postgresql":
+                urls = _postgres_url(f"tmpl_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+                self._drops.append(urls)
+            else:
+                urls = iter([f"sqlite:///{data_dir / 'template.db'}"])
+            url = next(urls)
+            upgrade(url)
+            platform = Platform(_settings(url, data_dir))
+            build_test_city(platform)
+            platform.engine.dispose()  # a PostgreSQL template may have no connections while copied
+            self._built[backend] = CityTemplate(backend, url, data_dir)
+        return self._built[backend]
+
+    def close(self) -> None:
+        for urls in self._drops:
+            for _ in urls:  # drops the template database
+                pass
+
+
+def _settings(url: str, data_dir: Path) -> Settings:
+    return Settings(database_url=url, data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def city_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CityTemplates]:
+    templates = CityTemplates(tmp_path_factory)
+    yield templates
+    templates.close()
+
+
+@contextmanager
+def _city_copy(templates: CityTemplates, backend: str, data_dir: Path) -> Iterator[Platform]:
+    """A platform over a fresh copy of the test city, dropped afterwards."""
+    url, drop = templates.get(backend).copy(data_dir)
+    platform = Platform(_settings(url, data_dir))
+    platform.backend = backend  # type: ignore[attr-defined]
+    try:
+        yield platform
+    finally:
+        platform.engine.dispose()
+        drop()
+
+
+@pytest.fixture(scope="module")
+def city_platform(
+    request: pytest.FixtureRequest, city_templates: CityTemplates, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
+    """The test city for one test module, on one backend: all Beijing districts and streets;
+    communities, the three grid layers, departments and classes for 东城区. Each module gets its
+    own copy of the database and its own data directory, so nothing a module writes is seen by
+    another, whatever the order or the worker. Tests in a module add their own users and cases
+    beside each other's; a test that changes what the whole city shares (limits, the calendar,
+    the grids) is marked `own_city` and gets a copy of its own (the `platform` fixture)."""
+    backend = request.param
+    with _city_copy(city_templates, backend, tmp_path_factory.mktemp(f"city-{backend}")) as platform:
+        yield platform
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -104,7 +193,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         # @pytest.mark.backends("sqlite"): a test of behaviour only one database has
         only = metafunc.definition.get_closest_marker("backends")
         chosen = [b for b in BACKENDS if only is None or b in only.args]
-        metafunc.parametrize("city_platform", chosen, indirect=True, scope="session")
+        metafunc.parametrize("city_platform", chosen, indirect=True, scope="module")
 
 
 # The longest tests (tens of seconds each) start first, so that no worker ends the run with one
@@ -134,11 +223,24 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def platform(city_platform: Platform, clock: Clock) -> Iterator[Platform]:
-    real_now = city_platform.now
-    city_platform.now = clock
-    yield city_platform
-    city_platform.now = real_now
+def platform(
+    request: pytest.FixtureRequest,
+    city_platform: Platform,
+    city_templates: CityTemplates,
+    clock: Clock,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Platform]:
+    """The module's test city with the test's clock; a test marked `own_city` gets a fresh copy."""
+    with ExitStack() as stack:
+        chosen = city_platform
+        if request.node.get_closest_marker("own_city"):
+            backend = city_platform.backend  # type: ignore[attr-defined]
+            data_dir = tmp_path_factory.mktemp(f"own-city-{backend}")
+            chosen = stack.enter_context(_city_copy(city_templates, backend, data_dir))
+        real_now = chosen.now
+        chosen.now = clock
+        yield chosen
+        chosen.now = real_now
 
 
 @pytest.fixture

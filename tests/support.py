@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import struct
 import zlib
+from pathlib import Path
 
 from gridcity.services import classes, departments, territory
 from gridcity.services.demo import data_file
@@ -42,3 +44,15 @@ def png(width: int = 2, height: int = 2) -> bytes:
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (the backup API: safe whatever its journal holds)."""
+    source_db = sqlite3.connect(source)
+    target_db = sqlite3.connect(target)
+    try:
+        with target_db:
+            source_db.backup(target_db)
+    finally:
+        source_db.close()
+        target_db.close()

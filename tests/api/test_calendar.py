@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from tests.conftest import CST
 
 DONGHUAMEN = (116.4040, 39.9140)
@@ -25,6 +26,7 @@ def _dispatch_garbage_at(client, clock, staff, moment) -> datetime:  # type: ign
     return datetime.fromisoformat(case["deadline"]).astimezone(CST)
 
 
+@pytest.mark.own_city
 def test_a_city_rest_day_pushes_working_hour_deadlines(client, clock, make_user, login) -> None:  # type: ignore[no-untyped-def]
     monday_4pm = datetime(2026, 12, 7, 16, 0, tzinfo=CST)
     clock.set(monday_4pm)  # sign in on that day: tokens expire
@@ -37,15 +39,11 @@ def test_a_city_rest_day_pushes_working_hour_deadlines(client, clock, make_user,
         "/api/v1/calendar/2026-12-08", json={"is_workday": False, "note": "城市停工日"}, headers=admin
     )
     assert r.status_code == 200
-    try:
-        assert _dispatch_garbage_at(client, clock, staff, monday_4pm) == datetime(
-            2026, 12, 9, 11, 0, tzinfo=CST
-        )
-        listed = client.get("/api/v1/calendar", params={"year": 2026}).json()
-        assert {"day": "2026-12-08", "is_workday": False, "note": "城市停工日"} in listed["days"]
-        assert listed["national_table_known"] is True and listed["warning"] is None
-    finally:
-        assert client.delete("/api/v1/calendar/2026-12-08", headers=admin).status_code == 204
+    assert _dispatch_garbage_at(client, clock, staff, monday_4pm) == datetime(2026, 12, 9, 11, 0, tzinfo=CST)
+    listed = client.get("/api/v1/calendar", params={"year": 2026}).json()
+    assert {"day": "2026-12-08", "is_workday": False, "note": "城市停工日"} in listed["days"]
+    assert listed["national_table_known"] is True and listed["warning"] is None
+    assert client.delete("/api/v1/calendar/2026-12-08", headers=admin).status_code == 204
 
 
 def test_only_the_city_admin_sets_days_and_unknown_years_warn(client, make_user, login) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import socket
 import threading
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
+from tests.support import copy_sqlite
 
 from gridcity.app import create_app
 from gridcity.config import Settings
@@ -64,9 +66,9 @@ def serve(platform: Platform) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Platform]]:
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real demo (`gridcity demo`: 东城区 and 西城区, 3,000 cases), built once per test run and
-    shared by the xdist workers (the first one builds it under a file lock), served by each worker."""
+    shared by the xdist workers (the first one builds it under a file lock); nobody serves it."""
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # the run's directory, above each worker's own
@@ -79,8 +81,23 @@ def demo_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
             upgrade(settings.effective_database_url)
             platform = Platform(settings)
             demo.build_if_absent(platform, cases=demo.DEFAULT_CASES)
+            platform.engine.dispose()  # the last connection folds the WAL into the file
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+    return data_dir
+
+
+@pytest.fixture(scope="module")
+def demo_city(
+    demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Platform]]:
+    """A copy of the demo for one test module (its database, photos and personal-data key), served
+    by this worker: what one module's tests change is never seen by another's."""
+    data_dir = tmp_path_factory.mktemp("demo-copy")
+    database = shutil.ignore_patterns("gridcity.db*")
+    shutil.copytree(demo_template, data_dir, dirs_exist_ok=True, ignore=database)
+    copy_sqlite(demo_template / "gridcity.db", data_dir / "gridcity.db")
+    platform = Platform(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
     with serve(platform) as url:
         yield url, platform
     platform.engine.dispose()

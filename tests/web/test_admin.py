@@ -376,6 +376,7 @@ def test_classes_list_search_and_csv(client, make_user) -> None:  # type: ignore
     assert client.get("/admin/classes", params={"kind": "planet"}).status_code == 422
 
 
+@pytest.mark.own_city
 def test_a_changed_time_limit_is_used_by_the_next_case(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
     staff = {r: login(make_user(r)) for r in ("supervisor", "shift_leader", "dispatcher")}
     sign_in(client, make_user("admin", "110000"))
@@ -388,17 +389,16 @@ def test_a_changed_time_limit_is_used_by_the_next_case(client, make_user, login)
         in client.get("/admin/classes/edit?ref=" + GARBAGE_REF).text
     )
     assert _dispatch_garbage(client, staff)["clock"]["limit_seconds"] != 6 * 3600
-    try:
-        r = _limits_form(client, token, limit_dispose="6 work_hours")
-        assert r.status_code == 303 and "已保存" in client.get(r.headers["location"]).text
-        assert _dispatch_garbage(client, staff)["clock"]["limit_seconds"] == 6 * 3600
-        listed = client.get("/admin/classes", params={"q": "06010", "kind": "event"}).text
-        assert "6工作小时" in listed
-    finally:
-        assert _limits_form(client, token, limit_dispose=original).status_code == 303
+    r = _limits_form(client, token, limit_dispose="6 work_hours")
+    assert r.status_code == 303 and "已保存" in client.get(r.headers["location"]).text
+    assert _dispatch_garbage(client, staff)["clock"]["limit_seconds"] == 6 * 3600
+    listed = client.get("/admin/classes", params={"q": "06010", "kind": "event"}).text
+    assert "6工作小时" in listed
+    assert _limits_form(client, token, limit_dispose=original).status_code == 303
     assert _dispatch_garbage(client, staff)["clock"]["limit_seconds"] != 6 * 3600
 
 
+@pytest.mark.own_city
 def test_a_district_admin_sets_the_owner_in_their_area_only(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
     sign_in(client, make_user("admin", "110101"))
     page, token = _page(client, "/admin/classes/edit?ref=" + GARBAGE_REF)
@@ -424,18 +424,14 @@ def test_a_district_admin_sets_the_owner_in_their_area_only(client, make_user, l
         "/admin/classes/edit", data={**form, "area": "110101", "area_owner": code}, follow_redirects=False
     )
     assert r.status_code == 303
-    try:
-        assert "东城区垃圾专班" in client.get(r.headers["location"]).text.split('id="owner-here"', 1)[1][:200]
-        # the next case of the class in 东城区 is proposed to the new department
-        body = {**GARBAGE, "lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1], "description": "暴露垃圾"}
-        case = client.post("/api/v1/cases", json=body, headers=login(make_user("supervisor"))).json()
-        detail = client.get(f"/api/v1/cases/{case['id']}", headers=login(make_user("dispatcher"))).json()
-        assert (detail.get("proposed_department") or {}).get("code") == code, detail.get(
-            "proposed_department"
-        )
-    finally:
-        clear = {**form, "part": "clear_area", "area": "110101"}
-        assert client.post("/admin/classes/edit", data=clear, follow_redirects=False).status_code == 303
+    assert "东城区垃圾专班" in client.get(r.headers["location"]).text.split('id="owner-here"', 1)[1][:200]
+    # the next case of the class in 东城区 is proposed to the new department
+    body = {**GARBAGE, "lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1], "description": "暴露垃圾"}
+    case = client.post("/api/v1/cases", json=body, headers=login(make_user("supervisor"))).json()
+    detail = client.get(f"/api/v1/cases/{case['id']}", headers=login(make_user("dispatcher"))).json()
+    assert (detail.get("proposed_department") or {}).get("code") == code, detail.get("proposed_department")
+    clear = {**form, "part": "clear_area", "area": "110101"}
+    assert client.post("/admin/classes/edit", data=clear, follow_redirects=False).status_code == 303
     after = client.get("/admin/classes/edit", params={"ref": GARBAGE_REF}).text
     assert "东城区垃圾专班" not in after.split('id="owner-here"', 1)[1].split("</dd>", 1)[0]
     assert 'id="area-owners"' not in after
@@ -444,6 +440,7 @@ def test_a_district_admin_sets_the_owner_in_their_area_only(client, make_user, l
 # --- the working calendar ------------------------------------------------------------------
 
 
+@pytest.mark.own_city
 def test_a_city_rest_day_set_on_the_page_moves_a_deadline(client, clock, make_user, login) -> None:  # type: ignore[no-untyped-def]
     monday_4pm = datetime(2026, 12, 7, 16, 0, tzinfo=CST)
     clock.set(monday_4pm)
@@ -463,19 +460,18 @@ def test_a_city_rest_day_set_on_the_page_moves_a_deadline(client, clock, make_us
         follow_redirects=False,
     )
     assert r.status_code == 303
-    try:
-        shown = client.get(r.headers["location"]).text
-        assert "城市停工日" in _own_days(shown)
-        after = datetime.fromisoformat(_dispatch_garbage(client, staff)["deadline"]).astimezone(CST)
-        assert after == before + timedelta(days=1)
-    finally:
-        cleared = client.post("/admin/calendar/days/clear", data={"csrf_token": token, "day": "2026-12-08"})
-        assert cleared.status_code == 200
+    shown = client.get(r.headers["location"]).text
+    assert "城市停工日" in _own_days(shown)
+    after = datetime.fromisoformat(_dispatch_garbage(client, staff)["deadline"]).astimezone(CST)
+    assert after == before + timedelta(days=1)
+    cleared = client.post("/admin/calendar/days/clear", data={"csrf_token": token, "day": "2026-12-08"})
+    assert cleared.status_code == 200
     assert datetime.fromisoformat(_dispatch_garbage(client, staff)["deadline"]).astimezone(CST) == before
     again = client.post("/admin/calendar/days/clear", data={"csrf_token": token, "day": "2026-12-08"})
     assert again.status_code == 404 and "no city setting" in again.text
 
 
+@pytest.mark.own_city
 def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_user) -> None:  # type: ignore[no-untyped-def]
     sign_in(client, make_user("admin", "110101"))
     page, token = _page(client, "/admin/calendar?year=2027")
@@ -501,12 +497,9 @@ def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_use
         follow_redirects=False,
     )
     assert r.status_code == 303  # a Saturday made a working day in a year the national table lacks
-    try:
-        page = client.get(r.headers["location"]).text
-        cell = page.split('data-day="2027-02-13"', 1)[0].rsplit("<td", 1)[1]
-        assert "own" in cell and "work" in cell
-    finally:
-        client.post("/admin/calendar/days/clear", data={"csrf_token": token, "day": "2027-02-13"})
+    page = client.get(r.headers["location"]).text
+    cell = page.split('data-day="2027-02-13"', 1)[0].rsplit("<td", 1)[1]
+    assert "own" in cell and "work" in cell
 
 
 # --- territory and grids -------------------------------------------------------------------
@@ -553,6 +546,7 @@ def test_the_territory_page_maps_the_area_and_lists_grid_versions(client, make_u
     assert r.status_code == 403 and "outside your area" in r.text
 
 
+@pytest.mark.own_city
 def test_an_imported_grid_file_becomes_the_version_locate_uses(client, make_user) -> None:  # type: ignore[no-untyped-def]
     here = client.get("/api/v1/locate", params={"lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1]}).json()
     community, grid = here["community"]["code"], here["grids"]["city_management"]
@@ -572,24 +566,22 @@ def test_an_imported_grid_file_becomes_the_version_locate_uses(client, make_user
         f["properties"] = {"code": community + "9" + f["properties"]["code"][-2:]}
     r = _upload(client, token, "city_management", json.dumps(renumbered).encode())
     assert r.status_code == 303
-    try:
-        page = client.get(r.headers["location"]).text
-        assert f"已导入 {len(features)} 个网格，成为 1 个社区（街道）的新版本" in page
-        assert len(_versions(client, community)) == len(versions_before) + 1
-        new_code = community + "9" + grid[-2:]
-        assert (
-            client.get("/api/v1/locate", params={"lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1]}).json()["grids"][
-                "city_management"
-            ]
-            == new_code
-        )
-        # the new grids are joined to the other two networks (三网对照)
-        detail = client.get(f"/api/v1/grids/city_management/{new_code}").json()
-        for layer in ("social_service", "public_security"):
-            share = sum(o["share"] for o in detail["overlaps"] if o["layer"] == layer)
-            assert abs(share - 1.0) < 0.01
-    finally:
-        assert _upload(client, token, "city_management", original).status_code == 303  # back to the old codes
+    page = client.get(r.headers["location"]).text
+    assert f"已导入 {len(features)} 个网格，成为 1 个社区（街道）的新版本" in page
+    assert len(_versions(client, community)) == len(versions_before) + 1
+    new_code = community + "9" + grid[-2:]
+    assert (
+        client.get("/api/v1/locate", params={"lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1]}).json()["grids"][
+            "city_management"
+        ]
+        == new_code
+    )
+    # the new grids are joined to the other two networks (三网对照)
+    detail = client.get(f"/api/v1/grids/city_management/{new_code}").json()
+    for layer in ("social_service", "public_security"):
+        share = sum(o["share"] for o in detail["overlaps"] if o["layer"] == layer)
+        assert abs(share - 1.0) < 0.01
+    assert _upload(client, token, "city_management", original).status_code == 303  # back to the old codes
     assert (
         client.get("/api/v1/locate", params={"lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1]}).json()["grids"][
             "city_management"
