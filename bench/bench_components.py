@@ -1,31 +1,36 @@
 """The component registry at city scale (部件普查库): N generated components (4 million by the issue)
-imported through `gridcity import components`, against a raw COPY of the same rows in the same run;
-then, with all of them loaded, the nearest-component lookup and a map window.
+imported through `gridcity import components`, against the least program that writes the same file
+into the same table, in alternating rounds on fresh copies of one city; then, with all of them
+loaded, the nearest-component lookup against the bare index query, and a map window.
 
     python bench/bench_components.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
-    python bench/bench_components.py --rows 200000            # SQLite, a quick look
+    python bench/bench_components.py --rows 200000 --rounds 3   # SQLite, a quick look
     python bench/bench_components.py --reuse URL --rows 4000000  # measure the lookups again
 
 The city: the six central districts of Beijing (东城, 西城, 朝阳, 丰台, 石景山, 海淀; about 1,380 km²)
 with their unit grids, built through the services. The census: N components at random points of
 those districts, of 24 common classes in the proportions of a real census (manhole covers of
 seven kinds, street lamps, trees, bins, hydrants, …), GB/T 47678.5 codes, owners named as the
-catalogue routes each class, 97 % 完好; written to a CSV file first (not timed).
+catalogue routes each class, 97 % 完好; written to a CSV file first (not timed). The city is made
+once; each run works on its own copy of it (`common.database_copy`, an empty component table).
 
-Measured (one process, wall clock):
+Measured (one process, wall clock), `--rounds` rounds of gridcity then the baseline:
 
-* **ours**: `services.components.import_components` on the file: every row read through the census
-  header and checked (code, class, state, dates, point), located on the unit grids, its owner
-  department resolved, compared with the component's current version, and written (COPY on
-  PostgreSQL, two writer connections), batches of 5,000 in one transaction each; into the empty
-  table the lookup indexes are built once at the end (timed).
-* **raw**: the same file read with the csv module and its rows written with COPY into the empty
-  component table on one connection, the lookup indexes dropped before and built after (as ours
-  does a first census; emptied again before ours runs), values as they come (district from the
-  code, no lookup, no checks, no versions, no owner id).
-* **nearest**: `services.components.nearest` around 2,000 random points of the districts, a class
-  chosen at random among the 24, radius 20 m: p50 / p99 / max (target p99 < 5 ms); and the bare
-  index query of the same box through the driver, as its floor.
+* **gridcity**: `services.components.import_components` on the file: every row read through the
+  census header and checked (code, class, state, dates, point), located on the unit grids, its
+  owner department resolved, and written (COPY on PostgreSQL, two writer connections), batches of
+  5,000 in one transaction each; a first census of 100,000 rows or more drops the lookup indexes
+  and builds them once at the end (timed).
+* **baseline** (`raw_copy`): the same file read with pyarrow's CSV reader, the table's 28 columns
+  made with array functions — values as they come, district and class from the code, the point's
+  WKB, placeholder street / community / grid codes, no owner id: no checks, no location, no
+  routing — and written in the same batches: on PostgreSQL as CSV through COPY on two writer
+  connections, on SQLite one executemany per batch; the lookup indexes dropped and built the same
+  way (same DDL, two at a time on PostgreSQL, then ANALYZE).
+* **nearest**: `services.components.nearest` around `--samples` random points of the districts, a
+  class chosen at random among the 24, radius 20 m: p50 / p99 / max (target p99 < 5 ms); against
+  the bare index query of the same box through the driver; both over all the points, in
+  alternating rounds.
 * **window**: a page of up to 2,000 components of a random 400 m × 400 m window (the console map at
   street zoom), p50 / p99.
 """
@@ -42,12 +47,20 @@ from pathlib import Path
 from typing import Any
 
 from common import (
+    BenchCity,
+    ab_summary,
     build_city,
+    database_copy,
     district_bbox,
+    fmt,
+    fmt_spread,
+    interleave,
+    is_postgres,
     percentile,
     random_points_in,
     report,
     scratch_database,
+    sized_name,
     workspace,
 )
 
@@ -141,86 +154,126 @@ def write_census(path: Path, city: Any, n: int) -> list[str]:
     return [cls.code for cls, _ in classes]
 
 
-def raw_copy(city: Any, path: Path, batch: int) -> int:
-    """The same rows into the empty component table as they come, on one connection, the lookup
-    indexes built after them (as ours does a first census); emptied again after."""
-    from sqlalchemy import text
+def raw_copy(url: str, path: Path, batch: int) -> int:
+    """The least a program does to write the same file into the empty component table: read with
+    pyarrow's CSV reader, the table's columns made with array functions (no checks, no location,
+    no owner lookup), written batch by batch — on PostgreSQL as CSV through COPY on two writer
+    connections, on SQLite one executemany per batch — and the lookup indexes dropped before and
+    built after, as gridcity does a first census (same DDL, two at a time on PostgreSQL, then
+    ANALYZE)."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    from gridcity.db import bulk
-    from gridcity.db.models import Component
-
-    platform = city.platform
-    twin = Component.__table__
-    columns = (
-        "code",
-        "version",
-        "standard",
-        "class_code",
-        "name",
-        "state",
-        "lon",
-        "lat",
-        "district_code",
-        "street_code",
-        "owner_name",
-        "initial_date",
-        "valid_from",
-        "recorded_by",
-        "source",
-    )
-    now = datetime.now(UTC)
-    n = 0
-
-    def rows(chunk: list[dict[str, str]]) -> list[tuple[Any, ...]]:
-        return [
-            (
-                r["code"],
-                1,
-                "GB/T 47678.5-2026",
-                r["code"][6:11],
-                r["name"],
-                r["state"],
-                float(r["lon"]),
-                float(r["lat"]),
-                r["code"][:6],
-                r["code"][:6] + "000",
-                r["owner_name"],
-                datetime.strptime(r["initial_date"], "%Y%m%d").date(),
-                now,
-                "raw",
-                r["source"],
-            )
-            for r in chunk
-        ]
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+    import shapely
 
     from gridcity.db import components as components_db
+    from gridcity.db.engine import make_engine
+    from gridcity.services.components import DEFER_INDEXES_FROM
 
-    # a first load into an empty table, as ours: the lookup indexes built once after the rows
-    with platform.engine.begin() as conn:
-        components_db.drop_lookup_indexes(conn)
-    with path.open(encoding="utf-8", newline="") as fh:
-        chunk: list[dict[str, str]] = []
-        for r in csv.DictReader(fh):
-            chunk.append(r)
-            if len(chunk) >= batch:
-                with platform.engine.begin() as conn:
-                    n += bulk.insert_rows(conn, twin, columns, rows(chunk))
-                chunk = []
-        if chunk:
-            with platform.engine.begin() as conn:
-                n += bulk.insert_rows(conn, twin, columns, rows(chunk))
-    with platform.engine.begin() as conn:
-        for index in components_db.LOOKUP_INDEXES:
-            index.create(conn)
-    # empty the table again for ours (TRUNCATE: PostgreSQL starts afresh, as ours will)
-    with platform.engine.begin() as conn:
-        conn.execute(
-            text("TRUNCATE components" if city.backend == "postgresql" else "DELETE FROM components")
+    postgres = is_postgres(url)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    try:
+        t = pcsv.read_csv(
+            path, convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(HEADER, pa.string()))
         )
+        n = t.num_rows
+        defer = n >= DEFER_INDEXES_FROM
+        if defer:
+            with engine.begin() as conn:
+                components_db.drop_lookup_indexes(conn)
+        code = t.column("code")
+        district = pc.utf8_slice_codeunits(code, 0, 6)
+        lon, lat = (t.column(c).cast(pa.float64()) for c in ("lon", "lat"))
+        wkb = shapely.to_wkb(shapely.points(lon.to_numpy(), lat.to_numpy()))
+        nulls = pa.nulls(n, pa.string())
+        day = pc.strptime(t.column("initial_date"), format="%Y%m%d", unit="s").cast(pa.date32())
+        columns: dict[str, Any] = {
+            "code": code,
+            "version": pa.array(np.ones(n, dtype=np.int32)),
+            "standard": pa.array(["GB/T 47678.5-2026"] * n, pa.string()),
+            "class_code": pc.utf8_slice_codeunits(code, 6, 11),
+            "name": t.column("name"),
+            "state": t.column("state"),
+            "lon": lon,
+            "lat": lat,
+            "geom_wkb": None,  # per backend below
+            "district_code": district,
+            "street_code": pc.binary_join_element_wise(district, "000", ""),  # no location: placeholders
+            "community_code": pc.binary_join_element_wise(district, "000000", ""),
+            "grid_code": pc.binary_join_element_wise(district, "00000000", ""),
+            "owner_code": nulls,
+            "owner_name": t.column("owner_name"),
+            "owner_unit_id": pa.nulls(n, pa.int64()),
+            "keeper_code": nulls,
+            "keeper_name": nulls,
+            "maintainer_code": nulls,
+            "maintainer_name": nulls,
+            "initial_date": day,
+            "change_date": pa.nulls(n, pa.date32()),
+            "source": t.column("source"),
+            "note": nulls,
+            "valid_from": None,
+            "valid_to": nulls,
+            "recorded_by": pa.array(["raw"] * n, pa.string()),
+        }
+        assert tuple(columns) == components_db.ALL_COLUMNS
+        names = ", ".join(f'"{c}"' for c in components_db.ALL_COLUMNS)
+        if postgres:
+            columns["geom_wkb"] = pa.array(["\\x" + b.hex() for b in wkb], pa.string())
+            columns["valid_from"] = pa.array([now.isoformat()] * n, pa.string())
+            data = pa.table(columns)
+            sql = f'COPY "components" ({names}) FROM STDIN WITH (FORMAT csv)'
+
+            def write(start: int) -> None:
+                buffer = pa.BufferOutputStream()
+                pcsv.write_csv(data.slice(start, batch), buffer, pcsv.WriteOptions(include_header=False))
+                with engine.begin() as conn:
+                    driver = conn.connection.driver_connection
+                    with driver.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[union-attr]
+                        copy.write(memoryview(buffer.getvalue()))
+
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="raw-copy") as pool:
+                list(pool.map(write, range(0, n, batch)))
+        else:
+            # the values as SQLAlchemy stores them on SQLite: dates as ISO text, the moment as naive UTC
+            columns["geom_wkb"] = pa.array(list(wkb), pa.binary())
+            columns["initial_date"] = day.cast(pa.string())
+            columns["change_date"] = nulls
+            moment = now.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+            columns["valid_from"] = pa.array([moment] * n, pa.string())
+            data = pa.table(columns)
+            marks = ", ".join("?" for _ in components_db.ALL_COLUMNS)
+            sql = f'INSERT INTO "components" ({names}) VALUES ({marks})'
+            for start in range(0, n, batch):
+                part = data.slice(start, batch)
+                with engine.begin() as conn:
+                    driver = conn.connection.driver_connection
+                    driver.executemany(sql, zip(*(c.to_pylist() for c in part.columns), strict=True))  # type: ignore[union-attr]
+        if defer:
+            missing = [str(i.name) for i in components_db.LOOKUP_INDEXES]
+
+            def build(name: str) -> None:
+                with engine.begin() as conn:
+                    components_db.create_lookup_index(conn, name)
+
+            with ThreadPoolExecutor(max_workers=2 if postgres else 1) as pool:
+                list(pool.map(build, missing))
+            if postgres:
+                with engine.begin() as conn:
+                    components_db.analyze(conn)
+    finally:
+        engine.dispose()
     return n
 
 
-def measure_lookups(city: Any, class_codes: list[str], samples: int) -> dict[str, Any]:
+def measure_lookups(city: Any, class_codes: list[str], samples: int, rounds: int) -> dict[str, Any]:
+    """Nearest component around `samples` random points, a random class each, radius 20 m:
+    gridcity's `components.nearest` and the bare index query of the same box through the driver,
+    in alternating rounds over all the points (after 200 untimed of each); then a map window."""
     from sqlalchemy import text
 
     from gridcity.domain.components import IN_SERVICE_STATES, search_box
@@ -243,13 +296,10 @@ def measure_lookups(city: Any, class_codes: list[str], samples: int) -> dict[str
             lats.extend(y.tolist())
         points = list(zip(lons, lats, strict=True))[:samples]
         classes = [rng.choice(class_codes) for _ in points]
+        queries = list(zip(points, classes, strict=True))
         if city.backend == "postgresql":
             db.execute(text("ANALYZE components"))
             db.commit()
-        # warm-up: the first queries read the index pages from disk
-        for (lon, lat), cls in list(zip(points, classes, strict=True))[:200]:
-            components.nearest(db, lon, lat, [cls], 20.0)
-        ours, raw, found = [], [], 0
         connection = db.connection()
         driver = connection.connection.driver_connection
         mark = "%s" if city.backend == "postgresql" else "?"
@@ -259,16 +309,32 @@ def measure_lookups(city: Any, class_codes: list[str], samples: int) -> dict[str
             f"AND lon BETWEEN {mark} AND {mark} AND class_code = {mark} AND state IN ({states})"
         )
         cursor = driver.cursor()
-        for (lon, lat), cls in zip(points, classes, strict=True):
-            t0 = time.perf_counter()
-            hits = components.nearest(db, lon, lat, [cls], 20.0)
-            ours.append((time.perf_counter() - t0) * 1000)
-            found += bool(hits)
-            w, s, e, n = search_box(lon, lat, 20.0)
-            t0 = time.perf_counter()
-            cursor.execute(sql, (s, n, w, e, cls))
-            cursor.fetchall()
-            raw.append((time.perf_counter() - t0) * 1000)
+        found = 0
+
+        def ours(_r: int, some: Any = queries) -> list[float]:
+            nonlocal found
+            out = []
+            for (lon, lat), cls in some:
+                t0 = time.perf_counter()
+                hits = components.nearest(db, lon, lat, [cls], 20.0)
+                out.append((time.perf_counter() - t0) * 1000)
+                found += bool(hits)
+            return out
+
+        def raw(_r: int, some: Any = queries) -> list[float]:
+            out = []
+            for (lon, lat), cls in some:
+                w, s, e, n = search_box(lon, lat, 20.0)
+                t0 = time.perf_counter()
+                cursor.execute(sql, (s, n, w, e, cls))
+                cursor.fetchall()
+                out.append((time.perf_counter() - t0) * 1000)
+            return out
+
+        ours(-1, queries[:200])  # warm-up: the first queries read the index pages from disk
+        raw(-1, queries[:200])
+        found = 0
+        runs = interleave(rounds, {"gridcity": ours, "baseline": raw}, log=lambda _m: None)
         cursor.close()
         windows = []
         for lon, lat in points[:300]:
@@ -276,11 +342,19 @@ def measure_lookups(city: Any, class_codes: list[str], samples: int) -> dict[str
             t0 = time.perf_counter()
             components.in_window(db, (w, s, e, n), page_size=2000, count=False)
             windows.append((time.perf_counter() - t0) * 1000)
+    every = {name: [v for r in rs for v in r] for name, rs in runs.items()}
+    p50 = {name: [percentile(r, 50) for r in rs] for name, rs in runs.items()}
     return {
         "samples": len(points),
-        "found_share": round(found / len(points), 3),
-        "nearest_ms": {k: round(f(ours), 3) for k, f in _STATS.items()},
-        "raw_query_ms": {k: round(f(raw), 3) for k, f in _STATS.items()},
+        "rounds": rounds,
+        "found_share": round(found / (len(points) * rounds), 3),
+        "nearest": {
+            "gridcity": {k: round(f(every["gridcity"]), 3) for k, f in _STATS.items()},
+            "baseline": {k: round(f(every["baseline"]), 3) for k, f in _STATS.items()},
+            # per round: the bare query's p50 / gridcity's p50 (above 1: gridcity faster)
+            "ratio_p50": ab_summary(p50["gridcity"], p50["baseline"], higher_is_better=False)["ratio"],
+            "p50_per_round": p50,
+        },
         "window_ms": {k: round(f(windows), 3) for k, f in _STATS.items()},
     }
 
@@ -297,28 +371,32 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=4_000_000, help="generated components (4,000,000)")
     ap.add_argument("--batch", type=int, default=5000, help="rows per transaction (5,000)")
-    ap.add_argument("--samples", type=int, default=2000, help="nearest lookups measured (2,000)")
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="A/B rounds of the import, each on fresh copies (3)"
+    )
+    ap.add_argument("--samples", type=int, default=2000, help="nearest lookups per round (2,000)")
     ap.add_argument("--database-url", default=None, help="a PostgreSQL server URL (default: SQLite)")
     ap.add_argument("--reuse", default=None, help="a loaded database (URL) to measure the lookups on again")
     ap.add_argument("--keep", action="store_true", help="keep the working directory and database")
     ap.add_argument("--no-raw", action="store_true", help="skip the raw COPY (lookups only)")
     args = ap.parse_args()
 
+    from gridcity.config import Settings
     from gridcity.services import components
+    from gridcity.services.platform import Platform
 
+    def city_on(url: str, work: Path) -> BenchCity:
+        platform = Platform(Settings(database_url=url, data_dir=work, _env_file=None))  # type: ignore[call-arg]
+        return BenchCity(url, work, DISTRICTS, platform, 0.0, {})
+
+    started = time.perf_counter()
     with workspace("bench-components", keep=args.keep or bool(args.reuse)) as work:
         if args.reuse:
-            from common import BenchCity
-
-            from gridcity.config import Settings
-            from gridcity.services.platform import Platform
-
-            platform = Platform(Settings(database_url=args.reuse, data_dir=work, _env_file=None))  # type: ignore[call-arg]
-            city = BenchCity(args.reuse, work, DISTRICTS, platform, 0.0, {})
-            with platform.sessions() as db:
-                book = platform.catalogue(db)
+            city = city_on(args.reuse, work)
+            with city.platform.sessions() as db:
+                book = city.platform.catalogue(db)
             class_codes = [c for c, _ in CLASSES if any(x.code == c for x in book.select(kind="component"))]
-            lookups = measure_lookups(city, class_codes, args.samples)
+            lookups = measure_lookups(city, class_codes, args.samples, args.rounds)
             print(lookups)
             return
         with scratch_database(
@@ -330,67 +408,72 @@ def main() -> None:
             t0 = time.perf_counter()
             class_codes = write_census(data, city, args.rows)
             print(f"  {args.rows:,} census rows written in {time.perf_counter() - t0:.1f} s")
+            city.platform.engine.dispose()  # nobody on the original: PostgreSQL copies it as a template
+            backend = city.backend
+            lookups: dict[str, Any] = {}
 
-            raw_n, raw_s = 0, 0.0
-            if not args.no_raw:
-                t0 = time.perf_counter()
-                raw_n = raw_copy(city, data, args.batch)
-                raw_s = time.perf_counter() - t0
-                print(f"  raw: {raw_n:,} copied in {raw_s:.1f} s")
+            def ours(r: int) -> dict[str, Any]:
+                with database_copy(url, work, "a") as copy:
+                    copy_city = city_on(copy, work / "data")
+                    platform = copy_city.platform
+                    try:
+                        with platform.sessions() as db:  # warm: what a running platform has loaded
+                            platform.territory(db)
+                            platform.catalogue(db)
+                        t0, cpu0 = time.perf_counter(), time.process_time()
+                        with platform.sessions() as db:
+                            run = components.import_components(platform, db, data, batch_size=args.batch)
+                        seconds = time.perf_counter() - t0
+                        cpu = time.process_time() - cpu0  # this process only (not the server's work)
+                        print(f"    gridcity: {run.created:,} imported, {run.rejected:,} rejected in "
+                              f"{seconds:.1f} s (CPU {cpu:.1f} s) {run.reasons}")  # fmt: skip
+                        # a random point can fall in a unit grid of a neighbouring district (the grids
+                        # and the district outlines differ at the border): that row is rightly rejected
+                        assert run.read == args.rows and run.rejected <= args.rows // 10_000 + 1, run
+                        if r == args.rounds - 1:  # the lookups, with all of them loaded
+                            lookups.update(measure_lookups(copy_city, class_codes, args.samples, args.rounds))
+                    finally:
+                        platform.engine.dispose()
+                return {"seconds": seconds, "created": run.created, "rejected": run.rejected, "cpu_s": cpu}
 
-            t0, cpu0 = time.perf_counter(), time.process_time()
-            with city.platform.sessions() as db:
-                run = components.import_components(city.platform, db, data, batch_size=args.batch)
-            ours_s = time.perf_counter() - t0
-            ours_cpu = time.process_time() - cpu0  # this process only (the server's work is not in it)
-            print(
-                f"  ours: {run.created:,} imported, {run.rejected:,} rejected in {ours_s:.1f} s "
-                f"(CPU {ours_cpu:.1f} s, {ours_cpu / max(run.read, 1) * 1e6:.1f} µs/row) {run.reasons}"
-            )
-            # a random point can fall in a unit grid of a neighbouring district (the grids and the
-            # district outlines differ at the border): that row is rightly rejected
-            assert run.read == args.rows and run.rejected <= args.rows // 10_000 + 1, run
+            def raw(r: int) -> dict[str, Any]:
+                with database_copy(url, work, "b") as copy:
+                    t0 = time.perf_counter()
+                    n = raw_copy(copy, data, args.batch)
+                    seconds = time.perf_counter() - t0
+                print(f"    raw: {n:,} written in {seconds:.1f} s")
+                return {"seconds": seconds, "rows": n}
 
-            lookups = measure_lookups(city, class_codes, args.samples)
-            print(f"  lookups: {lookups}")
-            ours_rate = run.created / ours_s
-            raw_rate = raw_n / raw_s if raw_s else None
-            n_ms, w_ms = lookups["nearest_ms"], lookups["window_ms"]
-            report(
-                f"components_{city.backend}",
-                [
-                    "components",
-                    "ours, rows/s",
-                    "raw COPY, rows/s",
-                    "ours / raw",
-                    "nearest p50 / p99 ms",
-                    "raw query p99 ms",
-                    "window p50 / p99 ms",
-                ],
-                [
-                    [
-                        f"{args.rows:,}",
-                        f"{ours_rate:,.0f}",
-                        f"{raw_rate:,.0f}" if raw_rate else "–",
-                        f"{ours_rate / raw_rate:.0%}" if raw_rate else "–",
-                        f"{n_ms['p50']:.2f} / {n_ms['p99']:.2f}",
-                        f"{lookups['raw_query_ms']['p99']:.2f}",
-                        f"{w_ms['p50']:.1f} / {w_ms['p99']:.1f}",
-                    ]
-                ],
-                {
-                    "rows": args.rows,
-                    "batch": args.batch,
-                    "backend": city.backend,
-                    "ours_seconds": round(ours_s, 3),
-                    "ours_cpu_us_per_row": round(ours_cpu / max(run.read, 1) * 1e6, 2),
-                    "raw_seconds": round(raw_s, 3),
-                    "ours_rows_per_s": round(ours_rate, 1),
-                    "raw_rows_per_s": round(raw_rate, 1) if raw_rate else None,
-                    "lookups": lookups,
-                    "at": datetime.now(UTC).isoformat(timespec="seconds"),
-                },
-            )
+            contestants = {"gridcity": ours} if args.no_raw else {"gridcity": ours, "baseline": raw}
+            results = interleave(args.rounds, contestants)
+
+    a = results["gridcity"]
+    b = results.get("baseline") or [{"seconds": float("nan")}] * len(a)
+    summary = ab_summary([args.rows / f["seconds"] for f in a], [args.rows / f["seconds"] for f in b])
+    n_ms, w_ms = lookups["nearest"], lookups["window_ms"]
+    rate = fmt_spread(summary["gridcity"])
+    report(
+        sized_name("components", backend, args.rows, 4_000_000),
+        ["components", "gridcity, rows/s, min / median / max", "raw COPY, rows/s, min / median / max",
+         "gridcity / raw per round, min / median / max", "nearest p50 / p99 ms",
+         "bare index query p50 / p99 ms", "nearest speed ratio per round (p50), min / median / max",
+         "window p50 / p99 ms"],
+        [[f"{args.rows:,}", rate, fmt_spread(summary["baseline"]), fmt_spread(summary["ratio"], "{:.0%}"),
+          f"{fmt(n_ms['gridcity']['p50'])} / {fmt(n_ms['gridcity']['p99'])}",
+          f"{fmt(n_ms['baseline']['p50'])} / {fmt(n_ms['baseline']['p99'])}",
+          fmt_spread(n_ms["ratio_p50"], "{:.2f}"), f"{w_ms['p50']:.1f} / {w_ms['p99']:.1f}"]],
+        {
+            "rows": args.rows,
+            "batch": args.batch,
+            "backend": backend,
+            "rounds": args.rounds,
+            "summary": summary,
+            "ratio": summary["ratio"]["median"],
+            "per_round": results,
+            "lookups": lookups,
+            "wall_s": time.perf_counter() - started,
+        },
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
