@@ -23,7 +23,7 @@ from tests.support import build_test_city, copy_sqlite
 from gridcity.app import create_app
 from gridcity.config import Settings
 from gridcity.db.migrate import upgrade
-from gridcity.db.models import User
+from gridcity.domain.principal import Principal
 from gridcity.services import security, users
 from gridcity.services.platform import Platform
 
@@ -254,11 +254,13 @@ _names = itertools.count()
 
 @pytest.fixture
 def make_user(platform: Platform, db):  # type: ignore[no-untyped-def]
-    """make_user(role, unit_code=None) → a fresh user; platform staff default to 东城区."""
+    """make_user(role, unit_code=None) → a fresh user, as the services see a caller (a Principal);
+    platform staff default to 东城区."""
 
-    def make(role: str, unit_code: str | None = None, password: str = "secret-pw") -> User:
+    def make(role: str, unit_code: str | None = None, password: str = "secret-pw") -> Principal:
         unit = unit_code or {"handler": f"{TEST_DISTRICT}-CGW", "citizen": "110000"}.get(role, TEST_DISTRICT)
-        return users.add_user(db, f"{role}-{next(_names)}-{uuid.uuid4().hex[:4]}", password, role, unit)
+        name = f"{role}-{next(_names)}-{uuid.uuid4().hex[:4]}"
+        return users.principal_of(users.add_user(db, name, password, role, unit))
 
     return make
 
@@ -273,7 +275,7 @@ def client(platform: Platform) -> Iterator[TestClient]:
 def login(client: TestClient):  # type: ignore[no-untyped-def]
     """login(user) → headers with a bearer token for that user (password 'secret-pw')."""
 
-    def headers(user: User, password: str = "secret-pw") -> dict[str, str]:
+    def headers(user: Principal, password: str = "secret-pw") -> dict[str, str]:
         r = client.post("/api/v1/auth/token", data={"username": user.username, "password": password})
         assert r.status_code == 200, r.text
         return {"Authorization": f"Bearer {r.json()['access_token']}"}

@@ -879,7 +879,10 @@ def open311_clients_list() -> None:
     for column in ("name", "issued by", "issued at", "status"):
         table.add_column(column)
     for c in rows:
-        status = "active" if c.active else f"revoked {c.revoked_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        revoked = c.revoked_at
+        status = (
+            "active" if c.active or revoked is None else f"revoked {revoked.astimezone(tz):%Y-%m-%d %H:%M}"
+        )
         table.add_row(c.name, c.issued_by, f"{c.issued_at.astimezone(tz):%Y-%m-%d %H:%M}", status)
     if not rows:
         table.caption = "none yet: gridcity open311 clients add NAME"

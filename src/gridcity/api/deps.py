@@ -11,10 +11,10 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import Forbidden, Unauthorized
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import users
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -57,7 +57,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 async def get_user(
     request: Request, platform: PlatformDep, token: Annotated[str | None, Depends(oauth2)]
-) -> Actor:
+) -> Principal:
     """The caller, from the bearer token: from the token cache when fresh, else from the database."""
     if not token and request.method in _SAFE_METHODS:
         token = request.cookies.get(SESSION_COOKIE)
@@ -69,16 +69,16 @@ async def get_user(
     return await run_in_threadpool(_user_from_database, platform, token)
 
 
-def _user_from_database(platform: Platform, token: str) -> Actor:
+def _user_from_database(platform: Platform, token: str) -> Principal:
     with platform.sessions() as db:
         return users.user_for_token(platform, db, token)
 
 
-UserDep = Annotated[Actor, Depends(get_user)]
+UserDep = Annotated[Principal, Depends(get_user)]
 
 
 def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
-    def check(user: UserDep) -> Actor:
+    def check(user: UserDep) -> Principal:
         if user.role not in roles:
             raise Forbidden(f"this needs the role {' or '.join(r.value for r in roles)}")
         return user

@@ -28,7 +28,8 @@ from pydantic import BaseModel, Field
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
 from gridcity.api.schemas import MAX_ID, CasePath
 from gridcity.api.views import FastJSON, case_detail, case_summary
-from gridcity.db.models import DepartmentIntegration, User
+from gridcity.db.models import DepartmentIntegration
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction
 from gridcity.services import attachments, cases, integrations, webhooks
 
@@ -40,11 +41,11 @@ def _caller(
     api_key: Annotated[
         str | None, Header(alias=integrations.KEY_HEADER, description="the integration's key")
     ] = None,
-) -> tuple[DepartmentIntegration, User]:
+) -> tuple[DepartmentIntegration, Principal]:
     return integrations.for_key(db, api_key)
 
 
-Caller = Annotated[tuple[DepartmentIntegration, User], Depends(_caller)]
+Caller = Annotated[tuple[DepartmentIntegration, Principal], Depends(_caller)]
 
 
 class ActionIn(BaseModel):
@@ -117,7 +118,7 @@ async def upload(
 async def _act(
     platform: Any,
     db: Any,
-    account: User,
+    account: Principal,
     case_id: int,
     action: CaseAction,
     body: ActionIn,

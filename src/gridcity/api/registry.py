@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
 from gridcity.api.schemas import MAX_ROW_ID, CasePath, RowId, RowPath
+from gridcity.domain.principal import Principal
 from gridcity.domain.registry import MAX_REASON
 from gridcity.services import registry as reg
 
@@ -57,7 +58,9 @@ def _page(items: list[Any], total: int, page: int, page_size: int) -> dict[str, 
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
-def _list(db: Any, user: Any, what: str, flt: reg.LocatedFilter, page: int, size: int, view: Any) -> Any:
+def _list(
+    db: Any, user: Principal, what: str, flt: reg.LocatedFilter, page: int, size: int, view: Any
+) -> Any:
     rows, total = reg.list_located(db, user, what, flt, size, (page - 1) * size)
     return _page([view(r) for r in rows], total, page, size)
 

@@ -8,7 +8,8 @@ import orjson
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from gridcity.db.models import Case, CaseEvent, OrgUnit, User
+from gridcity.db.models import Case, CaseEvent, OrgUnit
+from gridcity.domain.principal import Principal, UnitInfo
 from gridcity.domain.workflow import CaseState
 from gridcity.services import case_clock, cases
 from gridcity.services.platform import Platform
@@ -24,13 +25,13 @@ class FastJSON(Response):
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z)
 
 
-def unit_ref(unit: OrgUnit | None) -> dict[str, Any] | None:
+def unit_ref(unit: OrgUnit | UnitInfo | None) -> dict[str, Any] | None:
     if unit is None:
         return None
     return {"id": unit.id, "code": unit.code, "name": unit.name, "kind": unit.kind, "tier": unit.tier}
 
 
-def user_view(user: User) -> dict[str, Any]:
+def user_view(user: Principal) -> dict[str, Any]:
     return {
         "id": user.id,
         "username": user.username,
@@ -103,7 +104,7 @@ def case_summary(
     }
 
 
-def case_detail(platform: Platform, db: Session, user: User, case: Case) -> dict[str, Any]:
+def case_detail(platform: Platform, db: Session, user: Principal, case: Case) -> dict[str, Any]:
     clock = case_clock.case_clock(platform, db, case)
     body = case_summary(platform, db, case, clock)
     body.update(

@@ -3,13 +3,12 @@ and who manages what the whole city shares."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, false, or_, true
 from sqlalchemy.orm import Session
 
-from gridcity.db.models import Case, OrgUnit, User
+from gridcity.db.models import Case, OrgUnit
 from gridcity.domain.errors import Forbidden, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 
 
@@ -23,7 +22,7 @@ def territory_covers(
     return (target or "").startswith(scope_code)
 
 
-def case_visible(user: User, case: Case) -> bool:
+def case_visible(user: Principal, case: Case) -> bool:
     unit = user.org_unit
     if user.role == Role.CITIZEN:
         return case.reporter_id == user.id
@@ -32,7 +31,7 @@ def case_visible(user: User, case: Case) -> bool:
     return territory_covers(unit.scope_code, case.district_code, case.street_code, case.community_code)
 
 
-def visibility_clause(user: User) -> ColumnElement[bool]:
+def visibility_clause(user: Principal) -> ColumnElement[bool]:
     """The same rule as `case_visible`, as SQL for lists."""
     unit = user.org_unit
     if user.role == Role.CITIZEN:
@@ -51,7 +50,7 @@ def visibility_clause(user: User) -> ColumnElement[bool]:
     return false()
 
 
-def place_in_scope(user: User, district_code: str, street_code: str, community_code: str | None) -> bool:
+def place_in_scope(user: Principal, district_code: str, street_code: str, community_code: str | None) -> bool:
     """May this staff member act on a place (report there, be assigned there)?"""
     unit = user.org_unit
     if user.role == Role.CITIZEN or unit.kind == "department":
@@ -59,7 +58,7 @@ def place_in_scope(user: User, district_code: str, street_code: str, community_c
     return territory_covers(unit.scope_code, district_code, street_code, community_code)
 
 
-def access_case(db: Session, user: User, case_id: int) -> Case:
+def access_case(db: Session, user: Principal, case_id: int) -> Case:
     """The case, if this user may see it; otherwise NotFound (not revealing that it exists)."""
     case = db.get(Case, case_id)
     if case is None or not case_visible(user, case):
@@ -67,7 +66,7 @@ def access_case(db: Session, user: User, case_id: int) -> Case:
     return case
 
 
-def require_city_admin(actor: Any | None, what: str) -> None:
+def require_city_admin(actor: Principal | None, what: str) -> None:
     """Things the whole city shares (its calendar, the systems docked with it) are managed by an
     admin of the city platform; `actor` None is the command line, run by whoever runs the
     installation. `what` completes the refusal: "… manages webhook subscriptions"."""

@@ -33,6 +33,7 @@ from gridcity.domain import analysis as rules
 from gridcity.domain.analysis import Anomaly, Period
 from gridcity.domain.durations import TimeUnit
 from gridcity.domain.errors import Forbidden, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS, Stage
 from gridcity.domain.workflow import CaseState
 from gridcity.services import case_clock, territory
@@ -91,7 +92,7 @@ def today(platform: Platform) -> date:
     return platform.now().astimezone(platform.calendar().tz).date()
 
 
-def user_area(user: Any) -> str:
+def user_area(user: Principal) -> str:
     """The territory code of the user's area ('' = the whole city)."""
     unit = user.org_unit
     return "" if unit.kind == "department" else str(unit.scope_code or "")
@@ -100,7 +101,7 @@ def user_area(user: Any) -> str:
 def make_scope(
     platform: Platform,
     db: Session,
-    user: Any,
+    user: Principal,
     start: str = "",
     end: str = "",
     street: str = "",
@@ -136,7 +137,7 @@ def class_choices(platform: Platform, db: Session) -> list[tuple[str, str]]:
     return sorted(seen.items())
 
 
-def street_choices(platform: Platform, db: Session, user: Any) -> list[tuple[str, str]]:
+def street_choices(platform: Platform, db: Session, user: Principal) -> list[tuple[str, str]]:
     """The streets inside the user's area, for the street filter."""
     area = user_area(user)
     names = platform.territory(db).names
@@ -151,7 +152,7 @@ def area_bounds(db: Session, area: str) -> list[float]:
     return bounds
 
 
-def _filter(user: Any, scope: Scope, **values: Any) -> CaseFilter:
+def _filter(user: Principal, scope: Scope, **values: Any) -> CaseFilter:
     extra = [visibility_clause(user), *values.pop("extra", [])]
     return CaseFilter(
         street_code=scope.street,
@@ -210,7 +211,12 @@ class DailyCounts:
 
 
 def daily_counts(
-    platform: Platform, db: Session, user: Any, scope: Scope, stack: str = "network", top: int = TOP_CLASSES
+    platform: Platform,
+    db: Session,
+    user: Principal,
+    scope: Scope,
+    stack: str = "network",
+    top: int = TOP_CLASSES,
 ) -> DailyCounts:
     """Cases reported per local day, stacked by network or by the `top` classes (the rest summed
     as OTHER). Every report counts, whatever became of it (rejected and void included)."""
@@ -266,7 +272,7 @@ class WeekRate:
         return round(100 * self.on_time / self.filed, 1) if self.filed else None
 
 
-def weekly_rates(platform: Platform, db: Session, user: Any, scope: Scope) -> list[WeekRate]:
+def weekly_rates(platform: Platform, db: Session, user: Principal, scope: Scope) -> list[WeekRate]:
     """For the cases filed (立案) in each week of the period: how many are closed now, and how many
     were closed on time (`on_time_clause`). Weeks run Monday to Sunday; the first and last week
     count only their days inside the period."""
@@ -324,7 +330,7 @@ class OverdueList:
 
 
 def overdue_cases(
-    platform: Platform, db: Session, user: Any, scope: Scope, limit: int = OVERDUE_ROWS
+    platform: Platform, db: Session, user: Principal, scope: Scope, limit: int = OVERDUE_ROWS
 ) -> OverdueList:
     """Open cases past their current stage's deadline now, most overdue (earliest deadline) first.
     The list is about now: the period does not narrow it, the other filters do."""
@@ -368,7 +374,7 @@ class AreaCount:
 def hotspots(
     platform: Platform,
     db: Session,
-    user: Any,
+    user: Principal,
     scope: Scope,
     level: str = "street",
     bbox: tuple[float, float, float, float] | None = None,
@@ -393,7 +399,7 @@ def hotspots(
     ).all()
     names = platform.territory(db).names
     return [
-        AreaCount(str(code), names.get(code if level != "grid" else str(code)[:12], ""), int(n))
+        AreaCount(str(code), names.get(str(code) if level != "grid" else str(code)[:12], ""), int(n))
         for code, n in rows
     ]
 
@@ -404,7 +410,7 @@ class HeatCells:
     truncated: bool
 
 
-def heat_cells(platform: Platform, db: Session, user: Any, scope: Scope) -> HeatCells:
+def heat_cells(platform: Platform, db: Session, user: Principal, scope: Scope) -> HeatCells:
     """The case points of the period for the heat map, summed into small cells (so that the answer
     stays small however many cases there are); the MAX_HEAT_CELLS busiest cells at most."""
     start, end = _bounds(platform, scope.period)
@@ -440,7 +446,7 @@ class TopClasses:
 
 
 def top_classes(
-    platform: Platform, db: Session, user: Any, scope: Scope, per: int = CLASSES_PER_AREA
+    platform: Platform, db: Session, user: Principal, scope: Scope, per: int = CLASSES_PER_AREA
 ) -> TopClasses:
     """Per street (per community when the scope is a single street), the classes with the most
     cases reported in the period."""
@@ -494,7 +500,7 @@ class StageTimes:
 
 
 def stage_times(
-    platform: Platform, db: Session, user: Any, scope: Scope, max_cases: int = STAGE_SAMPLE_CASES
+    platform: Platform, db: Session, user: Principal, scope: Scope, max_cases: int = STAGE_SAMPLE_CASES
 ) -> StageTimes:
     """Average time per stage (核实, 立案派遣, 处置, 核查) in working hours of the working calendar,
     over the stage runs that ended in the period. Computed from the history's state changes
@@ -579,7 +585,7 @@ class Anomalies:
 def anomalies(
     platform: Platform,
     db: Session,
-    user: Any,
+    user: Principal,
     scope: Scope,
     weeks: int = rules.BASELINE_WEEKS,
     min_count: int = rules.ANOMALY_MIN_COUNT,

@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import transaction
-from gridcity.db.models import Attachment, User
+from gridcity.db.models import Attachment
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.services.platform import Platform
 
 StoredFile = int  # the id of an uploaded, not yet linked Attachment
@@ -41,7 +41,9 @@ def sniff_type(head: bytes) -> str | None:
     return None
 
 
-def store_upload(platform: Platform, db: Session, user: User, filename: str, content: bytes) -> Attachment:
+def store_upload(
+    platform: Platform, db: Session, user: Principal, filename: str, content: bytes
+) -> Attachment:
     settings = platform.settings
     if not content:
         raise Invalid("the file is empty")
@@ -75,7 +77,7 @@ def store_upload(platform: Platform, db: Session, user: User, filename: str, con
 
 
 def link_attachments(
-    db: Session, case_id: int, event_id: int, ids: Sequence[StoredFile], user: Any
+    db: Session, case_id: int, event_id: int, ids: Sequence[StoredFile], user: Principal
 ) -> list[Attachment]:
     """Attach uploaded files to a history row (inside the caller's transaction); returns them."""
     if not ids:

@@ -14,12 +14,13 @@ from gridcity.db.engine import transaction
 from gridcity.db.models import CalendarDay
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.errors import Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
 
 
 def set_day(
-    platform: Platform, db: Session, user: Any, day: date, is_workday: bool, note: str = ""
+    platform: Platform, db: Session, user: Principal | None, day: date, is_workday: bool, note: str = ""
 ) -> CalendarDay:
     """Declare a day a working day or a rest day for the whole city (overrides the national table)."""
     require_city_admin(user, "sets the working calendar")
@@ -33,7 +34,7 @@ def set_day(
     return row
 
 
-def clear_day(platform: Platform, db: Session, user: Any | None, day: date) -> None:
+def clear_day(platform: Platform, db: Session, user: Principal | None, day: date) -> None:
     require_city_admin(user, "sets the working calendar")
     with transaction(db):
         row = db.get(CalendarDay, day)

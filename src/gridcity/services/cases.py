@@ -26,6 +26,7 @@ from gridcity.db.queries import insert_change, insert_changes
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Conflict, Forbidden, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.rollups import CASE_INPUTS
 from gridcity.domain.routing import check_transfer, route
 from gridcity.domain.workflow import (
@@ -116,7 +117,7 @@ class ActionRequest:
 def report_case(
     platform: Platform,
     db: Session,
-    user: User,
+    user: Principal,
     report: Report,
     also: Callable[[Case], None] | None = None,
 ) -> tuple[Case, bool]:
@@ -132,7 +133,11 @@ def report_case(
 
 
 def _report(
-    platform: Platform, db: Session, user: User, report: Report, also: Callable[[Case], None] | None = None
+    platform: Platform,
+    db: Session,
+    user: Principal,
+    report: Report,
+    also: Callable[[Case], None] | None = None,
 ) -> tuple[Case, bool]:
     # A repeated client key is caught by the unique index at insert time (below), so the common
     # first delivery costs no extra query.
@@ -239,7 +244,7 @@ def _case_by_client_key(db: Session, key: str) -> Case | None:
     return db.scalar(select(Case).where(Case.client_key == key))
 
 
-def _replayed(user: User, case: Case, key: str) -> Case:
+def _replayed(user: Principal, case: Case, key: str) -> Case:
     if case.reporter_id != user.id:
         raise Conflict(f"the client key {key!r} was already used by another reporter")
     return case
@@ -261,7 +266,9 @@ def _urgency(cls: Any, requested: str | None) -> str:
 # --- state changes ------------------------------------------------------------------------
 
 
-def transition(platform: Platform, db: Session, user: User, case_id: int, request: ActionRequest) -> Case:
+def transition(
+    platform: Platform, db: Session, user: Principal, case_id: int, request: ActionRequest
+) -> Case:
     """Apply one workflow action to a case (the only place a case's state changes)."""
     try:
         with platform.write_lock, transaction(db):
@@ -272,7 +279,7 @@ def transition(platform: Platform, db: Session, user: User, case_id: int, reques
         ) from None
 
 
-def _apply(platform: Platform, db: Session, user: User, case_id: int, request: ActionRequest) -> Case:
+def _apply(platform: Platform, db: Session, user: Principal, case_id: int, request: ActionRequest) -> Case:
     case = access_case(db, user, case_id)
     try:
         action = CaseAction(request.action)
@@ -327,7 +334,7 @@ def _apply(platform: Platform, db: Session, user: User, case_id: int, request: A
 class _Context:
     platform: Platform
     db: Session
-    user: User
+    user: Principal
     case: Case
     row: Transition
     request: ActionRequest
@@ -621,7 +628,7 @@ _EFFECTS: dict[CaseAction, Callable[[_Context], dict[str, Any]]] = {
 }
 
 
-def available_actions(platform: Platform, user: User, case: Case) -> list[Transition]:
+def available_actions(platform: Platform, user: Principal, case: Case) -> list[Transition]:
     """The actions this user may take on this case now: the table rows for the role, less those the
     actor checks would refuse (another department's case, someone else's report, a lapsed window)."""
     role = Role(user.role)
@@ -660,7 +667,7 @@ def _record(
     platform: Platform,
     db: Session,
     case: Case,
-    user: User,
+    user: Principal,
     action: str,
     from_state: CaseState | None,
     to_state: CaseState,
@@ -903,5 +910,5 @@ def _insert(db: Session, model: Any, values: dict[str, Any]) -> int:
     return int(db.connection().execute(insert(table).returning(table.c.id), values).scalar_one())
 
 
-def get_case(db: Session, user: User, case_id: int) -> Case:
+def get_case(db: Session, user: Principal, case_id: int) -> Case:
     return access_case(db, user, case_id)

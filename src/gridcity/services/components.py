@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from gridcity.db import bulk
 from gridcity.db import components as components_db
 from gridcity.db.engine import transaction
-from gridcity.db.models import Case, Component, OrgUnit, User
+from gridcity.db.models import Case, Component, OrgUnit
 from gridcity.domain.components import (
     DEFAULT_LINK_RADIUS_M,
     IN_SERVICE_STATES,
@@ -47,6 +47,7 @@ from gridcity.domain.components import (
     search_box,
 )
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassKind
 from gridcity.domain.workflow import Role
 from gridcity.services.access import territory_covers, visibility_clause
@@ -503,7 +504,7 @@ class ComponentRecord:
     cases: list[Case]
 
 
-def get_component(db: Session, user: User | None, code: str, case_limit: int = 50) -> ComponentRecord:
+def get_component(db: Session, user: Principal | None, code: str, case_limit: int = 50) -> ComponentRecord:
     """A component with every version (oldest first) and the newest cases about it that `user` may
     see (none for an anonymous reader)."""
     parse_component_code(code)
@@ -582,7 +583,7 @@ _EDITABLE = ("state", "name", "note", "maintainer_code", "maintainer_name")
 
 
 def change_component(
-    platform: Platform, db: Session, user: User, code: str, changes: dict[str, Any]
+    platform: Platform, db: Session, user: Principal, code: str, changes: dict[str, Any]
 ) -> Component:
     """A new version of one component with `changes` (state, name, note, maintainer): by a platform
     admin whose territory holds it. Removing it (state 移除) retires it; nothing is deleted."""

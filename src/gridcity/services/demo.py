@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.models import Case, Component, Grid, OrgUnit, User
 from gridcity.domain.components import EARTH_RADIUS_M, ComponentState
 from gridcity.domain.errors import DomainError
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassKind
 from gridcity.domain.workflow import Role
 from gridcity.services import cases, classes, demo_components, departments, territory, users
@@ -164,12 +165,12 @@ class _Actors:
 
     def __init__(self, db: Session) -> None:
         self.db = db
-        self.by_name = {u.username: u for u in db.scalars(select(User))}
+        self.by_name = {u.username: users.principal_of(u) for u in db.scalars(select(User))}
 
-    def __getitem__(self, username: str) -> User:
+    def __getitem__(self, username: str) -> Principal:
         return self.by_name[username]
 
-    def handler_for(self, department_id: int) -> User:
+    def handler_for(self, department_id: int) -> Principal:
         demo_handler = self.by_name["handler"]
         if demo_handler.org_unit_id == department_id:
             return demo_handler
@@ -177,9 +178,10 @@ class _Actors:
         assert unit is not None
         username = f"h-{unit.code}"
         if username not in self.by_name:
-            self.by_name[username] = users.add_user(
+            handler = users.add_user(
                 self.db, username, DEMO_PASSWORD, Role.HANDLER.value, unit.code, f"{unit.name}处置员"
             )
+            self.by_name[username] = users.principal_of(handler)
         return self.by_name[username]
 
 
@@ -332,7 +334,7 @@ def _drive(
 
     seen = {"version": case.version}  # the version the next action is taken on, as a client would
 
-    def act(user: User, action: str, low: float = 3, high: float = 40, **fields: object) -> None:
+    def act(user: Principal, action: str, low: float = 3, high: float = 40, **fields: object) -> None:
         clock.step(low, high)
         note = str(fields.pop("note", ""))
         request = cases.ActionRequest(action, seen["version"], note=note, fields=fields)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import transaction
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.services import users
 from gridcity.services.platform import Platform
@@ -56,7 +56,7 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}$")
 _TIER_BY_LENGTH = {0: "city", 6: "district", 9: "street"}
 
 
-def departments_in_tier(db: Session, user: Any, text: str | None = None) -> list[OrgUnit]:
+def departments_in_tier(db: Session, user: Principal, text: str | None = None) -> list[OrgUnit]:
     """The departments an admin manages: those serving their territory or a part of it."""
     scope = users.admin_scope(user)
     stmt = select(OrgUnit).where(OrgUnit.kind == "department").order_by(OrgUnit.scope_code, OrgUnit.code)
@@ -70,7 +70,7 @@ def departments_in_tier(db: Session, user: Any, text: str | None = None) -> list
 def add_department(
     platform: Platform,
     db: Session,
-    user: Any,
+    user: Principal,
     code: str,
     name: str,
     scope_code: str,
@@ -132,7 +132,7 @@ def add_department(
     return unit
 
 
-def rename_department(platform: Platform, db: Session, user: Any, unit_id: int, name: str) -> OrgUnit:
+def rename_department(platform: Platform, db: Session, user: Principal, unit_id: int, name: str) -> OrgUnit:
     unit = db.get(OrgUnit, unit_id)
     if unit is None or unit.kind != "department":
         raise NotFound(f"no department with id {unit_id}")

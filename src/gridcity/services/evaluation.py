@@ -44,6 +44,7 @@ from gridcity.domain.assessment import (
     whole_months,
 )
 from gridcity.domain.errors import Forbidden, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.rollups import RollupRules
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
@@ -145,7 +146,7 @@ class Evaluation:
     counted_from: str = "cases"  # "rollups" or "cases": where the facts were read
 
 
-def reader_area(user: Any) -> str:
+def reader_area(user: Principal | None) -> str:
     """The territory whose rows a reader sees; Forbidden for roles that do not read evaluations."""
     if user is None:  # the command line: the whole city
         return ""
@@ -160,7 +161,7 @@ def reader_area(user: Any) -> str:
 def evaluate(
     platform: Platform,
     db: Session,
-    user: Any,
+    user: Principal | None,
     period: Period,
     kind: str | None = None,
     level: str | None = None,

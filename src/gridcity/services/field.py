@@ -18,8 +18,9 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from gridcity.db.engine import transaction
-from gridcity.db.models import Attachment, Case, User
+from gridcity.db.models import Attachment, Case
 from gridcity.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseState, Role
 from gridcity.services import attachments, case_clock, cases, territory
 from gridcity.services.access import place_in_scope, visibility_clause
@@ -46,7 +47,7 @@ class FieldError(Invalid):
 
 
 def recent_classes(
-    platform: Platform, db: Session, user: User, limit: int = RECENT_CLASSES
+    platform: Platform, db: Session, user: Principal, limit: int = RECENT_CLASSES
 ) -> list[ClassDef]:
     """The classes this person reported most recently (from their own reports), newest first."""
     last = func.max(Case.reported_at)
@@ -138,11 +139,11 @@ def _size(n: int) -> str:
     return f"{max(n / 1e3, 0.1):.1f}".removesuffix(".0") + " KB"
 
 
-def store_photos(platform: Platform, db: Session, user: User, photos: Sequence[Photo]) -> list[int]:
+def store_photos(platform: Platform, db: Session, user: Principal, photos: Sequence[Photo]) -> list[int]:
     return [attachments.store_upload(platform, db, user, p.filename, p.content).id for p in photos]
 
 
-def forget_photos(db: Session, user: User, ids: Sequence[int]) -> None:
+def forget_photos(db: Session, user: Principal, ids: Sequence[int]) -> None:
     """Remove the rows of photos stored for a report or action that was then refused (they were
     never linked to anything; the files stay, stored by checksum, possibly shared)."""
     if not ids:
@@ -164,7 +165,7 @@ def _position(report: FieldReport) -> tuple[float, float]:
     return lon, lat
 
 
-def submit_report(platform: Platform, db: Session, user: User, report: FieldReport) -> tuple[Case, bool]:
+def submit_report(platform: Platform, db: Session, user: Principal, report: FieldReport) -> tuple[Case, bool]:
     """Check the whole report, then store the photos and register the case on the supervisor
     channel. Returns (case, created); a client key seen before returns that first case."""
     key = (report.client_key or "").strip() or None
@@ -218,7 +219,7 @@ def submit_report(platform: Platform, db: Session, user: User, report: FieldRepo
     return case, created
 
 
-def my_reports(platform: Platform, db: Session, user: User, limit: int = 5) -> list[Case]:
+def my_reports(platform: Platform, db: Session, user: Principal, limit: int = 5) -> list[Case]:
     """This person's latest reports, newest first."""
     stmt = (
         select(Case)
@@ -230,7 +231,7 @@ def my_reports(platform: Platform, db: Session, user: User, limit: int = 5) -> l
     return list(db.scalars(stmt))
 
 
-def area_bounds(db: Session, user: User) -> list[float] | None:
+def area_bounds(db: Session, user: Principal) -> list[float] | None:
     """The box around the territory this person patrols."""
     return territory.area_bounds(db, user.org_unit.scope_code)
 
@@ -250,7 +251,7 @@ class Task:
     distance_m: float | None
 
 
-def _mine(user: User) -> Any:
+def _mine(user: Principal) -> Any:
     """Tasks named to this supervisor, and those of their area named to no one: the same people a
     task's notification reaches (services.notifications)."""
     return and_(
@@ -259,12 +260,12 @@ def _mine(user: User) -> Any:
     )
 
 
-def task_count(db: Session, user: User) -> int:
+def task_count(db: Session, user: Principal) -> int:
     return int(db.scalar(select(func.count()).select_from(Case).where(_mine(user))) or 0)
 
 
 def my_tasks(
-    platform: Platform, db: Session, user: User, lon: float | None = None, lat: float | None = None
+    platform: Platform, db: Session, user: Principal, lon: float | None = None, lat: float | None = None
 ) -> list[Task]:
     """The verify and check tasks waiting for this supervisor: nearest first when the phone's
     position is known, else the earliest deadline first."""

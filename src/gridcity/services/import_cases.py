@@ -52,6 +52,7 @@ from gridcity.services.import_files import Rejects, open_source
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 from gridcity.services.rollups import Tally
+from gridcity.services.territory_state import Place
 from gridcity.spatial.crs import gcj02_to_wgs84
 
 ACTOR_NAME = "导入 import"
@@ -225,7 +226,7 @@ def _case(
     row: SourceRow,
     lon: float,
     lat: float,
-    place: territory.Place,
+    place: Place,
 ) -> tuple[SimpleNamespace, list[dict[str, Any]]]:
     """The case row and its history rows for one source row (not yet written)."""
     cls = resolved.classes[row.target]

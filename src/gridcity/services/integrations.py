@@ -23,6 +23,7 @@ from gridcity.db.engine import transaction
 from gridcity.db.models import Case, DepartmentIntegration, OrgUnit, User
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
 from gridcity.services import cases
 from gridcity.services.access import require_city_admin
@@ -30,7 +31,7 @@ from gridcity.services.attachments import StoredFile
 from gridcity.services.platform import Platform
 from gridcity.services.security import token_digest
 from gridcity.services.system_accounts import add_account, check_new_system
-from gridcity.services.users import Actor
+from gridcity.services.users import principal_of
 
 ACCOUNT_PREFIX = "integration-"
 KEY_HEADER = "X-Api-Key"
@@ -52,7 +53,7 @@ def issue_integration(
     db: Session,
     name: str,
     department: str,
-    actor: User | Actor | None = None,
+    actor: Principal | None = None,
     issuer: str | None = None,
     key: str | None = None,
 ) -> tuple[DepartmentIntegration, str]:
@@ -81,13 +82,13 @@ def issue_integration(
     return integration, system.key
 
 
-def list_integrations(db: Session, actor: User | Actor | None = None) -> list[DepartmentIntegration]:
+def list_integrations(db: Session, actor: Principal | None = None) -> list[DepartmentIntegration]:
     require_city_admin(actor, "manages department integrations")
     return list(db.scalars(select(DepartmentIntegration).order_by(DepartmentIntegration.name)))
 
 
 def revoke_integration(
-    platform: Platform, db: Session, name: str, actor: User | Actor | None = None
+    platform: Platform, db: Session, name: str, actor: Principal | None = None
 ) -> DepartmentIntegration:
     """Revoke an integration's key: from now on it gets 403. What it did stays in the history."""
     require_city_admin(actor, "manages department integrations")
@@ -101,7 +102,7 @@ def revoke_integration(
     return row
 
 
-def for_key(db: Session, key: str | None) -> tuple[DepartmentIntegration, User]:
+def for_key(db: Session, key: str | None) -> tuple[DepartmentIntegration, Principal]:
     """The active integration holding this key and its account; 401 without a key, 403 for an
     unknown or revoked one."""
     if not key:
@@ -114,7 +115,7 @@ def for_key(db: Session, key: str | None) -> tuple[DepartmentIntegration, User]:
     account = db.get(User, row.account_id)
     if account is None:  # pragma: no cover - the row's foreign key keeps it
         raise Forbidden("the integration's account is gone")
-    return row, account
+    return row, principal_of(account)
 
 
 def cases_waiting(
@@ -136,7 +137,7 @@ def cases_waiting(
 def act(
     platform: Platform,
     db: Session,
-    account: User,
+    account: Principal,
     case_id: int,
     action: CaseAction,
     *,

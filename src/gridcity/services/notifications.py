@@ -8,14 +8,15 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, User
+from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit
 from gridcity.domain.escalation import ESCALATION_ROLES, Level
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import Stage
 from gridcity.domain.workflow import STAGE_OF_STATE, CaseAction, CaseState, Role
 from gridcity.services.platform import Platform
 
 
-def for_user(db: Session, user: User, since_id: int = 0, limit: int = 50) -> Sequence[Notification]:
+def for_user(db: Session, user: Principal, since_id: int = 0, limit: int = 50) -> Sequence[Notification]:
     unit = user.org_unit
     if unit.kind == "department":
         units_in_scope = select(OrgUnit.id).where(OrgUnit.id == unit.id)

@@ -48,6 +48,7 @@ from gridcity.db.engine import transaction
 from gridcity.db.models import Case, CaseClass, CaseEvent, Grid, Open311Client, OrgUnit, User
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassDef
 from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import TERMINAL_STATES, CaseAction, CaseState, Role
@@ -56,7 +57,7 @@ from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
 from gridcity.services.security import token_digest
 from gridcity.services.system_accounts import add_account, check_new_system
-from gridcity.services.users import Actor
+from gridcity.services.users import principal_of
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ("text/xml", "application/json")
@@ -83,7 +84,7 @@ def issue_client(
     platform: Platform,
     db: Session,
     name: str,
-    actor: User | Actor | None = None,
+    actor: Principal | None = None,
     issuer: str | None = None,
     key: str | None = None,
 ) -> tuple[Open311Client, str]:
@@ -115,13 +116,13 @@ def issue_client(
     return client, system.key
 
 
-def list_clients(db: Session, actor: User | Actor | None = None) -> list[Open311Client]:
+def list_clients(db: Session, actor: Principal | None = None) -> list[Open311Client]:
     require_city_admin(actor, "manages Open311 client applications")
     return list(db.scalars(select(Open311Client).order_by(Open311Client.name)))
 
 
 def revoke_client(
-    platform: Platform, db: Session, name: str, actor: User | Actor | None = None
+    platform: Platform, db: Session, name: str, actor: Principal | None = None
 ) -> Open311Client:
     """Revoke a client's API key: from now on it gets 403. Its requests stay as they are."""
     require_city_admin(actor, "manages Open311 client applications")
@@ -449,7 +450,7 @@ def submit(
     case, _ = cases.report_case(
         platform,
         db,
-        account,
+        principal_of(account),
         cases.Report(
             class_code=cls.code,
             standard=cls.standard,

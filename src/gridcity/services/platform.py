@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import anyio.to_thread
 from sqlalchemy import Engine, func, select
@@ -21,6 +21,8 @@ from gridcity.db.models import CalendarDay, CaseClass, Grid, OrgUnit, utcnow
 from gridcity.domain.clock import WorkingCalendar, WorkPeriod
 from gridcity.domain.errors import Invalid
 from gridcity.domain.workflow import case_number, parse_case_number
+from gridcity.services.catalogue import ClassBook
+from gridcity.services.territory_state import TerritoryState
 
 T = TypeVar("T")
 
@@ -163,15 +165,15 @@ class Platform:
                 self._cache[name].value = None
 
     def calendar(self, db: Session | None = None) -> WorkingCalendar:
-        return self._get("calendar", db)  # type: ignore[no-any-return]
+        return cast(WorkingCalendar, self._get("calendar", db))
 
-    def catalogue(self, db: Session | None = None) -> Any:
-        """The effective class catalogue (`services.classes.ClassBook`)."""
-        return self._get("catalogue", db)
+    def catalogue(self, db: Session | None = None) -> ClassBook:
+        """The effective class catalogue."""
+        return cast(ClassBook, self._get("catalogue", db))
 
-    def territory(self, db: Session | None = None) -> Any:
-        """The in-memory territory (`services.territory.TerritoryState`)."""
-        return self._get("territory", db)
+    def territory(self, db: Session | None = None) -> TerritoryState:
+        """The in-memory territory, for point lookup."""
+        return cast(TerritoryState, self._get("territory", db))
 
     def _build_calendar(self, db: Session) -> WorkingCalendar:
         overrides = {row.day: row.is_workday for row in db.scalars(select(CalendarDay))}
@@ -181,12 +183,8 @@ class Platform:
             overrides=overrides,
         )
 
-    def _build_catalogue(self, db: Session) -> Any:
-        from gridcity.services.classes import ClassBook
-
+    def _build_catalogue(self, db: Session) -> ClassBook:
         return ClassBook.from_db(db)
 
-    def _build_territory(self, db: Session) -> Any:
-        from gridcity.services.territory import TerritoryState
-
+    def _build_territory(self, db: Session) -> TerritoryState:
         return TerritoryState.from_db(db)

@@ -29,11 +29,13 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import transaction
 from gridcity.db.models import Case, CaseRating, OrgUnit, PublicReceipt, User
 from gridcity.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassDef, Stage
 from gridcity.domain.workflow import CaseAction, CaseState, Role
 from gridcity.services import attachments, cases, rollups, territory
 from gridcity.services.platform import Platform
 from gridcity.services.security import hash_password, verify_password
+from gridcity.services.users import principal_of
 from gridcity.spatial.geojson import Feature, write_feature_collection
 
 PORTAL_USERNAME = "public-portal"
@@ -184,12 +186,12 @@ def check_contact(name: str, phone: str) -> None:
         raise refused(Invalid, f"{phone!r} is not a phone number", "contact_phone")
 
 
-def report(platform: Platform, db: Session, signed_in: Any | None, rep: PublicReport) -> Receipt:
+def report(platform: Platform, db: Session, signed_in: Principal | None, rep: PublicReport) -> Receipt:
     """A citizen's report from the portal. `signed_in` is the signed-in user, if any: a citizen
     reports under their own account (no key); anyone else under the portal account, with a key."""
     cls = check_report(platform, db, rep)
     own = signed_in is not None and signed_in.role == Role.CITIZEN
-    reporter: User = signed_in if own else portal_account(platform, db)  # type: ignore[assignment]
+    reporter = signed_in if own and signed_in is not None else principal_of(portal_account(platform, db))
     client_key = f"portal:{rep.client_key}" if rep.client_key else None
     if client_key is not None:
         first = db.scalar(select(Case).where(Case.client_key == client_key))
@@ -255,7 +257,7 @@ def case_by_number(platform: Platform, db: Session, number: str) -> Case | None:
     return case
 
 
-def _is_own(viewer: Any | None, case: Case) -> bool:
+def _is_own(viewer: Principal | None, case: Case) -> bool:
     return viewer is not None and viewer.role == Role.CITIZEN and case.reporter_id == viewer.id
 
 
@@ -265,7 +267,9 @@ def reopen_until(platform: Platform, case: Case) -> datetime | None:
     return case.closed_at + timedelta(days=platform.settings.reopen_days)
 
 
-def public_view(platform: Platform, db: Session, case: Case, viewer: Any | None = None) -> dict[str, Any]:
+def public_view(
+    platform: Platform, db: Session, case: Case, viewer: Principal | None = None
+) -> dict[str, Any]:
     """What anyone holding the number may see: no names, no notes, no contact, no photos."""
     tz = platform.calendar(db).tz
     names = platform.territory(db).names
@@ -317,7 +321,7 @@ def public_history(case: Case, tz: Any) -> list[tuple[datetime, str, CaseState]]
     ]
 
 
-def own_cases(platform: Platform, db: Session, user: Any, limit: int = 20) -> list[dict[str, Any]]:
+def own_cases(platform: Platform, db: Session, user: Principal, limit: int = 20) -> list[dict[str, Any]]:
     """A signed-in citizen's latest reports."""
     rows = db.execute(
         select(Case.id, Case.reported_at, Case.class_name, Case.state)
@@ -340,7 +344,9 @@ def own_cases(platform: Platform, db: Session, user: Any, limit: int = 20) -> li
 # --- acting on one's own case: rate, reopen ----------------------------------------------------
 
 
-def _reporter_acting(platform: Platform, db: Session, case: Case, key: str | None, viewer: Any | None) -> Any:
+def _reporter_acting(
+    platform: Platform, db: Session, case: Case, key: str | None, viewer: Principal | None
+) -> Any:
     """The reporting user, if the caller is them: the signed-in citizen who reported, or whoever
     holds the case's receipt key (then the portal account the case was reported under)."""
     if _is_own(viewer, case):
@@ -364,7 +370,7 @@ def rate(
     stars: Any,
     comment: str = "",
     key: str | None = None,
-    viewer: Any | None = None,
+    viewer: Principal | None = None,
 ) -> CaseRating:
     """The reporter's rating of the case's latest closure: once per closure, 1 to 5 stars."""
     if case.state != CaseState.CLOSED:
@@ -403,7 +409,7 @@ def reopen(
     version: int,
     reason: str,
     key: str | None = None,
-    viewer: Any | None = None,
+    viewer: Principal | None = None,
 ) -> Case:
     """The reporter reopens the closed case within the reopen window: back to FILED (the workflow's
     reopen action, taken as the reporting user)."""

@@ -33,6 +33,7 @@ from gridcity.domain.assessment import (
     month_period,
 )
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import evaluation, sweep
 from gridcity.services.platform import Platform
@@ -62,7 +63,7 @@ def check_period(period: str) -> str:
     return month_period(period, "UTC").label  # the format only; raises Invalid
 
 
-def _check_publisher(user: Any) -> None:
+def _check_publisher(user: Principal | None) -> None:
     if user is None:  # the command line
         return
     if user.role not in PUBLISHERS or user.org_unit.kind != "city":
@@ -70,7 +71,7 @@ def _check_publisher(user: Any) -> None:
 
 
 def publish(
-    platform: Platform, db: Session, user: Any, period: str, kind: str, reason: str | None = None
+    platform: Platform, db: Session, user: Principal | None, period: str, kind: str, reason: str | None = None
 ) -> RankingSnapshot:
     """Freeze the ranking of (period, kind) as evaluated now: version 1, or with a reason the
     next version (a correction). `user` None: the command line (the whole city)."""

@@ -44,6 +44,7 @@ from gridcity.db.models import (
     User,
 )
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.registry import (
     SECURITY_TAGS,
     Gender,
@@ -107,7 +108,7 @@ class Reader:
 CLI_READER = Reader(None, "command line", Role.ADMIN, "", True)
 
 
-def reader_of(db: Session, actor: Any | None) -> Reader:
+def reader_of(db: Session, actor: Principal | None) -> Reader:
     """The caller as the registry sees them; None is the command line (an admin of the city)."""
     if actor is None:
         return CLI_READER
@@ -275,7 +276,7 @@ class PlaceInput:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
-def create_place(platform: Platform, db: Session, actor: Any | None, data: PlaceInput) -> RegistryPlace:
+def create_place(platform: Platform, db: Session, actor: Principal | None, data: PlaceInput) -> RegistryPlace:
     reader = reader_of(db, actor)
     with transaction(db):
         place = new_place(platform, db, reader, data)
@@ -340,7 +341,7 @@ def _outline(geometry: dict[str, Any] | None) -> Any:
 
 
 def update_place(
-    platform: Platform, db: Session, actor: Any | None, place_id: int, changes: dict[str, Any]
+    platform: Platform, db: Session, actor: Principal | None, place_id: int, changes: dict[str, Any]
 ) -> RegistryPlace:
     """Change a current place's name, address or attributes (a place that moves is a new place)."""
     reader = reader_of(db, actor)
@@ -362,7 +363,7 @@ def update_place(
     return place
 
 
-def end_place(platform: Platform, db: Session, actor: Any | None, place_id: int) -> RegistryPlace:
+def end_place(platform: Platform, db: Session, actor: Principal | None, place_id: int) -> RegistryPlace:
     """A place that no longer exists (demolished, merged) ends; its history stays."""
     reader = reader_of(db, actor)
     with transaction(db):
@@ -428,7 +429,7 @@ LOCATED: dict[str, Any] = {
 
 
 def list_located(
-    db: Session, actor: Any | None, what: str, flt: LocatedFilter, limit: int = 100, offset: int = 0
+    db: Session, actor: Principal | None, what: str, flt: LocatedFilter, limit: int = 100, offset: int = 0
 ) -> tuple[list[Any], int]:
     """Places, organisations, things or households the caller may see, and how many match."""
     reader = reader_of(db, actor)
@@ -439,7 +440,7 @@ def list_located(
     return rows, total
 
 
-def get_located(db: Session, actor: Any | None, what: str, row_id: int) -> Any:
+def get_located(db: Session, actor: Principal | None, what: str, row_id: int) -> Any:
     reader = reader_of(db, actor)
     row = db.get(LOCATED[what], row_id)
     if row is None or not _in_area(reader, row):
@@ -492,7 +493,7 @@ class OrganisationInput:
 
 
 def create_organisation(
-    platform: Platform, db: Session, actor: Any | None, data: OrganisationInput
+    platform: Platform, db: Session, actor: Principal | None, data: OrganisationInput
 ) -> RegistryOrganisation:
     reader = reader_of(db, actor)
     with transaction(db):
@@ -544,7 +545,9 @@ def _where(
     return locate(platform, db, lon, lat), None
 
 
-def end_organisation(platform: Platform, db: Session, actor: Any | None, org_id: int) -> RegistryOrganisation:
+def end_organisation(
+    platform: Platform, db: Session, actor: Principal | None, org_id: int
+) -> RegistryOrganisation:
     reader = reader_of(db, actor)
     with transaction(db):
         org = _current(db, RegistryOrganisation, org_id, "organisation")
@@ -578,7 +581,7 @@ class ThingInput:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
-def create_thing(platform: Platform, db: Session, actor: Any | None, data: ThingInput) -> RegistryThing:
+def create_thing(platform: Platform, db: Session, actor: Principal | None, data: ThingInput) -> RegistryThing:
     reader = reader_of(db, actor)
     with transaction(db):
         thing = new_thing(platform, db, reader, data)
@@ -607,7 +610,7 @@ def new_thing(platform: Platform, db: Session, reader: Reader, data: ThingInput)
     return thing
 
 
-def end_thing(platform: Platform, db: Session, actor: Any | None, thing_id: int) -> RegistryThing:
+def end_thing(platform: Platform, db: Session, actor: Principal | None, thing_id: int) -> RegistryThing:
     """A facility removed or a hazard eliminated (隐患消除): it ends, its record stays."""
     reader = reader_of(db, actor)
     with transaction(db):
@@ -634,7 +637,7 @@ def thing_view(thing: RegistryThing) -> dict[str, Any]:
 
 
 def create_household(
-    platform: Platform, db: Session, actor: Any | None, place_id: int, number: str | None = None
+    platform: Platform, db: Session, actor: Principal | None, place_id: int, number: str | None = None
 ) -> RegistryHousehold:
     """A household in a house (户进房): its location and grids are the house's."""
     reader = reader_of(db, actor)
@@ -678,7 +681,9 @@ class ResidentInput:
     tags: list[str] = field(default_factory=list)
 
 
-def add_resident(platform: Platform, db: Session, actor: Any | None, data: ResidentInput) -> RegistryResident:
+def add_resident(
+    platform: Platform, db: Session, actor: Principal | None, data: ResidentInput
+) -> RegistryResident:
     """A resident joins a household (人进户). The ID number is checked, and must not belong to a
     resident registered in another household now."""
     reader = reader_of(db, actor)
@@ -761,7 +766,7 @@ def _check_tag_rights(reader: Reader, before: set[ResidentTag], after: set[Resid
 
 
 def update_resident(
-    platform: Platform, db: Session, actor: Any | None, resident_id: int, changes: dict[str, Any]
+    platform: Platform, db: Session, actor: Principal | None, resident_id: int, changes: dict[str, Any]
 ) -> RegistryResident:
     """Change a current resident's name, relationship, phone or tags. The police change the
     public-security tags of the key persons of their grids, nothing else."""
@@ -800,7 +805,7 @@ def update_resident(
     return resident
 
 
-def move_out(platform: Platform, db: Session, actor: Any | None, resident_id: int) -> RegistryResident:
+def move_out(platform: Platform, db: Session, actor: Principal | None, resident_id: int) -> RegistryResident:
     """A resident leaves the household (迁出, or died): the record stays as history."""
     reader = reader_of(db, actor)
     with transaction(db):
@@ -810,7 +815,9 @@ def move_out(platform: Platform, db: Session, actor: Any | None, resident_id: in
     return resident
 
 
-def end_household(platform: Platform, db: Session, actor: Any | None, household_id: int) -> RegistryHousehold:
+def end_household(
+    platform: Platform, db: Session, actor: Principal | None, household_id: int
+) -> RegistryHousehold:
     reader = reader_of(db, actor)
     with transaction(db):
         household = _current(db, RegistryHousehold, household_id, "household")
@@ -866,7 +873,7 @@ def _resident_select(reader: Reader, flt: ResidentFilter) -> Select[Any]:
 
 
 def list_residents(
-    db: Session, actor: Any | None, flt: ResidentFilter, limit: int = 100, offset: int = 0
+    db: Session, actor: Principal | None, flt: ResidentFilter, limit: int = 100, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
     """The residents the caller may see, masked, and how many match."""
     reader = reader_of(db, actor)
@@ -877,7 +884,7 @@ def list_residents(
 
 
 def find_by_id_number(
-    platform: Platform, db: Session, actor: Any | None, id_number: str
+    platform: Platform, db: Session, actor: Principal | None, id_number: str
 ) -> list[dict[str, Any]]:
     """Exact lookup by ID number through the blind index (no row is decrypted), within what the
     caller may see; masked."""
@@ -928,7 +935,7 @@ def resident_view(
 def read_resident(
     platform: Platform,
     db: Session,
-    actor: Any | None,
+    actor: Principal | None,
     resident_id: int,
     unmask: bool = False,
     reason: str | None = None,
@@ -1015,7 +1022,7 @@ EXPORT_COLUMNS = (
 
 
 def export_residents_csv(
-    platform: Platform, db: Session, actor: Any | None, flt: ResidentFilter, reason: str | None
+    platform: Platform, db: Session, actor: Principal | None, flt: ResidentFilter, reason: str | None
 ) -> tuple[str, int]:
     """The residents of the admin's area that match, with ID numbers and phones in clear, as CSV
     (UTF-8 with a BOM); only admins, with a reason, logged with the filter and the row count."""
@@ -1060,7 +1067,7 @@ def export_residents_csv(
 
 
 def access_log(
-    db: Session, actor: Any | None, limit: int = 100, user: str | None = None
+    db: Session, actor: Principal | None, limit: int = 100, user: str | None = None
 ) -> list[PersonalAccessLog]:
     """The latest reads in clear and exports: an admin sees those of records in their area."""
     stmt = _access_log_select(reader_of(db, actor), AccessLogFilter(user=user or None))
@@ -1100,7 +1107,12 @@ def _access_log_select(reader: Reader, flt: AccessLogFilter, tz: tzinfo = UTC) -
 
 
 def access_log_page(
-    platform: Platform, db: Session, actor: Any | None, flt: AccessLogFilter, limit: int = 50, offset: int = 0
+    platform: Platform,
+    db: Session,
+    actor: Principal | None,
+    flt: AccessLogFilter,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the access log for an admin (their area), newest first, and how many match;
     each entry names the resident read by a masked name."""
@@ -1155,7 +1167,7 @@ def household_view(
 
 
 def list_households(
-    db: Session, actor: Any | None, flt: LocatedFilter, limit: int = 100, offset: int = 0
+    db: Session, actor: Principal | None, flt: LocatedFilter, limit: int = 100, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
     """The households the caller may see with their current residents (masked): a grid worker's
     own grids (我的网格), an admin's or leader's area. The police see key persons, not households."""
@@ -1188,7 +1200,7 @@ _LAYER_OF_ROLE = {Role.GRID_WORKER: StaffLayer.SOCIAL_SERVICE, Role.POLICE: Staf
 
 
 def assign_grid(
-    platform: Platform, db: Session, actor: Any | None, username: str, grid_code: str
+    platform: Platform, db: Session, actor: Principal | None, username: str, grid_code: str
 ) -> GridStaff:
     """Assign a grid worker to a social-service grid, or the police to a public-security grid (by
     the admin of the area or the command line)."""
@@ -1243,7 +1255,7 @@ def staff_grids(db: Session, user_id: int) -> list[GridStaff]:
 def record_visit(
     platform: Platform,
     db: Session,
-    actor: Any | None,
+    actor: Principal | None,
     household_id: int,
     kind: str = VisitKind.VISIT.value,
     note: str = "",
@@ -1292,6 +1304,8 @@ def record_visit(
     )
     if class_code is not None:
         _may_report(reader, visit)
+        if actor is None:  # _may_report refuses a reader with no role; this says so to the type checker
+            raise Forbidden("a service request is reported as a case by the grid worker (网格员) of its grid")
 
         def add_visit(case: Any) -> None:
             visit.case_id = case.id
@@ -1306,7 +1320,7 @@ def record_visit(
 
 
 def request_case(
-    platform: Platform, db: Session, actor: Any, visit_id: int, class_code: str
+    platform: Platform, db: Session, actor: Principal, visit_id: int, class_code: str
 ) -> tuple[RegistryVisit, Any]:
     """Report an earlier service request (服务诉求) as a case: by the grid worker (网格员) of its
     grid, on the supervisor channel (the grid's own staff reporting on site, so no verification), at
@@ -1368,7 +1382,7 @@ def _may_report(reader: Reader, visit: RegistryVisit) -> None:
 def _report_request(
     platform: Platform,
     db: Session,
-    actor: Any,
+    actor: Principal,
     visit: RegistryVisit,
     class_code: str,
     also: Callable[[Any], None],
@@ -1410,7 +1424,7 @@ def _link_request(
 
 
 def list_visits(
-    db: Session, actor: Any | None, household_id: int | None = None, limit: int = 100
+    db: Session, actor: Principal | None, household_id: int | None = None, limit: int = 100
 ) -> list[RegistryVisit]:
     """Visits the caller may see: their own grids' (grid worker, police: their own), the area's
     (admin, leader)."""
@@ -1469,7 +1483,7 @@ def _subject_visible(reader: Reader, kind: SubjectKind, row: Any) -> bool:
 def link_subject(
     platform: Platform,
     db: Session,
-    actor: Any,
+    actor: Principal,
     case_id: int,
     kind: str,
     subject_id: int,
@@ -1523,7 +1537,7 @@ def _new_link(
     return link
 
 
-def case_subjects(db: Session, actor: Any, case_id: int) -> list[dict[str, Any]]:
+def case_subjects(db: Session, actor: Principal, case_id: int) -> list[dict[str, Any]]:
     """A case's subjects as the caller may see them: a person the caller may not see in the
     registry appears with a masked name only."""
     reader = reader_of(db, actor)

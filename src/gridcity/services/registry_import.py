@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db.models import RegistryHousehold, RegistryPlace
 from gridcity.domain.errors import Conflict, DomainError, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.services import registry as reg
 from gridcity.services.import_files import Rejects, open_source
 from gridcity.services.platform import Platform
@@ -151,7 +152,7 @@ def import_file(
     rejects_path: Path | None = None,
     progress: Progress = SILENT,
     batch_size: int = 500,
-    actor: Any | None = None,
+    actor: Principal | None = None,
 ) -> ImportRun:
     """Import a file of places, organisations or residents; rejected rows go to the reject file
     (default FILE.rejects.csv) with the reason and line."""

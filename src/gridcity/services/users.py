@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import transaction
 from gridcity.db.models import ApiToken, OrgUnit, User
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from gridcity.domain.principal import Principal, UnitInfo
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
 from gridcity.services.security import hash_password, new_token, token_digest, verify_password
@@ -91,44 +92,22 @@ def issue_token(platform: Platform, db: Session, user: User) -> str:
     return token
 
 
-@dataclass(frozen=True)
-class UnitInfo:
-    """What access rules need of an organisation unit, detached from any database session."""
-
-    id: int
-    code: str
-    name: str
-    kind: str
-    tier: str
-    scope_code: str
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The signed-in user as the services see them: plain values, safe to cache across requests."""
-
-    id: int
-    username: str
-    display_name: str
-    role: str
-    org_unit_id: int
-    org_unit: UnitInfo
-    active: bool = True
-
-    @classmethod
-    def of(cls, user: User) -> Actor:
-        u = user.org_unit
-        unit = UnitInfo(u.id, u.code, u.name, u.kind, u.tier, u.scope_code)
-        return cls(user.id, user.username, user.display_name, user.role, user.org_unit_id, unit, user.active)
+def principal_of(user: User) -> Principal:
+    """The caller a user row stands for, detached from the session that read it."""
+    u = user.org_unit
+    unit = UnitInfo(u.id, u.code, u.name, u.kind, u.tier, u.scope_code)
+    return Principal(
+        user.id, user.username, user.display_name, user.role, user.org_unit_id, unit, user.active
+    )
 
 
 # Bearer token → (actor, token expiry, cached at). A revoked or disabled account is refused within
 # TOKEN_CACHE_SECONDS; in exchange, a request costs no query to know who is calling.
 TOKEN_CACHE_SECONDS = 30.0
-_token_cache: dict[str, tuple[Actor, datetime, float]] = {}
+_token_cache: dict[str, tuple[Principal, datetime, float]] = {}
 
 
-def cached_actor(platform: Platform, token: str) -> Actor | None:
+def cached_actor(platform: Platform, token: str) -> Principal | None:
     """The caller of a token seen in the last TOKEN_CACHE_SECONDS, without touching the database."""
     cached = _token_cache.get(token_digest(token))
     if (
@@ -140,7 +119,7 @@ def cached_actor(platform: Platform, token: str) -> Actor | None:
     return None
 
 
-def user_for_token(platform: Platform, db: Session, token: str) -> Actor:
+def user_for_token(platform: Platform, db: Session, token: str) -> Principal:
     cached = cached_actor(platform, token)
     if cached is not None:
         return cached
@@ -156,7 +135,7 @@ def user_for_token(platform: Platform, db: Session, token: str) -> Actor:
         raise Unauthorized("the token is unknown or expired; sign in again")
     if not found.User.active:
         raise Unauthorized("this account is disabled")
-    actor = Actor.of(found.User)
+    actor = principal_of(found.User)
     if len(_token_cache) > 50_000:  # bounded: forget everything rather than grow without end
         _token_cache.clear()
     _token_cache[digest] = (actor, found.expires_at, time.monotonic())
@@ -181,7 +160,7 @@ def revoke_token(db: Session, token: str) -> None:
 ADMIN_MIN_PASSWORD = 8
 
 
-def admin_scope(user: Any) -> str:
+def admin_scope(user: Principal) -> str:
     """The territory code an admin manages ('' = the whole city); Forbidden for anyone else."""
     if user is None or user.role != Role.ADMIN:
         raise Forbidden("only a platform admin (管理员) may do this")
@@ -193,7 +172,7 @@ def in_tier(scope: str, code: str | None) -> bool:
     return (code or "").startswith(scope)
 
 
-def require_unit_in_tier(user: Any, unit: OrgUnit) -> None:
+def require_unit_in_tier(user: Principal, unit: OrgUnit) -> None:
     scope = admin_scope(user)
     if not in_tier(scope, unit.scope_code):
         raise Forbidden(
@@ -202,7 +181,7 @@ def require_unit_in_tier(user: Any, unit: OrgUnit) -> None:
         )
 
 
-def managed_units(db: Session, user: Any, kinds: Sequence[str] | None = None) -> list[OrgUnit]:
+def managed_units(db: Session, user: Principal, kinds: Sequence[str] | None = None) -> list[OrgUnit]:
     """The organisation units an admin manages (their own unit, everything below, its departments)."""
     scope = admin_scope(user)
     stmt = select(OrgUnit).order_by(OrgUnit.code)
@@ -237,7 +216,9 @@ class UserFilter:
         return stmt
 
 
-def list_users(db: Session, user: Any, flt: UserFilter, limit: int | None = None) -> tuple[list[User], int]:
+def list_users(
+    db: Session, user: Principal, flt: UserFilter, limit: int | None = None
+) -> tuple[list[User], int]:
     """The users an admin manages that match the filter, and how many match in all."""
     scope = admin_scope(user)
     if flt.role and flt.role not in {r.value for r in Role}:
@@ -256,7 +237,7 @@ def _check_password(password: str) -> None:
         raise Invalid("a password has at most 200 characters")
 
 
-def _unit_for(db: Session, user: Any, unit_code: str) -> OrgUnit:
+def _unit_for(db: Session, user: Principal, unit_code: str) -> OrgUnit:
     unit = db.scalar(select(OrgUnit).where(OrgUnit.code == unit_code.strip()))
     if unit is None:
         raise NotFound(f"no organisation unit with code {unit_code.strip()!r}")
@@ -280,7 +261,7 @@ def _check_role_unit(role: str, unit: OrgUnit) -> Role:
 
 def create_user(
     db: Session,
-    admin: Any,
+    admin: Principal,
     username: str,
     password: str,
     role: str,
@@ -298,7 +279,7 @@ def create_user(
     return add_user(db, username, password, role, unit_code.strip(), display, (phone or "").strip() or None)
 
 
-def managed_user(db: Session, admin: Any, user_id: int) -> User:
+def managed_user(db: Session, admin: Principal, user_id: int) -> User:
     """A user the admin manages; NotFound if absent, Forbidden if they belong above the admin's area."""
     target = db.get(User, user_id)
     if target is None:
@@ -327,7 +308,7 @@ def revoke_user_tokens(db: Session, user_id: int) -> int:
 
 def change_user(
     db: Session,
-    admin: Any,
+    admin: Principal,
     user_id: int,
     role: str | None = None,
     unit_code: str | None = None,
@@ -350,7 +331,7 @@ def change_user(
     return target
 
 
-def set_active(db: Session, admin: Any, user_id: int, active: bool) -> User:
+def set_active(db: Session, admin: Principal, user_id: int, active: bool) -> User:
     """Deactivate (every session ends, signing in is refused) or reactivate an account."""
     target = managed_user(db, admin, user_id)
     if target.id == admin.id and not active:
@@ -363,7 +344,7 @@ def set_active(db: Session, admin: Any, user_id: int, active: bool) -> User:
     return target
 
 
-def reset_password(db: Session, admin: Any, user_id: int, password: str) -> User:
+def reset_password(db: Session, admin: Principal, user_id: int, password: str) -> User:
     """Set a new password; the user's open sessions end, so whoever had the old one is signed out."""
     _check_password(password)
     target = managed_user(db, admin, user_id)

@@ -67,16 +67,15 @@ from gridcity.db.models import (
     Case,
     OrgUnit,
     OutboxMessage,
-    User,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
 from gridcity.domain.errors import Conflict, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState
 from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 
 # event name -> (what it means, does this outbox message (topic, payload) count as it)
 ANY = "any"
@@ -187,7 +186,7 @@ def add_subscription(
     department: str | None = None,
     scope: str = "",
     secret: str | None = None,
-    actor: User | Actor | None = None,
+    actor: Principal | None = None,
     creator: str | None = None,
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe a docked system. `department`: the code of a department or enterprise (it hears
@@ -241,7 +240,7 @@ def add_subscription(
     return sub, secret
 
 
-def list_subscriptions(db: Session, actor: User | Actor | None = None) -> list[WebhookSubscription]:
+def list_subscriptions(db: Session, actor: Principal | None = None) -> list[WebhookSubscription]:
     require_city_admin(actor, "manages webhook subscriptions")
     return list(db.scalars(select(WebhookSubscription).order_by(WebhookSubscription.name)))
 
@@ -260,7 +259,7 @@ def delivery_counts(db: Session) -> dict[int, Counter[str]]:
 
 
 def disable_subscription(
-    platform: Platform, db: Session, name: str, actor: User | Actor | None = None
+    platform: Platform, db: Session, name: str, actor: Principal | None = None
 ) -> WebhookSubscription:
     """Stop a subscription: nothing more is sent to it; its pending deliveries are cancelled."""
     require_city_admin(actor, "manages webhook subscriptions")

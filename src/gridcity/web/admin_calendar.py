@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.services import calendar
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web.admin_common import admin_scope, page_or_error, read_form, scope_name, text, words
 from gridcity.web.pages import PageUser, PlatformDep, render
 
@@ -26,7 +26,7 @@ def _page(
     request: Request,
     platform: Platform,
     db: Session,
-    user: Actor,
+    user: Principal,
     year: int,
     status_code: int = 200,
     error: str | None = None,

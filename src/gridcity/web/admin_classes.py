@@ -18,11 +18,11 @@ from starlette.datastructures import FormData
 
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import DomainError, Invalid, NotFound
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS, Catalogue, ClassDef, Stage
 from gridcity.services import classes
 from gridcity.services.classes import ClassBook
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web.admin_common import (
     admin_scope,
     areas_in_scope,
@@ -212,7 +212,7 @@ def _edit_page(
     request: Request,
     platform: Platform,
     db: Session,
-    user: Actor,
+    user: Principal,
     ref: str,
     error: str | None = None,
     status_code: int = 200,

@@ -13,10 +13,10 @@ from starlette.datastructures import FormData
 
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import users
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web import i18n, session
 from gridcity.web.pages import require_role
 
@@ -190,7 +190,7 @@ i18n.add_words(
 )
 
 
-def admin_scope(user: Actor) -> str:
+def admin_scope(user: Principal) -> str:
     """A page for admins only; their territory code ('' for the city)."""
     require_role(user, Role.ADMIN)
     return users.admin_scope(user)
@@ -229,7 +229,7 @@ def unit_names(db: Session, codes: list[str] | set[str]) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def scope_name(user: Actor, t: Callable[[str], str]) -> str:
+def scope_name(user: Principal, t: Callable[[str], str]) -> str:
     return t("admin.whole_city") if not user.org_unit.scope_code else user.org_unit.name
 
 
@@ -247,7 +247,7 @@ def template_label(name: str) -> str:
     return name
 
 
-def areas_in_scope(db: Session, user: Actor) -> list[OrgUnit]:
+def areas_in_scope(db: Session, user: Principal) -> list[OrgUnit]:
     """The districts and streets an admin may name as an area (their own unit and below)."""
     return users.managed_units(db, user, kinds=["district", "street"])
 

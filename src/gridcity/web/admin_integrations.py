@@ -14,10 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import DomainError
+from gridcity.domain.principal import Principal
 from gridcity.services import departments, integrations, webhooks
 from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web import i18n
 from gridcity.web.admin_common import admin_scope, page_or_error, read_form, scope_name, text, words
 from gridcity.web.pages import PageUser, PlatformDep, render
@@ -82,7 +82,7 @@ i18n.add_words(
 )
 
 
-def _city_admin(user: Actor, what: str) -> None:
+def _city_admin(user: Principal, what: str) -> None:
     """Admins only (else the 403 page), and of the city platform: the services' own rule."""
     admin_scope(user)
     require_city_admin(user, what)
@@ -95,7 +95,7 @@ def _webhooks_page(
     request: Request,
     platform: Platform,
     db: Session,
-    user: Actor,
+    user: Principal,
     status_code: int = 200,
     error: str | None = None,
     new_secret: tuple[str, str] | None = None,
@@ -192,7 +192,7 @@ def _integrations_page(
     request: Request,
     platform: Platform,
     db: Session,
-    user: Actor,
+    user: Principal,
     status_code: int = 200,
     error: str | None = None,
     new_key: tuple[str, str] | None = None,

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import DomainError
+from gridcity.domain.principal import Principal
 from gridcity.services import open311
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web import i18n
 from gridcity.web.admin_common import admin_scope, page_or_error, read_form, scope_name, text, words
 from gridcity.web.pages import PageUser, PlatformDep, render
@@ -49,7 +49,7 @@ def _page(
     request: Request,
     platform: Platform,
     db: Session,
-    user: Actor,
+    user: Principal,
     status_code: int = 200,
     error: str | None = None,
     notice: str | None = None,

@@ -15,11 +15,12 @@ from starlette.datastructures import FormData
 
 from gridcity.db.models import OrgUnit, User
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import Role
 from gridcity.services import departments, users
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor, UserFilter
+from gridcity.services.users import UserFilter
 from gridcity.web import i18n
 from gridcity.web.admin_common import (
     admin_scope,
@@ -43,7 +44,7 @@ def _departments_page(
     request: Request,
     platform: Platform,
     db: Session,
-    user: Actor,
+    user: Principal,
     q: str = "",
     status_code: int = 200,
     error: str | None = None,
@@ -190,7 +191,7 @@ def _filter(role: str, unit: str, active: str, q: str) -> UserFilter:
     )
 
 
-def _unit_choices(db: Session, user: Actor) -> list[OrgUnit]:
+def _unit_choices(db: Session, user: Principal) -> list[OrgUnit]:
     """Units a user may be put into: platforms of the admin's area and below, and its departments."""
     return users.managed_units(db, user)
 
@@ -199,7 +200,7 @@ def _users_page(
     request: Request,
     platform: Platform,
     db: Session,
-    user: Actor,
+    user: Principal,
     flt: UserFilter,
     raw: dict[str, str],
     status_code: int = 200,
@@ -324,7 +325,7 @@ def _user_page(
     request: Request,
     platform: Platform,
     db: Session,
-    user: Actor,
+    user: Principal,
     user_id: int,
     status_code: int = 200,
     error: str | None = None,
@@ -371,7 +372,7 @@ def user_page(
 
 
 async def _user_action(
-    request: Request, platform: Platform, user: Actor, user_id: int, action: Any
+    request: Request, platform: Platform, user: Principal, user_id: int, action: Any
 ) -> Response:
     admin_scope(user)
     form = await read_form(request)

@@ -18,9 +18,9 @@ from starlette.datastructures import UploadFile
 
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.services import territory
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web.admin_common import LAYERS, admin_scope, page_or_error, read_form, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, render
 
@@ -42,7 +42,7 @@ def _page(
     request: Request,
     platform: Platform,
     db: Session,
-    user: Actor,
+    user: Principal,
     layer: str,
     parent: str,
     status_code: int = 200,

@@ -15,12 +15,12 @@ from gridcity.db.models import Case, OrgUnit, User
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.components import ComponentState
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import CaseState, ClosingType, Role
 from gridcity.services import attachments, case_clock, cases, notifications, public, territory
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web import session
 from gridcity.web.pages import (
     PAGE_SIZE,
@@ -85,7 +85,7 @@ def queue_query(
 QueueQueryDep = Annotated[QueueQuery, Depends(queue_query)]
 
 
-def _queue_filter(user: Actor, query: QueueQuery, platform: Platform) -> CaseFilter:
+def _queue_filter(user: Principal, query: QueueQuery, platform: Platform) -> CaseFilter:
     numbered = platform.case_id_from_number(query.q)
     return CaseFilter(
         states=[s.value for s in QUEUES[query.queue]],
@@ -100,7 +100,7 @@ def _queue_filter(user: Actor, query: QueueQuery, platform: Platform) -> CaseFil
     )
 
 
-def _streets(platform: Platform, db: Any, user: Actor) -> list[tuple[str, str]]:
+def _streets(platform: Platform, db: Any, user: Principal) -> list[tuple[str, str]]:
     """The streets a filter may choose: those inside this person's area."""
     scope = user.org_unit.scope_code if user.org_unit.kind != "department" else ""
     names = platform.territory(db).names
@@ -211,7 +211,7 @@ def _case_page(
     request: Request,
     platform: Platform,
     db: Any,
-    user: Actor,
+    user: Principal,
     case_id: int,
     error: str | None = None,
     status_code: int = 200,
@@ -241,7 +241,7 @@ def _case_page(
     )
 
 
-def _choices(platform: Platform, db: Any, user: Actor, case: Case) -> dict[str, Any]:
+def _choices(platform: Platform, db: Any, user: Principal, case: Case) -> dict[str, Any]:
     """What the action forms offer to pick from."""
     departments = db.execute(
         select(OrgUnit.id, OrgUnit.name)

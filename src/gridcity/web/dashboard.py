@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 from gridcity.domain import analysis as rules
 from gridcity.domain.durations import TimeUnit
 from gridcity.domain.errors import DomainError, NotFound, Unauthorized
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS, Stage
 from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import Role
 from gridcity.services import analysis
 from gridcity.services.analysis import Scope
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web import i18n, session
 from gridcity.web.pages import PageUser, PlatformDep, csv_response, render, require_role
 
@@ -167,7 +167,7 @@ class Params:
     network: str = ""
     class_code: str = ""
 
-    def scope(self, platform: Platform, db: Session, user: Actor) -> Scope:
+    def scope(self, platform: Platform, db: Session, user: Principal) -> Scope:
         return analysis.make_scope(
             platform, db, user, self.start, self.end, self.street, self.network, self.class_code
         )
@@ -232,7 +232,7 @@ def dashboard(request: Request, platform: PlatformDep, user: PageUser, chosen: P
 # --- the data of each chart --------------------------------------------------------------------
 
 
-def _user_for_data(request: Request, platform: Platform) -> Actor:
+def _user_for_data(request: Request, platform: Platform) -> Principal:
     user = session.current_user(platform, request)
     if user is None:
         raise Unauthorized("sign in first")
@@ -282,7 +282,7 @@ def chart_csv(
 class _Ctx:
     platform: Platform
     db: Session
-    user: Actor
+    user: Principal
     scope: Scope
     t: Callable[[str], str]
     lang: str
@@ -294,7 +294,7 @@ class _Ctx:
 def _table(
     request: Request,
     platform: Platform,
-    user: Actor,
+    user: Principal,
     chart: str,
     chosen: Params,
     stack: str,

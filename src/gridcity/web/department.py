@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from gridcity.db.models import Case, OrgUnit
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
 from gridcity.services import cases
-from gridcity.services.users import Actor
 from gridcity.web import i18n, session
 from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, csv_response, render, require_role
 from gridcity.web.queues import CSV_HEADER, case_row, csv_row
@@ -54,7 +54,7 @@ i18n.add_words(
 )
 
 
-def _department(user: Actor) -> Any:
+def _department(user: Principal) -> Any:
     require_role(user, Role.HANDLER)
     unit = user.org_unit
     if unit.kind != "department":
@@ -175,7 +175,7 @@ async def accept(
     return await platform.run_write(work)
 
 
-def _desk_error(request: Request, platform: Any, user: Actor, exc: DomainError) -> HTMLResponse:
+def _desk_error(request: Request, platform: Any, user: Principal, exc: DomainError) -> HTMLResponse:
     """The desk again, with the reason the action was refused (e.g. a colleague was faster)."""
     unit = user.org_unit
     now = platform.now()

@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.datastructures import FormData
 
 from gridcity.domain.errors import Conflict, DomainError, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
 from gridcity.services import case_clock, cases
 from gridcity.services import field as fieldwork
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web import i18n, session
 from gridcity.web.pages import (
     CasePath,
@@ -225,7 +225,7 @@ def _words(request: Request) -> dict[str, str]:
     return {key: t(key) for key in _JS_WORDS}
 
 
-def _supervisor(user: Actor) -> Actor:
+def _supervisor(user: Principal) -> Principal:
     require_role(user, Role.SUPERVISOR)
     return user
 
@@ -301,7 +301,7 @@ def field_home(request: Request, platform: PlatformDep, user: PageUser) -> HTMLR
 def _report_page(
     request: Request,
     platform: Platform,
-    user: Actor,
+    user: Principal,
     status_code: int = 200,
     error: str | None = None,
     values: dict[str, Any] | None = None,
@@ -529,7 +529,7 @@ def _task_page(
     request: Request,
     platform: Platform,
     db: Any,
-    user: Actor,
+    user: Principal,
     case_id: int,
     error: str | None = None,
     status_code: int = 200,

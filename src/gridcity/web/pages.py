@@ -19,9 +19,9 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from gridcity.db.models import MAX_ID, MAX_ROW_ID
 from gridcity.domain.errors import Forbidden
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web import i18n, session
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -40,20 +40,20 @@ class SignInRequired(Exception):
     """Raised by page dependencies; the app turns it into a redirect to the sign-in page."""
 
 
-def page_user(request: Request, platform: PlatformDep) -> Actor:
+def page_user(request: Request, platform: PlatformDep) -> Principal:
     user = session.current_user(platform, request)
     if user is None:
         raise SignInRequired()
     return user
 
 
-PageUser = Annotated[Actor, Depends(page_user)]
+PageUser = Annotated[Principal, Depends(page_user)]
 # ids in page paths: a number beyond what the columns hold is a 422, never a driver error
 CasePath = Annotated[int, FastPath(ge=1, le=MAX_ID)]
 RowPath = Annotated[int, FastPath(ge=1, le=MAX_ROW_ID)]
 
 
-def require_role(user: Actor, *roles: Role) -> None:
+def require_role(user: Principal, *roles: Role) -> None:
     """A page meant for some roles only: anyone else gets a clear 403 page."""
     if user.role not in roles:
         names = "、".join(r.label_zh for r in roles)

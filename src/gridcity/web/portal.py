@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassDef
 from gridcity.domain.workflow import Role
 from gridcity.services import public
@@ -291,7 +292,7 @@ def _viewer(platform: Platform, request: Request) -> Any:
     return session.current_user(platform, request)
 
 
-def _public_face(user: Any) -> Any:
+def _public_face(user: Principal) -> Any:
     """Whom the public tracking page names in its header: a citizen sees their own account; staff
     see the page exactly as the public does (no staff name anywhere on it)."""
     return user if user is not None and user.role == Role.CITIZEN else None
@@ -345,7 +346,7 @@ def _class_groups(classes: list[ClassDef], lang: str) -> list[tuple[str, list[Cl
 def _report_page(
     request: Request,
     platform: Platform,
-    user: Any,
+    user: Principal,
     typed: Mapping[str, str],
     error: str | None = None,
     status_code: int = 200,
@@ -496,7 +497,7 @@ def track(
 def _track_render(
     request: Request,
     platform: Platform,
-    user: Any,
+    user: Principal,
     number: str,
     view: dict[str, Any],
     done: str | None = None,

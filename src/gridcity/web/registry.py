@@ -13,11 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import DomainError, Forbidden, Invalid
+from gridcity.domain.principal import Principal
 from gridcity.domain.registry import MAX_REASON, PersonalField, VisitKind
 from gridcity.domain.workflow import Role
 from gridcity.services import registry as reg
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 from gridcity.web import i18n, session
 from gridcity.web.admin_common import admin_scope, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, RowPath, render, require_role
@@ -126,7 +126,7 @@ def my_grid(
     )
 
 
-def _visits(platform: Platform, db: Session, user: Actor) -> tuple[list[dict[str, Any]], dict[int, str]]:
+def _visits(platform: Platform, db: Session, user: Principal) -> tuple[list[dict[str, Any]], dict[int, str]]:
     rows = reg.list_visits(db, user, limit=20)
     return [reg.visit_view(v) for v in rows], reg.visit_case_numbers(platform, db, rows)
 
@@ -311,7 +311,7 @@ def _field_label(value: str, lang: str) -> str:
     return label.label_zh if lang == "zh" else label.label_en
 
 
-def _error(request: Request, user: Actor, exc: DomainError, back: str) -> HTMLResponse:
+def _error(request: Request, user: Principal, exc: DomainError, back: str) -> HTMLResponse:
     return render(
         request, "error.html", status_code=exc.status_code, user=user, message=exc.message, back=back
     )

@@ -14,9 +14,9 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from gridcity.domain.errors import Unauthorized
+from gridcity.domain.principal import Principal
 from gridcity.services import users
 from gridcity.services.platform import Platform
-from gridcity.services.users import Actor
 
 COOKIE = "gridcity_session"  # api.deps reads it for GET requests of the pages' scripts
 CSRF_FIELD = "csrf_token"
@@ -33,7 +33,7 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def current_user(platform: Platform, request: Request) -> Actor | None:
+def current_user(platform: Platform, request: Request) -> Principal | None:
     """The signed-in user, or None (no cookie, or an expired or revoked token)."""
     token = session_token(request)
     if not token:
