@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event, func, select
 from tests.conftest import Clock
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, CaseEvent, Notification, OutboxMessage, User
 from gridcity.domain.workflow import CaseAction
 from gridcity.services import cases, notifications
@@ -269,7 +269,7 @@ def test_a_case_changed_while_the_sweep_looked_is_left_for_the_next_pass(desk: D
     record = type("Row", (), dict(seen._mapping))()  # the sweep's plain record of what it read
     desk.act(desk.handler, case.id, "accept")  # someone acts meanwhile
     event = cases.SystemEvent(CaseAction.ESCALATE, "test", {"level": 1})
-    with platform.write_lock, transaction(desk.db):
+    with unit_of_work(desk.db):
         written = cases.record_system_change(
             platform, desk.db, record, at(11, 16, 15), events=[event], changes={"escalation_level": 1}
         )

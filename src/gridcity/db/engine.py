@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -35,12 +38,51 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+# SQLite has one writer at a time. Writers of one process queue on one lock per engine instead of
+# spinning in SQLite's busy handler (far cheaper, and fair); PostgreSQL needs no such lock.
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+_IN_UNIT_OF_WORK = "gridcity.unit_of_work"
+
+
+def write_lock(engine: Engine) -> AbstractContextManager[Any]:
+    """The lock this process's writers of `engine` take (re-entrant; a no-op on PostgreSQL)."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine] = threading.RLock()
+        return lock
+
+
+class NestedUnitOfWork(RuntimeError):
+    """A unit of work was opened inside another on the same session: the inner commit would commit
+    the outer one's half-done work. A programming error, never the user's."""
+
+
 @contextmanager
-def transaction(db: Session) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    try:
-        yield db
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
+def unit_of_work(db: Session) -> Iterator[Session]:
+    """One write: takes the write lock (SQLite), commits on success, rolls back on any error.
+    Every writer of the platform goes through here; it refuses to nest."""
+    if db.info.get(_IN_UNIT_OF_WORK):
+        raise NestedUnitOfWork("a unit of work is already open on this session")
+    bind = db.get_bind()
+    with write_lock(bind if isinstance(bind, Engine) else bind.engine):
+        db.info[_IN_UNIT_OF_WORK] = True
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.info.pop(_IN_UNIT_OF_WORK, None)
+
+
+@contextmanager
+def connection_unit_of_work(engine: Engine) -> Iterator[Connection]:
+    """The same for writes through a Core connection of their own (bulk loads): the write lock,
+    then one transaction on a new connection, committed on success."""
+    with write_lock(engine), engine.begin() as connection:
+        yield connection

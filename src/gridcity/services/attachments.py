@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Attachment
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.principal import Principal
@@ -62,7 +62,7 @@ def store_upload(
         tmp = target.with_suffix(".part")
         tmp.write_bytes(content)
         tmp.replace(target)  # atomic: a crash never leaves half a photo under the final name
-    with transaction(db):
+    with unit_of_work(db):
         row = Attachment(
             filename=Path(filename or "upload").name[:200],
             content_type=content_type,

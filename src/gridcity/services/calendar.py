@@ -10,7 +10,7 @@ import chinese_calendar
 from sqlalchemy import extract, select
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import CalendarDay
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.errors import Invalid, NotFound
@@ -24,7 +24,7 @@ def set_day(
 ) -> CalendarDay:
     """Declare a day a working day or a rest day for the whole city (overrides the national table)."""
     require_city_admin(user, "sets the working calendar")
-    with transaction(db):
+    with unit_of_work(db):
         row = db.get(CalendarDay, day)
         if row is None:
             row = CalendarDay(day=day, is_workday=is_workday, note=note)
@@ -36,7 +36,7 @@ def set_day(
 
 def clear_day(platform: Platform, db: Session, user: Principal | None, day: date) -> None:
     require_city_admin(user, "sets the working calendar")
-    with transaction(db):
+    with unit_of_work(db):
         row = db.get(CalendarDay, day)
         if row is None:
             raise NotFound(f"{day} has no city setting")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, User
 from gridcity.db.queries import insert_change, insert_changes
 from gridcity.domain.clock import WorkingCalendar
@@ -124,12 +124,8 @@ def report_case(
     """Register a report. Returns (case, created); a repeated client_key returns the first case.
     `also`, when given, writes the caller's own rows about the new case (it has its id by then) in
     the same transaction: e.g. the registry's service request that became this case."""
-    with platform.write_lock:
-        try:
-            return _report(platform, db, user, report, also)
-        except BaseException:
-            db.rollback()
-            raise
+    with unit_of_work(db):
+        return _report(platform, db, user, report, also)
 
 
 def _report(
@@ -232,7 +228,6 @@ def _report(
     rollups.track_change(platform, db, case, None, [(event, [])])
     if also is not None:
         also(case)
-    db.commit()
     return case, True
 
 
@@ -271,7 +266,7 @@ def transition(
 ) -> Case:
     """Apply one workflow action to a case (the only place a case's state changes)."""
     try:
-        with platform.write_lock, transaction(db):
+        with unit_of_work(db):
             return _apply(platform, db, user, case_id, request)
     except StaleDataError:
         raise Conflict(

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db import bulk
 from gridcity.db import components as components_db
-from gridcity.db.engine import transaction
+from gridcity.db.engine import connection_unit_of_work, unit_of_work
 from gridcity.db.models import Component
 from gridcity.domain.components import (
     CENSUS_FIELDS,
@@ -223,7 +223,7 @@ class _Writers:
         self.pending.append(self.pool.submit(self._write, rows, now))
 
     def _write(self, rows: pa.Table, now: datetime) -> None:
-        with self.ctx.platform.engine.begin() as connection:
+        with connection_unit_of_work(self.ctx.platform.engine) as connection:
             _insert_new(self.ctx, connection, rows, now)
 
     def _settle(self, keep: int) -> None:
@@ -512,7 +512,7 @@ def _import_batch(
     if not rows.num_rows:
         _account(ctx, run, rejects, batch_codes, batch.size, rejected, (0, 0, 0))
         return
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         lons = rows.column("lon").to_numpy()
         lats = rows.column("lat").to_numpy()
         places = platform.territory(db).locate_columns(lons, lats, ("city_management",))

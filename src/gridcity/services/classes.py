@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import CaseClass
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.principal import Principal
@@ -47,7 +47,7 @@ def _override_texts(platform: Platform) -> list[tuple[str, str]]:
 def seed_catalogue(platform: Platform, db: Session) -> int:
     """Store the standard tables with the defaults and the configured city override files."""
     catalogue = load_default_catalogue(*_override_texts(platform))
-    with transaction(db):
+    with unit_of_work(db):
         n = _upsert(db, catalogue, platform.now())
     platform.invalidate("catalogue")
     return n
@@ -60,7 +60,7 @@ def apply_override_file(platform: Platform, db: Session, path: Path) -> int:
     base = load_default_catalogue()
     updated = load_default_catalogue((str(path), text))
     changed = [c for c in updated if base.classes.get(c.key) != c]
-    with transaction(db):
+    with unit_of_work(db):
         n = _upsert(db, changed, platform.now())
     platform.invalidate("catalogue")
     return n
@@ -84,7 +84,7 @@ def patch_class(
         )
     check_patch_tier(user, changes, book.catalogue)
     updated = book.catalogue.apply_patch(current, changes)
-    with transaction(db):
+    with unit_of_work(db):
         _upsert(db, [updated], platform.now())
     platform.invalidate("catalogue")
     return updated

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db import bulk
 from gridcity.db import components as components_db
-from gridcity.db.engine import transaction
+from gridcity.db.engine import connection_unit_of_work, unit_of_work
 from gridcity.db.models import Case, Component, OrgUnit
 from gridcity.domain.components import (
     DEFAULT_LINK_RADIUS_M,
@@ -175,7 +175,7 @@ def _lookup_indexes(
     failed or not: kept up row by row they cost a city's first census half of its time. An index
     missing at the start (a first census killed before it could build them) is built before the
     import begins."""
-    with platform.write_lock, platform.engine.begin() as connection:
+    with connection_unit_of_work(platform.engine) as connection:
         empty = components_db.is_empty(connection)
         defer = empty and records is not None and records >= defer_from
         if defer:
@@ -198,7 +198,7 @@ def _build_indexes(platform: Platform, names: list[str], progress: Progress) -> 
         return
 
     def build(name: str) -> str:
-        with platform.write_lock, platform.engine.begin() as connection:
+        with connection_unit_of_work(platform.engine) as connection:
             components_db.create_lookup_index(connection, name)
         return name
 
@@ -207,7 +207,7 @@ def _build_indexes(platform: Platform, names: list[str], progress: Progress) -> 
         for _ in progress.track(pool.map(build, names), len(names), "component lookup indexes"):
             pass
     if platform.engine.dialect.name == "postgresql":
-        with platform.engine.begin() as connection:
+        with connection_unit_of_work(platform.engine) as connection:
             components_db.analyze(connection)
 
 
@@ -278,7 +278,7 @@ def _import_batch(
             good.append((line, raw, row))
 
     platform = ctx.platform
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         places = platform.territory(db).locate_columns(
             [r.lon for _, _, r in good], [r.lat for _, _, r in good], ("city_management",)
         )
@@ -339,7 +339,7 @@ def _keep_statistics(ctx: _Context, written: int) -> None:
             ctx.analyzed = (components_db.known_rows(connection), 0)
     known, then = ctx.analyzed
     if written - then > max(7 * known, BATCH_SIZE // 2):
-        with platform.engine.begin() as connection:
+        with connection_unit_of_work(platform.engine) as connection:
             components_db.analyze(connection)
             ctx.analyzed = (components_db.known_rows(connection), written)
 
@@ -592,7 +592,7 @@ def change_component(
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise Invalid(f"cannot change {', '.join(sorted(unknown))}; changeable: {', '.join(_EDITABLE)}")
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         parse_component_code(code)
         current = db.scalar(
             select(Component).where(Component.code == code, components_db.CURRENT).with_for_update()

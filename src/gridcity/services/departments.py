@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from gridcity.domain.principal import Principal
@@ -34,7 +34,7 @@ def instantiate(
         raise NotFound(f"districts not imported: {', '.join(sorted(missing))}")
     streets = {u.code: u.name for u in units.values() if u.kind == "street" and u.code[:6] in districts}
     defs = catalogue.departments_for_territory(districts, streets)
-    with transaction(db):
+    with unit_of_work(db):
         for d in progress.track(defs, len(defs), "departments 部门"):
             parent = units.get(d.territory) if d.territory else city
             unit = units.get(d.code)
@@ -114,7 +114,7 @@ def add_department(
         known = None
     if known is not None:  # e.g. 110102-CGZF: the catalogue's unit of a district not yet set up
         raise Conflict(f"the code {code} is the department catalogue's code of {known.name}; choose another")
-    with transaction(db):
+    with unit_of_work(db):
         if db.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is not None:
             raise Conflict(f"the code {code} is taken already")
         unit = OrgUnit(
@@ -140,7 +140,7 @@ def rename_department(platform: Platform, db: Session, user: Principal, unit_id:
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise Invalid("a department's name is 1 to 200 characters")
-    with transaction(db):
+    with unit_of_work(db):
         unit.name = name
     platform.invalidate("units", "catalogue")
     return unit

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db import evaluation as facts_db
 from gridcity.db import rollups as rollups_db
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, Grid, OrgUnit, User
 from gridcity.domain.assessment import (
     CASE_FACTS,
@@ -113,8 +114,8 @@ def rollups_usable(platform: Platform, db: Session) -> bool:
     if not present:
         return False
     if fingerprint is None:
-        rollups_db.set_state(connection, current, platform.now())
-        db.commit()
+        with unit_of_work(db):
+            rollups_db.set_state(connection, current, platform.now())
         return True
     return fingerprint == current
 

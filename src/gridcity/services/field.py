@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Attachment, Case
 from gridcity.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from gridcity.domain.principal import Principal
@@ -148,7 +148,7 @@ def forget_photos(db: Session, user: Principal, ids: Sequence[int]) -> None:
     never linked to anything; the files stay, stored by checksum, possibly shared)."""
     if not ids:
         return
-    with transaction(db):
+    with unit_of_work(db):
         db.execute(
             delete(Attachment).where(
                 Attachment.id.in_(list(ids)), Attachment.uploaded_by == user.id, Attachment.event_id.is_(None)

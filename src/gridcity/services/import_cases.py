@@ -39,7 +39,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from gridcity.db import rollups as rollups_db
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, CaseEvent, OrgUnit
 from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.import_mapping import ClassTarget, ImportMapping, Rejected, SourceRow, parse_mapping
@@ -181,7 +181,7 @@ def _import_batch(
         batch_ids.add(row.source_id)
         good.append((line, raw, row))
 
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         keys = [row.external_id for _, _, row in good]
         existing = (
             set(db.scalars(select(Case.client_key).where(Case.client_key.in_(keys)))) if keys else set()
@@ -438,7 +438,7 @@ def territory_from_data(
         platform, db, collection(district_code, "district_code"), attribution=str(path.name)
     )
     territory.import_streets(platform, db, collection(street, "street_code_9"), attribution=str(path.name))
-    with transaction(db):
+    with unit_of_work(db):
         parent = db.scalars(select(OrgUnit).where(OrgUnit.code == street)).one()
         territory._upsert_unit(
             db, community, f"{name} {community}", "community", parent, box, {"synthetic": True}

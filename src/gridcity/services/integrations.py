@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, DepartmentIntegration, OrgUnit, User
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -65,7 +65,7 @@ def issue_integration(
     system = check_new_system(db, DepartmentIntegration, name, "an integration", ACCOUNT_PREFIX, key, 16)
     now = platform.now()
     try:
-        with platform.write_lock, transaction(db):
+        with unit_of_work(db):
             account = add_account(db, system, f"系统对接 {system.name}", Role.HANDLER.value, unit.id, now)
             integration = DepartmentIntegration(
                 name=system.name,
@@ -96,7 +96,7 @@ def revoke_integration(
     if row is None:
         raise NotFound(f"no integration named {name!r}")
     if row.active:
-        with platform.write_lock, transaction(db):
+        with unit_of_work(db):
             row.active = False
             row.revoked_at = platform.now()
     return row

@@ -44,7 +44,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload, selectinload
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, CaseClass, CaseEvent, Grid, Open311Client, OrgUnit, User
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -98,7 +98,7 @@ def issue_client(
     system = check_new_system(db, Open311Client, name, "an Open311 client", ACCOUNT_PREFIX, key)
     now = platform.now()
     try:
-        with platform.write_lock, transaction(db):
+        with unit_of_work(db):
             # reports come in under this account, as a citizen's of the whole city
             account = add_account(db, system, f"Open311: {system.name}", Role.CITIZEN.value, city.id, now)
             client = Open311Client(
@@ -130,7 +130,7 @@ def revoke_client(
     if client is None:
         raise NotFound(f"no Open311 client named {name!r}")
     if client.active:
-        with platform.write_lock, transaction(db):
+        with unit_of_work(db):
             client.active = False
             client.revoked_at = platform.now()
     return client

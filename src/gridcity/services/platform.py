@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time as _time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any, TypeVar, cast
@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridcity.config import Settings
-from gridcity.db.engine import make_engine, make_sessionmaker
+from gridcity.db.engine import make_engine, make_sessionmaker, write_lock
 from gridcity.db.models import CalendarDay, CaseClass, Grid, OrgUnit, utcnow
 from gridcity.domain.clock import WorkingCalendar, WorkPeriod
 from gridcity.domain.errors import Invalid
@@ -60,11 +60,8 @@ class Platform:
         self.engine = engine or make_engine(settings.effective_database_url)
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.now: Callable[[], datetime] = utcnow  # injectable: tests and the demo move time
-        # SQLite has one writer at a time; queueing writers here is far cheaper than letting
-        # threads spin in SQLite's busy handler. PostgreSQL needs no such lock.
-        self.write_lock: AbstractContextManager[Any] = (
-            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
-        )
+        # the lock every unit of work of this engine takes (db.engine.unit_of_work): SQLite only
+        self.write_lock: AbstractContextManager[Any] = write_lock(self.engine)
         self._unit_ids: dict[tuple[str, str | None], int] = {}
         self._unit_refs: dict[int, dict[str, Any]] = {}
         self._cache: dict[str, _Cached] = {

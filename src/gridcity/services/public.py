@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, CaseRating, OrgUnit, PublicReceipt, User
 from gridcity.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from gridcity.domain.principal import Principal
@@ -81,7 +81,7 @@ def portal_account(platform: Platform, db: Session) -> User:
         if city is None:
             raise Invalid("the city has no territory yet: import it before opening the portal")
         try:
-            with transaction(db):
+            with unit_of_work(db):
                 user = User(
                     username=PORTAL_USERNAME,
                     display_name=PORTAL_DISPLAY_NAME,
@@ -227,7 +227,7 @@ def _issue_key(platform: Platform, db: Session, case: Case, own: bool) -> str | 
     if own:
         return None
     key = "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         row = db.get(PublicReceipt, case.id)
         if row is None:
             db.add(PublicReceipt(case_id=case.id, key_hash=hash_password(key), created_at=platform.now()))
@@ -394,7 +394,7 @@ def rate(
         rated_at=platform.now(),
     )
     try:
-        with platform.write_lock, transaction(db):
+        with unit_of_work(db):
             db.add(row)
             rollups.track_rating(platform, db, case, value)
     except IntegrityError:

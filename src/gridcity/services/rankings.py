@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import OrgUnit, RankingSnapshot
 from gridcity.domain.assessment import (
     INDICATORS,
@@ -128,11 +129,10 @@ def publish(
         rows=[evaluation.row_view(r) for r in result.rows],
         config=config,
     )
-    db.add(snapshot)
     try:
-        db.commit()
+        with unit_of_work(db):
+            db.add(snapshot)
     except IntegrityError:
-        db.rollback()
         raise Conflict(
             f"someone published {chosen.label} {kind} at the same moment; reload and check"
         ) from None

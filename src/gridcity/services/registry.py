@@ -28,7 +28,7 @@ from shapely.geometry import shape
 from sqlalchemy import Select, String, cast, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import (
     Case,
     CaseSubject,
@@ -278,7 +278,7 @@ class PlaceInput:
 
 def create_place(platform: Platform, db: Session, actor: Principal | None, data: PlaceInput) -> RegistryPlace:
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         place = new_place(platform, db, reader, data)
     return place
 
@@ -350,7 +350,7 @@ def update_place(
         raise Invalid(
             f"a place's {', '.join(sorted(unknown))} cannot be changed; end it and record a new one"
         )
-    with transaction(db):
+    with unit_of_work(db):
         place = _current(db, RegistryPlace, place_id, "place")
         _may_write_located(reader, place, "places")
         if "name" in changes:
@@ -366,7 +366,7 @@ def update_place(
 def end_place(platform: Platform, db: Session, actor: Principal | None, place_id: int) -> RegistryPlace:
     """A place that no longer exists (demolished, merged) ends; its history stays."""
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         place = _current(db, RegistryPlace, place_id, "place")
         _may_write_located(reader, place, "places")
         if db.scalar(
@@ -496,7 +496,7 @@ def create_organisation(
     platform: Platform, db: Session, actor: Principal | None, data: OrganisationInput
 ) -> RegistryOrganisation:
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         org = new_organisation(platform, db, reader, data)
     return org
 
@@ -549,7 +549,7 @@ def end_organisation(
     platform: Platform, db: Session, actor: Principal | None, org_id: int
 ) -> RegistryOrganisation:
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         org = _current(db, RegistryOrganisation, org_id, "organisation")
         _may_write_located(reader, org, "organisations")
         org.valid_to = org.updated_at = platform.now()
@@ -583,7 +583,7 @@ class ThingInput:
 
 def create_thing(platform: Platform, db: Session, actor: Principal | None, data: ThingInput) -> RegistryThing:
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         thing = new_thing(platform, db, reader, data)
     return thing
 
@@ -613,7 +613,7 @@ def new_thing(platform: Platform, db: Session, reader: Reader, data: ThingInput)
 def end_thing(platform: Platform, db: Session, actor: Principal | None, thing_id: int) -> RegistryThing:
     """A facility removed or a hazard eliminated (隐患消除): it ends, its record stays."""
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         thing = _current(db, RegistryThing, thing_id, "thing")
         _may_write_located(reader, thing, "things")
         thing.valid_to = thing.updated_at = platform.now()
@@ -641,7 +641,7 @@ def create_household(
 ) -> RegistryHousehold:
     """A household in a house (户进房): its location and grids are the house's."""
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         household = new_household(platform, db, reader, place_id, number)
     return household
 
@@ -687,7 +687,7 @@ def add_resident(
     """A resident joins a household (人进户). The ID number is checked, and must not belong to a
     resident registered in another household now."""
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         resident = new_resident(platform, db, reader, data)
     return resident
 
@@ -776,7 +776,7 @@ def update_resident(
         raise Invalid(
             f"cannot change {', '.join(sorted(unknown))} (changeable: {', '.join(sorted(allowed))})"
         )
-    with transaction(db):
+    with unit_of_work(db):
         resident = _current(db, RegistryResident, resident_id, "resident")
         household = resident.household
         if reader.role == Role.POLICE:
@@ -808,7 +808,7 @@ def update_resident(
 def move_out(platform: Platform, db: Session, actor: Principal | None, resident_id: int) -> RegistryResident:
     """A resident leaves the household (迁出, or died): the record stays as history."""
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         resident = _current(db, RegistryResident, resident_id, "resident")
         _may_write_residents(reader, resident.household)
         resident.moved_out_at = resident.updated_at = platform.now()
@@ -819,7 +819,7 @@ def end_household(
     platform: Platform, db: Session, actor: Principal | None, household_id: int
 ) -> RegistryHousehold:
     reader = reader_of(db, actor)
-    with transaction(db):
+    with unit_of_work(db):
         household = _current(db, RegistryHousehold, household_id, "household")
         _may_write_located(reader, household, "households")
         if db.scalar(
@@ -956,7 +956,7 @@ def read_resident(
         "id_number": crypt.decrypt(resident.id_number_enc, ID_FIELD) if resident.id_number_enc else None,
         "phone": crypt.decrypt(resident.phone_enc, PHONE_FIELD) if resident.phone_enc else None,
     }
-    with transaction(db):
+    with unit_of_work(db):
         _log(
             platform,
             db,
@@ -1060,7 +1060,7 @@ def export_residents_csv(
         )
         count += 1
     detail = {k: v for k, v in vars(flt).items() if v not in (None, False)} | {"rows": count}
-    with transaction(db):
+    with unit_of_work(db):
         fields = [PersonalField.ID_NUMBER.value, PersonalField.PHONE.value]
         _log(platform, db, reader, "export", "residents", None, fields, why, reader.scope, detail)
     return out.getvalue(), count
@@ -1220,7 +1220,7 @@ def assign_grid(
         raise Invalid(f"no current {layer.value} grid {grid_code!r}")
     if not territory_covers(reader.scope, grid.district_code, grid.street_code, grid.community_code):
         raise Forbidden(f"grid {grid_code} lies outside your area")
-    with transaction(db):
+    with unit_of_work(db):
         existing = db.scalar(
             select(GridStaff).where(
                 GridStaff.user_id == user.id, GridStaff.grid_code == grid_code, GridStaff.valid_to.is_(None)
@@ -1314,7 +1314,7 @@ def record_visit(
 
         _report_request(platform, db, actor, visit, class_code, add_visit)
         return visit
-    with transaction(db):
+    with unit_of_work(db):
         db.add(visit)
     return visit
 
@@ -1500,7 +1500,7 @@ def link_subject(
     row = db.get(_SUBJECT_MODELS[subject_kind], subject_id)
     if row is None or not _subject_visible(reader, subject_kind, row):
         raise NotFound(f"no {subject_kind.value} {subject_id}")
-    with transaction(db):
+    with unit_of_work(db):
         if db.scalar(
             select(CaseSubject.id).where(
                 CaseSubject.case_id == case.id,

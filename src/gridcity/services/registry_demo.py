@@ -12,6 +12,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Grid, User
 from gridcity.domain.registry import USCC_ALPHABET, id_check_char, uscc_check_char
 from gridcity.domain.workflow import Role
@@ -97,50 +98,53 @@ def build(
     today = platform.now().date()
     used: set[str] = set()
     residents = 0
-    for n, (code, wkb) in enumerate(progress.track(grids, len(grids), "demo registry 人地事物组织")):
-        polygon = shapely.from_wkb(wkb)
-        for b in range(3):
-            lon, lat = random_point(rng, polygon)
-            lane = rng.choice(_LANES)
-            building = reg.new_place(
-                platform,
-                db,
-                reader,
-                reg.PlaceInput(
-                    "building", f"{lane}{n + 1}-{b + 1}号楼", f"{lane}{rng.randint(1, 120)}号", lon, lat
-                ),
-            )
-            for flat in range(rng.randint(2, 4)):
-                room = f"{flat // 2 + 1}0{flat % 2 + 1}"
-                house = reg.new_place(
+    with unit_of_work(db):  # the demo registry is stored whole or not at all
+        for n, (code, wkb) in enumerate(progress.track(grids, len(grids), "demo registry 人地事物组织")):
+            polygon = shapely.from_wkb(wkb)
+            for b in range(3):
+                lon, lat = random_point(rng, polygon)
+                lane = rng.choice(_LANES)
+                building = reg.new_place(
                     platform,
                     db,
                     reader,
                     reg.PlaceInput(
-                        "house", f"{room}室", f"{building.address}{room}室", parent_id=building.id
+                        "building", f"{lane}{n + 1}-{b + 1}号楼", f"{lane}{rng.randint(1, 120)}号", lon, lat
                     ),
                 )
-                household = reg.new_household(platform, db, reader, house.id, f"{code[-6:]}{b}{flat}")
-                residents += _family(platform, db, reader, rng, household.id, today, used)
-        if n % 3 == 0:
-            lon, lat = random_point(rng, polygon)
-            reg.new_place(
-                platform, db, reader, reg.PlaceInput("shop", rng.choice(_SHOPS), rng.choice(_LANES), lon, lat)
-            )
-        if n % 4 == 0:
-            kind, name = _ORGS[(n // 4) % len(_ORGS)]
-            lon, lat = random_point(rng, polygon)
-            reg.new_organisation(
-                platform,
-                db,
-                reader,
-                reg.OrganisationInput(kind, f"北京{name}", fake_uscc(rng), lon=lon, lat=lat),
-            )
-        if n % 5 == 0:
-            kind, name, risk = _HAZARDS[(n // 5) % len(_HAZARDS)]
-            lon, lat = random_point(rng, polygon)
-            reg.new_thing(platform, db, reader, reg.ThingInput(kind, name, risk, lon=lon, lat=lat))
-    db.commit()
+                for flat in range(rng.randint(2, 4)):
+                    room = f"{flat // 2 + 1}0{flat % 2 + 1}"
+                    house = reg.new_place(
+                        platform,
+                        db,
+                        reader,
+                        reg.PlaceInput(
+                            "house", f"{room}室", f"{building.address}{room}室", parent_id=building.id
+                        ),
+                    )
+                    household = reg.new_household(platform, db, reader, house.id, f"{code[-6:]}{b}{flat}")
+                    residents += _family(platform, db, reader, rng, household.id, today, used)
+            if n % 3 == 0:
+                lon, lat = random_point(rng, polygon)
+                reg.new_place(
+                    platform,
+                    db,
+                    reader,
+                    reg.PlaceInput("shop", rng.choice(_SHOPS), rng.choice(_LANES), lon, lat),
+                )
+            if n % 4 == 0:
+                kind, name = _ORGS[(n // 4) % len(_ORGS)]
+                lon, lat = random_point(rng, polygon)
+                reg.new_organisation(
+                    platform,
+                    db,
+                    reader,
+                    reg.OrganisationInput(kind, f"北京{name}", fake_uscc(rng), lon=lon, lat=lat),
+                )
+            if n % 5 == 0:
+                kind, name, risk = _HAZARDS[(n // 5) % len(_HAZARDS)]
+                lon, lat = random_point(rng, polygon)
+                reg.new_thing(platform, db, reader, reg.ThingInput(kind, name, risk, lon=lon, lat=lat))
     _assign(platform, db, grid_worker, police, street, [g.code for g in grids[:GRIDS_OF_WORKER]])
     return residents
 

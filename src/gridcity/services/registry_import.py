@@ -19,12 +19,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import RegistryHousehold, RegistryPlace
 from gridcity.domain.errors import Conflict, DomainError, Invalid
 from gridcity.domain.principal import Principal
@@ -164,31 +166,24 @@ def import_file(
     run = ImportRun(rejects_path=rejects_path or path.with_name(path.name + ".rejects.csv"))
     assert run.rejects_path is not None
     rejects = Rejects(run.rejects_path, source.columns)
-    pending = 0
+    rows = iter(progress.track(source.rows, source.total, f"importing {kind}"))
     try:
-        for line, row in progress.track(source.rows, source.total, f"importing {kind}"):
-            run.read += 1
-            try:
-                with db.begin_nested():
-                    handle(platform, db, reader, row)
-            except DomainError as exc:
-                run.rejected += 1
-                reason = exc.message
-                key = " ".join(reason.split()[:4])
-                run.reasons[key] = run.reasons.get(key, 0) + 1
-                rejects.write(line, row, reason)
-                continue
-            run.imported += 1
-            pending += 1
-            if pending >= batch_size:
-                db.commit()
-                run.batches += 1
-                pending = 0
-        db.commit()
-        run.batches += 1
-    except BaseException:
-        db.rollback()
-        raise
+        while batch := list(islice(rows, batch_size)):
+            with unit_of_work(db):  # a batch is stored whole or not at all
+                for line, row in batch:
+                    run.read += 1
+                    try:
+                        with db.begin_nested():  # a refused row leaves the batch's others
+                            handle(platform, db, reader, row)
+                    except DomainError as exc:
+                        run.rejected += 1
+                        reason = exc.message
+                        key = " ".join(reason.split()[:4])
+                        run.reasons[key] = run.reasons.get(key, 0) + 1
+                        rejects.write(line, row, reason)
+                        continue
+                    run.imported += 1
+            run.batches += 1
     finally:
         rejects.close()
     return run

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridcity.db import rollups as rollups_db
+from gridcity.db.engine import unit_of_work
 from gridcity.domain.rollups import (
     CASE_INPUTS,
     INTAKE_ACTIONS,
@@ -184,24 +185,24 @@ class Rebuilt:
 def rebuild(platform: Platform, db: Session, progress: Progress = SILENT) -> Rebuilt:
     """Count the rollups again from scratch and store them, under the current rules, in one
     transaction (writers that change cases wait for it)."""
-    with platform.write_lock:
-        try:
-            connection = db.connection()
-            rollups_db.lock_for_rebuild(connection)
-            return store(platform, db, recount(platform, db, progress))
-        except BaseException:
-            db.rollback()
-            raise
+    with unit_of_work(db):
+        rollups_db.lock_for_rebuild(db.connection())
+        return _store(platform, db, recount(platform, db, progress))
 
 
 def store(platform: Platform, db: Session, counted: Contribution) -> Rebuilt:
-    """Replace the stored rollups with `counted` (a recount, under the current rules) and commit."""
+    """Replace the stored rollups with `counted` (a recount, under the current rules), in one unit
+    of work."""
+    with unit_of_work(db):
+        return _store(platform, db, counted)
+
+
+def _store(platform: Platform, db: Session, counted: Contribution) -> Rebuilt:
     connection = db.connection()
     rows = rollups_db.replace_all(connection, counted)
     cases = rollups_db.count_cases(connection)
     fingerprint = rollup_rules(platform).fingerprint()
     rollups_db.set_state(connection, fingerprint, platform.now(), cases)
-    db.commit()
     return Rebuilt(cases, rows, fingerprint)
 
 
@@ -234,7 +235,7 @@ def ensure_counted(platform: Platform, db: Session, progress: Progress = SILENT)
         db.rollback()
         return None
     if not rollups_db.has_cases(connection):
-        rollups_db.set_state(connection, rollup_rules(platform).fingerprint(), platform.now(), 0)
-        db.commit()
+        with unit_of_work(db):
+            rollups_db.set_state(connection, rollup_rules(platform).fingerprint(), platform.now(), 0)
         return None
     return rebuild(platform, db, progress)

@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, SupervisionEntry
 from gridcity.domain.clock import StageClock, WorkingCalendar
 from gridcity.domain.durations import TimeUnit
@@ -162,7 +162,7 @@ def sweep(
         cursor = (rows[-1].sweep_at, rows[-1].id)
         if len(rows) < size or (stop is not None and stop()):
             break
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         ctx.report.carried_over = _carry_over(ctx)
     ctx.report.seconds = time.perf_counter() - started
     return ctx.report
@@ -196,7 +196,7 @@ def _batch(ctx: _Pass, cursor: tuple[datetime, int] | None, size: int) -> Sequen
     the others."""
     with ctx.platform.write_lock:
         try:
-            with transaction(ctx.db):
+            with unit_of_work(ctx.db):
                 rows = ctx.db.execute(_due(ctx, cursor, size)).all()
                 tallies = _work(ctx, rows)
         except Conflict as exc:
@@ -213,13 +213,13 @@ def _batch(ctx: _Pass, cursor: tuple[datetime, int] | None, size: int) -> Sequen
 def _one_by_one(
     ctx: _Pass, cursor: tuple[datetime, int] | None, size: int
 ) -> tuple[Sequence[Row[Any]], list[_Tally]]:
-    with transaction(ctx.db):
+    with unit_of_work(ctx.db):
         ids = [row.id for row in ctx.db.execute(_due(ctx, cursor, size)).all()]
     rows: list[Row[Any]] = []
     tallies: list[_Tally] = []
     for case_id in ids:
         try:
-            with transaction(ctx.db):
+            with unit_of_work(ctx.db):
                 row = ctx.db.execute(_due(ctx, None, 1).where(Case.id == case_id)).first()
                 if row is not None:
                     rows.append(row)

@@ -17,7 +17,7 @@ from sqlalchemy import case, delete, func, select, true, update
 from sqlalchemy.orm import Session, undefer
 
 from gridcity.db import bulk
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Grid, GridCrosswalk, OrgUnit
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.principal import Principal
@@ -93,7 +93,7 @@ def import_districts(
 ) -> int:
     """Districts (区) from GeoJSON: properties `district_code` (6 digits) and `name`."""
     features = read_features(source, geometry_types=POLYGONAL)
-    with transaction(db):
+    with unit_of_work(db):
         city = ensure_city(db, platform.settings.city_code, platform.settings.city_name)
         for i, feature in enumerate(progress.track(features, len(features), "districts 区")):
             code = _prop(feature.properties, i, "district_code", "code")
@@ -117,7 +117,7 @@ def import_streets(
     """Streets/townships (街道/乡/镇) from GeoJSON: `street_code_9` (or `street_code`), `name`; the
     district comes from the code's first six digits and must be imported first."""
     features = read_features(source, geometry_types=POLYGONAL)
-    with transaction(db):
+    with unit_of_work(db):
         districts = {u.code: u for u in db.scalars(select(OrgUnit).where(OrgUnit.kind == "district"))}
         for i, feature in enumerate(progress.track(features, len(features), "streets 街道")):
             code = _prop(feature.properties, i, "street_code_9", "street_code", "code")
@@ -195,7 +195,7 @@ def import_communities_csv(
         "clipped to its street; no official community polygons are published",
         **({"source": attribution} if attribution else {}),
     }
-    with transaction(db):
+    with unit_of_work(db):
         stmt = select(OrgUnit).where(OrgUnit.kind == "street")
         streets = [s for s in db.scalars(stmt) if not wanted or s.code[:6] in wanted]
         listed_by_street: dict[str, list[str]] = {}
@@ -278,7 +278,7 @@ def generate_grids(
         )
     run = GridRun(layer)
     now = platform.now()
-    with transaction(db):
+    with unit_of_work(db):
         for parent in progress.track(parents, len(parents), f"grids {layer}"):
             polygon = unit_geometry(parent)
             if polygon is None:
@@ -331,7 +331,7 @@ def import_grids(
         if outside > 0.01 * feature.geometry.area:
             raise Invalid(f"feature {i}: grid {code} crosses the boundary of its {parent_kind} {parent_code}")
         by_parent.setdefault(parent_code, []).append((code, feature.geometry))
-    with transaction(db):
+    with unit_of_work(db):
         for parent_code, grids in progress.track(list(by_parent.items()), len(by_parent), f"grids {layer}"):
             parent = units[parent_code]
             codes = [c for c, _ in grids]
@@ -418,7 +418,7 @@ def rebuild_crosswalk(platform: Platform, db: Session, progress: Progress = SILE
     layers = {layer: current_grids(db, layer) for layer in LAYERS}
     pairs = [(a, b) for i, a in enumerate(LAYERS) for b in LAYERS[i + 1 :]]
     count = 0
-    with transaction(db):
+    with unit_of_work(db):
         db.execute(delete(GridCrosswalk))
         for a, b in progress.track(pairs, len(pairs), "crosswalk 三网对照"):
             rows_a, rows_b = layers[a], layers[b]
@@ -689,7 +689,7 @@ def refresh_crosswalk(db: Session, layer: str, parents: Sequence[str]) -> int:
         )
     )
     count = 0
-    with transaction(db):
+    with unit_of_work(db):
         stale = select(Grid.id).where(Grid.valid_to.is_not(None))
         db.execute(
             delete(GridCrosswalk).where(

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import ApiToken, OrgUnit, User
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gridcity.domain.principal import Principal, UnitInfo
@@ -54,7 +54,7 @@ def add_user(
             f"a {role_value.value} belongs to a unit of kind {' or '.join(sorted(kinds))}, "
             f"not to {unit.name} ({unit.kind})"
         )
-    with transaction(db):
+    with unit_of_work(db):
         if db.scalar(select(User.id).where(User.username == username)) is not None:
             raise Conflict(f"user {username!r} exists already")
         user = User(
@@ -79,7 +79,7 @@ def authenticate(db: Session, username: str, password: str) -> User:
 def issue_token(platform: Platform, db: Session, user: User) -> str:
     token = new_token()
     now = platform.now()
-    with transaction(db):
+    with unit_of_work(db):
         db.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now))
         db.add(
             ApiToken(
@@ -146,7 +146,7 @@ def revoke_token(db: Session, token: str) -> None:
     """Sign out: the token stops working at once here (other processes within TOKEN_CACHE_SECONDS)."""
     digest = token_digest(token)
     _token_cache.pop(digest, None)
-    with transaction(db):
+    with unit_of_work(db):
         db.execute(delete(ApiToken).where(ApiToken.token_hash == digest))
 
 
@@ -323,7 +323,7 @@ def change_user(
     display = None if display_name is None else display_name.strip()
     if display is not None and not 1 <= len(display) <= 120:
         raise Invalid("a display name is 1 to 120 characters")
-    with transaction(db):
+    with unit_of_work(db):
         target.role, target.org_unit = role_value.value, unit
         if display is not None:
             target.display_name = display
@@ -336,7 +336,7 @@ def set_active(db: Session, admin: Principal, user_id: int, active: bool) -> Use
     target = managed_user(db, admin, user_id)
     if target.id == admin.id and not active:
         raise Forbidden("you cannot deactivate your own account")
-    with transaction(db):
+    with unit_of_work(db):
         target.active = active
         if not active:
             revoke_user_tokens(db, target.id)
@@ -348,7 +348,7 @@ def reset_password(db: Session, admin: Principal, user_id: int, password: str) -
     """Set a new password; the user's open sessions end, so whoever had the old one is signed out."""
     _check_password(password)
     target = managed_user(db, admin, user_id)
-    with transaction(db):
+    with unit_of_work(db):
         target.password_hash = hash_password(password)
         revoke_user_tokens(db, target.id)
     return target

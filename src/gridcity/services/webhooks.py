@@ -62,7 +62,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gridcity.db.engine import transaction
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import (
     Case,
     OrgUnit,
@@ -220,7 +220,7 @@ def add_subscription(
     if db.scalar(select(WebhookSubscription.id).where(WebhookSubscription.name == name)) is not None:
         raise Conflict(f"a webhook subscription named {name!r} exists already")
     try:
-        with platform.write_lock, transaction(db):
+        with unit_of_work(db):
             sub = WebhookSubscription(
                 name=name,
                 org_unit_id=unit_id,
@@ -267,7 +267,7 @@ def disable_subscription(
     if sub is None:
         raise NotFound(f"no webhook subscription named {name!r}")
     if sub.active:
-        with platform.write_lock, transaction(db):
+        with unit_of_work(db):
             sub.active = False
             sub.disabled_at = platform.now()
             db.execute(
@@ -294,7 +294,7 @@ def fan_out(platform: Platform, db: Session, limit: int | None = None) -> tuple[
     pick = select(outbox.c.id).where(outbox.c.delivered_at.is_(None)).order_by(outbox.c.id).limit(limit)
     if _postgres(db):
         pick = pick.with_for_update(skip_locked=True)  # two workers take different messages
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         now = platform.now()
         connection = db.connection()
         # one UPDATE … RETURNING takes the messages: on SQLite the first statement already writes,
@@ -392,7 +392,7 @@ def claim(platform: Platform, db: Session, limit: int | None = None) -> list[Cla
     settings = platform.settings
     limit = limit or settings.webhook_batch_size
     d = cast(Table, WebhookDelivery.__table__)
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         now = platform.now()
         active = select(WebhookSubscription.id).where(WebhookSubscription.active.is_(True))
         due = (
@@ -522,7 +522,7 @@ def record(platform: Platform, db: Session, item: Claimed, answer: Answer) -> st
     delivery again) changes only the attempt row: 'superseded'."""
     settings = platform.settings
     d = cast(Table, WebhookDelivery.__table__)
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         now = platform.now()
         db.execute(
             update(WebhookAttempt)
@@ -566,7 +566,7 @@ def release(platform: Platform, db: Session, items: Sequence[Claimed]) -> None:
     if not items:
         return
     d = cast(Table, WebhookDelivery.__table__)
-    with platform.write_lock, transaction(db):
+    with unit_of_work(db):
         for item in items:
             db.execute(delete(WebhookAttempt).where(WebhookAttempt.id == item.attempt_id))
             db.connection().execute(

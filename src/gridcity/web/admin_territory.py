@@ -148,14 +148,11 @@ async def import_grids(request: Request, platform: PlatformDep, user: PageUser) 
         shown = layer if layer in LAYERS else ""
         return _page(request, platform, db, user, shown, "", status_code=exc.status_code, error=exc.message)
 
-    # a district's file takes seconds to check and store: off the event loop, after other writers
+    # a district's file takes seconds to check and store: off the event loop (its unit of work
+    # queues behind other writers)
     run = page_or_error(platform, work, failed)
 
-    def locked() -> Response:
-        with platform.write_lock:
-            return run()
-
-    return await anyio.to_thread.run_sync(locked)
+    return await anyio.to_thread.run_sync(run)
 
 
 @router.get("/admin/territory/grids.geojson")
