@@ -452,9 +452,10 @@ def main() -> None:
     summary = ab_summary([args.rows / f["seconds"] for f in a], [args.rows / f["seconds"] for f in b])
     n_ms, w_ms = lookups["nearest"], lookups["window_ms"]
     rate = fmt_spread(summary["gridcity"])
+    raw_label = f"raw {'COPY' if backend == 'postgresql' else 'executemany'}, rows/s, min / median / max"
     report(
         sized_name("components", backend, args.rows, 4_000_000),
-        ["components", "gridcity, rows/s, min / median / max", "raw COPY, rows/s, min / median / max",
+        ["components", "gridcity, rows/s, min / median / max", raw_label,
          "gridcity / raw per round, min / median / max", "nearest p50 / p99 ms",
          "bare index query p50 / p99 ms", "nearest speed ratio per round (p50), min / median / max",
          "window p50 / p99 ms"],

@@ -2,7 +2,7 @@
 shapely STRtree, in alternating rounds; plus the HTTP `GET /api/v1/locate` latency over a real
 uvicorn server.
 
-    python bench/bench_lookup.py [--points 200000] [--rounds 5] [--database-url URL]
+    python bench/bench_lookup.py [--points 200000] [--rounds 11] [--database-url URL]
 
 The baseline is the least correct point-in-polygon lookup with shapely: an STRtree of the unit
 grids' polygons (their own copies, built before the timing), prepared once; per batch one bounding-box
@@ -176,7 +176,7 @@ def http(city: Any, workdir: Any, lons: np.ndarray, lats: np.ndarray, requests: 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--points", type=int, default=200_000, help="bulk lookup points (200,000)")
-    ap.add_argument("--rounds", type=int, default=5, help="A/B rounds, bulk and single (5)")
+    ap.add_argument("--rounds", type=int, default=11, help="A/B rounds, bulk and single (11)")
     ap.add_argument("--calls", type=int, default=10_000, help="single-lookup calls per round (10,000)")
     ap.add_argument("--requests", type=int, default=2_000, help="sequential HTTP requests (2,000)")
     ap.add_argument("--database-url", default=None, help="PostgreSQL server URL (default: SQLite)")

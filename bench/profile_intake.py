@@ -51,7 +51,7 @@ STEPS = {
     "gridcity.services.notifications": ["rows_for_change"],
     "gridcity.services.outbox": ["message_for"],
     "gridcity.api.views": ["case_detail"],
-    "gridcity.services.territory": ["TerritoryState.locate"],
+    "gridcity.services.territory_state": ["TerritoryState.locate"],
     "gridcity.services.platform": ["Platform._get"],
     "sqlalchemy.orm": ["Session.flush", "Session.commit"],
 }
@@ -160,8 +160,14 @@ def main() -> None:
                 owner: Any = module
                 *path, attr = name.split(".")
                 for part in path:
-                    owner = getattr(owner, part)
-                fn = owner.__dict__.get(attr) if isinstance(owner, type) else getattr(owner, attr, None)
+                    owner = getattr(owner, part, None)
+                fn = (
+                    owner.__dict__.get(attr)
+                    if isinstance(owner, type)
+                    else getattr(owner, attr, None)
+                    if owner is not None
+                    else None
+                )
                 if fn is None:  # renamed since this list was written: say so, profile the rest
                     print(f"  (step {module_name}.{name} not found, not timed)")
                     continue
