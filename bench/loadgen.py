@@ -123,6 +123,8 @@ async def _run(
             if until is not None and now >= until:
                 break
             if now > deadline:
+                if count is None:  # a timed run: nothing is left unsent
+                    break
                 statuses["not_sent_deadline"] += 1
                 continue
             t0 = time.perf_counter()
