@@ -20,7 +20,8 @@ from gridcity.domain.errors import DomainError
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassKind
 from gridcity.domain.workflow import Role
-from gridcity.services import cases, classes, demo_components, departments, territory, users
+from gridcity.services import cases, classes, departments, territory, users
+from gridcity.services.demo import components as demo_components
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 
@@ -41,12 +42,12 @@ DEMO_USERS = (
     ("admin", Role.ADMIN, "city"),
     ("leader", Role.LEADER, "city"),
     ("citizen", Role.CITIZEN, "city"),
-    ("grid_worker", Role.GRID_WORKER, "110101001"),  # 网格员 of 东华门街道 (services.registry_demo)
+    ("grid_worker", Role.GRID_WORKER, "110101001"),  # 网格员 of 东华门街道 (services/demo/registry.py)
     ("police", Role.POLICE, "110101001"),  # 治安网格员 of 东华门街道
 )
 
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 def data_file(*parts: str) -> Path:
@@ -97,7 +98,7 @@ def build(
     demo_components.load_census(
         platform, db, HOME_DISTRICT, seed, progress, recorded_at=platform.now() - timedelta(days=91)
     )
-    from gridcity.services import registry_demo
+    from gridcity.services.demo import registry as registry_demo
 
     registry_demo.build(platform, db, progress=progress, seed=seed)  # the social registry (人地事物组织)
     return generate_cases(platform, db, n_cases, progress, seed) if n_cases else 0

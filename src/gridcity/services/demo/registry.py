@@ -17,7 +17,7 @@ from gridcity.db.models import Grid, User
 from gridcity.domain.registry import USCC_ALPHABET, id_check_char, uscc_check_char
 from gridcity.domain.workflow import Role
 from gridcity.services import registry as reg
-from gridcity.services.demo import random_point
+from gridcity.services.demo.city import random_point
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 
