@@ -19,7 +19,7 @@ from gridcity.domain.workflow import Role
 from gridcity.services import registry as reg
 from gridcity.services.platform import Platform
 from gridcity.web import i18n, session
-from gridcity.web.admin_common import admin_scope, scope_name, words
+from gridcity.web.admin.common import admin_scope, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, RowPath, render, require_role
 
 router = APIRouter(include_in_schema=False)

@@ -22,7 +22,7 @@ from gridcity.services import departments, users
 from gridcity.services.platform import Platform
 from gridcity.services.users import UserFilter
 from gridcity.web import i18n
-from gridcity.web.admin_common import (
+from gridcity.web.admin.common import (
     admin_scope,
     areas_in_scope,
     page_or_error,

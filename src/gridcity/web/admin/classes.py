@@ -23,7 +23,7 @@ from gridcity.domain.taxonomy import NETWORKS, Catalogue, ClassDef, Stage
 from gridcity.services import classes
 from gridcity.services.classes import ClassBook
 from gridcity.services.platform import Platform
-from gridcity.web.admin_common import (
+from gridcity.web.admin.common import (
     admin_scope,
     areas_in_scope,
     page_or_error,

@@ -1,7 +1,7 @@
 """The admin pages (系统管理): an admin of the city, a district or a street manages territory and
 grids, the class catalogue, the working calendar, departments and users — each within the area of
 their own platform unit (the services refuse anything outside it, so hiding a link is never the
-only guard). This module holds the overview; the sections live beside it in admin_*.py."""
+only guard). This module holds the overview; the sections live beside it in this package."""
 
 from __future__ import annotations
 
@@ -13,15 +13,13 @@ from sqlalchemy import func, select
 
 from gridcity.db.models import CalendarDay, OrgUnit, User
 from gridcity.services import calendar, departments, territory
-from gridcity.web import (
-    admin_calendar,
-    admin_classes,
-    admin_integrations,
-    admin_open311,
-    admin_people,
-    admin_territory,
-)
-from gridcity.web.admin_common import admin_scope, scope_name, words
+from gridcity.web.admin import calendar as admin_calendar
+from gridcity.web.admin import classes as admin_classes
+from gridcity.web.admin import integrations as admin_integrations
+from gridcity.web.admin import open311 as admin_open311
+from gridcity.web.admin import people as admin_people
+from gridcity.web.admin import territory as admin_territory
+from gridcity.web.admin.common import admin_scope, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, render
 
 router = APIRouter(include_in_schema=False)

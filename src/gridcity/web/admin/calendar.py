@@ -16,7 +16,7 @@ from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.services import calendar
 from gridcity.services.platform import Platform
-from gridcity.web.admin_common import admin_scope, page_or_error, read_form, scope_name, text, words
+from gridcity.web.admin.common import admin_scope, page_or_error, read_form, scope_name, text, words
 from gridcity.web.pages import PageUser, PlatformDep, render
 
 router = APIRouter(include_in_schema=False)

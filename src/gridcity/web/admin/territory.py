@@ -21,7 +21,7 @@ from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.services import territory
 from gridcity.services.platform import Platform
-from gridcity.web.admin_common import LAYERS, admin_scope, page_or_error, read_form, scope_name, words
+from gridcity.web.admin.common import LAYERS, admin_scope, page_or_error, read_form, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, render
 
 router = APIRouter(include_in_schema=False)

@@ -19,7 +19,7 @@ from gridcity.services import departments, integrations, webhooks
 from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
 from gridcity.web import i18n
-from gridcity.web.admin_common import admin_scope, page_or_error, read_form, scope_name, text, words
+from gridcity.web.admin.common import admin_scope, page_or_error, read_form, scope_name, text, words
 from gridcity.web.pages import PageUser, PlatformDep, render
 
 router = APIRouter(include_in_schema=False)

@@ -14,7 +14,7 @@ from gridcity.domain.principal import Principal
 from gridcity.services import open311
 from gridcity.services.platform import Platform
 from gridcity.web import i18n
-from gridcity.web.admin_common import admin_scope, page_or_error, read_form, scope_name, text, words
+from gridcity.web.admin.common import admin_scope, page_or_error, read_form, scope_name, text, words
 from gridcity.web.pages import PageUser, PlatformDep, render
 
 router = APIRouter(include_in_schema=False)
