@@ -24,6 +24,7 @@ from gridcity.api import (
     open311,
     rankings,
     registry,
+    responses,
     territory,
 )
 from gridcity.config import Settings
@@ -78,13 +79,13 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         rankings.router,
         components.router,
     ):
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", responses=responses.EVERY_OPERATION)
     for module in (web_auth, console, field, department, admin, portal, dashboard, web_rankings):
         app.include_router(module.router)
     app.include_router(open311.router)  # Open311 GeoReport v2 at /open311/v2/
-    app.include_router(integrations.router, prefix="/api/v1")  # departments' own systems, by API key
-    app.include_router(export.router, prefix="/api/v1")  # bulk export (导出)
-    app.include_router(registry.router, prefix="/api/v1")  # the social registry (人地事物组织)
+    # departments' own systems (by API key), bulk export (导出), the social registry (人地事物组织)
+    for router in (integrations.router, export.router, registry.router):
+        app.include_router(router, prefix="/api/v1", responses=responses.EVERY_OPERATION)
     app.include_router(web_registry.router)  # 我的网格 (grid workers), 重点人员 (police)
     app.include_router(web_components.router)  # the component page (部件)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")

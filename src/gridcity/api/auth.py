@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.responses import UserOut, answers, refusal, refusals
 from gridcity.api.schemas import TokenOut
 from gridcity.api.views import user_view
 from gridcity.services import users
@@ -14,7 +15,11 @@ from gridcity.services import users
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut)
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    responses=refusal(401, "Wrong username or password, or a disabled account.") | refusals(422),
+)
 def token(
     platform: PlatformDep, db: DbDep, username: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> TokenOut:
@@ -24,7 +29,7 @@ def token(
     return TokenOut(access_token=access_token, expires_in=int(platform.settings.token_ttl_hours * 3600))
 
 
-@router.get("/me")
+@router.get("/me", response_model=Any, responses=answers(UserOut, 401))
 def me(user: UserDep) -> dict[str, Any]:
     """The calling user: role and organisation unit (id, kind)."""
     return user_view(user)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.responses import CalendarDayOut, CalendarYear, answers, refusal, refusals
 from gridcity.services import calendar
 
 router = APIRouter(tags=["calendar"])
@@ -19,13 +20,18 @@ class CalendarDayIn(BaseModel):
     note: str = Field(default="", max_length=200)
 
 
-@router.get("/calendar")
+@router.get("/calendar", response_model=Any, responses=answers(CalendarYear, 422))
 def get_calendar(platform: PlatformDep, db: DbDep, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
     """The city's own days of a year and whether the national holiday table knows that year."""
     return calendar.year_view(platform, db, year)
 
 
-@router.put("/calendar/{day}")
+@router.put(
+    "/calendar/{day}",
+    response_model=Any,
+    responses=answers(CalendarDayOut, 401, 422)
+    | refusal(403, "Only the city platform's admin sets the calendar."),
+)
 def put_day(
     platform: PlatformDep, db: DbDep, user: UserDep, day: date, body: CalendarDayIn
 ) -> dict[str, Any]:
@@ -33,6 +39,12 @@ def put_day(
     return {"day": row.day.isoformat(), "is_workday": row.is_workday, "note": row.note}
 
 
-@router.delete("/calendar/{day}", status_code=204)
+@router.delete(
+    "/calendar/{day}",
+    status_code=204,
+    responses=refusals(401, 422)
+    | refusal(403, "Only the city platform's admin sets the calendar.")
+    | refusal(404, "The day has no setting of the city."),
+)
 def delete_day(platform: PlatformDep, db: DbDep, user: UserDep, day: date) -> None:
     calendar.clear_day(platform, db, user, day)

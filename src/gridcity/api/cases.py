@@ -9,6 +9,18 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import FileResponse
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.responses import (
+    IMAGES,
+    AttachmentOut,
+    CaseDetail,
+    CaseFeatures,
+    CaseList,
+    NotificationList,
+    answers,
+    media,
+    refusal,
+    refusals,
+)
 from gridcity.api.schemas import MAX_ROW_ID, CaseActionIn, CaseCreate, CasePath, RowPath
 from gridcity.api.views import FastJSON, case_detail, case_summary, split_values
 from gridcity.db.models import Case
@@ -21,7 +33,21 @@ from gridcity.services.access import case_visible, visibility_clause
 router = APIRouter(tags=["cases"])
 
 
-@router.post("/cases", status_code=201)
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=None,
+    responses=answers(CaseDetail, status=201, description="The new case")
+    | answers(CaseDetail, description="The case first reported with this `client_key`: nothing new")
+    | refusal(
+        403,
+        "The role may not report through this channel, the point lies outside the caller's area, or "
+        "an attachment was uploaded by someone else.",
+    )
+    | refusal(404, "No such class or component, or the point lies outside the city.")
+    | refusal(409, "The `client_key` was used by another reporter.")
+    | refusals(401, 422),
+)
 async def report_case(platform: PlatformDep, db: DbDep, user: UserDep, body: CaseCreate) -> FastJSON:
     """Report a problem at a point. Repeating a `client_key` returns the first case (200), never a
     second one."""
@@ -99,7 +125,7 @@ def case_filter(
 CaseQuery = Annotated[CaseFilter, Depends(case_filter)]
 
 
-@router.get("/cases")
+@router.get("/cases", response_model=None, responses=answers(CaseList, 401, 422))
 def list_cases(
     platform: PlatformDep,
     db: DbDep,
@@ -120,7 +146,7 @@ def list_cases(
     )
 
 
-@router.get("/cases.geojson")
+@router.get("/cases.geojson", response_model=None, responses=answers(CaseFeatures, 401, 422))
 def cases_geojson(
     platform: PlatformDep,
     db: DbDep,
@@ -154,13 +180,19 @@ def cases_geojson(
     return FastJSON({"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit})
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id}", response_model=None, responses=answers(CaseDetail, 401, 404, 422))
 def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: CasePath) -> FastJSON:
     """A case with its history, deadline clock, three grid codes, and `actions`: what you may do now."""
     return FastJSON(case_detail(platform, db, user, cases.get_case(db, user, case_id)))
 
 
-@router.post("/cases/{case_id}/actions")
+@router.post(
+    "/cases/{case_id}/actions",
+    response_model=None,
+    responses=answers(CaseDetail, 401, 404, 422)
+    | refusal(403, "Not the caller's to act on: another role's step, or outside their area.")
+    | refusal(409, "A stale `version` (`info` has the current one), or an action the state does not allow."),
+)
 async def act(
     platform: PlatformDep, db: DbDep, user: UserDep, case_id: CasePath, body: CaseActionIn
 ) -> FastJSON:
@@ -180,7 +212,13 @@ async def act(
     return await platform.run_write(work)
 
 
-@router.post("/attachments", status_code=201)
+@router.post(
+    "/attachments",
+    status_code=201,
+    response_model=Any,
+    responses=answers(AttachmentOut, 401, status=201, description="Stored: name its id in a report")
+    | refusal(422, "Not a JPEG, PNG or WebP image, or too large."),
+)
 async def upload(
     platform: PlatformDep, db: DbDep, user: UserDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
@@ -191,7 +229,11 @@ async def upload(
     return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size}
 
 
-@router.get("/attachments/{attachment_id}")
+@router.get(
+    "/attachments/{attachment_id}",
+    response_class=FileResponse,
+    responses=media(IMAGES, 401, 404, 422, description="The image"),
+)
 def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: RowPath) -> FileResponse:
     row, path = attachments.attachment_path(platform, db, attachment_id)
     if row.case_id is None:
@@ -204,7 +246,7 @@ def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: Row
     return FileResponse(path, media_type=row.content_type, filename=row.filename)
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=Any, responses=answers(NotificationList, 401, 422))
 def my_notifications(
     platform: PlatformDep,
     db: DbDep,

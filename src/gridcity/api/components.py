@@ -9,6 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.responses import (
+    ComponentDetail,
+    ComponentFeatures,
+    ComponentList,
+    NearestComponents,
+    answers,
+    refusal,
+)
 from gridcity.api.views import FastJSON, case_summary, split_values
 from gridcity.domain.components import DEFAULT_LINK_RADIUS_M, MAX_SEARCH_RADIUS_M, parse_state
 from gridcity.domain.territory import parse_bbox
@@ -23,7 +31,7 @@ def _states(values: list[str] | None) -> list[str]:
     return [parse_state(v).value for v in split_values(values)]
 
 
-@router.get("")
+@router.get("", response_model=None, responses=answers(ComponentList, 401, 422))
 def list_components(
     platform: PlatformDep,
     db: DbDep,
@@ -51,7 +59,7 @@ def list_components(
     )
 
 
-@router.get(".geojson")
+@router.get(".geojson", response_model=None, responses=answers(ComponentFeatures, 401, 422))
 def components_geojson(
     platform: PlatformDep,
     db: DbDep,
@@ -78,7 +86,7 @@ def components_geojson(
     return FastJSON({"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit})
 
 
-@router.get("/nearest")
+@router.get("/nearest", response_model=None, responses=answers(NearestComponents, 401, 422))
 def nearest_components(
     platform: PlatformDep,
     db: DbDep,
@@ -95,7 +103,7 @@ def nearest_components(
     return FastJSON({"items": [components.summary(n, catalogue) for n in found]})
 
 
-@router.get("/{code}")
+@router.get("/{code}", response_model=None, responses=answers(ComponentDetail, 401, 404, 422))
 def get_component(platform: PlatformDep, db: DbDep, user: UserDep, code: str) -> FastJSON:
     """A component: its current version, every version (history) and the newest cases about it
     that the caller may see."""
@@ -105,7 +113,12 @@ def get_component(platform: PlatformDep, db: DbDep, user: UserDep, code: str) ->
     return FastJSON(out)
 
 
-@router.patch("/{code}")
+@router.patch(
+    "/{code}",
+    response_model=None,
+    responses=answers(ComponentDetail, 401, 404, 422)
+    | refusal(403, "Components are changed by platform admins, within their area."),
+)
 def change_component(
     platform: PlatformDep,
     db: DbDep,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.responses import Evaluation, answers, refusal
 from gridcity.api.views import FastJSON
 from gridcity.domain.assessment import parse_period, previous_month
 from gridcity.services import evaluation
@@ -15,7 +16,14 @@ from gridcity.services import evaluation
 router = APIRouter(tags=["evaluations"])
 
 
-@router.get("/evaluations")
+@router.get(
+    "/evaluations",
+    response_model=None,
+    responses=answers(Evaluation, 401, 422)
+    | refusal(
+        403, "Evaluations are read by leaders, admins and shift leaders of a platform, not a department."
+    ),
+)
 def get_evaluations(
     platform: PlatformDep,
     db: DbDep,

@@ -13,6 +13,7 @@ from starlette.background import BackgroundTask
 
 from gridcity.api.cases import CaseQuery
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.responses import BINARY, GEOJSON, TEXT, download, media, refusal
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Invalid
 from gridcity.services import export
@@ -25,9 +26,15 @@ _MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
 }
+_CASES = media(
+    {"text/csv": TEXT, _MEDIA["xlsx"]: BINARY, **GEOJSON},
+    401,
+    description="The cases, in the format `fmt` names",
+    headers=download("cases.FMT"),
+) | refusal(422, "An unknown format (csv, xlsx, geojson) or a bad filter.")
 
 
-@router.get("/cases.{fmt}")
+@router.get("/cases.{fmt}", response_class=StreamingResponse, responses=_CASES)
 def export_cases(platform: PlatformDep, db: DbDep, fmt: str, flt: CaseQuery) -> StreamingResponse:
     """Every case the caller may see that the filters select (no paging): `fmt` is csv, xlsx or
     geojson. The filters are those of GET /api/v1/cases."""
@@ -66,7 +73,11 @@ def _file_chunks(fh: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-@router.get("/grids.geojson")
+@router.get(
+    "/grids.geojson",
+    response_class=StreamingResponse,
+    responses=media(GEOJSON, 401, 422, description="The grids of the layer"),
+)
 def export_grids(
     platform: PlatformDep,
     user: UserDep,
@@ -88,7 +99,11 @@ def export_grids(
     return StreamingResponse(chunks(), media_type=_MEDIA["geojson"])
 
 
-@router.get("/territory.geojson")
+@router.get(
+    "/territory.geojson",
+    response_class=StreamingResponse,
+    responses=media(GEOJSON, 401, 422, description="The outlines of the level"),
+)
 def export_territory(
     platform: PlatformDep,
     user: UserDep,

@@ -26,6 +26,18 @@ from fastapi import APIRouter, Depends, File, Header, Path, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.responses import (
+    AttachmentOut,
+    CaseDetail,
+    IntegrationCases,
+    NewSubscription,
+    Responses,
+    Subscription,
+    Subscriptions,
+    answers,
+    refusal,
+    refusals,
+)
 from gridcity.api.schemas import MAX_ID, CasePath
 from gridcity.api.views import FastJSON, case_detail, case_summary
 from gridcity.db.models import DepartmentIntegration
@@ -46,6 +58,20 @@ def _caller(
 
 
 Caller = Annotated[tuple[DepartmentIntegration, Principal], Depends(_caller)]
+
+# What every route of a department's system may answer besides its own refusals.
+KEY_REFUSALS: Responses = refusal(401, "No API key: send it in the `X-Api-Key` header.") | refusal(
+    403, "The API key is not valid or was revoked, or the case is not with the department."
+)
+CASE_REFUSALS: Responses = (
+    KEY_REFUSALS
+    | refusal(404, "No such case, or none of the department's.")
+    | refusal(409, "A stale `version`, or a state of the case that does not allow the action.")
+    | refusals(422)
+)
+ADMIN_ONLY: Responses = refusals(401) | refusal(
+    403, "Webhook subscriptions are managed by the city platform's admin."
+)
 
 
 class ActionIn(BaseModel):
@@ -75,7 +101,11 @@ def _department(row: DepartmentIntegration) -> dict[str, Any]:
     return {"id": unit.id, "code": unit.code, "name": unit.name}
 
 
-@router.get("/integrations/cases")
+@router.get(
+    "/integrations/cases",
+    response_model=None,
+    responses=answers(IntegrationCases, 422) | KEY_REFUSALS,
+)
 def list_cases(
     platform: PlatformDep,
     db: DbDep,
@@ -92,13 +122,24 @@ def list_cases(
     return FastJSON({"department": _department(row), "list": list_, "items": items})
 
 
-@router.get("/integrations/cases/{case_id}")
+@router.get(
+    "/integrations/cases/{case_id}",
+    response_model=None,
+    responses=answers(CaseDetail, 404, 422) | KEY_REFUSALS,
+)
 def get_case(platform: PlatformDep, db: DbDep, caller: Caller, case_id: CasePath) -> FastJSON:
     _row, account = caller
     return FastJSON(case_detail(platform, db, account, cases.get_case(db, account, case_id)))
 
 
-@router.post("/integrations/attachments", status_code=201)
+@router.post(
+    "/integrations/attachments",
+    status_code=201,
+    response_model=Any,
+    responses=answers(AttachmentOut, status=201, description="Stored: name its id when reporting done")
+    | KEY_REFUSALS
+    | refusal(422, "Not a JPEG, PNG or WebP image, or too large."),
+)
 async def upload(
     platform: PlatformDep, db: DbDep, caller: Caller, file: Annotated[UploadFile, File()]
 ) -> dict[str, Any]:
@@ -142,7 +183,9 @@ async def _act(
     return await platform.run_write(work)  # type: ignore[no-any-return]
 
 
-@router.post("/integrations/cases/{case_id}/accept")
+@router.post(
+    "/integrations/cases/{case_id}/accept", response_model=None, responses=answers(CaseDetail) | CASE_REFUSALS
+)
 async def accept(
     platform: PlatformDep, db: DbDep, caller: Caller, case_id: CasePath, body: ActionIn
 ) -> FastJSON:
@@ -150,7 +193,11 @@ async def accept(
     return await _act(platform, db, caller[1], case_id, CaseAction.ACCEPT, body)
 
 
-@router.post("/integrations/cases/{case_id}/report_done")
+@router.post(
+    "/integrations/cases/{case_id}/report_done",
+    response_model=None,
+    responses=answers(CaseDetail) | CASE_REFUSALS,
+)
 async def report_done(
     platform: PlatformDep, db: DbDep, caller: Caller, case_id: CasePath, body: ReportDoneIn
 ) -> FastJSON:
@@ -160,7 +207,11 @@ async def report_done(
     )
 
 
-@router.post("/integrations/cases/{case_id}/request_extension")
+@router.post(
+    "/integrations/cases/{case_id}/request_extension",
+    response_model=None,
+    responses=answers(CaseDetail) | CASE_REFUSALS,
+)
 async def request_extension(
     platform: PlatformDep, db: DbDep, caller: Caller, case_id: CasePath, body: ExtensionIn
 ) -> FastJSON:
@@ -205,7 +256,12 @@ def _subscription(sub: Any, counts: dict[str, int] | None = None) -> dict[str, A
     }
 
 
-@router.get("/webhooks/subscriptions", tags=["webhooks"])
+@router.get(
+    "/webhooks/subscriptions",
+    tags=["webhooks"],
+    response_model=None,
+    responses=answers(Subscriptions) | ADMIN_ONLY,
+)
 def list_subscriptions(db: DbDep, user: UserDep) -> FastJSON:
     rows = webhooks.list_subscriptions(db, actor=user)
     counts = webhooks.delivery_counts(db)
@@ -214,7 +270,17 @@ def list_subscriptions(db: DbDep, user: UserDep) -> FastJSON:
     )
 
 
-@router.post("/webhooks/subscriptions", status_code=201, tags=["webhooks"])
+@router.post(
+    "/webhooks/subscriptions",
+    status_code=201,
+    tags=["webhooks"],
+    response_model=None,
+    responses=answers(NewSubscription, status=201, description="Subscribed; the secret is shown only now")
+    | ADMIN_ONLY
+    | refusal(404, "No department, enterprise or territory with that code.")
+    | refusal(409, "A subscription of that name exists already.")
+    | refusals(422),
+)
 async def add_subscription(platform: PlatformDep, db: DbDep, user: UserDep, body: SubscriptionIn) -> FastJSON:
     """Subscribe a docked system; the answer carries the signing secret, shown only now."""
 
@@ -235,7 +301,15 @@ async def add_subscription(platform: PlatformDep, db: DbDep, user: UserDep, body
     return await platform.run_write(work)  # type: ignore[no-any-return]
 
 
-@router.post("/webhooks/subscriptions/{name}/disable", tags=["webhooks"])
+@router.post(
+    "/webhooks/subscriptions/{name}/disable",
+    tags=["webhooks"],
+    response_model=None,
+    responses=answers(Subscription)
+    | ADMIN_ONLY
+    | refusal(404, "No subscription of that name.")
+    | refusals(422),
+)
 async def disable_subscription(
     platform: PlatformDep, db: DbDep, user: UserDep, name: Annotated[str, Path(max_length=60)]
 ) -> FastJSON:

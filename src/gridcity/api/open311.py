@@ -19,6 +19,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridcity.api import open311_format as fmt_
 from gridcity.api.deps import DbDep, PlatformDep
+from gridcity.api.responses import Responses
+from gridcity.api.responses_open311 import (
+    REQUEST_FORM,
+    Discovery,
+    RequestReceipt,
+    RequestUpdate,
+    Service,
+    ServiceDefinition,
+    ServiceRequest,
+    TokenAnswer,
+    open311_answers,
+)
 from gridcity.domain.errors import DomainError, Forbidden, NotFound, Unauthorized
 from gridcity.services import open311
 
@@ -27,12 +39,27 @@ router = APIRouter(tags=["open311"])
 Params = dict[str, list[str]]
 
 
-def _route(path: str, method: str = "GET", schema: bool = True) -> Callable[[Any], Any]:
+def _route(
+    path: str,
+    method: str = "GET",
+    schema: bool = True,
+    responses: Responses | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Callable[[Any], Any]:
     """Register an endpoint at /open311/v2/PATH and, for clients that build URLs with a doubled
-    slash, at /open311/v2//PATH."""
+    slash, at /open311/v2//PATH; `responses` documents its answers (`api.responses_open311`)."""
 
     def register(endpoint: Any) -> Any:
-        router.add_api_route(f"{PREFIX}/{path}", endpoint, methods=[method], include_in_schema=schema)
+        router.add_api_route(
+            f"{PREFIX}/{path}",
+            endpoint,
+            methods=[method],
+            include_in_schema=schema,
+            response_model=None,
+            responses=responses,
+            status_code=201 if method == "POST" else None,
+            openapi_extra=extra,
+        )
         router.add_api_route(f"{PREFIX}//{path}", endpoint, methods=[method], include_in_schema=False)
         return endpoint
 
@@ -86,7 +113,7 @@ def _base_url(request: Request) -> str:
 # --- discovery and services --------------------------------------------------------------
 
 
-@_route("discovery.{fmt}")
+@_route("discovery.{fmt}", responses=open311_answers(Discovery, 404))
 def discovery(request: Request, platform: PlatformDep, db: DbDep, fmt: str) -> Response:
     """Service discovery: the specification, URL, formats and changeset of this endpoint."""
     return _answer(
@@ -95,7 +122,7 @@ def discovery(request: Request, platform: PlatformDep, db: DbDep, fmt: str) -> R
     )
 
 
-@_route("services.{fmt}")
+@_route("services.{fmt}", responses=open311_answers(list[Service], 400, 404))
 def services(request: Request, platform: PlatformDep, db: DbDep, fmt: str) -> Response:
     """The services: the classes (minor classes) open to the public."""
 
@@ -116,7 +143,7 @@ def _definition(request: Request, platform: Any, db: Any, code: str, fmt: str) -
     return _answer(fmt, work)
 
 
-@_route("services/{service_code}.{fmt}")
+@_route("services/{service_code}.{fmt}", responses=open311_answers(ServiceDefinition, 400, 404))
 def service_definition(
     request: Request, platform: PlatformDep, db: DbDep, service_code: str, fmt: str
 ) -> Response:
@@ -138,7 +165,7 @@ def _requests(fmt: str, items: list[dict[str, Any]]) -> Response:
     return fmt_.render(fmt, "service_requests", fmt_.Many("request", [fmt_.tree(i) for i in items]))
 
 
-@_route("requests.{fmt}")
+@_route("requests.{fmt}", responses=open311_answers(list[ServiceRequest], 400, 403, 404))
 def search_requests(request: Request, platform: PlatformDep, db: DbDep, fmt: str) -> Response:
     """Requests, newest first: service_request_id (overrides the rest), service_code, start_date /
     end_date (≤ 90 days; default the last 90), status, and the extensions page / page_size (≤ 1,000),
@@ -152,7 +179,12 @@ def search_requests(request: Request, platform: PlatformDep, db: DbDep, fmt: str
     return _answer(fmt, work)
 
 
-@_route("requests.{fmt}", method="POST")
+@_route(
+    "requests.{fmt}",
+    method="POST",
+    responses=open311_answers(list[RequestReceipt], 400, 403, 404, status=201),
+    extra=REQUEST_FORM,
+)
 async def post_request(request: Request, platform: PlatformDep, db: DbDep, fmt: str) -> Response:
     """File a request (form-urlencoded): api_key, service_code, lat + long (or an address_id that is
     a unit grid code), attribute[code]=value, and the optional fields of the standard."""
@@ -177,7 +209,7 @@ async def post_request(request: Request, platform: PlatformDep, db: DbDep, fmt: 
     return await platform.run_write(lambda: _answer(fmt, work))
 
 
-@_route("requests/{service_request_id}.{fmt}")
+@_route("requests/{service_request_id}.{fmt}", responses=open311_answers(list[ServiceRequest], 400, 403, 404))
 def get_request(
     request: Request, platform: PlatformDep, db: DbDep, service_request_id: str, fmt: str
 ) -> Response:
@@ -191,7 +223,7 @@ def get_request(
     return _answer(fmt, work)
 
 
-@_route("tokens/{token}.{fmt}")
+@_route("tokens/{token}.{fmt}", responses=open311_answers(list[TokenAnswer], 400, 404))
 def token(request: Request, platform: PlatformDep, db: DbDep, token: str, fmt: str) -> Response:
     """The request id issued for a token."""
 
@@ -203,7 +235,7 @@ def token(request: Request, platform: PlatformDep, db: DbDep, token: str, fmt: s
     return _answer(fmt, work)
 
 
-@_route("servicerequestupdates.{fmt}")
+@_route("servicerequestupdates.{fmt}", responses=open311_answers(list[RequestUpdate], 400, 404))
 def request_updates(request: Request, platform: PlatformDep, db: DbDep, fmt: str) -> Response:
     """The status-update feed: each public change of a request between start_date and end_date."""
 

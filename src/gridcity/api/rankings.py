@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.responses import Ranking, RankingVersions, answers, refusal
 from gridcity.services import rankings
 
 router = APIRouter(tags=["rankings"])
@@ -25,7 +26,14 @@ class PublishBody(BaseModel):
     )
 
 
-@router.post("/rankings/{period}/{kind}", status_code=201)
+@router.post(
+    "/rankings/{period}/{kind}",
+    status_code=201,
+    response_model=Any,
+    responses=answers(Ranking, 401, 422, status=201, description="The published version")
+    | refusal(403, "Rankings are published by city-level leaders and admins.")
+    | refusal(409, "The month is published already: publishing it again (a correction) needs a `reason`."),
+)
 def publish_ranking(
     platform: PlatformDep,
     db: DbDep,
@@ -40,7 +48,11 @@ def publish_ranking(
     return rankings.snapshot_view(snapshot, snapshot.version)
 
 
-@router.get("/rankings/{period}/{kind}")
+@router.get(
+    "/rankings/{period}/{kind}",
+    response_model=Any,
+    responses=answers(Ranking, 422) | refusal(404, "The month's ranking (or that version) is not published."),
+)
 def get_ranking(
     db: DbDep,
     period: PeriodPath,
@@ -54,7 +66,7 @@ def get_ranking(
     return rankings.snapshot_view(snapshot, count)
 
 
-@router.get("/rankings/{period}/{kind}/versions")
+@router.get("/rankings/{period}/{kind}/versions", response_model=Any, responses=answers(RankingVersions, 422))
 def get_versions(db: DbDep, period: PeriodPath, kind: KindPath) -> dict[str, Any]:
     """Every published version of the month's ranking, oldest first, with who, when and why."""
     found = rankings.versions(db, period, kind)

@@ -12,6 +12,28 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
+from gridcity.api.responses import TEXT, answers, download, media, refusal
+from gridcity.api.responses_registry import (
+    AccessLog,
+    GridStaffOut,
+    HouseholdOut,
+    HouseholdPage,
+    OrganisationOut,
+    OrganisationPage,
+    PlaceOut,
+    PlacePage,
+    ResidentMatches,
+    ResidentOut,
+    ResidentPage,
+    StaffGrids,
+    SubjectList,
+    SubjectOut,
+    ThingOut,
+    ThingPage,
+    VisitList,
+    VisitOut,
+    VisitWithCase,
+)
 from gridcity.api.schemas import MAX_ROW_ID, CasePath, RowId, RowPath
 from gridcity.domain.principal import Principal
 from gridcity.domain.registry import MAX_REASON
@@ -53,6 +75,9 @@ def resident_filter(
 
 ResidentQuery = Annotated[reg.ResidentFilter, Depends(resident_filter)]
 
+# a resident read in clear is never kept by a cache
+NO_STORE = {"Cache-Control": {"description": "`no-store` when read in clear", "schema": {"type": "string"}}}
+
 
 def _page(items: list[Any], total: int, page: int, page_size: int) -> dict[str, Any]:
     return {"items": items, "total": total, "page": page, "page_size": page_size}
@@ -90,7 +115,7 @@ class PlaceUpdate(BaseModel):
     attrs: dict[str, Any] | None = None
 
 
-@router.get("/registry/places")
+@router.get("/registry/places", response_model=Any, responses=answers(PlacePage, 401, 403, 422))
 def list_places(
     db: DbDep, user: UserDep, flt: LocatedQuery, page: Page = 1, page_size: PageSize = 100
 ) -> dict[str, Any]:
@@ -98,19 +123,28 @@ def list_places(
     return _list(db, user, "place", flt, page, page_size, reg.place_view)
 
 
-@router.post("/registry/places", status_code=201)
+@router.post(
+    "/registry/places",
+    status_code=201,
+    response_model=Any,
+    responses=answers(PlaceOut, 401, 403, 422, status=201),
+)
 def create_place(platform: PlatformDep, db: DbDep, user: UserDep, body: PlaceCreate) -> dict[str, Any]:
     """Record a place at a point, by its outline, or inside its building; its grids are resolved."""
     place = reg.create_place(platform, db, user, reg.PlaceInput(**body.model_dump()))
     return reg.place_view(place)
 
 
-@router.get("/registry/places/{place_id}")
+@router.get(
+    "/registry/places/{place_id}", response_model=Any, responses=answers(PlaceOut, 401, 403, 404, 422)
+)
 def get_place(db: DbDep, user: UserDep, place_id: RowPath) -> dict[str, Any]:
     return reg.place_view(reg.get_located(db, user, "place", place_id))
 
 
-@router.patch("/registry/places/{place_id}")
+@router.patch(
+    "/registry/places/{place_id}", response_model=Any, responses=answers(PlaceOut, 401, 403, 404, 409, 422)
+)
 def update_place(
     platform: PlatformDep, db: DbDep, user: UserDep, place_id: RowPath, body: PlaceUpdate
 ) -> dict[str, Any]:
@@ -118,7 +152,11 @@ def update_place(
     return reg.place_view(reg.update_place(platform, db, user, place_id, changes))
 
 
-@router.post("/registry/places/{place_id}/end")
+@router.post(
+    "/registry/places/{place_id}/end",
+    response_model=Any,
+    responses=answers(PlaceOut, 401, 403, 404, 409, 422),
+)
 def end_place(platform: PlatformDep, db: DbDep, user: UserDep, place_id: RowPath) -> dict[str, Any]:
     """The place no longer exists: it ends, its record stays."""
     return reg.place_view(reg.end_place(platform, db, user, place_id))
@@ -140,14 +178,19 @@ class OrganisationCreate(BaseModel):
     attrs: Attrs
 
 
-@router.get("/registry/organisations")
+@router.get("/registry/organisations", response_model=Any, responses=answers(OrganisationPage, 401, 403, 422))
 def list_organisations(
     db: DbDep, user: UserDep, flt: LocatedQuery, page: Page = 1, page_size: PageSize = 100
 ) -> dict[str, Any]:
     return _list(db, user, "organisation", flt, page, page_size, reg.organisation_view)
 
 
-@router.post("/registry/organisations", status_code=201)
+@router.post(
+    "/registry/organisations",
+    status_code=201,
+    response_model=Any,
+    responses=answers(OrganisationOut, 401, 403, 409, 422, status=201),
+)
 def create_organisation(
     platform: PlatformDep, db: DbDep, user: UserDep, body: OrganisationCreate
 ) -> dict[str, Any]:
@@ -155,12 +198,20 @@ def create_organisation(
     return reg.organisation_view(org)
 
 
-@router.get("/registry/organisations/{org_id}")
+@router.get(
+    "/registry/organisations/{org_id}",
+    response_model=Any,
+    responses=answers(OrganisationOut, 401, 403, 404, 422),
+)
 def get_organisation(db: DbDep, user: UserDep, org_id: RowPath) -> dict[str, Any]:
     return reg.organisation_view(reg.get_located(db, user, "organisation", org_id))
 
 
-@router.post("/registry/organisations/{org_id}/end")
+@router.post(
+    "/registry/organisations/{org_id}/end",
+    response_model=Any,
+    responses=answers(OrganisationOut, 401, 403, 404, 409, 422),
+)
 def end_organisation(platform: PlatformDep, db: DbDep, user: UserDep, org_id: RowPath) -> dict[str, Any]:
     return reg.organisation_view(reg.end_organisation(platform, db, user, org_id))
 
@@ -175,24 +226,35 @@ class ThingCreate(BaseModel):
     attrs: Attrs
 
 
-@router.get("/registry/things")
+@router.get("/registry/things", response_model=Any, responses=answers(ThingPage, 401, 403, 422))
 def list_things(
     db: DbDep, user: UserDep, flt: LocatedQuery, page: Page = 1, page_size: PageSize = 100
 ) -> dict[str, Any]:
     return _list(db, user, "thing", flt, page, page_size, reg.thing_view)
 
 
-@router.post("/registry/things", status_code=201)
+@router.post(
+    "/registry/things",
+    status_code=201,
+    response_model=Any,
+    responses=answers(ThingOut, 401, 403, 422, status=201),
+)
 def create_thing(platform: PlatformDep, db: DbDep, user: UserDep, body: ThingCreate) -> dict[str, Any]:
     return reg.thing_view(reg.create_thing(platform, db, user, reg.ThingInput(**body.model_dump())))
 
 
-@router.get("/registry/things/{thing_id}")
+@router.get(
+    "/registry/things/{thing_id}", response_model=Any, responses=answers(ThingOut, 401, 403, 404, 422)
+)
 def get_thing(db: DbDep, user: UserDep, thing_id: RowPath) -> dict[str, Any]:
     return reg.thing_view(reg.get_located(db, user, "thing", thing_id))
 
 
-@router.post("/registry/things/{thing_id}/end")
+@router.post(
+    "/registry/things/{thing_id}/end",
+    response_model=Any,
+    responses=answers(ThingOut, 401, 403, 404, 409, 422),
+)
 def end_thing(platform: PlatformDep, db: DbDep, user: UserDep, thing_id: RowPath) -> dict[str, Any]:
     """A facility removed or a hazard eliminated: it ends, its record stays."""
     return reg.thing_view(reg.end_thing(platform, db, user, thing_id))
@@ -206,7 +268,7 @@ class HouseholdCreate(BaseModel):
     number: str | None = Field(default=None, max_length=40, description="户号")
 
 
-@router.get("/registry/households")
+@router.get("/registry/households", response_model=Any, responses=answers(HouseholdPage, 401, 403, 422))
 def list_households(
     db: DbDep, user: UserDep, flt: LocatedQuery, page: Page = 1, page_size: PageSize = 100
 ) -> dict[str, Any]:
@@ -216,7 +278,12 @@ def list_households(
     return _page(items, total, page, page_size)
 
 
-@router.post("/registry/households", status_code=201)
+@router.post(
+    "/registry/households",
+    status_code=201,
+    response_model=Any,
+    responses=answers(HouseholdOut, 401, 403, 422, status=201),
+)
 def create_household(
     platform: PlatformDep, db: DbDep, user: UserDep, body: HouseholdCreate
 ) -> dict[str, Any]:
@@ -224,7 +291,11 @@ def create_household(
     return reg.household_view(reg.reader_of(db, user), household, [])
 
 
-@router.post("/registry/households/{household_id}/end")
+@router.post(
+    "/registry/households/{household_id}/end",
+    response_model=Any,
+    responses=answers(HouseholdOut, 401, 403, 404, 409, 422),
+)
 def end_household(platform: PlatformDep, db: DbDep, user: UserDep, household_id: RowPath) -> dict[str, Any]:
     household = reg.end_household(platform, db, user, household_id)
     return reg.household_view(reg.reader_of(db, user), household, [])
@@ -252,7 +323,7 @@ class IdLookup(BaseModel):
     id_number: str = Field(max_length=30)
 
 
-@router.get("/registry/residents")
+@router.get("/registry/residents", response_model=Any, responses=answers(ResidentPage, 401, 403, 422))
 def list_residents(
     db: DbDep, user: UserDep, flt: ResidentQuery, page: Page = 1, page_size: PageSize = 100
 ) -> dict[str, Any]:
@@ -261,19 +332,31 @@ def list_residents(
     return _page(items, total, page, page_size)
 
 
-@router.post("/registry/residents", status_code=201)
+@router.post(
+    "/registry/residents",
+    status_code=201,
+    response_model=Any,
+    responses=answers(ResidentOut, 401, 403, 409, 422, 503, status=201),
+)
 def create_resident(platform: PlatformDep, db: DbDep, user: UserDep, body: ResidentCreate) -> dict[str, Any]:
     resident = reg.add_resident(platform, db, user, reg.ResidentInput(**body.model_dump()))
     return reg.resident_view(reg.reader_of(db, user), resident)
 
 
-@router.post("/registry/residents/lookup")
+@router.post(
+    "/registry/residents/lookup", response_model=Any, responses=answers(ResidentMatches, 401, 403, 422, 503)
+)
 def lookup_resident(platform: PlatformDep, db: DbDep, user: UserDep, body: IdLookup) -> dict[str, Any]:
     """Find residents by ID number (exact; in the body, so that it stays out of URLs and logs)."""
     return {"items": reg.find_by_id_number(platform, db, user, body.id_number)}
 
 
-@router.get("/registry/residents/{resident_id}")
+@router.get(
+    "/registry/residents/{resident_id}",
+    response_model=Any,
+    responses=answers(ResidentOut, 401, 404, 422, 503, headers=NO_STORE)
+    | refusal(403, "The caller's role reads personal data masked only."),
+)
 def get_resident(
     response: Response,
     platform: PlatformDep,
@@ -291,7 +374,11 @@ def get_resident(
     return found
 
 
-@router.patch("/registry/residents/{resident_id}")
+@router.patch(
+    "/registry/residents/{resident_id}",
+    response_model=Any,
+    responses=answers(ResidentOut, 401, 403, 404, 409, 422, 503),
+)
 def update_resident(
     platform: PlatformDep, db: DbDep, user: UserDep, resident_id: RowPath, body: ResidentUpdate
 ) -> dict[str, Any]:
@@ -299,7 +386,11 @@ def update_resident(
     return reg.resident_view(reg.reader_of(db, user), resident)
 
 
-@router.post("/registry/residents/{resident_id}/move-out")
+@router.post(
+    "/registry/residents/{resident_id}/move-out",
+    response_model=Any,
+    responses=answers(ResidentOut, 401, 403, 404, 409, 422),
+)
 def move_out(platform: PlatformDep, db: DbDep, user: UserDep, resident_id: RowPath) -> dict[str, Any]:
     """The resident leaves the household (迁出): the record stays as history."""
     resident = reg.move_out(platform, db, user, resident_id)
@@ -325,7 +416,7 @@ class VisitCase(BaseModel):
     class_code: str = Field(max_length=40, description="the case class, e.g. SS0102")
 
 
-@router.get("/registry/visits")
+@router.get("/registry/visits", response_model=Any, responses=answers(VisitList, 401, 403, 422))
 def list_visits(
     db: DbDep,
     user: UserDep,
@@ -335,7 +426,12 @@ def list_visits(
     return {"items": [reg.visit_view(v) for v in reg.list_visits(db, user, household_id, limit)]}
 
 
-@router.post("/registry/visits", status_code=201)
+@router.post(
+    "/registry/visits",
+    status_code=201,
+    response_model=Any,
+    responses=answers(VisitOut, 401, 403, 404, 409, 422, status=201),
+)
 def create_visit(platform: PlatformDep, db: DbDep, user: UserDep, body: VisitCreate) -> dict[str, Any]:
     """A visit (走访) or a service request (服务诉求) at a household of the caller's grid; a service
     request with a `class_code` becomes a case on the grid worker's report (its id in `case_id`)."""
@@ -345,7 +441,12 @@ def create_visit(platform: PlatformDep, db: DbDep, user: UserDep, body: VisitCre
     return reg.visit_view(visit)
 
 
-@router.post("/registry/visits/{visit_id}/case", status_code=201)
+@router.post(
+    "/registry/visits/{visit_id}/case",
+    status_code=201,
+    response_model=Any,
+    responses=answers(VisitWithCase, 401, 403, 404, 409, 422, status=201),
+)
 def visit_case(
     platform: PlatformDep, db: DbDep, user: UserDep, visit_id: RowPath, body: VisitCase
 ) -> dict[str, Any]:
@@ -360,14 +461,19 @@ class GridAssignment(BaseModel):
     grid_code: str = Field(max_length=24)
 
 
-@router.post("/registry/grid-staff", status_code=201)
+@router.post(
+    "/registry/grid-staff",
+    status_code=201,
+    response_model=Any,
+    responses=answers(GridStaffOut, 401, 403, 404, 422, status=201),
+)
 def assign_grid(platform: PlatformDep, db: DbDep, user: UserDep, body: GridAssignment) -> dict[str, Any]:
     """Assign a grid worker to a social-service grid or the police to a public-security grid (admin)."""
     row = reg.assign_grid(platform, db, user, body.username, body.grid_code)
     return {"user_id": row.user_id, "layer": row.layer, "grid_code": row.grid_code}
 
 
-@router.get("/registry/my-grids")
+@router.get("/registry/my-grids", response_model=Any, responses=answers(StaffGrids, 401))
 def my_grids(db: DbDep, user: UserDep) -> dict[str, Any]:
     """The grids the caller is assigned to."""
     return {"items": [{"layer": g.layer, "grid_code": g.grid_code} for g in reg.staff_grids(db, user.id)]}
@@ -376,7 +482,7 @@ def my_grids(db: DbDep, user: UserDep) -> dict[str, Any]:
 # --- access log and export (admins) -------------------------------------------------------------------------
 
 
-@router.get("/registry/access-log")
+@router.get("/registry/access-log", response_model=Any, responses=answers(AccessLog, 401, 403, 422))
 def access_log(
     platform: PlatformDep,
     db: DbDep,
@@ -395,7 +501,19 @@ def access_log(
     return {"items": items, "total": total}
 
 
-@router.get("/registry/export/residents.csv")
+@router.get(
+    "/registry/export/residents.csv",
+    response_class=Response,
+    responses=media(
+        {"text/csv": TEXT},
+        401,
+        422,
+        503,
+        description="The residents, in clear",
+        headers=download("residents.csv"),
+    )
+    | refusal(403, "Admins only, with a reason."),
+)
 def export_residents(
     platform: PlatformDep,
     db: DbDep,
@@ -425,14 +543,19 @@ class SubjectCreate(BaseModel):
     note: str = Field(default="", max_length=300)
 
 
-@router.get("/cases/{case_id}/subjects")
+@router.get("/cases/{case_id}/subjects", response_model=Any, responses=answers(SubjectList, 401, 404, 422))
 def list_subjects(db: DbDep, user: UserDep, case_id: CasePath) -> dict[str, Any]:
     """The places, organisations, persons and things the case is about (persons the caller may not
     see in the registry with a masked name)."""
     return {"items": reg.case_subjects(db, user, case_id)}
 
 
-@router.post("/cases/{case_id}/subjects", status_code=201)
+@router.post(
+    "/cases/{case_id}/subjects",
+    status_code=201,
+    response_model=Any,
+    responses=answers(SubjectOut, 401, 403, 404, 409, 422, status=201),
+)
 def add_subject(
     platform: PlatformDep, db: DbDep, user: UserDep, case_id: CasePath, body: SubjectCreate
 ) -> dict[str, Any]:

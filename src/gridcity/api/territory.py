@@ -8,6 +8,17 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep, require_roles
+from gridcity.api.responses import (
+    BoundaryFeatures,
+    ClassList,
+    ClassOut,
+    GridDetail,
+    GridFeatures,
+    Located,
+    UnitList,
+    answers,
+    refusal,
+)
 from gridcity.api.views import FastJSON, unit_ref
 from gridcity.db.models import OrgUnit
 from gridcity.domain.territory import parse_bbox
@@ -17,7 +28,11 @@ from gridcity.services import classes, territory
 router = APIRouter(tags=["territory"])
 
 
-@router.get("/locate")
+@router.get(
+    "/locate",
+    response_model=Any,
+    responses=answers(Located, 422) | refusal(404, "The point lies outside the city's territory."),
+)
 def locate(
     platform: PlatformDep,
     db: DbDep,
@@ -38,7 +53,7 @@ def locate(
     }
 
 
-@router.get("/classes")
+@router.get("/classes", response_model=Any, responses=answers(ClassList, 422))
 def list_classes(
     platform: PlatformDep,
     db: DbDep,
@@ -53,14 +68,25 @@ def list_classes(
     return {"total": len(items), "items": [classes.public_view(c) for c in items]}
 
 
-@router.get("/classes/{standard_or_code}")
+@router.get(
+    "/classes/{standard_or_code}",
+    response_model=Any,
+    responses=answers(ClassOut, 404)
+    | refusal(422, "The code names classes of several standards: give `standard`."),
+)
 def get_class(
     platform: PlatformDep, db: DbDep, standard_or_code: str, standard: str | None = None
 ) -> dict[str, Any]:
     return classes.public_view(platform.catalogue(db).find(standard_or_code, standard))
 
 
-@router.patch("/classes/{code}", dependencies=[require_roles(Role.ADMIN)])
+@router.patch(
+    "/classes/{code}",
+    dependencies=[require_roles(Role.ADMIN)],
+    response_model=Any,
+    responses=answers(ClassOut, 401, 404, 422)
+    | refusal(403, "Admins only; an admin below the city sets only the owner within their own area."),
+)
 def patch_class(
     platform: PlatformDep,
     db: DbDep,
@@ -73,7 +99,7 @@ def patch_class(
     return classes.public_view(classes.patch_class(platform, db, user, code, standard, patch))
 
 
-@router.get("/org-units")
+@router.get("/org-units", response_model=Any, responses=answers(UnitList, 401, 422))
 def org_units(
     db: DbDep,
     user: UserDep,
@@ -94,7 +120,7 @@ def org_units(
     return {"items": [unit_ref(u) for u in db.scalars(stmt)]}
 
 
-@router.get("/grids")
+@router.get("/grids", response_model=None, responses=answers(GridFeatures, 422))
 def grids_geojson(
     db: DbDep,
     layer: str = Query(default="city_management", description="|".join(territory.LAYERS)),
@@ -105,7 +131,11 @@ def grids_geojson(
     return FastJSON({**territory.grids_feature_collection(grids), "truncated": truncated})
 
 
-@router.get("/grids/{layer}/{code}")
+@router.get(
+    "/grids/{layer}/{code}",
+    response_model=Any,
+    responses=answers(GridDetail, 422) | refusal(404, "No current grid of that code in the layer."),
+)
 def grid_detail(db: DbDep, layer: str, code: str) -> dict[str, Any]:
     """One current grid and the grids of the other two networks it overlaps, with the overlap in m²."""
     grid, overlaps = territory.grid_with_overlaps(db, layer, code)
@@ -119,7 +149,7 @@ def grid_detail(db: DbDep, layer: str, code: str) -> dict[str, Any]:
     }
 
 
-@router.get("/boundaries")
+@router.get("/boundaries", response_model=None, responses=answers(BoundaryFeatures, 422))
 def boundaries(
     db: DbDep,
     level: str = Query(default="street", description="district | street | community"),
