@@ -420,3 +420,30 @@ def test_every_answer_is_the_documented_one(contract_platform: Platform, tmp_pat
     assert {op.label for op in operations} - succeeded <= NO_SUCCESS_HERE, sorted(
         {op.label for op in operations} - succeeded - NO_SUCCESS_HERE
     )
+
+
+def test_a_bare_number_is_no_date(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    """Found by schemathesis (negative data accepted): pydantic reads a number as seconds since 1970,
+    so `PUT /calendar/0` set 1 January 1970. Days and moments are taken as written in ISO 8601."""
+    admin = login(make_user("admin", "110000"))
+    r = client.put("/api/v1/calendar/0", json={"is_workday": False}, headers=admin)
+    assert r.status_code == 422 and "YYYY-MM-DD" in r.json()["detail"], r.text
+    assert client.delete("/api/v1/calendar/19700101", headers=admin).status_code == 422
+    for params in ({"reported_to": "0.5"}, {"reported_from": "1700000000"}):
+        r = client.get("/api/v1/cases", params=params, headers=admin)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"].startswith("query.reported_"), r.text
+    r = client.get("/api/v1/registry/access-log", params={"until": "0"}, headers=admin)
+    assert r.status_code == 422, r.text
+    # as written, they are read as before
+    assert (
+        client.get(
+            "/api/v1/cases", params={"reported_from": "2026-11-01T00:00:00+08:00"}, headers=admin
+        ).status_code
+        == 200
+    )
+    naive = client.get("/api/v1/cases", params={"reported_from": "2026-11-01"}, headers=admin)
+    assert naive.status_code == 422 and "timezone" in naive.json()["detail"]
+    assert (
+        client.get("/api/v1/registry/access-log", params={"until": "2026-11-16"}, headers=admin).status_code
+        == 200
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -10,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
 from gridcity.api.responses import CalendarDayOut, CalendarYear, answers, refusal, refusals
+from gridcity.api.schemas import Day
 from gridcity.services import calendar
 
 router = APIRouter(tags=["calendar"])
@@ -32,9 +32,7 @@ def get_calendar(platform: PlatformDep, db: DbDep, year: int = Query(ge=2000, le
     responses=answers(CalendarDayOut, 401, 422)
     | refusal(403, "Only the city platform's admin sets the calendar."),
 )
-def put_day(
-    platform: PlatformDep, db: DbDep, user: UserDep, day: date, body: CalendarDayIn
-) -> dict[str, Any]:
+def put_day(platform: PlatformDep, db: DbDep, user: UserDep, day: Day, body: CalendarDayIn) -> dict[str, Any]:
     row = calendar.set_day(platform, db, user, day, body.is_workday, body.note)
     return {"day": row.day.isoformat(), "is_workday": row.is_workday, "note": row.note}
 
@@ -46,5 +44,5 @@ def put_day(
     | refusal(403, "Only the city platform's admin sets the calendar.")
     | refusal(404, "The day has no setting of the city."),
 )
-def delete_day(platform: PlatformDep, db: DbDep, user: UserDep, day: date) -> None:
+def delete_day(platform: PlatformDep, db: DbDep, user: UserDep, day: Day) -> None:
     calendar.clear_day(platform, db, user, day)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -21,7 +20,7 @@ from gridcity.api.responses import (
     refusal,
     refusals,
 )
-from gridcity.api.schemas import MAX_ROW_ID, CaseActionIn, CaseCreate, CasePath, RowPath
+from gridcity.api.schemas import MAX_ROW_ID, CaseActionIn, CaseCreate, CasePath, Moment, RowPath
 from gridcity.api.views import FastJSON, case_detail, case_summary, split_values
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
@@ -88,8 +87,8 @@ def case_filter(
     grid: str | None = None,
     department_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     overdue: bool | None = None,
-    reported_from: datetime | None = None,
-    reported_to: datetime | None = None,
+    reported_from: Moment | None = None,
+    reported_to: Moment | None = None,
     q: str | None = Query(
         default=None, max_length=100, description="a case number, or words of the description"
     ),

@@ -34,7 +34,7 @@ from gridcity.api.responses_registry import (
     VisitOut,
     VisitWithCase,
 )
-from gridcity.api.schemas import MAX_ROW_ID, CasePath, RowId, RowPath
+from gridcity.api.schemas import MAX_ROW_ID, CasePath, Day, RowId, RowPath
 from gridcity.domain.principal import Principal
 from gridcity.domain.registry import MAX_REASON
 from gridcity.services import registry as reg
@@ -491,8 +491,8 @@ def access_log(
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     username: Annotated[str | None, Query(max_length=80)] = None,
     resident_id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
-    since: Annotated[date | None, Query(description="first day (city time), inclusive")] = None,
-    until: Annotated[date | None, Query(description="last day (city time), inclusive")] = None,
+    since: Annotated[Day | None, Query(description="first day (city time), inclusive")] = None,
+    until: Annotated[Day | None, Query(description="last day (city time), inclusive")] = None,
 ) -> dict[str, Any]:
     """Who read personal data in clear or exported it, when and why (admins, their area), newest
     first, with the masked name of the resident read and the number of entries that match."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from gridcity.db.models import MAX_ID, MAX_ROW_ID
 
@@ -15,6 +17,23 @@ DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]  # a larger one names no row (and PostgreSQL refuses it)
 CasePath = Annotated[int, Path(ge=1, le=MAX_ID)]
 RowPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
+
+def _written(pattern: str, form: str) -> Any:
+    """A date or a moment in a path or a query only as written in ISO 8601: pydantic alone would
+    also read a bare number as seconds since 1970 (`/calendar/0` setting 1 January 1970)."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and not re.fullmatch(pattern, value.strip()):
+            raise ValueError(f"write it {form}")
+        return value
+
+    return BeforeValidator(check)
+
+
+# A day, YYYY-MM-DD; a moment, a day then its time (the routes ask for an offset, e.g. +08:00)
+Day = Annotated[date, _written(r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD")]
+Moment = Annotated[datetime, _written(r"\d{4}-\d{2}-\d{2}.*", "YYYY-MM-DDThh:mm:ss+08:00")]
 
 
 class CaseCreate(BaseModel):
