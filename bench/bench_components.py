@@ -16,7 +16,7 @@ once; each run works on its own copy of it (`common.database_copy`, an empty com
 
 Measured (one process, wall clock), `--rounds` rounds of gridcity then the baseline:
 
-* **gridcity**: `services.components.import_components` on the file: every row read through the
+* **gridcity**: `services.components.records.import_components` on the file: every row read through the
   census header and checked (code, class, state, dates, point), located on the unit grids, its
   owner department resolved, and written (COPY on PostgreSQL, two writer connections), batches of
   5,000 in one transaction each; a first census of 100,000 rows or more drops the lookup indexes
@@ -27,7 +27,7 @@ Measured (one process, wall clock), `--rounds` rounds of gridcity then the basel
   routing — and written in the same batches: on PostgreSQL as CSV through COPY on two writer
   connections, on SQLite one executemany per batch; the lookup indexes dropped and built the same
   way (same DDL, two at a time on PostgreSQL, then ANALYZE).
-* **nearest**: `services.components.nearest` around `--samples` random points of the districts, a
+* **nearest**: `services.components.records.nearest` around `--samples` random points of the districts, a
   class chosen at random among the 24, radius 20 m: p50 / p99 / max (target p99 < 5 ms); against
   the bare index query of the same box through the driver; both over all the points, in
   alternating rounds.
@@ -171,7 +171,7 @@ def raw_copy(url: str, path: Path, batch: int) -> int:
 
     from gridcity.db import components as components_db
     from gridcity.db.engine import make_engine
-    from gridcity.services.components import DEFER_INDEXES_FROM
+    from gridcity.services.components.records import DEFER_INDEXES_FROM
 
     postgres = is_postgres(url)
     engine = make_engine(url)
@@ -277,7 +277,7 @@ def measure_lookups(city: Any, class_codes: list[str], samples: int, rounds: int
     from sqlalchemy import text
 
     from gridcity.domain.components import IN_SERVICE_STATES, search_box
-    from gridcity.services import components
+    from gridcity.services.components import records as components
 
     platform = city.platform
     rng = random.Random(SEED + 7)
@@ -382,7 +382,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from gridcity.config import Settings
-    from gridcity.services import components
+    from gridcity.services.components import records as components
     from gridcity.services.platform import Platform
 
     def city_on(url: str, work: Path) -> BenchCity:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.integration.test_components import HEADER, WATER, _offset, _row
 
-from gridcity.services import components
+from gridcity.services.components import records as components
 
 SPOT = (116.4120, 39.9400)
 _seq = count(9000)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from gridcity.cli import app
 from gridcity.db.models import RegistryPlace, RegistryResident
 from gridcity.domain.registry import id_check_char
-from gridcity.services import registry as reg
+from gridcity.services.registry import records as reg
 
 
 @pytest.fixture

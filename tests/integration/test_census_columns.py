@@ -1,4 +1,4 @@
-"""The columnar CSV census import (`services.census_columns`) against the row by row import: the
+"""The columnar CSV census import (`services.components.census_columns`) against the row by row import: the
 same file gives the same stored components (every column) and the same rejects, on both
 databases; a re-run changes nothing; a changed row makes version 2.
 
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from gridcity.db import components as components_db
 from gridcity.db.models import Component, OrgUnit
 from gridcity.domain.registry import uscc_check_char
-from gridcity.services import components
+from gridcity.services.components import records as components
 
 HEADER = [
     "管理部件标识码",

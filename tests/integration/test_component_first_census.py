@@ -20,7 +20,7 @@ from tests.integration.test_components import WATER, _code, _offset, _row, _writ
 from gridcity.config import Settings
 from gridcity.db import components as components_db
 from gridcity.db.models import Component, OrgUnit
-from gridcity.services import components
+from gridcity.services.components import records as components
 from gridcity.services.platform import Platform
 
 T = TypeVar("T")

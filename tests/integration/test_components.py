@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from gridcity.cli import app
 from gridcity.db.models import Case, Component, OrgUnit
 from gridcity.domain.errors import Invalid, NotFound
-from gridcity.services import cases, components
+from gridcity.services import cases
+from gridcity.services.components import records as components
 
 HEADER = [
     "管理部件标识码",

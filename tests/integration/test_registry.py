@@ -16,8 +16,8 @@ from gridcity.db.models import Case, PersonalAccessLog, RegistryResident, Regist
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from gridcity.domain.registry import id_check_char
 from gridcity.services import cases
-from gridcity.services import registry as reg
 from gridcity.services.platform import Platform
+from gridcity.services.registry import records as reg
 
 DONGHUAMEN = (116.4040, 39.9140)  # 东华门街道 110101001
 NATIONAL = "GB/T 47678.5-2026"

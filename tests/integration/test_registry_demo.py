@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from gridcity.db.models import RegistryHousehold, RegistryResident
-from gridcity.services import registry as reg
 from gridcity.services.demo import registry as registry_demo
+from gridcity.services.registry import records as reg
 
 STREET = "110101004"  # a street no other registry test writes in
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gridcity.config import Settings
-from gridcity.services import personal_crypto
-from gridcity.services.personal_crypto import PersonalDataKeyError
+from gridcity.services.registry import personal_crypto
+from gridcity.services.registry.personal_crypto import PersonalDataKeyError
 
 
 def _settings(tmp_path: Path, key: str = "") -> Settings:

@@ -18,7 +18,7 @@ from tests.web.test_field import report_form, send
 from tests.web.test_pages import sign_in
 
 from gridcity.db.models import Case, OrgUnit
-from gridcity.services import components
+from gridcity.services.components import records as components
 
 BENCH = "04007"  # 街头座椅, owned by the district's 园林 department
 SPOT = (116.4250, 39.9320)

@@ -11,7 +11,7 @@ from tests.web.test_pages import csrf_of, sign_in
 
 from gridcity.db.models import PersonalAccessLog, RegistryVisit
 from gridcity.domain.registry import id_check_char
-from gridcity.services import registry as reg
+from gridcity.services.registry import records as reg
 
 DONGHUAMEN = (116.4040, 39.9140)
 

@@ -20,7 +20,7 @@ from gridcity.api.responses import (
 from gridcity.api.views import FastJSON, case_summary, split_values
 from gridcity.domain.components import DEFAULT_LINK_RADIUS_M, MAX_SEARCH_RADIUS_M, parse_state
 from gridcity.domain.territory import parse_bbox
-from gridcity.services import components
+from gridcity.services.components import records as components
 
 router = APIRouter(prefix="/components", tags=["components"])
 

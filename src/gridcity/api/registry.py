@@ -1,6 +1,6 @@
 """The social registry (人地事物组织) over JSON: places, organisations, things, households, residents
 (masked by default; in clear with a reason, logged), visits, grid staff, the personal-data access log
-and export (admins), and the subjects of a case. Every rule lives in `services.registry`."""
+and export (admins), and the subjects of a case. Every rule lives in `services.registry.records`."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from gridcity.api.responses_registry import (
 from gridcity.api.schemas import MAX_ROW_ID, CasePath, Day, RowId, RowPath
 from gridcity.domain.principal import Principal
 from gridcity.domain.registry import MAX_REASON
-from gridcity.services import registry as reg
+from gridcity.services.registry import records as reg
 
 router = APIRouter(tags=["registry"])
 

@@ -1,5 +1,5 @@
 """The social registry's answers (人地事物组织), for the OpenAPI document: see `api.responses`.
-Built by `services.registry` (`place_view`, `resident_view`, …); personal data masked unless read in
+Built by `services.registry.records` (`place_view`, `resident_view`, …); personal data masked unless read in
 clear with a reason."""
 
 from __future__ import annotations

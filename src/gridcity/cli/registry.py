@@ -34,7 +34,7 @@ def import_components(
     47678.5 (管理部件标识码 or GLBJBSM or code, …). New codes become components; a changed row
     becomes a new version of its component (the old one stays in its history); an unchanged row
     changes nothing. Rows that fail go to the reject file with the reason."""
-    from gridcity.services import components
+    from gridcity.services.components import records as components
 
     platform = open_platform()
     run = in_session(
@@ -58,10 +58,10 @@ def registry_import(
     batch_size: Annotated[int, typer.Option(min=1, help="rows per transaction")] = 500,
 ) -> None:
     """Places, organisations or residents from CSV (UTF-8, header row; the columns are in
-    `gridcity.services.registry_import`). Each row is checked (ID numbers, credit codes, phones) and
+    `gridcity.services.registry.importing`). Each row is checked (ID numbers, credit codes, phones) and
     located in its grids; ID numbers and phones are stored encrypted. Rows that fail go to the
     reject file with the reason; importing the same file again rejects what is registered already."""
-    from gridcity.services import registry_import
+    from gridcity.services.registry import importing as registry_import
 
     platform = open_platform()
     run = in_session(
@@ -82,7 +82,7 @@ def registry_assign(
     ],
 ) -> None:
     """Assign a grid worker or a police officer to a grid of their layer."""
-    from gridcity.services import registry
+    from gridcity.services.registry import records as registry
 
     platform = open_platform()
 
@@ -99,7 +99,7 @@ def registry_access_log(
     user: Annotated[str | None, typer.Option(help="only this username's reads")] = None,
 ) -> None:
     """The latest reads of personal data in clear and exports: who, when, what, why."""
-    from gridcity.services import registry
+    from gridcity.services.registry import records as registry
 
     platform = open_platform()
     rows = in_session(platform, lambda db: registry.access_log(db, None, limit, user))

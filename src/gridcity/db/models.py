@@ -758,7 +758,7 @@ class RegistryHousehold(RegistryLocated, Base):
 
 class RegistryResident(Base):
     """A resident (人), member of one household. The ID number and the phone are stored encrypted
-    (`services.personal_crypto`) with a masked copy for lists; the ID number also as a keyed blind
+    (`services.registry.personal_crypto`) with a masked copy for lists; the ID number also as a keyed blind
     index for exact lookups. Nothing else personal is kept."""
 
     __tablename__ = "registry_residents"

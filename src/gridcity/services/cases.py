@@ -42,9 +42,10 @@ from gridcity.domain.workflow import (
     system_transition,
     transition_for,
 )
-from gridcity.services import case_clock, components, notifications, outbox, rollups
+from gridcity.services import case_clock, notifications, outbox, rollups
 from gridcity.services.access import access_case, place_in_scope, territory_covers
 from gridcity.services.attachments import StoredFile, link_attachments
+from gridcity.services.components import records as components
 from gridcity.services.platform import Platform
 
 
@@ -98,7 +99,7 @@ class Report:
     contact_phone: str | None = None
     attachments: Sequence[StoredFile] = ()
     # the component (部件) a component report is about, by its identity code; when not given, the
-    # nearest of the reported class around the point is linked (services.components.link_for_report)
+    # nearest of the reported class around the point is linked (services.components.records.link_for_report)
     component_code: str | None = None
 
 

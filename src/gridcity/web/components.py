@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from gridcity.domain.components import SOURCES, ComponentState
 from gridcity.domain.workflow import CaseState
-from gridcity.services import components
+from gridcity.services.components import records as components
 from gridcity.web import i18n
 from gridcity.web.pages import PageUser, PlatformDep, render
 

@@ -1,7 +1,7 @@
 """The registry's pages: 我的网格 (a grid worker's households, residents masked, a visit form; a
 service request with a case class is reported as a case), 重点人员 (the police's key persons of their
 grids) and, for admins, 个人信息访问日志 (the personal-data access log). Showing a resident's ID
-number and phone in clear is a POST with a reason, logged by `services.registry.read_resident`."""
+number and phone in clear is a POST with a reason, logged by `services.registry.records.read_resident`."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from gridcity.domain.errors import DomainError, Forbidden, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.registry import MAX_REASON, PersonalField, VisitKind
 from gridcity.domain.workflow import Role
-from gridcity.services import registry as reg
 from gridcity.services.platform import Platform
+from gridcity.services.registry import records as reg
 from gridcity.web import i18n, session
 from gridcity.web.admin.common import admin_scope, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, RowPath, render, require_role

@@ -235,7 +235,7 @@ def generate_cases(
 class _ComponentSpots:
     """Where the census put the components of the demo's component classes: most demo reports of
     a component class are made a few metres from one (the supervisor stands by the broken cover),
-    so the report links to it (services.components.link_for_report)."""
+    so the report links to it (services.components.records.link_for_report)."""
 
     SHARE = 0.8
 

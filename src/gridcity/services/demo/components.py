@@ -1,6 +1,6 @@
 """The demo's component census (部件普查) of 东城区: tens of thousands of components of the common
 GB/T 47678.5 classes, placed along the edges of the unit grids, loaded through the real census
-import (`services.components.import_components`) from a census file with the standard's columns.
+import (`services.components.records.import_components`) from a census file with the standard's columns.
 
 There is no road data in the demo, so the unit grids' edges stand for the streets and lanes: each
 class is laid along a share of the edges at the spacing typical of it (a street lamp every ~40 m,
@@ -32,7 +32,7 @@ from gridcity.domain.components import ComponentState, component_code
 from gridcity.domain.errors import NotFound
 from gridcity.domain.routing import route
 from gridcity.domain.taxonomy import NATIONAL_STANDARD, ClassDef, ClassKind
-from gridcity.services import components
+from gridcity.services.components import records as components
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 

@@ -16,10 +16,10 @@ from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Grid, User
 from gridcity.domain.registry import USCC_ALPHABET, id_check_char, uscc_check_char
 from gridcity.domain.workflow import Role
-from gridcity.services import registry as reg
 from gridcity.services.demo.city import random_point
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
+from gridcity.services.registry import records as reg
 
 DEMO_STREET = "110101001"  # 东华门街道
 GRIDS_OF_WORKER = 2  # the demo grid worker's social-service grids (the first of the street)

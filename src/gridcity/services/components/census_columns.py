@@ -1,5 +1,5 @@
 """The CSV census import in columns (pyarrow): the same components and rejects as the row by row
-import of `services.components`, at a fraction of its cost per row.
+import of `services.components.records`, at a fraction of its cost per row.
 
 A batch of `batch_size` records is read as string columns and trimmed. A conservative filter
 marks the rows that are certainly valid by the rules of `domain.components.CensusReader`: a code
@@ -57,7 +57,7 @@ from gridcity.domain.components import (
 from gridcity.domain.errors import Invalid
 from gridcity.domain.registry import parse_uscc
 from gridcity.domain.taxonomy import BEIJING_STANDARD, NATIONAL_STANDARD
-from gridcity.services.components import CensusRun, _account, _Context, _write
+from gridcity.services.components.records import CensusRun, _account, _Context, _write
 from gridcity.services.import_files import MAX_FILE_BYTES, Rejects
 from gridcity.services.progress import Progress
 

@@ -10,7 +10,7 @@ Import transactions: one per batch (default 5,000 rows); a batch is all or nothi
 fail (bad code, unknown class, a point outside the city or the code's district, duplicate codes)
 go to the reject file with the reason; a failed run can be re-run and carries on where it stopped.
 
-A CSV census is read in columns (`services.census_columns`: tens of thousands of rows a second);
+A CSV census is read in columns (`services.components.census_columns`: tens of thousands of rows a second);
 JSON, JSON lines and GeoJSON row by row here. Both give the same components and the same rejects.
 """
 
@@ -111,7 +111,7 @@ def import_components(
     if batch_size < 1:
         raise Invalid("the batch size is at least 1")
     if columnar and path.suffix.lower() not in JSON_SUFFIXES:
-        from gridcity.services import census_columns  # pyarrow: loaded when a CSV census comes
+        from gridcity.services.components import census_columns  # pyarrow: loaded when a CSV census comes
 
         found = census_columns.csv_header(path)
         if found is not None:  # else the row reading says what is wrong with the file

@@ -1,6 +1,6 @@
 """Bulk import of the registry from CSV (or JSON / JSON lines): places, organisations, residents.
 
-Each row goes through the same checks as a single record (`services.registry`); a row that fails
+Each row goes through the same checks as a single record (`services.registry.records`); a row that fails
 goes to the reject file with its reason, and the others are imported. One transaction per batch,
 one savepoint per row. Importing the same file again does not duplicate: a place with the same kind,
 name and address, an organisation with the same credit code, a resident with the same ID number
@@ -30,10 +30,10 @@ from gridcity.db.engine import unit_of_work
 from gridcity.db.models import RegistryHousehold, RegistryPlace
 from gridcity.domain.errors import Conflict, DomainError, Invalid
 from gridcity.domain.principal import Principal
-from gridcity.services import registry as reg
 from gridcity.services.import_files import Rejects, open_source
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
+from gridcity.services.registry import records as reg
 
 KINDS = ("places", "organisations", "residents")
 

@@ -4,7 +4,7 @@ things; grid staff; visits; the places and people a case is about; the personal-
 Who sees what (`domain.registry`): places, organisations and things are seen by the platform staff
 of their area; residents by the admins and leaders of the area, the grid workers (网格员) of their
 social-service grid and the police (治安网格员) when they carry a public-security tag in their
-public-security grid. ID numbers and phones are stored encrypted (`services.personal_crypto`) and
+public-security grid. ID numbers and phones are stored encrypted (`services.registry.personal_crypto`) and
 shown masked; a read in clear names its reason and writes a `personal_access_log` row in the same
 transaction. Exports of personal data are for admins only, logged the same way.
 
@@ -75,9 +75,10 @@ from gridcity.domain.registry import (
     visible_tags,
 )
 from gridcity.domain.workflow import Role
-from gridcity.services import cases, personal_crypto
+from gridcity.services import cases
 from gridcity.services.access import access_case, territory_covers
 from gridcity.services.platform import Platform
+from gridcity.services.registry import personal_crypto
 from gridcity.spatial.crs import area_m2
 
 ID_FIELD = "resident.id_number"
