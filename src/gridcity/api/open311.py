@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gridcity.api import open311_format as fmt_
 from gridcity.api.deps import DbDep, PlatformDep
 from gridcity.api.responses import Responses
-from gridcity.api.responses_open311 import (
+from gridcity.api.responses.open311 import (
     REQUEST_FORM,
     Discovery,
     RequestReceipt,
@@ -47,7 +47,7 @@ def _route(
     extra: dict[str, Any] | None = None,
 ) -> Callable[[Any], Any]:
     """Register an endpoint at /open311/v2/PATH and, for clients that build URLs with a doubled
-    slash, at /open311/v2//PATH; `responses` documents its answers (`api.responses_open311`)."""
+    slash, at /open311/v2//PATH; `responses` documents its answers (`api.responses.open311`)."""
 
     def register(endpoint: Any) -> Any:
         router.add_api_route(

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
 from gridcity.api.responses import TEXT, answers, download, media, refusal
-from gridcity.api.responses_registry import (
+from gridcity.api.responses.registry import (
     AccessLog,
     GridStaffOut,
     HouseholdOut,

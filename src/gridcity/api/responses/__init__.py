@@ -9,7 +9,7 @@ cost before (the hot paths: report a case, list cases); one that returns a plain
 number as null) without the dict's validation. tests/api/test_openapi_contract.py checks with
 schemathesis that every answer matches the document.
 
-The registry's shapes are in `api.responses_registry`, Open311's in `api.responses_open311`.
+The registry's shapes are in `api.responses.registry`, Open311's in `api.responses.open311`.
 """
 
 from __future__ import annotations
