@@ -26,6 +26,13 @@ from gridcity.services.platform import Platform
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+# The screenshots the docs show (docs/screenshots/) are refreshed on request only, so that a test run
+# leaves the repository as it was: GRIDCITY_UPDATE_SCREENSHOTS=1 python -m pytest tests/browser
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("GRIDCITY_UPDATE_SCREENSHOTS")
+    else ARTIFACTS / "screenshots"
+)
 # Without these Chromium keeps trying to reach Google's services, which this network refuses.
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, SCREENSHOTS
 from tests.support import png
 from tests.web.test_portal import GARBAGE_REF
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DONGHUAMEN = {"latitude": 39.9140, "longitude": 116.4040, "accuracy": 15}
 
 

@@ -1,17 +1,16 @@
 """The console map's component layer over the real demo city (its census of 东城区, about 57,000
 components): nothing is loaded for the whole district, the components of the visible streets are
 loaded once the map is at street level — one request per pause in moving — and a component's
-popup leads to its page. Saves docs/screenshots/components.png."""
+popup leads to its page. Saves components.png for the docs (tests/browser/conftest.py: SCREENSHOTS)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Request, expect
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_demo_console import sign_in
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DONGSI = (39.9245, 116.4170)  # 东四: hutongs between two main streets
 
 

@@ -6,11 +6,11 @@ screenshot, and its time printed (not asserted: a timing is not a test)."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
+from tests.browser.conftest import SCREENSHOTS
 from tests.integration.test_analysis import TIANTAN, Desk
 
 from gridcity.db.models import Case
@@ -18,7 +18,6 @@ from gridcity.services import demo
 from gridcity.services.platform import Platform
 
 CST = ZoneInfo("Asia/Shanghai")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def at(month: int, day: int, hour: int = 10) -> datetime:

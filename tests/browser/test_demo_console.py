@@ -4,13 +4,10 @@ for the README, not asserted — a timing is not a test."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.conftest import SCREENSHOTS
 
 from gridcity.services import demo
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def sign_in(page: Page, base: str, username: str) -> None:

@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 from sqlalchemy import select
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, SCREENSHOTS
 from tests.support import png
 from tests.web.test_field import BEIXINQIAO, WANGFUJING, Loop
 
 from gridcity.db.models import Attachment, Case
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture

@@ -7,15 +7,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
+from tests.browser.conftest import SCREENSHOTS
 
 from gridcity.services import demo
 from gridcity.services.platform import Platform
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MASKED_ID = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
 MASKED_PHONE = re.compile(r"^\d{3}\*{4}\d{4}$")
 CLEAR_ID = re.compile(r"^\d{17}[\dX]$")
