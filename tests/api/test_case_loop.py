@@ -265,3 +265,33 @@ def test_cooperating_units_follow_the_class_and_see_the_case(walk: Walker, clien
         headers=helper,
     )
     assert r.status_code == 403 and "not with your department" in r.json()["detail"]
+
+
+def test_the_closing_type_follows_the_clock(walk: Walker, client, staff) -> None:  # type: ignore[no-untyped-def]
+    walk.report("supervisor")
+    walk.do("shift_leader", "file", "filed")
+    handler_unit = client.get("/api/v1/me", headers=staff["handler"]).json()["org_unit"]
+    dispatched = walk.do("dispatcher", "dispatch", "dispatched", department_id=handler_unit["id"])
+    deadline = datetime.fromisoformat(dispatched["deadline"])
+    walk.do("handler", "accept", "disposing")
+    late = (deadline - walk.clock.t).total_seconds() / 60 + 60  # an hour past the deadline
+    walk.do("handler", "report_done", "disposed", minutes=late)
+    walk.do("supervisor", "check_pass", "checked")
+
+    def close(**fields: Any) -> Any:
+        body = {"action": "close", "version": walk.case["version"], "note": "", **fields}
+        return client.post(
+            f"/api/v1/cases/{walk.case['id']}/actions", json=body, headers=staff["shift_leader"]
+        )
+
+    as_normal = close(closing_type="normal", note="按期")
+    assert as_normal.status_code == 422 and "after its deadline" in as_normal.json()["detail"]
+    no_reason = close(closing_type="special")
+    assert no_reason.status_code == 422 and "needs the reason" in no_reason.json()["detail"]
+    assert (
+        client.get(f"/api/v1/cases/{walk.case['id']}", headers=staff["shift_leader"]).json()["state"]
+        == "checked"
+    )
+    closed = walk.do("shift_leader", "close", "closed")  # left empty: the clock decides
+    assert closed["closing_type"] == "overdue"
+    assert closed["history"][-1]["data"]["closing_type"] == "overdue"

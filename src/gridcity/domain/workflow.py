@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from gridcity.domain.errors import Forbidden, InvalidTransition
+from gridcity.domain.errors import Forbidden, Invalid, InvalidTransition
 from gridcity.domain.taxonomy import Stage
 
 
@@ -183,6 +183,34 @@ class ClosingType(StrEnum):
     ERRONEOUS = "erroneous"  # 差错结案
     SPECIAL = "special"  # 特殊结案
     SELF_HANDLED = "self_handled"  # 自行处置
+
+
+def closing_type_for(requested: str | None, disposed_late: bool, note: str) -> ClosingType:
+    """The closing type follows the clock ([7] item 4, docs/domain/workflow.md): left empty, it is
+    超期结案 when the department disposed after its deadline and 正常结案 otherwise; a late case
+    cannot be closed as normal, nor an on-time one as overdue (either would move the department's
+    figures); 特殊结案 needs the reason; 差错结案 (a case that should not have been filed) may be
+    chosen at any time; 自行处置 is set by the self-handle action only."""
+    if requested is None or requested == "":
+        return ClosingType.OVERDUE if disposed_late else ClosingType.NORMAL
+    try:
+        closing = ClosingType(requested)
+    except ValueError:
+        raise Invalid(
+            f"unknown closing type {requested!r}; types: {', '.join(t.value for t in ClosingType)}"
+        ) from None
+    if closing == ClosingType.SELF_HANDLED:
+        raise Invalid("self_handled is set by the self_handle action, not by close")
+    if closing == ClosingType.NORMAL and disposed_late:
+        raise Invalid(
+            "the department disposed of this case after its deadline: close it as overdue (超期结案), "
+            "or as special (特殊结案) with the reason"
+        )
+    if closing == ClosingType.OVERDUE and not disposed_late:
+        raise Invalid("the department disposed of this case on time: close it as normal (正常结案)")
+    if closing == ClosingType.SPECIAL and not note.strip():
+        raise Invalid("a special closing (特殊结案) needs the reason in the note")
+    return closing
 
 
 # The clocked stage (docs/domain/clocks.md §Stages) each state belongs to; None: no clock runs.

@@ -39,6 +39,7 @@ from gridcity.domain.workflow import (
     Role,
     Transition,
     actions_for,
+    closing_type_for,
     system_transition,
     transition_for,
 )
@@ -522,23 +523,13 @@ def _check_fail(ctx: _Context) -> dict[str, Any]:
 
 def _close(ctx: _Context) -> dict[str, Any]:
     case = ctx.case
+    late = (
+        case.dispose_deadline is not None
+        and case.disposed_at is not None
+        and (case.disposed_at > case.dispose_deadline)
+    )
     requested = ctx.field("closing_type")
-    if requested is not None:
-        try:
-            closing = ClosingType(requested)
-        except ValueError:
-            raise Invalid(
-                f"unknown closing type {requested!r}; types: {', '.join(t.value for t in ClosingType)}"
-            ) from None
-        if closing == ClosingType.SELF_HANDLED:
-            raise Invalid("self_handled is set by the self_handle action, not by close")
-    else:
-        late = (
-            case.dispose_deadline is not None
-            and case.disposed_at is not None
-            and (case.disposed_at > case.dispose_deadline)
-        )
-        closing = ClosingType.OVERDUE if late else ClosingType.NORMAL
+    closing = closing_type_for(None if requested is None else str(requested), late, ctx.request.note)
     case.closing_type, case.closed_at = closing.value, ctx.now
     return {"closing_type": closing.value}
 
