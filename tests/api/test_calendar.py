@@ -41,7 +41,9 @@ def test_a_city_rest_day_pushes_working_hour_deadlines(client, clock, make_user,
     assert r.status_code == 200
     assert _dispatch_garbage_at(client, clock, staff, monday_4pm) == datetime(2026, 12, 9, 11, 0, tzinfo=CST)
     listed = client.get("/api/v1/calendar", params={"year": 2026}).json()
-    assert {"day": "2026-12-08", "is_workday": False, "note": "城市停工日"} in listed["days"]
+    own = {"day": "2026-12-08", "is_workday": False, "name": "城市停工日", "source": "city"}
+    national = {"day": "2026-10-01", "is_workday": False, "name": "国庆节", "source": "national"}
+    assert own in listed["days"] and national in listed["days"]
     assert listed["national_table_known"] is True and listed["warning"] is None
     assert client.delete("/api/v1/calendar/2026-12-08", headers=admin).status_code == 204
 
@@ -55,3 +57,23 @@ def test_only_the_city_admin_sets_days_and_unknown_years_warn(client, make_user,
     view = client.get("/api/v1/calendar", params={"year": 2027}).json()
     assert view["national_table_known"] is False
     assert "2027" in view["warning"]
+
+
+def test_a_year_the_national_table_lacks_lists_its_computed_statutory_holidays(client) -> None:  # type: ignore[no-untyped-def]
+    days = {d["day"]: d for d in client.get("/api/v1/calendar", params={"year": 2028}).json()["days"]}
+    assert days["2028-01-01"] == {
+        "day": "2028-01-01",
+        "is_workday": False,
+        "name": "元旦",
+        "source": "computed",
+    }
+    # 春节 from 除夕 (2028-01-25) to 正月初三, by the lunar calendar
+    assert [d for d in days if d.startswith("2028-01-2")] == [
+        "2028-01-25",
+        "2028-01-26",
+        "2028-01-27",
+        "2028-01-28",
+    ]
+    assert days["2028-04-04"]["name"] == "清明节" and days["2028-05-28"]["name"] == "端午节"
+    assert all(d["source"] == "computed" and d["is_workday"] is False for d in days.values())
+    assert len(days) == 12  # 13 days, but 中秋 falls on 国庆 (2028-10-03)

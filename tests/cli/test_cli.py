@@ -99,10 +99,11 @@ def test_bad_input_gives_a_message_and_exit_code_1(run, tmp_path: Path) -> None:
 def test_calendar_days_from_the_command_line(run) -> None:  # type: ignore[no-untyped-def]
     code, out = run("calendar", "show", "--year", "2027")
     assert code == 0 and "does not know 2027" in out
+    assert "2027-01-01  rest  computed  元旦" in out and "2027-02-05  rest  computed  春节" in out
     code, out = run("calendar", "set", "2027-01-01", "--rest", "--note", "元旦")
     assert code == 0 and "rest day" in out
     code, out = run("calendar", "show", "--year", "2027")
-    assert "2027-01-01  rest  元旦" in out
+    assert "2027-01-01  rest  city      元旦" in out
     code, out = run("calendar", "set", "2027-13-01", "--rest")
     assert code == 1 and "not a date" in out
 

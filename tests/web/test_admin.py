@@ -476,6 +476,12 @@ def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_use
     sign_in(client, make_user("admin", "110101"))
     page, token = _page(client, "/admin/calendar?year=2027")
     assert "does not know 2027" in page and 'action="/admin/calendar/days"' not in page
+    new_year = page.split('data-day="2027-01-01"', 1)[0].rsplit("<td", 1)[1]  # a Friday
+    assert (
+        "computed" in new_year
+        and "rest" in new_year
+        and "元旦" in page.split('data-day="2027-01-01"', 1)[1][:200]
+    )
     assert "市级平台管理员" in page
     r = client.post(
         "/admin/calendar/days",

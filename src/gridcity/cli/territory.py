@@ -156,7 +156,9 @@ def calendar_set(
 
 @calendar_app.command("show")
 def calendar_show(year: Annotated[int, typer.Option(help="the year to show")]) -> None:
-    """The city's own days of a year; warns when the national table does not know the year."""
+    """Every day of a year that is not an ordinary weekday or weekend day — the national table's
+    holidays and make-up days, the statutory holidays computed for a year the table does not know,
+    the city's own days — with where each comes from; warns when the table does not know the year."""
     from gridcity.services import calendar
 
     platform = open_platform()
@@ -164,4 +166,4 @@ def calendar_show(year: Annotated[int, typer.Option(help="the year to show")]) -
     if view["warning"]:
         console.print(f"[yellow]warning:[/yellow] {view['warning']}")
     for d in view["days"]:
-        typer.echo(f"{d['day']}  {'work' if d['is_workday'] else 'rest'}  {d['note']}")
+        typer.echo(f"{d['day']}  {'work' if d['is_workday'] else 'rest'}  {d['source']:<8}  {d['name']}")

@@ -18,15 +18,17 @@ Work periods are wall-clock times in the calendar's own zone (default Asia/Shang
 
 Which days are working days: a city override wins; else `chinese_calendar` (public holidays and the
 make-up working days, 调休) for the years it knows; else – years it does not know (it raises
-NotImplementedError, e.g. 2027 with chinese-calendar 1.11) – Monday to Friday. Every year that needed
-that fallback is recorded in `WorkingCalendar.unknown_years` so an admin can be warned to enter the
-year's holidays as overrides.
+NotImplementedError, e.g. 2027 with chinese-calendar 1.11) – the statutory holidays computed from the
+rules in force (`domain.holidays`: 元旦, 春节 by the lunar calendar, 清明 by the solar term, …) and
+otherwise Monday to Friday. Every year that needed that fallback is recorded in
+`WorkingCalendar.unknown_years` so an admin can be warned to confirm the computed days and enter the
+year's 调休 make-up days as overrides when the State Council's notice comes.
 
 Performance: working time is indexed per local year (a cumulative sum of working seconds per day,
 built lazily once per year and cached), so `add` and `elapsed` cost a bisection plus a few period
 comparisons whatever the length of the limit; nothing iterates second by second.
 
-Pure domain code: stdlib and `chinese_calendar` only.
+Pure domain code: stdlib, `chinese_calendar` and (through `domain.holidays`) `lunar_python` only.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ import chinese_calendar
 
 from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import Invalid
+from gridcity.domain.holidays import statutory_rest_days
 
 __all__ = [
     "DEFAULT_PERIODS",
@@ -256,7 +259,8 @@ class WorkingCalendar:
     # ---- days
 
     def is_workday(self, day: date) -> bool:
-        """Override > chinese_calendar (years it knows) > Monday–Friday (recorded in `unknown_years`).
+        """Override > chinese_calendar (years it knows) > the computed statutory holidays and
+        Monday–Friday (years it does not know, recorded in `unknown_years`).
 
         An aware datetime is accepted and read as its date in the calendar's time zone.
         """
@@ -280,6 +284,8 @@ class WorkingCalendar:
                 return bool(chinese_calendar.is_workday(day))
             except NotImplementedError:
                 self.unknown_years.add(day.year)
+                if day in statutory_rest_days(day.year):
+                    return False
         return day.weekday() < 5
 
     @staticmethod

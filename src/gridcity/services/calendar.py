@@ -14,6 +14,7 @@ from gridcity.db.engine import unit_of_work
 from gridcity.db.models import CalendarDay
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.errors import Invalid, NotFound
+from gridcity.domain.holidays import StatutoryHoliday, statutory_rest_days
 from gridcity.domain.principal import Principal
 from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
@@ -55,30 +56,67 @@ def year_view(platform: Platform, db: Session, year: int) -> dict[str, Any]:
     if not known:
         warning = (
             f"the national holiday table does not know {year} yet: deadlines that year count Monday to "
-            f"Friday plus the city's own days below; enter {year}'s public holidays and make-up working days"
+            f"Friday less the statutory holidays computed from the rules in force, plus the city's own "
+            f"days; confirm {year}'s holidays and enter its make-up working days when the notice comes"
         )
     return {
         "year": year,
         "national_table_known": known,
         "warning": warning,
-        "days": [{"day": r.day.isoformat(), "is_workday": r.is_workday, "note": r.note} for r in rows],
+        "days": _listed_days(year, {r.day: r for r in rows}),
         "work_periods": platform.settings.work_periods,
     }
 
 
+def _listed_days(year: int, own: dict[date, CalendarDay]) -> list[dict[str, Any]]:
+    """Every day of the year that is not an ordinary weekday or weekend day: the city's own days
+    (source `city`, named by their note), and otherwise the national table's holidays and make-up
+    days (`national`) or, for a year it does not know, the computed statutory holidays (`computed`)."""
+    names = _holiday_names()
+    listed = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        row = own.get(day)
+        if row is not None:
+            listed.append(
+                {"day": day.isoformat(), "is_workday": row.is_workday, "name": row.note, "source": "city"}
+            )
+        else:
+            national, holiday = national_day(day)
+            if national in ("holiday", "makeup", "computed"):
+                name = names.get(holiday or "", (holiday or "", holiday or ""))[0]
+                source = "computed" if national == "computed" else "national"
+                listed.append(
+                    {
+                        "day": day.isoformat(),
+                        "is_workday": national == "makeup",
+                        "name": name,
+                        "source": source,
+                    }
+                )
+        day += timedelta(days=1)
+    return listed
+
+
 def _holiday_names() -> dict[str, tuple[str, str]]:
-    return {h.value: (h.chinese, h.value) for h in chinese_calendar.Holiday}
+    """A holiday's (Chinese, English) names by the key `national_day` gives it."""
+    names = {h.value: (h.chinese, h.value) for h in chinese_calendar.Holiday}
+    names.update({h.value: (h.value, h.english) for h in StatutoryHoliday})
+    return names
 
 
 def national_day(day: date) -> tuple[str, str | None]:
     """What the national table says of a day: ('holiday' | 'makeup' | 'weekend' | 'workday' |
-    'unknown', the holiday's English name or None). 'makeup' is a weekend day worked (调休);
-    'unknown' a year the installed table does not know (weekends then rest, Monday–Friday work)."""
+    'computed' | 'unknown', the holiday's key or None). 'makeup' is a weekend day worked (调休);
+    in a year the installed table does not know, 'computed' is a statutory holiday computed from the
+    rules in force (`domain.holidays`, keyed by its Chinese name) and 'unknown' any other day
+    (weekends rest, Monday–Friday work)."""
     try:
         is_holiday, name = chinese_calendar.get_holiday_detail(day)
         workday = chinese_calendar.is_workday(day)
     except NotImplementedError:
-        return "unknown", None
+        computed = statutory_rest_days(day.year).get(day)
+        return ("computed", computed.value) if computed is not None else ("unknown", None)
     if workday:
         return ("makeup", name) if day.weekday() >= 5 else ("workday", None)
     if is_holiday and name:

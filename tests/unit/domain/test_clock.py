@@ -142,7 +142,8 @@ def test_bad_calendar_configuration_is_invalid(build) -> None:
         (at(2026, 9, 29, 10), "5 work_days", at(2026, 10, 12, 10)),
         # The last working moment of 2026 (Thursday 12-31 17:30) and the first of 2027 (Monday 01-04).
         (at(2026, 12, 31, 16, 30), "1 work_hours", at(2026, 12, 31, 17, 30)),
-        (at(2026, 12, 31, 16, 30), "1.5 work_hours", at(2027, 1, 1, 9)),  # fallback: Jan 1 is a Friday
+        # 2027 is unknown to the table: 元旦 (Friday 01-01) is a computed statutory holiday
+        (at(2026, 12, 31, 16, 30), "1.5 work_hours", at(2027, 1, 4, 9)),
         # Zero is zero, even outside working time.
         (at(2026, 10, 17, 9), "0 work_hours", at(2026, 10, 17, 9)),
     ],
@@ -173,11 +174,12 @@ def test_without_national_holidays_national_day_is_worked() -> None:
     assert plain.add(at(2026, 9, 30, 16), wh(4)) == at(2026, 10, 1, 11)
 
 
-def test_december_deadline_reaching_into_2027_uses_the_fallback() -> None:
-    # Tuesday 2026-12-15 10:00 + 20 wd. December 2026: 16–18, 21–25, 28–31 = 12 working days.
+def test_december_deadline_reaching_into_2027_skips_the_computed_new_year() -> None:
+    # Tuesday 2026-12-15 10:00 + 20 wd. December 2026: 16–18, 21–25, 28–31 = 12 working days; then
+    # 2027, which the national table does not know: 元旦 (Friday 01-01) is computed as a rest day.
     start = at(2026, 12, 15, 10)
     cal = WorkingCalendar()
-    assert cal.add(start, Duration.parse("20 work_days")) == at(2027, 1, 12, 10)  # Jan 1 is a Friday
+    assert cal.add(start, Duration.parse("20 work_days")) == at(2027, 1, 13, 10)
     assert cal.unknown_years == {2027}
 
     # With the city's own holiday table for 2027 the New Year's Day is not worked.

@@ -472,11 +472,23 @@ class CalendarDayOut(Shape):
     note: str
 
 
+class CalendarListedDay(Shape):
+    day: date
+    is_workday: bool
+    name: str = Field(description="the holiday's name, or the city's note for its own days")
+    source: Literal["national", "computed", "city"] = Field(
+        description="national: the national table; computed: a statutory holiday computed from the rules "
+        "in force, for a year the table does not know; city: the city's own setting"
+    )
+
+
 class CalendarYear(Shape):
     year: int
     national_table_known: bool
     warning: str | None = Field(description="set when the national holiday table does not know the year")
-    days: list[CalendarDayOut] = Field(description="the city's own days")
+    days: list[CalendarListedDay] = Field(
+        description="every day of the year that is not an ordinary weekday or weekend day"
+    )
     work_periods: list[str] = Field(description="the working hours of a working day, e.g. 08:30-12:00")
 
 

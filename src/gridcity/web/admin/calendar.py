@@ -38,9 +38,11 @@ def _page(
     months = calendar.month_grid(platform, db, year)
     own = []
     for d in view["days"]:
+        if d["source"] != "city":
+            continue
         day = date.fromisoformat(d["day"])
         national, _name = calendar.national_day(day)
-        own.append({**d, "date": day, "national": national})
+        own.append({**d, "note": d["name"], "date": day, "national": national})
     return render(
         request,
         "admin/calendar.html",

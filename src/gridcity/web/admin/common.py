@@ -134,6 +134,10 @@ i18n.add_words(
         "admin.national.weekend": ("周末", "weekend"),
         "admin.national.workday": ("工作日", "working day"),
         "admin.national.unknown": ("未知（按周一至周五）", "unknown (Monday to Friday)"),
+        "admin.national.computed": (
+            "法定节假日（按规则推算，待国务院通知确认）",
+            "statutory holiday (computed, to confirm)",
+        ),
         "admin.calendar_city_only": (
             "工作日历全市统一，由市级平台管理员设置；此处仅供查看。",
             "The working calendar applies to the whole city and is set by the city platform's admin; "
