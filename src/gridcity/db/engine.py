@@ -49,11 +49,11 @@ def write_lock(engine: Engine) -> AbstractContextManager[Any]:
     """The lock this process's writers of `engine` take (re-entrant; a no-op on PostgreSQL)."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
-    with _WRITE_LOCKS_GUARD:
-        lock = _WRITE_LOCKS.get(engine)
-        if lock is None:
-            lock = _WRITE_LOCKS[engine] = threading.RLock()
-        return lock
+    lock = _WRITE_LOCKS.get(engine)  # every write asks: no guard once the lock exists
+    if lock is None:
+        with _WRITE_LOCKS_GUARD:
+            lock = _WRITE_LOCKS.setdefault(engine, threading.RLock())
+    return lock
 
 
 class NestedUnitOfWork(RuntimeError):

@@ -84,7 +84,7 @@ def _listed_days(year: int, own: dict[date, CalendarDay]) -> list[dict[str, Any]
         else:
             national, holiday = national_day(day)
             if national in ("holiday", "makeup", "computed"):
-                name = names.get(holiday or "", (holiday or "", holiday or ""))[0]
+                name = names.get(holiday, (holiday, holiday))[0] if holiday else ""
                 source = "computed" if national == "computed" else "national"
                 listed.append(
                     {
