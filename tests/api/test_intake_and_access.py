@@ -153,8 +153,8 @@ def test_absurd_ids_and_pages_are_a_clear_422(client, make_user, login) -> None:
 def test_traffic_light_and_overdue_filter_follow_the_clock(client, clock, make_user, login) -> None:  # type: ignore[no-untyped-def]
     reporter = login(make_user("supervisor"))
     case = client.post("/api/v1/cases", json=report_body(), headers=reporter).json()
-    # a supervisor's report is accepted at once: filing and dispatch have 30 calendar minutes
-    assert case["clock"]["stage"] == "dispatch" and case["clock"]["limit_seconds"] == 30 * 60
+    # a supervisor's report is accepted at once: the shift leader has 15 calendar minutes to file it
+    assert case["clock"]["stage"] == "file" and case["clock"]["limit_seconds"] == 15 * 60
     leader = login(make_user("shift_leader"))
 
     def seen(**params: object) -> dict:  # type: ignore[type-arg]
@@ -162,10 +162,10 @@ def test_traffic_light_and_overdue_filter_follow_the_clock(client, clock, make_u
         return {c["id"]: c for c in listed["items"]}
 
     assert seen()[case["id"]]["traffic_light"] == "green"
-    clock.advance(minutes=25)  # 83 % of the limit
+    clock.advance(minutes=13)  # 87 % of the limit
     assert seen()[case["id"]]["traffic_light"] == "yellow"
     assert case["id"] not in seen(overdue=True)
-    clock.advance(minutes=6)
+    clock.advance(minutes=3)
     assert seen()[case["id"]]["traffic_light"] == "red"
     assert case["id"] in seen(overdue=True) and case["id"] not in seen(overdue=False)
 

@@ -261,6 +261,7 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
             {"body": {"username": names["dispatcher"], "password": PASSWORD}},
         ],
         "GET /api/v1/locate": [{"query": {"lon": lon, "lat": lat}}],
+        "GET /api/v1/supervision-list": [{"query": {"period": "2026-10"}}],
         "GET /api/v1/grids": [{"query": bbox}],
         "GET /api/v1/cases.geojson": [{"query": bbox}],
         "GET /api/v1/components": [{"query": bbox}],

@@ -197,18 +197,18 @@ def test_average_time_per_stage_counts_working_hours_of_finished_runs_without_su
     desk: Desk,
 ) -> None:
     code = "06025"  # 水域不洁
-    case = desk.report(code, at(2024, 7, 8, 9), by="citizen")  # Monday; 受理 is no timed stage
+    case = desk.report(code, at(2024, 7, 8, 9), by="citizen")  # Monday
     day = lambda h, m=0: at(2024, 7, 8, h, m)  # noqa: E731
-    desk.act("operator", case.id, "send_verify", day(9, 10), assignee_id=desk.supervisor.id)
+    desk.act("operator", case.id, "send_verify", day(9, 10), assignee_id=desk.supervisor.id)  # accept: 10 min
     desk.act("supervisor", case.id, "verify_ok", day(9, 40))  # verify: 0.5 h
-    desk.act("shift_leader", case.id, "file", day(10))
+    desk.act("shift_leader", case.id, "file", day(10))  # file: 20 min
     desk.act("dispatcher", case.id, "dispatch", day(10, 30), department_id=desk.handler.org_unit_id)
-    # dispatch (立案派遣): 09:40 → 10:30 = 50 min
+    # dispatch: 10:00 → 10:30 = 30 min
     desk.act("handler", case.id, "accept", day(11))
     desk.act("handler", case.id, "request_suspension", day(11, 30))
     desk.act("dispatcher", case.id, "approve_suspension", day(11, 45))
-    desk.act("handler", case.id, "resume", day(14))  # suspended 11:45 → 14:00: not counted
-    desk.act("handler", case.id, "report_done", day(15))  # dispose: 1.25 h + 1 h
+    desk.act("handler", case.id, "resume", day(14))  # waiting 11:30 → 11:45, suspended → 14:00: not counted
+    desk.act("handler", case.id, "report_done", day(15))  # dispose: 1 h + 1 h
     desk.act("supervisor", case.id, "check_fail", day(15, 30))  # check: 0.5 h; disposal again
     desk.act("handler", case.id, "accept", day(16))
     desk.act("handler", case.id, "report_done", day(17))  # dispose again: 1.5 h
@@ -221,10 +221,13 @@ def test_average_time_per_stage_counts_working_hours_of_finished_runs_without_su
     )
     got = {s.stage.value: (s.runs, s.mean_hours, s.median_hours) for s in both_days.stages}
     assert got == {
+        "accept": (1, 0.17, 0.17),
         "verify": (1, 0.5, 0.5),
-        "dispatch": (1, 0.83, 0.83),
-        "dispose": (2, 1.88, 1.88),  # (2.25 + 1.5) / 2 = 1.875
+        "file": (1, 0.33, 0.33),
+        "dispatch": (1, 0.5, 0.5),
+        "dispose": (2, 1.75, 1.75),  # (2 + 1.5) / 2
         "check": (2, 0.75, 0.75),  # (0.5 + 1.0) / 2
+        "close": (1, 0.5, 0.5),  # Tuesday 09:00 → 09:30
     }
     assert (both_days.cases, both_days.sampled, both_days.every) == (1, 1, 1)
 
@@ -233,10 +236,13 @@ def test_average_time_per_stage_counts_working_hours_of_finished_runs_without_su
         desk.platform, desk.db, desk.leader, scope(date(2024, 7, 8), date(2024, 7, 8), class_code=code)
     )
     assert {s.stage.value: s.runs for s in monday.stages} == {
+        "accept": 1,
         "verify": 1,
+        "file": 1,
         "dispatch": 1,
         "dispose": 2,
         "check": 1,
+        "close": 0,  # ended on Tuesday
     }
     assert [s.mean_hours for s in monday.stages if s.stage.value == "check"] == [0.5]
 

@@ -5,17 +5,21 @@ departments, the four posts — asserted against numbers worked out by hand here
 The month is March 2026 (April for the one case crossing the month end): no other test makes cases
 then, and the people are this test's own, so every number below is this test's cases only.
 
-The cases (all exposed garbage 06010 at 东华门, so one grid, community, street and district; limits:
-verify 30 min, file + dispatch 30 min, disposal 4 working hours, check 1 h; work periods
-08:30–12:00, 13:30–17:30):
+The cases (all exposed garbage 06010 at 东华门, so one grid, community, street and district; limits,
+one clock per post: intake 10 min, verify 30 min, file 15 min, dispatch 15 min, disposal 4 working
+hours, rework 2 working hours, check 1 h, close 30 min, a decision on a request 1 working hour; work
+periods 08:30–12:00, 13:30–17:30):
 
   A  supervisor, Mon 9 Mar 09:00 — everything on time, closed.
-  B  citizen, Mon 9 Mar — verification sent late (15 min), filed and dispatched late, an approved
-     extension of 2 work_hours makes the disposal on time (Tue 08:50 ≤ 08:55; without it the deadline
-     was Mon 15:55), check fails (rework), re-disposed on time, closed late (70 min after the check).
-     Rated 2 stars.
-  C  supervisor, Tue 10 Mar — suspended Tue 10:00 → Thu 10:00; disposal Thu 11:00 on time (deadline
-     Thu 14:40; counting the suspension it would have been Tue 14:40).
+  B  citizen, Mon 9 Mar — intake late (sent to verification after 15 min), filed late, dispatched
+     on time by its own clock (5 min after the late filing), an approved extension of 2 work_hours
+     makes the disposal on time (Tue 08:50 ≤ 09:00; without it the deadline was Mon 15:55; the 5
+     minutes waiting for the approval are not the department's), check fails (rework: 2 working
+     hours), re-disposed within them — yet a reworked case is never on time for its department —
+     closed late (70 min after the check). Rated 2 stars.
+  C  supervisor, Tue 10 Mar — suspension asked Tue 09:50, approved 10:00, resumed Thu 10:00; disposal
+     Thu 11:00 on time (deadline Thu 14:50: the clock stopped at the request; counting the
+     suspension it would have been Tue 14:40).
   D  supervisor, Tue 10 Mar — disposal late (Wed 10:00 > Tue 14:40), checked late, closed as
      erroneous (差错结案: the filing was wrong).
   G  supervisor, Thu 12 Mar — accepted by the department, never disposed: open and overdue.
@@ -148,15 +152,17 @@ def build_march(m: Month) -> dict[str, int]:
     b = ids["B"] = m.report(m.citizen, at(3, 9, 9))
     m.act(o, b, "send_verify", at(3, 9, 9, 15), assignee_id=s.id)  # 15 min after the report: late
     m.act(s, b, "verify_ok", at(3, 9, 9, 40))  # verify deadline 09:45; file + dispatch by 10:10
-    m.act(lead, b, "file", at(3, 9, 10, 20))  # late
-    m.act(p, b, "dispatch", at(3, 9, 10, 25), department_id=m.cgw)  # late; disposal deadline 15:55
+    m.act(lead, b, "file", at(3, 9, 10, 20))  # late: the filing deadline was 09:55
+    m.act(p, b, "dispatch", at(3, 9, 10, 25), department_id=m.cgw)  # on time (by 10:35); disposal by 15:55
     m.act(h, b, "accept", at(3, 9, 10, 30))
-    m.act(h, b, "request_extension", at(3, 9, 10, 40), extension="2 work_hours")
+    m.act(h, b, "request_extension", at(3, 9, 10, 40), extension="2 work_hours")  # 15 min used
     extended = m.act(p, b, "approve_extension", at(3, 9, 10, 45))
-    assert extended.stage_deadline == at(3, 10, 8, 55)
+    # 6 h − 15 min from 10:45: 10:45–12:00, 13:30–17:30, Tue 08:30–09:00
+    assert extended.stage_deadline == at(3, 10, 9, 0)
     m.act(h, b, "report_done", at(3, 10, 8, 50))  # on time only thanks to the extension
     m.act(o, b, "assign_check", at(3, 10, 9, 20), assignee_id=s.id)  # 30 min after: late
-    m.act(s, b, "check_fail", at(3, 10, 9, 30))  # rework; a new disposal clock: deadline 15:00
+    reworked = m.act(s, b, "check_fail", at(3, 10, 9, 30))  # rework: half of 4 working hours
+    assert reworked.stage_deadline == at(3, 10, 11, 30)
     m.act(h, b, "accept", at(3, 10, 9, 40))
     m.act(h, b, "report_done", at(3, 10, 11))
     m.act(o, b, "assign_check", at(3, 10, 11, 2), assignee_id=s.id)
@@ -168,10 +174,10 @@ def build_march(m: Month) -> dict[str, int]:
     m.act(lead, c, "file", at(3, 10, 9, 5))
     m.act(p, c, "dispatch", at(3, 10, 9, 10), department_id=m.cgw)
     m.act(h, c, "accept", at(3, 10, 9, 20))
-    m.act(h, c, "request_suspension", at(3, 10, 9, 50))
+    m.act(h, c, "request_suspension", at(3, 10, 9, 50))  # 40 min used: the clock stops here
     m.act(p, c, "approve_suspension", at(3, 10, 10))
     resumed = m.act(h, c, "resume", at(3, 12, 10))
-    assert resumed.stage_deadline == at(3, 12, 14, 40)  # the suspended two days do not count
+    assert resumed.stage_deadline == at(3, 12, 14, 50)  # 3 h 20 min left from Thu 10:00
     m.act(h, c, "report_done", at(3, 12, 11))
     m.check_and_close(c, at(3, 12, 11), sent=5, checked=30, closed=45)
 
@@ -191,7 +197,7 @@ def build_march(m: Month) -> dict[str, int]:
     m.act(lead, i, "file", at(3, 13, 9, 5))
     m.act(p, i, "dispatch", at(3, 13, 9, 10), department_id=m.sw)  # the wrong department
     m.act(h2, i, "request_return", at(3, 13, 9, 30))
-    m.act(p, i, "approve_return", at(3, 13, 9, 40))  # a new file + dispatch clock: by 10:10
+    m.act(p, i, "approve_return", at(3, 13, 9, 40))  # a new dispatch clock: by 09:55
     m.act(p, i, "dispatch", at(3, 13, 9, 50), department_id=m.cgw)
     m.act(h, i, "accept", at(3, 13, 10))
     m.act(h, i, "report_done", at(3, 13, 11))
@@ -272,7 +278,7 @@ def test_every_indicator_of_a_month_against_hand_arithmetic(month: Month, platfo
     early = row(evaluate(platform, db, "region", "grid"), grid)
     # filed: A B C D G I J F (E was voided before filing, H and M rejected, N not filed yet)
     assert ind(early, "closure_rate") == (6, 7, 85.71)  # closed A B C D I J; due = 6 closed + G overdue
-    assert ind(early, "on_time_closure_rate") == (5, 7, 71.43)  # A B C I J (D disposed late)
+    assert ind(early, "on_time_closure_rate") == (4, 7, 57.14)  # A C I J (D late, B reworked)
     assert early.facts["filed"] == 8 and early.facts["open_overdue"] == 1
 
     # --- the month closes: F is disposed on time and closed on 1 April, then rated ----------------
@@ -285,9 +291,9 @@ def test_every_indicator_of_a_month_against_hand_arithmetic(month: Month, platfo
         assert r.facts["filed"] == 8, level
         assert ind(r, "public_report_rate") == (2, 8, 25.0)  # B and F came from citizens
         assert ind(r, "closure_rate") == (7, 8, 87.5)  # F closed in April counts in March (its filing month)
-        assert ind(r, "on_time_closure_rate") == (6, 8, 75.0)  # A B(extension) C(suspension) I J(self) F
+        assert ind(r, "on_time_closure_rate") == (5, 8, 62.5)  # A C(suspension) I J(self) F; B reworked
         assert ind(r, "disposal_rate") == (6, 7, 85.71)  # disposed A B C D I F; due adds G (overdue)
-        assert ind(r, "on_time_disposal_rate") == (5, 7, 71.43)  # D late
+        assert ind(r, "on_time_disposal_rate") == (4, 7, 57.14)  # D late, B reworked
         assert ind(r, "rework_rate") == (1, 8, 12.5)  # B failed its check once
         assert ind(r, "satisfaction") == (7, 2, 3.5)  # (2 + 5) / 2 stars
         assert ind(r, "dissatisfied_rate") == (1, 2, 50.0)  # B's 2 stars
@@ -310,34 +316,34 @@ def test_every_indicator_of_a_month_against_hand_arithmetic(month: Month, platfo
     assert g.assessment.indicator("filed").score == 100
     assert g.assessment.indicator("public_report_rate").score == 70
     assert g.assessment.indicator("satisfaction").score == Fraction(125, 2)  # 62.5
-    assert composite(g) == (10 * 70 + 20 * 100 + 30 * 87.5 + 30 * 75 + 10 * 62.5) / 100 == 82.0
+    assert composite(g) == (10 * 70 + 20 * 100 + 30 * 87.5 + 30 * 62.5 + 10 * 62.5) / 100 == 78.25
     assert g.assessment.grade == "B"
     # the street: 8 cases over its grids is below 2 per grid → band 0
     s = row(evaluate(platform, db, "region", "street"), street)
     assert ind(s, "filed")[:2] == (8, grids_of["street"])
-    assert composite(s) == (10 * 70 + 20 * 0 + 30 * 87.5 + 30 * 75 + 10 * 62.5) / 100 == 62.0
-    assert s.assessment.grade == "C"
+    assert composite(s) == (10 * 70 + 20 * 0 + 30 * 87.5 + 30 * 62.5 + 10 * 62.5) / 100 == 58.25
+    assert s.assessment.grade == "D"
 
     # departments: 城管委 has A B C D G I F (I after its return); 水务局 has nothing left
     departments = evaluate(platform, db, "department")
     cgw = row(departments, month.cgw)
     assert ind(cgw, "filed") == (7, None, 7.0)
     assert ind(cgw, "closure_rate") == (6, 7, 85.71)
-    assert ind(cgw, "on_time_closure_rate") == (5, 7, 71.43)
+    assert ind(cgw, "on_time_closure_rate") == (4, 7, 57.14)
     assert ind(cgw, "disposal_rate") == (6, 7, 85.71)
-    assert ind(cgw, "on_time_disposal_rate") == (5, 7, 71.43)
+    assert ind(cgw, "on_time_disposal_rate") == (4, 7, 57.14)
     assert ind(cgw, "rework_rate") == (1, 7, 14.29)
     assert ind(cgw, "satisfaction") == (7, 2, 3.5)
     # 立案数分值 80 (7 a month); (100 − 返工率); satisfaction 62.5
     exact = (
         10 * 80
         + 30 * Fraction(600, 7)
-        + 30 * Fraction(500, 7)
+        + 30 * Fraction(400, 7)
         + 20 * (100 - Fraction(100, 7))
         + 10 * Fraction(125, 2)
     ) / 100
-    assert cgw.assessment.composite == exact and composite(cgw) == 78.54
-    assert cgw.assessment.grade == "B"
+    assert cgw.assessment.composite == exact and composite(cgw) == 74.25
+    assert cgw.assessment.grade == "C"
     water = row(departments, month.sw)
     assert water.facts["filed"] == 0 and composite(water) is None and water.assessment.grade is None
 
@@ -358,6 +364,9 @@ def test_every_indicator_of_a_month_against_hand_arithmetic(month: Month, platfo
     assert ind(op, "on_time_check_dispatch_rate") == (5, 6, 83.33)  # B's first after 30 min
     exact = (25 * 40 + 40 * 50 + 35 * Fraction(500, 6)) / 100
     assert op.assessment.composite == exact and composite(op) == 59.17 and op.assessment.grade == "D"
+    # 按时受理 (weight 0): B sent after 15 min (late), E accepted after 5, H rejected after 20 (late),
+    # M rejected 10 min after it was sent back (by the deadline), F sent after 5
+    assert ind(op, "on_time_intake_rate") == (3, 5, 60.0)
 
     # shift leader: filed A B(late) C D G I F; D closed as erroneous; closed in March A B(late) C D I
     sl = row(evaluate(platform, db, "post", "shift_leader"), month.leader.id)
@@ -366,13 +375,16 @@ def test_every_indicator_of_a_month_against_hand_arithmetic(month: Month, platfo
     assert ind(sl, "on_time_closing_rate") == (4, 5, 80.0)
     exact = (25 * Fraction(600, 7) + 40 * Fraction(600, 7) + 35 * 80) / 100
     assert sl.assessment.composite == exact and composite(sl) == 83.71 and sl.assessment.grade == "B"
+    assert ind(sl, "on_time_decision_rate") == (1, 1, 100.0)  # E's void approved 5 min after the request
 
-    # dispatcher: A B(late) C D G I→水务局(returned) I→城管委 F
+    # dispatcher: A B C D G I→水务局(returned) I→城管委 F, each within 15 minutes of its filing (B's
+    # late filing is the shift leader's alone); decisions: B's extension, C's suspension, I's return
     dp = row(evaluate(platform, db, "post", "dispatcher"), month.dispatcher.id)
     assert ind(dp, "dispatched") == (8, None, 8.0)
-    assert ind(dp, "on_time_dispatch_rate") == (7, 8, 87.5)
+    assert ind(dp, "on_time_dispatch_rate") == (8, 8, 100.0)
     assert ind(dp, "accurate_dispatch_rate") == (7, 8, 87.5)
-    assert composite(dp) == (20 * 40 + 40 * 87.5 + 40 * 87.5) / 100 == 78.0 and dp.assessment.grade == "B"
+    assert ind(dp, "on_time_decision_rate") == (3, 3, 100.0)
+    assert composite(dp) == (20 * 40 + 40 * 100 + 40 * 87.5) / 100 == 83.0 and dp.assessment.grade == "B"
 
     # April holds F's tail (check sent, checked, closed) for the posts, and none of the cases
     april = evaluation.evaluate(platform, db, None, month_period("2026-04", CST), "post", "shift_leader")

@@ -19,6 +19,7 @@ from tests.web.test_pages import csrf_of, sign_in
 
 from gridcity.app import create_app
 from gridcity.db.models import OrgUnit
+from gridcity.domain.taxonomy import Stage
 
 DONGHUAMEN = (116.4040, 39.9140)
 GARBAGE = {"class_code": "06010", "kind": "event", "standard": "GB/T 47678.5-2026"}
@@ -349,7 +350,7 @@ def _dispatch_garbage(client: TestClient, staff: dict[str, dict[str, str]]) -> d
 def _limits_form(client: TestClient, token: str, **changes: str) -> Any:
     page = client.get("/admin/classes/edit", params={"ref": GARBAGE_REF}).text
     form = {"csrf_token": token, "ref": GARBAGE_REF, "part": "limits"}
-    for stage in ("verify", "dispatch", "dispose", "check"):
+    for stage in (s.value for s in Stage):  # every post's limits, as the page shows them
         for prefix in ("limit_", "urgent_"):
             name = prefix + stage
             form[name] = page.split(f'name="{name}" value="', 1)[1].split('"', 1)[0]
@@ -370,8 +371,11 @@ def test_classes_list_search_and_csv(client, make_user) -> None:  # type: ignore
     rows = _rows(client.get("/admin/classes.csv", params={"q": "06010", "kind": "event"}))
     assert rows[0][:5] == ["standard", "kind", "code", "name", "network"]
     garbage = next(r for r in rows[1:] if r[2] == "06010" and r[0] == "GB/T 47678.5-2026")
-    assert garbage[3] == "暴露垃圾" and garbage[7].endswith("work_hours")
-    assert garbage[9:11] == ["110101001-HW", "东华门街道环卫所"]
+    header = rows[0]
+    assert garbage[3] == "暴露垃圾" and garbage[header.index("limit_dispose")] == "4 work_hours"
+    assert garbage[header.index("limit_rework")] == "2 work_hours"  # half the disposal limit
+    owner = header.index("owner_code")
+    assert garbage[owner : owner + 2] == ["110101001-HW", "东华门街道环卫所"]
     assert len(_rows(client.get("/admin/classes.csv"))) > 400
     assert client.get("/admin/classes", params={"kind": "planet"}).status_code == 422
 

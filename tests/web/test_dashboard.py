@@ -138,10 +138,10 @@ def test_every_csv_holds_exactly_the_figures_of_its_json(client, desk: Desk, clo
     rates = client.get("/dashboard/data/rates.json", params=query).json()
     assert rates["rows"] == [["2023-05-08", "2023-05-12", 2, 1, 1, 50.0, 50.0]]
     overdue = client.get("/dashboard/data/overdue.json", params=query).json()
-    # the dispatched case, then the one still waiting to be filed (its 30 minutes long past)
+    # the dispatched case, then the one still waiting to be filed (its 15 minutes long past)
     assert overdue["meta"]["total"] == 2 and [r[4] for r in overdue["rows"]] == ["天坛街道", "东华门街道"]
     assert overdue["rows"][0][5:] == ["处置", "2023-05-09 14:30", 24.0, "工作小时"]
-    assert overdue["rows"][1][3] == "已受理" and overdue["rows"][1][5:7] == ["立案派遣", "2023-05-10 14:30"]
+    assert overdue["rows"][1][3] == "已受理" and overdue["rows"][1][5:7] == ["立案", "2023-05-10 14:15"]
     assert overdue["meta"]["queue"] == "/work?queue=all&overdue=1&sort=deadline&class_code=06042"
 
     # the file name says what and when

@@ -462,7 +462,8 @@ def test_class_list_publishes_departments_and_time_limits(client) -> None:  # ty
         "cooperating_units",
     ]
     ours = next(r for r in rows[1:] if r[0] == "GB/T 47678.5-2026" and r[2] == "06010")
-    assert ours[6] == "东华门街道环卫所" and ours[10] == "4 个工作小时"
+    assert ours[6] == "东华门街道环卫所" and ours[rows[0].index("limit_dispose")] == "4 个工作小时"
+    assert ours[rows[0].index("limit_file")] == "15 分钟"  # a clock per post: filing 15 minutes
 
     bad = client.get("/portal/classes", params={"area": "999"})
     assert bad.status_code == 422 and "没有这个区或街道" in bad.text

@@ -1,5 +1,6 @@
 """Published monthly rankings (月排名): publish a month's frozen ranking of districts, streets or
-departments (city-level leaders and admins), read the latest or any earlier version (public)."""
+departments (city-level leaders and admins), read the latest or any earlier version (public); and
+the month's supervision list (月检查) for staff."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
-from gridcity.api.responses import Ranking, RankingVersions, answers, refusal
-from gridcity.services import rankings
+from gridcity.api.responses import Ranking, RankingVersions, SupervisionList, answers, refusal
+from gridcity.services import rankings, supervision
 
 router = APIRouter(tags=["rankings"])
 
@@ -71,3 +72,21 @@ def get_versions(db: DbDep, period: PeriodPath, kind: KindPath) -> dict[str, Any
     """Every published version of the month's ranking, oldest first, with who, when and why."""
     found = rankings.versions(db, period, kind)
     return {"period": period, "kind": kind, "versions": [rankings.version_view(s) for s in found]}
+
+
+@router.get(
+    "/supervision-list",
+    response_model=Any,
+    responses=answers(SupervisionList, 401, 422)
+    | refusal(403, "Citizens read the public list on the rankings page."),
+)
+def get_supervision_list(
+    platform: PlatformDep,
+    db: DbDep,
+    user: UserDep,
+    period: Annotated[str, Query(max_length=7, description="the month, YYYY-MM (city's timezone)")],
+) -> dict[str, Any]:
+    """The month's supervision list (月检查): the cases whose department let its disposal (or its
+    rework) run past the escalation ladder, each with the stage, the department charged and the
+    hours past the deadline; the cases of the caller's territory (a department: its own)."""
+    return supervision.supervision_entries(platform, db, user, period)

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Connection, and_, case, distinct, exists, 
 from sqlalchemy.orm import aliased
 
 from gridcity.db.models import Case, CaseEvent, CaseRating, Grid
+from gridcity.domain.rollups import DECISIONS_OF
 from gridcity.domain.workflow import CaseState
 
 Key = Any  # a region code (str) or a department / user id (int)
@@ -71,7 +72,10 @@ def case_fact_columns(as_of: datetime, public_channels: Sequence[str]) -> dict[s
     """fact name → SUM(CASE …) over the cases of a period (see domain.assessment)."""
     closed = Case.state == "closed"
     disposed = Case.disposed_at.is_not(None)
-    disposal_on_time = or_(Case.dispose_deadline.is_(None), Case.disposed_at <= Case.dispose_deadline)
+    disposal_on_time = and_(
+        Case.rework_count == 0,  # 返工: never on time for its department
+        or_(Case.dispose_deadline.is_(None), Case.disposed_at <= Case.dispose_deadline),
+    )
     late = time_fact_columns(as_of)
     return {
         "filed": func.count(),
@@ -174,6 +178,16 @@ def _waited_within(action: str, seconds: float) -> tuple[Any, Any]:
     """(events of the action that carry `waited_s`, those that waited at most `seconds`)."""
     of = CaseEvent.action == action
     return _count(and_(of, _waited().is_not(None))), _count(and_(of, _waited() <= seconds))
+
+
+def _on_time_or_waited_within(action: str, seconds: float) -> tuple[Any, Any]:
+    """(events of the action judged by their post's deadline, or — rows written before the post
+    had a clock — by their wait against `seconds`; those on time)."""
+    of = CaseEvent.action == action
+    flagged = _on_time().is_not(None)
+    timed = and_(of, or_(flagged, _waited().is_not(None)))
+    on_time = and_(of, or_(_on_time() == True, and_(~flagged, _waited() <= seconds)))  # noqa: E712
+    return _count(timed), _count(on_time)
 
 
 def _by_actor(
@@ -292,6 +306,7 @@ def operator_facts(
     )
     verify_timed, verify_on_time = _waited_within("send_verify", verify_within_s)
     check_timed, check_on_time = _waited_within("assign_check", check_within_s)
+    intake_timed, intake_on_time = _timed(intake_actions)
     return _by_actor(
         connection,
         "operator",
@@ -300,6 +315,8 @@ def operator_facts(
         end,
         {
             "intake": _count(and_(CaseEvent.action.in_(intake_actions), ~earlier_intake)),
+            "intake_timed": intake_timed,
+            "intake_on_time": intake_on_time,
             "verify_sent_timed": verify_timed,
             "verify_sent_on_time": verify_on_time,
             "check_sent_timed": check_timed,
@@ -322,11 +339,12 @@ def shift_leader_facts(
     )
     filed = CaseEvent.action == "file"
     filings_timed, filings_on_time = _timed(("file",))
-    closings_timed, closings_on_time = _waited_within("close", close_within_s)
+    closings_timed, closings_on_time = _on_time_or_waited_within("close", close_within_s)
+    decisions_timed, decisions_on_time = _timed(DECISIONS_OF["shift_leader"])
     return _by_actor(
         connection,
         "shift_leader",
-        ("file", "close"),
+        ("file", "close", *DECISIONS_OF["shift_leader"]),
         start,
         end,
         {
@@ -336,6 +354,8 @@ def shift_leader_facts(
             "filings_accurate": _count(and_(filed, ~found_wrong)),
             "closings_timed": closings_timed,
             "closings_on_time": closings_on_time,
+            "decisions_timed": decisions_timed,
+            "decisions_on_time": decisions_on_time,
         },
     )
 
@@ -358,16 +378,20 @@ def dispatcher_facts(connection: Connection, start: datetime, end: datetime) -> 
         .correlate(CaseEvent, returned),  # both enclosing queries (not only the nearest)
     )
     timed, on_time = _timed(("dispatch",))
+    decisions_timed, decisions_on_time = _timed(DECISIONS_OF["dispatcher"])
+    dispatch = CaseEvent.action == "dispatch"
     return _by_actor(
         connection,
         "dispatcher",
-        ("dispatch",),
+        ("dispatch", *DECISIONS_OF["dispatcher"]),
         start,
         end,
         {
-            "dispatches": func.count(),
+            "dispatches": _count(dispatch),
             "dispatches_timed": timed,
             "dispatches_on_time": on_time,
-            "dispatches_accurate": _count(~sent_back),
+            "dispatches_accurate": _count(and_(dispatch, ~sent_back)),
+            "decisions_timed": decisions_timed,
+            "decisions_on_time": decisions_on_time,
         },
     )

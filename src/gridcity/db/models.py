@@ -439,6 +439,11 @@ class SupervisionEntry(Base):
     event_id: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), ForeignKey("case_events.id")
     )
+    # what was late when the case joined the list (a carried-over entry keeps its first entry's):
+    # the department's stage (dispose | rework), the department, and the stage's deadline
+    stage: Mapped[str | None] = mapped_column(String(12))
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    deadline: Mapped[datetime | None] = mapped_column()
 
 
 class RankingSnapshot(Base):

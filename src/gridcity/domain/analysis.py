@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from gridcity.domain.errors import Invalid
 from gridcity.domain.taxonomy import Stage
-from gridcity.domain.workflow import STAGE_OF_STATE, CaseState
+from gridcity.domain.workflow import REQUEST_STATES, STAGE_OF_STATE, CaseState
 
 # --- periods -----------------------------------------------------------------------------------
 
@@ -148,11 +148,25 @@ def anomaly(
 
 # --- stage runs --------------------------------------------------------------------------------
 
-# The states whose time counts towards a stage in the dashboard's average time per stage. As on the
-# case clock (docs/domain/clocks.md), time spent suspended (挂账) is not counted.
-STAGE_TIME_OF_STATE: dict[CaseState, Stage | None] = {
+# The stage a state's time belongs to in the dashboard's runs: a request waiting for the platform's
+# decision stays inside the run it interrupted (the disposal; the filing for a void), so one
+# disposal is one run however many requests it made.
+RUN_STAGE_OF_STATE: dict[CaseState, Stage | None] = {
     **STAGE_OF_STATE,
+    **{state: Stage.DISPOSE for state in REQUEST_STATES},
+    CaseState.VOID_REQUESTED: Stage.FILE,
+}
+# The stages a run can be of, in the order of the case loop (the rework runs count with the
+# disposal, the decisions inside the runs they interrupted).
+RUN_STAGES = tuple(s for s in Stage if s in set(RUN_STAGE_OF_STATE.values()))
+# The states whose time counts towards a stage in the dashboard's average time per stage. As on the
+# case clock (docs/domain/clocks.md), time spent suspended (挂账) or waiting for a decision is not
+# counted.
+STAGE_TIME_OF_STATE: dict[CaseState, Stage | None] = {
+    **RUN_STAGE_OF_STATE,
     CaseState.SUSPENDED: None,
+    CaseState.VOID_REQUESTED: None,
+    **{state: None for state in REQUEST_STATES},
 }
 
 
@@ -171,7 +185,7 @@ class StageRun:
         return sum(elapsed(a, b) for a, b in self.intervals)
 
 
-def _stage_of(state: str, table: dict[CaseState, Stage | None] = STAGE_OF_STATE) -> Stage | None:
+def _stage_of(state: str, table: dict[CaseState, Stage | None] = RUN_STAGE_OF_STATE) -> Stage | None:
     try:
         return table[CaseState(state)]
     except ValueError:

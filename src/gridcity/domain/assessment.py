@@ -47,15 +47,15 @@ re-dispatch is on no department's books)
   checked and waiting for its closure has no stage clock either.
 * 结案数 `closed`: of them, closed at evaluation time (any closing type: normal, overdue, erroneous,
   special, self-handled).
-* 按期结案数 `closed_on_time`: closed, and on time: self-handled, or its (last) disposal was reported
-  by the disposal deadline as it stood then (`dispose_deadline`: approved extensions added,
-  suspended time not counted), or its class has no disposal limit. The closing type's label is not
-  consulted: the timestamps decide. A rework restarts the disposal clock; rework is counted by
-  返工率 instead.
+* 按期结案数 `closed_on_time`: closed, and on time: self-handled, or never reworked and its disposal
+  was reported by the disposal deadline as it stood then (`dispose_deadline`: approved extensions
+  added, suspended time and the wait for a decision not counted), or its class has no disposal
+  limit. The closing type's label is not consulted: the timestamps decide. A reworked case (返工)
+  is never on time for its department.
 * 应处置数 `dispose_due` = 处置数 + 超期未处置数: cases whose disposal the responsible department
   has reported (`disposed`: disposed, checked or closed, not self-handled), plus those not yet
   reported whose disposal deadline has passed at evaluation time (`dispose_overdue`).
-* 按期处置数 `disposed_on_time`: disposed by the disposal deadline as it stood (as above).
+* 按期处置数 `disposed_on_time`: disposed by the disposal deadline as it stood, never reworked (as above).
 * 返工数 `reworked`: cases of 应结案数 that failed a check (核查不通过) at least once — a case, not a
   number of reworks, so 返工率 = 返工数 / 应结案数 stays within 0–100 %.
 * 监督举报率 `public_report_rate` (regions) = 公众举报立案数 / 立案数: filed cases that came through a
@@ -89,16 +89,20 @@ Posts (one row per person of the role)
     the report arriving (or being sent back to intake).
   - 核查按时派发率: check tasks assigned (派发核查) within `[operator] check_dispatch_within` of the
     disposal being reported.
+  - 按时受理率: their intake decisions by the intake post's deadline (docs/domain/clocks.md).
 * Shift leader 值班长:
-  - 按时立案率: filings (立案) by the deadline of the file-and-dispatch stage (one clock for both
-    steps, docs/domain/clocks.md §Stages).
+  - 按时立案率: filings (立案) by the filing post's own deadline (a clock per post,
+    docs/domain/clocks.md §Stages).
   - 准确立案率: filings not found wrong later — the case was neither transferred to another network
     (转办) nor closed as erroneous (差错结案) afterwards (voiding after filing does not exist here).
-  - 按时结案率: closures (结案) within `[shift_leader] close_within` of the check passing (the checked
-    state has no stage clock of its own).
+  - 按时结案率: closures (结案) by the closing post's deadline (rows from before it had a clock:
+    within `[shift_leader] close_within` of the check passing).
+  - 按时审批率: decisions on a void request by the decision's deadline.
 * Dispatcher 派遣员:
   - 派遣数: dispatches in the period; scored by bands per month.
-  - 按时派遣率: dispatches by the file-and-dispatch stage's deadline.
+  - 按时派遣率: dispatches by the dispatch post's own deadline (from the filing).
+  - 按时审批率: decisions on a department's request (return, extension, suspension) by the
+    decision's deadline.
   - 准确派遣率: dispatches whose department did not have the case returned (退回 approved) afterwards
     — the case had to be re-dispatched to another department. A rework, a reopening or a transfer
     to another network is not a wrong dispatch.
@@ -345,6 +349,11 @@ _CASE_INDICATORS = (
     _i("dissatisfied_rate", "不满意率", "Dissatisfied share", "dissatisfied", "ratings", _P, higher=False),
 )
 
+# 按时审批率: the deciding posts' decisions on requests by the decision's own deadline
+_DECISION_RATE = _i(
+    "on_time_decision_rate", "按时审批率", "On-time decision rate", "decisions_on_time", "decisions_timed", _P
+)
+
 INDICATORS: dict[str, tuple[Indicator, ...]] = {
     "region": (
         _i("filed", "立案数", "Cases filed", "filed", "grids", Unit.PER_GRID_MONTH),
@@ -394,6 +403,7 @@ INDICATORS: dict[str, tuple[Indicator, ...]] = {
             "check_sent_timed",
             _P,
         ),
+        _i("on_time_intake_rate", "按时受理率", "On-time intake rate", "intake_on_time", "intake_timed", _P),
     ),
     "shift_leader": (
         _i(
@@ -408,6 +418,7 @@ INDICATORS: dict[str, tuple[Indicator, ...]] = {
             "closings_timed",
             _P,
         ),
+        _DECISION_RATE,
     ),
     "dispatcher": (
         _i("dispatched", "派遣数", "Dispatches", "dispatches", None, Unit.PER_MONTH),
@@ -427,6 +438,7 @@ INDICATORS: dict[str, tuple[Indicator, ...]] = {
             "dispatches",
             _P,
         ),
+        _DECISION_RATE,
     ),
 }
 COMPOSITES = tuple(INDICATORS)
@@ -463,6 +475,8 @@ POST_FACTS: dict[str, tuple[str, ...]] = {
         "verify_sent_on_time",
         "check_sent_timed",
         "check_sent_on_time",
+        "intake_timed",
+        "intake_on_time",
     ),
     "shift_leader": (
         "filings",
@@ -471,8 +485,17 @@ POST_FACTS: dict[str, tuple[str, ...]] = {
         "filings_accurate",
         "closings_timed",
         "closings_on_time",
+        "decisions_timed",
+        "decisions_on_time",
     ),
-    "dispatcher": ("dispatches", "dispatches_timed", "dispatches_on_time", "dispatches_accurate"),
+    "dispatcher": (
+        "dispatches",
+        "dispatches_timed",
+        "dispatches_on_time",
+        "dispatches_accurate",
+        "decisions_timed",
+        "decisions_on_time",
+    ),
 }
 
 

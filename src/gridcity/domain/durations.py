@@ -67,6 +67,10 @@ class Duration:
             )
         return cls(amount, _UNIT_ALIASES[unit])
 
+    def halved(self) -> Duration:
+        """Half of it, in the same unit (the default rework limit: half the disposal limit)."""
+        return Duration(self.amount / 2, self.unit)
+
     def __str__(self) -> str:
         amount = int(self.amount) if self.amount == int(self.amount) else self.amount
         return f"{amount} {self.unit.value}"

@@ -7,12 +7,14 @@ stage round. `decide` answers, at a moment `now`:
 * a **yellow warning** when the light turns yellow (elapsed above `yellow_ratio` of the limit), a
   **red warning** when the stage is overdue — each at most once per stage round; a case found
   already red gets the red one only;
-* the **escalation levels** due: 1 street platform (街道平台) as soon as the stage is overdue plus
-  the first step, 2 district platform (区平台) a further step later, 3 city platform (市平台) a
-  further step later, 4 the monthly supervision list (月检查) when the case is still unsolved
-  `supervision_after` past its city level. Every step is counted from the moment the previous level
-  became due (the first one from the deadline), in the step's own unit on the working calendar, so
-  "1 work_days" skips the night and the weekend. Urgent cases take their own (shorter) steps;
+* the **escalation levels** due — only in a department's stage (disposal, rework: `escalates`);
+  the command centre's own posts get the warnings only: 1 street platform (街道平台) as soon as
+  the stage is overdue plus the first step, 2 district platform (区平台) a further step later,
+  3 city platform (市平台) a further step later, 4 the monthly supervision list (月检查) when the
+  case is still unsolved `supervision_after` past its city level. Every step is counted from the
+  moment the previous level became due (the first one from the deadline), in the step's own unit
+  on the working calendar, so "1 work_days" skips the night and the weekend. Urgent cases take
+  their own (shorter) steps;
 * when to look at the case again (`next_at`): the earliest moment something more can become due.
 
 Time spent suspended never counts: the clock excludes it (a suspended clock has no deadline and
@@ -205,6 +207,7 @@ class SweepFacts:
     urgent: bool = False
     level: int = Level.NONE
     warned: int = Warned.NONE
+    escalates: bool = True  # a department's stage; the command centre's own posts are only warned
 
     def __post_init__(self) -> None:
         if not Level.NONE <= self.level <= Level.SUPERVISION:
@@ -269,7 +272,9 @@ def decide(
 
     levels: list[Level] = []
     candidates: list[datetime] = []
-    if light is Light.RED:
+    if light is Light.RED and not facts.escalates:
+        pass  # warned red above; nothing more can come due in this round
+    elif light is Light.RED:
         for threshold_level, moment in level_thresholds(calendar, clock, policy.ladder(facts.urgent)):
             if threshold_level <= level:
                 continue
@@ -281,7 +286,7 @@ def decide(
     else:
         if light is Light.GREEN and warned < Warned.YELLOW:
             candidates.append(_just_after(calendar, clock, policy.yellow_ratio * clock.budget_seconds))
-        if warned < Warned.RED or level < Level.SUPERVISION:
+        if warned < Warned.RED or (facts.escalates and level < Level.SUPERVISION):
             candidates.append(_just_after(calendar, clock, clock.budget_seconds))
     new_level = levels[-1] if levels else level
     next_at = min(candidates) if candidates else None

@@ -44,6 +44,8 @@ from functools import cached_property
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from gridcity.domain.workflow import DECISIONS, TRANSITIONS, Role
+
 # --- what is counted -----------------------------------------------------------------------
 
 # Region and department rows (a case's lasting facts, by the month it was filed; and, for 漏报,
@@ -78,6 +80,10 @@ POST_COUNTERS = (
     "filings_timed",
     "filings_on_time",
     "filings_wrong",
+    "intake_timed",
+    "intake_on_time",
+    "decisions_timed",
+    "decisions_on_time",
     "closings_timed",
     "closings_on_time",
     "dispatches",
@@ -89,6 +95,11 @@ POST_COUNTERS = (
 TIME_FACTS = ("open_overdue", "reworked_open_overdue", "dispose_overdue")
 
 REGION, DEPARTMENT, POST = "region", "department", "post"
+# The version of the counting rules themselves: a change of what a counter means (not only of
+# which counters there are) changes the fingerprint, so rollups counted before are rebuilt.
+# 2: a clock per post (intake, decisions, close by their own deadlines); a reworked case is never
+#    disposed or closed on time.
+DEFINITIONS = 2
 
 # A rollup row's key: (table, month, *key parts)
 #   region:     ("region", month, level, code) — level district | street | community | grid
@@ -145,6 +156,7 @@ class RollupRules:
                 self.verify_within_s,
                 self.check_within_s,
                 self.close_within_s,
+                DEFINITIONS,
                 CASE_COUNTERS,
                 POST_COUNTERS,
             ]
@@ -235,15 +247,18 @@ def case_contribution(case: Any, rules: RollupRules) -> Contribution:
     if keys:
         closed = case.state == "closed"
         disposed = case.disposed_at is not None
-        disposal_on_time = disposed and (
-            case.dispose_deadline is None or case.disposed_at <= case.dispose_deadline
+        reworked = (case.rework_count or 0) > 0
+        disposal_on_time = (
+            disposed
+            and not reworked  # 返工: never on time for its department
+            and (case.dispose_deadline is None or case.disposed_at <= case.dispose_deadline)
         )
         facts = Counter(
             filed=1,
             public_reports=int(public),
             closed=int(closed),
             closed_on_time=int(closed and (case.closing_type == "self_handled" or disposal_on_time)),
-            reworked_closed=int(closed and (case.rework_count or 0) > 0),
+            reworked_closed=int(closed and reworked),
             disposed=int(disposed),
             disposed_on_time=int(disposal_on_time),
         )
@@ -296,7 +311,17 @@ def _wrongs_filings(event: Any) -> bool:
 
 
 # (role, action) → the counters a person's history row adds: by the row's `on_time` flag
-# (prefix_timed / prefix_on_time) or by its `waited_s` against a limit of the rules.
+# (prefix_timed / prefix_on_time: the deadline of the post the step ended) or by its `waited_s`
+# against a limit of the rules; a row may count both ways (an intake decision that sends a report
+# to verification: 按时受理 and 核实按时派发). A closure counts by its flag, or — a row written
+# before 结案 had a clock of its own — by its wait.
+# The decisions each deciding post takes (审批), as the workflow table says who may take them.
+DECISIONS_OF: dict[str, tuple[str, ...]] = {
+    role.value: tuple(
+        sorted({t.action.value for t in TRANSITIONS.values() if t.action in DECISIONS and role in t.roles})
+    )
+    for role in (Role.DISPATCHER, Role.SHIFT_LEADER)
+}
 _ON_TIME = {
     ("supervisor", "verify_ok"): "verify",
     ("supervisor", "verify_false"): "verify",
@@ -304,6 +329,9 @@ _ON_TIME = {
     ("supervisor", "check_fail"): "check",
     ("shift_leader", "file"): "filings",
     ("dispatcher", "dispatch"): "dispatches",
+    ("shift_leader", "close"): "closings",
+    **{("operator", action): "intake" for action in INTAKE_ACTIONS},
+    **{(role, action): "decisions" for role, actions in DECISIONS_OF.items() for action in actions},
 }
 _WAITED = {
     ("operator", "send_verify"): ("verify_sent", "verify_within_s"),
@@ -311,6 +339,30 @@ _WAITED = {
     ("shift_leader", "close"): ("closings", "close_within_s"),
 }
 _COUNTED_TOO = {("shift_leader", "file"): "filings", ("dispatcher", "dispatch"): "dispatches"}
+# The history rows that can count or spoil (a recount skips the others).
+COUNTED_ACTIONS = tuple(
+    sorted(
+        {action for _, action in (*_ON_TIME, *_WAITED)}
+        | set(INTAKE_ACTIONS)
+        | {"transfer", "close", "approve_return"}  # they spoil earlier filings and dispatches
+    )
+)
+
+
+def _timed_counts(what: tuple[str, str], data: Mapping[str, Any] | None, rules: RollupRules) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    on_time = _flag(data, "on_time")
+    if what in _ON_TIME and on_time is not None:
+        prefix = _ON_TIME[what]
+        counts[f"{prefix}_timed"] = 1
+        counts[f"{prefix}_on_time"] = int(on_time is True)
+    if what in _WAITED:
+        prefix, limit = _WAITED[what]
+        waited = _flag(data, "waited_s")
+        if waited is not None and f"{prefix}_timed" not in counts:
+            counts[f"{prefix}_timed"] = 1
+            counts[f"{prefix}_on_time"] = int(float(waited) <= getattr(rules, limit))
+    return +counts
 
 
 def event_contribution(event: Any, earlier: Sequence[Any], rules: RollupRules) -> Contribution:
@@ -320,24 +372,10 @@ def event_contribution(event: Any, earlier: Sequence[Any], rules: RollupRules) -
     out: Contribution = {}
     action, role, actor = event.action, event.actor_role, event.actor_id
     if actor is not None:
-        counts: Counter[str] = Counter()
         what = (role, action)
-        if what in _ON_TIME:
-            prefix = _ON_TIME[what]
-            on_time = _flag(event.data, "on_time")
-            if on_time is not None:
-                counts[f"{prefix}_timed"] = 1
-                if on_time is True:
-                    counts[f"{prefix}_on_time"] = 1
-            if what in _COUNTED_TOO:
-                counts[_COUNTED_TOO[what]] = 1
-        elif what in _WAITED:
-            prefix, limit = _WAITED[what]
-            waited = _flag(event.data, "waited_s")
-            if waited is not None:
-                counts[f"{prefix}_timed"] = 1
-                if float(waited) <= getattr(rules, limit):
-                    counts[f"{prefix}_on_time"] = 1
+        counts = _timed_counts(what, event.data, rules)
+        if what in _COUNTED_TOO:
+            counts[_COUNTED_TOO[what]] = 1
         if role == "operator" and action in INTAKE_ACTIONS:
             first = not any(
                 e.action in INTAKE_ACTIONS and e.actor_id == actor and e.actor_role == role for e in earlier

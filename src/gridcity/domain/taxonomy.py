@@ -45,16 +45,44 @@ DEPARTMENT_KINDS: tuple[str, ...] = ("bureau", "enterprise", "department")
 
 
 class Stage(StrEnum):
-    """The timed stages of a case."""
+    """The timed posts of a case (docs/domain/clocks.md): each has its own clock and limit, and its
+    lateness is charged to whoever holds the post."""
 
-    VERIFY = "verify"  # 核实
-    DISPATCH = "dispatch"  # 立案 + 派遣
-    DISPOSE = "dispose"  # 处置
-    CHECK = "check"  # 核查
+    ACCEPT = "accept"  # 受理: the operator decides on a report (send to verify, accept, reject)
+    VERIFY = "verify"  # 核实: the supervisor checks a report on site
+    FILE = "file"  # 立案: the shift leader files the accepted case
+    DISPATCH = "dispatch"  # 派遣: the dispatcher sends the filed case to a department
+    DISPOSE = "dispose"  # 处置: the department disposes of it
+    REWORK = "rework"  # 返工: the department redoes it after a failed check
+    CHECK = "check"  # 核查: the supervisor checks the disposal on site
+    CLOSE = "close"  # 结案: the shift leader closes the checked case
+    DECIDE = "decide"  # 审批: the platform decides a request (extension, return, suspension, void)
 
     @property
     def label_zh(self) -> str:
-        return {"verify": "核实", "dispatch": "立案派遣", "dispose": "处置", "check": "核查"}[self.value]
+        return _STAGE_LABELS[self]
+
+    @property
+    def is_department(self) -> bool:
+        """A department's stage: its lateness escalates and goes on the supervision list; the
+        command centre's own stages are warned and counted in the post indicators only."""
+        return self in DEPARTMENT_STAGES
+
+
+_STAGE_LABELS = {
+    Stage.ACCEPT: "受理",
+    Stage.VERIFY: "核实",
+    Stage.FILE: "立案",
+    Stage.DISPATCH: "派遣",
+    Stage.DISPOSE: "处置",
+    Stage.REWORK: "返工",
+    Stage.CHECK: "核查",
+    Stage.CLOSE: "结案",
+    Stage.DECIDE: "审批",
+}
+DEPARTMENT_STAGES = frozenset({Stage.DISPOSE, Stage.REWORK})
+# Every class sets a limit for these; the rework limit may be left out: half the disposal limit.
+REQUIRED_STAGES = tuple(s for s in Stage if s is not Stage.REWORK)
 
 
 class ClassKind(StrEnum):
@@ -147,7 +175,13 @@ class ClassDef:
             return self.urgent_limits[st]
         if area_rural and st in self.rural_limits:
             return self.rural_limits[st]
+        if st not in self.limits:  # only rework may be unset: 返工时限 = half the disposal limit
+            return self.limit(Stage.DISPOSE, urgency, area_rural).halved()
         return self.limits[st]
+
+    def effective_limits(self, urgency: str | None = None) -> dict[Stage, Duration]:
+        """Every stage's limit at this urgency, the derived rework limit included (what people see)."""
+        return {s: self.limit(s, urgency) for s in Stage}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -275,7 +309,7 @@ def _normalize(fld: str, value: Any, key: str, departments: _Departments | None)
             else:
                 st = _stage(k, sub)
                 if v == "":
-                    if fld == "limits":
+                    if fld == "limits" and st in REQUIRED_STAGES:
                         raise Invalid(
                             f"{sub}: every class needs a {st.value} limit; it cannot be removed", key=sub
                         )
@@ -691,7 +725,7 @@ def _finish(identity: Mapping[str, Any], settings: Mapping[str, Any], origins: M
     for fld in _REQUIRED_SETTINGS:
         if fld not in settings:
             raise Invalid(f"class {label}: no {fld} set (add it to [defaults])", key=fld)
-    missing = [s.value for s in Stage if s not in settings["limits"]]
+    missing = [s.value for s in REQUIRED_STAGES if s not in settings["limits"]]
     if missing:
         key = f"{where('limits')}.limits"
         raise Invalid(f"{key}: class {label} has no limit for {', '.join(missing)}", key=key)
@@ -721,7 +755,7 @@ def _finish(identity: Mapping[str, Any], settings: Mapping[str, Any], origins: M
         default_urgency=default,
         filing_criteria=values["filing_criteria"],
         closing_criteria=values["closing_criteria"],
-        limits=MappingProxyType({s: values["limits"][s] for s in Stage}),
+        limits=MappingProxyType(_ordered(values["limits"])),
         urgent_limits=MappingProxyType(_ordered(values["urgent_limits"])),
         public=values["public"],
         rural_limits=MappingProxyType(_ordered(values["rural_limits"])),

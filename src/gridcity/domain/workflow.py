@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from gridcity.domain.errors import Forbidden, Invalid, InvalidTransition
-from gridcity.domain.taxonomy import Stage
+from gridcity.domain.taxonomy import DEPARTMENT_STAGES, Stage
 
 
 class Role(StrEnum):
@@ -171,6 +171,20 @@ _ACTION_LABELS = {
     CaseAction.ESCALATE: "超时升级",
 }
 
+# The platform's decisions on a pending request (审批): timed by the decision's own clock.
+DECISIONS = frozenset(
+    {
+        CaseAction.APPROVE_VOID,
+        CaseAction.DENY_VOID,
+        CaseAction.APPROVE_RETURN,
+        CaseAction.DENY_RETURN,
+        CaseAction.APPROVE_EXTENSION,
+        CaseAction.DENY_EXTENSION,
+        CaseAction.APPROVE_SUSPENSION,
+        CaseAction.DENY_SUSPENSION,
+    }
+)
+
 # The name a history row gives its actor when no person acted (the deadline sweep). Not a Role: no
 # account can hold it, so no one can sign in as the system.
 SYSTEM_ACTOR_ROLE = "system"
@@ -213,25 +227,43 @@ def closing_type_for(requested: str | None, disposed_late: bool, note: str) -> C
     return closing
 
 
-# The clocked stage (docs/domain/clocks.md §Stages) each state belongs to; None: no clock runs.
+# The post whose clock runs in each state (docs/domain/clocks.md §Posts); None: no clock runs. A
+# case in rework (返工) runs the rework clock in the disposal states: `case.stage` says which.
 STAGE_OF_STATE: dict[CaseState, Stage | None] = {
-    CaseState.REPORTED: None,
+    CaseState.REPORTED: Stage.ACCEPT,
     CaseState.VERIFYING: Stage.VERIFY,
-    CaseState.ACCEPTED: Stage.DISPATCH,
+    CaseState.ACCEPTED: Stage.FILE,
     CaseState.FILED: Stage.DISPATCH,
-    CaseState.VOID_REQUESTED: Stage.DISPATCH,
+    CaseState.VOID_REQUESTED: Stage.DECIDE,
     CaseState.DISPATCHED: Stage.DISPOSE,
     CaseState.DISPOSING: Stage.DISPOSE,
-    CaseState.RETURN_REQUESTED: Stage.DISPOSE,
-    CaseState.EXTENSION_REQUESTED: Stage.DISPOSE,
-    CaseState.SUSPENSION_REQUESTED: Stage.DISPOSE,
+    CaseState.RETURN_REQUESTED: Stage.DECIDE,
+    CaseState.EXTENSION_REQUESTED: Stage.DECIDE,
+    CaseState.SUSPENSION_REQUESTED: Stage.DECIDE,
     CaseState.SUSPENDED: Stage.DISPOSE,
     CaseState.DISPOSED: Stage.CHECK,
-    CaseState.CHECKED: None,
+    CaseState.CHECKED: Stage.CLOSE,
     CaseState.CLOSED: None,
     CaseState.REJECTED: None,
     CaseState.VOID: None,
 }
+# A department's request waits for the platform's decision: the department's clock stops (it is
+# parked on the case) and the decision's own clock runs, charged to the deciding post.
+REQUEST_STATES = frozenset(
+    {CaseState.RETURN_REQUESTED, CaseState.EXTENSION_REQUESTED, CaseState.SUSPENSION_REQUESTED}
+)
+
+
+def next_stage(current: Stage | None, to_state: CaseState, action: CaseAction) -> Stage | None:
+    """The post whose clock runs once `action` has taken a case to `to_state`; `current` is the
+    post whose clock ran before (for a decision: the clock the request interrupted). A failed check
+    starts the rework clock (返工时限), and the disposal states of a reworked case stay in rework."""
+    if action is CaseAction.CHECK_FAIL:
+        return Stage.REWORK
+    stage = STAGE_OF_STATE[to_state]
+    if stage is Stage.DISPOSE and current is Stage.REWORK:
+        return Stage.REWORK
+    return stage
 
 
 @dataclass(frozen=True)
@@ -312,9 +344,12 @@ _ROWS += [
 ]
 # 沟通交流: anyone involved may add a note or a question in any state, closed cases included.
 _ROWS += [_t(s, A.COMMENT, _STAFF | {R.CITIZEN}, None, ("note", "attachments", "to_role")) for s in CaseState]
-# 超时升级: the deadline sweep escalates an overdue case while its stage clock runs (not while
-# suspended). No role may take it (empty role set): only `services.cases.record_system_events`.
-ESCALATABLE_STATES = tuple(s for s in CaseState if STAGE_OF_STATE[s] is not None and s != S.SUSPENDED)
+# 超时升级: the deadline sweep escalates a department's overdue disposal (or rework) while its clock
+# runs (not while suspended); the command centre's own stages are warned, never escalated. No role
+# may take it (empty role set): only `services.cases.record_system_events`.
+ESCALATABLE_STATES = tuple(
+    s for s in CaseState if STAGE_OF_STATE[s] in DEPARTMENT_STAGES and s != S.SUSPENDED
+)
 _ROWS += [_t(s, A.ESCALATE, set(), None) for s in ESCALATABLE_STATES]
 
 TRANSITIONS: dict[tuple[CaseState, CaseAction], Transition] = {(t.state, t.action): t for t in _ROWS}

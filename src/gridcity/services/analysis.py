@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, aliased
 from gridcity.db.models import Case, CaseEvent
 from gridcity.db.queries import CaseFilter
 from gridcity.domain import analysis as rules
-from gridcity.domain.analysis import Anomaly, Period
+from gridcity.domain.analysis import RUN_STAGES, Anomaly, Period
 from gridcity.domain.durations import TimeUnit
 from gridcity.domain.errors import Forbidden, Invalid
 from gridcity.domain.principal import Principal
@@ -502,8 +502,8 @@ class StageTimes:
 def stage_times(
     platform: Platform, db: Session, user: Principal, scope: Scope, max_cases: int = STAGE_SAMPLE_CASES
 ) -> StageTimes:
-    """Average time per stage (核实, 立案派遣, 处置, 核查) in working hours of the working calendar,
-    over the stage runs that ended in the period. Computed from the history's state changes
+    """Average time per stage (受理, 核实, 立案, 派遣, 处置, 核查, 结案) in working hours of the working
+    calendar, over the stage runs that ended in the period. Computed from the history's state changes
     (`CaseEvent`), suspended time left out; a failed check starts a new disposal run, counted on
     its own. Every stage is measured in working hours, whatever the unit of its time limit.
 
@@ -545,7 +545,7 @@ def stage_times(
     by_case: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for case_id, at, state in rows:
         by_case[case_id].append((at, state))
-    hours: dict[Stage, list[float]] = {s: [] for s in Stage}
+    hours: dict[Stage, list[float]] = {s: [] for s in RUN_STAGES}
     for changes in by_case.values():
         for run in rules.stage_runs(changes):
             if start <= run.end < end:

@@ -1,4 +1,11 @@
-"""The clock of a case's current stage, kept in the case's stage_* columns (docs/domain/clocks.md)."""
+"""The clock of a case's current post, kept in the case's stage_* columns (docs/domain/clocks.md).
+
+One clock runs at a time, the post's that must act now. While a department's request (extension,
+return, suspension) or a void waits for the platform's decision, the clock it interrupted is
+*parked*: paused at the request and kept with the request (`pending_request["parked"]`), while the
+decision's own clock runs in the columns; the decision resumes it (the wait not counted), or starts
+the next post's clock when the case moves on (an approved return: dispatch again).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case
 from gridcity.domain.clock import StageClock, WorkingCalendar, traffic_light
-from gridcity.domain.durations import TimeUnit
+from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import Conflict
-from gridcity.domain.workflow import STAGE_OF_STATE, CaseState
+from gridcity.domain.taxonomy import Stage
+from gridcity.domain.workflow import STAGE_OF_STATE, CaseAction, CaseState, next_stage
 from gridcity.services.platform import Platform
 
 
@@ -49,10 +57,17 @@ def _look_again(case: Case) -> None:
     case.sweep_at = case.stage_started_at if case.stage_deadline is not None else None
 
 
-def restart_clock(
+def start_state_clock(
     platform: Platform, db: Session, calendar: WorkingCalendar, case: Case, now: datetime
 ) -> None:
-    stage = STAGE_OF_STATE[CaseState(case.state)]
+    """Start the clock of the post that acts in the case's state, at `now` (a new or imported case)."""
+    restart_clock(platform, db, calendar, case, STAGE_OF_STATE[CaseState(case.state)], now)
+
+
+def restart_clock(
+    platform: Platform, db: Session, calendar: WorkingCalendar, case: Case, stage: Stage | None, now: datetime
+) -> None:
+    """Start `stage`'s clock afresh at `now`, with the class's limit for it at the case's urgency."""
     case.stage = stage.value if stage else None
     case.stage_warned = 0  # a new stage round: its warnings start afresh (the level stays)
     if stage is None:
@@ -65,6 +80,102 @@ def restart_clock(
     store_clock(case, StageClock.start(calendar, now, limit), calendar)
 
 
+def follow(
+    platform: Platform,
+    db: Session,
+    calendar: WorkingCalendar,
+    case: Case,
+    action: CaseAction,
+    to_state: CaseState,
+    now: datetime,
+) -> None:
+    """Move the clock along with an action that takes the case to `to_state` (its state already set)."""
+    current = Stage(case.stage) if case.stage else None
+    parked = parked_clock(case) if current is Stage.DECIDE else None
+    basis = Stage(parked["stage"]) if parked else current
+    target = next_stage(basis, to_state, action)
+    if target is Stage.DECIDE and current is not Stage.DECIDE:
+        _park(case, calendar, now)
+        restart_clock(platform, db, calendar, case, Stage.DECIDE, now)
+    elif current is Stage.DECIDE and target is not Stage.DECIDE:
+        if parked is not None and target is basis:
+            _unpark(case, calendar, parked, now, keep_paused=to_state is CaseState.SUSPENDED)
+        else:
+            restart_clock(platform, db, calendar, case, target, now)
+        case.pending_request = None  # decided
+    elif target is not current:
+        restart_clock(platform, db, calendar, case, target, now)
+    else:
+        store_deadline(calendar, case)
+
+
+# --- the clock parked while a decision is awaited -------------------------------------------------
+
+
+def parked_clock(case: Case) -> dict[str, Any] | None:
+    """The clock a pending request interrupted, as stored with the request; None when there is none."""
+    request = case.pending_request or {}
+    parked = request.get("parked")
+    return parked if isinstance(parked, dict) else None
+
+
+def _park(case: Case, calendar: WorkingCalendar, now: datetime) -> None:
+    if case.stage is None or case.stage_started_at is None:
+        return  # no clock was running: nothing to resume after the decision
+    clock = clock_of(case)
+    if not clock.paused:
+        clock = clock.pause(now)
+    case.pending_request = {**(case.pending_request or {}), "parked": _as_json(case, clock)}
+
+
+def _unpark(
+    case: Case, calendar: WorkingCalendar, parked: dict[str, Any], now: datetime, keep_paused: bool
+) -> None:
+    clock = _from_json(parked)
+    if not keep_paused:  # the wait for the decision is not counted (an approved suspension goes on)
+        clock = clock.resume(calendar, now)
+    case.stage = parked["stage"]
+    case.stage_warned = int(parked.get("warned", 0))
+    store_clock(case, clock, calendar)
+
+
+def extend_parked(case: Case, calendar: WorkingCalendar, extension: Duration) -> None:
+    """An approved extension (延期) adds to the disposal clock the request interrupted."""
+    parked = parked_clock(case)
+    if parked is None:
+        raise Conflict("this case has no disposal clock waiting for the decision")
+    clock = _from_json(parked).extend(calendar, extension)
+    case.pending_request = {**(case.pending_request or {}), "parked": {**parked, **_clock_json(clock)}}
+
+
+def _as_json(case: Case, clock: StageClock) -> dict[str, Any]:
+    return {"stage": case.stage, "warned": case.stage_warned or 0, **_clock_json(clock)}
+
+
+def _clock_json(clock: StageClock) -> dict[str, Any]:
+    return {
+        "started_at": clock.started_at.isoformat(),
+        "unit": clock.unit.value,
+        "budget_s": clock.budget_seconds,
+        "paused_s": clock.paused_seconds,
+        "paused_since": clock.paused_since.isoformat() if clock.paused_since else None,
+    }
+
+
+def _from_json(parked: dict[str, Any]) -> StageClock:
+    since = parked.get("paused_since")
+    return StageClock(
+        started_at=datetime.fromisoformat(parked["started_at"]),
+        unit=TimeUnit(parked["unit"]),
+        budget_seconds=float(parked["budget_s"]),
+        paused_seconds=float(parked["paused_s"]),
+        paused_since=datetime.fromisoformat(since) if since else None,
+    )
+
+
+_STAGE_VALUES = frozenset(s.value for s in Stage)
+
+
 def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | None:
     """The current stage's clock as the API and pages show it."""
     if case.stage is None or case.stage_started_at is None:
@@ -75,6 +186,7 @@ def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | 
     elapsed = clock.elapsed(calendar, now)
     return {
         "stage": case.stage,
+        "stage_name": Stage(case.stage).label_zh if case.stage in _STAGE_VALUES else case.stage,
         "started_at": case.stage_started_at,
         "deadline": case.stage_deadline,
         "unit": case.stage_unit,

@@ -30,7 +30,7 @@ from gridcity.domain.principal import Principal
 from gridcity.domain.rollups import CASE_INPUTS
 from gridcity.domain.routing import check_transfer, route
 from gridcity.domain.workflow import (
-    STAGE_OF_STATE,
+    DECISIONS,
     SYSTEM_ACTOR_NAME,
     SYSTEM_ACTOR_ROLE,
     CaseAction,
@@ -201,7 +201,7 @@ def _report(
         case.component_code = component.code
         # the component's owner answers for it (主管部门), before the class's usual department
         case.proposed_department_id = component.owner_unit_id or case.proposed_department_id
-    case_clock.restart_clock(platform, db, calendar, case, now)
+    case_clock.start_state_clock(platform, db, calendar, case, now)
     values = {key: value for key in _CASE_COLUMNS if (value := getattr(case, key)) is not None}
     try:
         case.id = _insert(db, Case, values)
@@ -303,10 +303,7 @@ def _apply(platform: Platform, db: Session, user: Principal, case_id: int, reque
     to_state = row.target or from_state
     case.state = to_state.value
     case.updated_at = now
-    if STAGE_OF_STATE[to_state] != STAGE_OF_STATE[from_state]:
-        case_clock.restart_clock(platform, db, ctx.calendar, case, now)
-    else:
-        case_clock.store_deadline(ctx.calendar, case)
+    case_clock.follow(platform, db, ctx.calendar, case, action, to_state, now)
     event = _record(
         platform,
         db,
@@ -471,12 +468,11 @@ def _extension(ctx: _Context) -> Duration:
 def _decide(
     effect: Callable[[_Context], dict[str, Any]] | None = None,
 ) -> Callable[[_Context], dict[str, Any]]:
-    """An approval or denial: clears the pending request, then applies the approval's effect."""
+    """An approval or denial: the approval's effect; the clock then resumes the post the request
+    interrupted and clears the request (`case_clock.follow`)."""
 
     def decided(ctx: _Context) -> dict[str, Any]:
-        data = effect(ctx) if effect else {}
-        ctx.case.pending_request = None
-        return data
+        return effect(ctx) if effect else {}
 
     return decided
 
@@ -489,15 +485,9 @@ def _approve_return(ctx: _Context) -> dict[str, Any]:
 
 def _approve_extension(ctx: _Context) -> dict[str, Any]:
     extension = _extension(ctx)
-    clock = case_clock.clock_of(ctx.case).extend(ctx.calendar, extension)
-    case_clock.store_clock(ctx.case, clock, ctx.calendar)
+    case_clock.extend_parked(ctx.case, ctx.calendar, extension)
     ctx.case.extension_count += 1
     return {"extension": str(extension)}
-
-
-def _approve_suspension(ctx: _Context) -> dict[str, Any]:
-    case_clock.store_clock(ctx.case, case_clock.clock_of(ctx.case).pause(ctx.now), ctx.calendar)
-    return {}
 
 
 def _resume(ctx: _Context) -> dict[str, Any]:
@@ -511,7 +501,7 @@ def _report_done(ctx: _Context) -> dict[str, Any]:
     ctx.case.disposed_at = ctx.now
     ctx.case.dispose_deadline = ctx.case.stage_deadline
     on_time = ctx.case.stage_deadline is None or ctx.now <= ctx.case.stage_deadline
-    return {"on_time": on_time}
+    return {"on_time": on_time, "stage": ctx.case.stage}
 
 
 def _check_fail(ctx: _Context) -> dict[str, Any]:
@@ -523,15 +513,22 @@ def _check_fail(ctx: _Context) -> dict[str, Any]:
 
 def _close(ctx: _Context) -> dict[str, Any]:
     case = ctx.case
-    late = (
-        case.dispose_deadline is not None
-        and case.disposed_at is not None
-        and (case.disposed_at > case.dispose_deadline)
-    )
     requested = ctx.field("closing_type")
+    late = department_was_late(case.events)
     closing = closing_type_for(None if requested is None else str(requested), late, ctx.request.note)
     case.closing_type, case.closed_at = closing.value, ctx.now
     return {"closing_type": closing.value}
+
+
+def department_was_late(events: Sequence[Any]) -> bool:
+    """Whether a department reported a disposal (the first or a rework) after its deadline since
+    the case was last reopened: the closing type then follows the clock (超期结案)."""
+    for event in reversed(events):
+        if event.action == CaseAction.REOPEN.value:
+            return False
+        if event.action == CaseAction.REPORT_DONE.value and (event.data or {}).get("on_time") is False:
+            return True
+    return False
 
 
 def _self_handle(ctx: _Context) -> dict[str, Any]:
@@ -600,7 +597,7 @@ _EFFECTS: dict[CaseAction, Callable[[_Context], dict[str, Any]]] = {
     CaseAction.DENY_RETURN: _decide(),
     CaseAction.APPROVE_EXTENSION: _decide(_approve_extension),
     CaseAction.DENY_EXTENSION: _decide(),
-    CaseAction.APPROVE_SUSPENSION: _decide(_approve_suspension),
+    CaseAction.APPROVE_SUSPENSION: _decide(),  # the parked clock stays stopped (case_clock.follow)
     CaseAction.DENY_SUSPENSION: _decide(),
     CaseAction.APPROVE_VOID: _decide(),
     CaseAction.DENY_VOID: _decide(),
@@ -694,19 +691,25 @@ def _record(
 
 # --- timing facts for the assessment (domain.assessment, services.evaluation) -------------
 
-# Steps judged against the running stage's deadline (按时核实 / 立案 / 派遣 / 核查) …
+# Steps that end a post, judged against that post's deadline (按时受理 / 核实 / 立案 / 派遣 / 核查 /
+# 结案 / 审批) …
 _DEADLINE_TIMED = frozenset(
     {
+        CaseAction.SEND_VERIFY,
+        CaseAction.ACCEPT_REPORT,
+        CaseAction.REJECT,
         CaseAction.VERIFY_OK,
         CaseAction.VERIFY_FALSE,
         CaseAction.FILE,
         CaseAction.DISPATCH,
         CaseAction.CHECK_PASS,
         CaseAction.CHECK_FAIL,
+        CaseAction.CLOSE,
+        *DECISIONS,
     }
 )
-# … and steps with no stage clock of their own, judged by how long the case waited for them in its
-# state (核实派发, 核查派发, 结案) against the assessment's configured limits.
+# … and steps judged (too) by how long the case waited for them in its state (核实派发, 核查派发; the
+# close of rows written before 结案 had a clock of its own) against the assessment's configured limits.
 _WAIT_TIMED = frozenset({CaseAction.SEND_VERIFY, CaseAction.ASSIGN_CHECK, CaseAction.CLOSE})
 
 
@@ -715,20 +718,21 @@ def _timing_facts(case: Case, action: CaseAction, from_state: CaseState, now: da
     from the append-only history instead of recomputing clocks: `on_time` (by the stage deadline as
     it stood at this moment: extensions added, suspended time not counted) and that `deadline`, or
     `waited_s` (calendar seconds since the case entered its current state)."""
+    facts: dict[str, Any] = {}
     if action in _DEADLINE_TIMED:
         deadline = case.stage_deadline
-        return {
-            "on_time": deadline is None or now <= deadline,
-            "deadline": deadline.isoformat() if deadline is not None else None,
-        }
+        facts["on_time"] = deadline is None or now <= deadline
+        facts["deadline"] = deadline.isoformat() if deadline is not None else None
+        if case.stage is not None:
+            facts["stage"] = case.stage  # whose post the step ended (a reworked disposal: rework)
     if action in _WAIT_TIMED:
         entered = case.reported_at
         for event in reversed(case.events):
             if event.to_state == from_state.value and event.from_state != event.to_state:
                 entered = event.at
                 break
-        return {"waited_s": round(max(0.0, (now - entered).total_seconds()), 3)}
-    return {}
+        facts["waited_s"] = round(max(0.0, (now - entered).total_seconds()), 3)
+    return facts
 
 
 # --- changes no person made: the deadline sweep -------------------------------------------
@@ -747,6 +751,14 @@ class SystemEvent:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class SystemWarning:
+    """A deadline warning to notify: its text, and whether the post is overdue (red)."""
+
+    text: str
+    red: bool = False
+
+
 @dataclass
 class SystemChange:
     """A change of one case that no person made (the deadline sweep): new values of its columns,
@@ -756,7 +768,7 @@ class SystemChange:
     case: Case
     changes: Mapping[str, Any]
     events: Sequence[SystemEvent] = ()
-    warnings: Sequence[str] = ()
+    warnings: Sequence[SystemWarning] = ()
     expect: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -767,7 +779,7 @@ def record_system_change(
     now: datetime,
     *,
     events: Sequence[SystemEvent] = (),
-    warnings: Sequence[str] = (),
+    warnings: Sequence[SystemWarning] = (),
     changes: Mapping[str, Any] | None = None,
     expect: Mapping[str, Any] | None = None,
 ) -> list[SimpleNamespace] | None:
@@ -876,10 +888,10 @@ def record_system_changes(
             messages.append(
                 outbox.message_for(platform, f"case.{event.action.value}", case, cast(CaseEvent, record))
             )
-        for text in item.warnings:
+        for warning in item.warnings:
             warnings += [
                 {**note, "created_at": now}
-                for note in notifications.rows_for_warning(platform, db, case, text)
+                for note in notifications.rows_for_warning(platform, db, case, warning.text, warning.red)
             ]
     ids = insert_changes(connection, rows, notes, messages)
     if warnings:

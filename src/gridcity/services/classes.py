@@ -91,7 +91,9 @@ def patch_class(
 
 
 def public_view(c: ClassDef) -> dict[str, Any]:
-    return dump_class(c)
+    """The class as the API shows it: every post's limit under `limits`, the rework limit included
+    (half the disposal limit when the class sets none)."""
+    return {**dump_class(c), "limits": {s.value: str(d) for s, d in c.effective_limits().items()}}
 
 
 def check_patch_tier(user: Principal, changes: Mapping[str, Any], catalogue: Catalogue | None = None) -> None:

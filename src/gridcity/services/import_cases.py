@@ -316,7 +316,7 @@ def _case(
         if row.closed_at < last:
             raise Rejected("closed before it was filed or dispatched")
         if case.dispatched_at is not None:
-            case_clock.restart_clock(platform, db, calendar, case, case.dispatched_at)  # type: ignore[arg-type]
+            case_clock.start_state_clock(platform, db, calendar, case, case.dispatched_at)  # type: ignore[arg-type]
             case.dispose_deadline = case.stage_deadline
         late = case.dispose_deadline is not None and row.closed_at > case.dispose_deadline
         closing = ClosingType.OVERDUE if late else ClosingType.NORMAL
@@ -328,7 +328,7 @@ def _case(
             closing.value,
         )
         last = row.closed_at
-    case_clock.restart_clock(platform, db, calendar, case, last)  # type: ignore[arg-type]
+    case_clock.start_state_clock(platform, db, calendar, case, last)  # type: ignore[arg-type]
     case.updated_at = last
     return case, events
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit
 from gridcity.domain.escalation import ESCALATION_ROLES, Level
 from gridcity.domain.principal import Principal
-from gridcity.domain.taxonomy import Stage
+from gridcity.domain.taxonomy import DEPARTMENT_STAGES
 from gridcity.domain.workflow import STAGE_OF_STATE, CaseAction, CaseState, Role
 from gridcity.services.platform import Platform
 
@@ -121,11 +121,14 @@ def rows_for_escalation(
     ]
 
 
-def rows_for_warning(platform: Platform, db: Session, case: Case, text: str) -> list[dict[str, Any]]:
-    """A yellow or red warning goes to whoever must act for the stage to finish in time: the person
+def rows_for_warning(
+    platform: Platform, db: Session, case: Case, text: str, red: bool = False
+) -> list[dict[str, Any]]:
+    """A yellow or red warning goes to whoever must act for the post to finish in time: the person
     the case is assigned to (verification, check), else the role that acts next in its state on the
-    case's street platform; in the disposal stage the responsible department's handlers, and the
-    dispatcher too while a request of theirs waits for a decision."""
+    case's street platform; in a department's stage (disposal, rework) its handlers. A red warning
+    of a command-centre post (受理, 核实, 立案, 派遣, 核查, 结案, 审批) goes to the shift leader too:
+    that lateness is the command centre's own, warned and counted, never escalated."""
     state = CaseState(case.state)
     full = f"{platform.case_number(case)} {case.class_name}: {text}"
     base = {
@@ -136,11 +139,15 @@ def rows_for_warning(platform: Platform, db: Session, case: Case, text: str) -> 
         "org_unit_id": None,
         "kind": "warning",
     }
-    if state in (CaseState.VERIFYING, CaseState.DISPOSED) and case.assignee_id:
-        return [{**base, "user_id": case.assignee_id}]
+    rows: list[dict[str, Any]] = []
     roles: list[str] = []
-    if state in _NEXT_ROLE:
+    if state in (CaseState.VERIFYING, CaseState.DISPOSED) and case.assignee_id:
+        rows.append({**base, "user_id": case.assignee_id})
+    elif state in _NEXT_ROLE:
         roles.append(_NEXT_ROLE[state].value)
-    if STAGE_OF_STATE[state] == Stage.DISPOSE and case.department_id:
+    department_stage = STAGE_OF_STATE[state] in DEPARTMENT_STAGES
+    if department_stage and case.department_id:
         roles.append(Role.HANDLER.value)
-    return [_to_role(platform, db, case, role, dict(base)) for role in dict.fromkeys(roles)]
+    if red and not department_stage:
+        roles.append(Role.SHIFT_LEADER.value)
+    return rows + [_to_role(platform, db, case, role, dict(base)) for role in dict.fromkeys(roles)]

@@ -23,7 +23,8 @@ How the standard maps onto the platform:
   The application that filed a request reads it back in full (its description, exact point and
   address) when it sends its api_key.
 - status is closed once the case is closed, rejected or voided; expected_datetime is the disposal
-  deadline (as it stood when disposal was reported) or, before that, the running stage's deadline.
+  deadline (as it stood when disposal was reported) or, before that, the running stage's deadline
+  once the report is taken up (none while it waits for intake).
 
 Everything that can refuse a request is checked before anything is written: a refusal leaves no trace.
 """
@@ -49,7 +50,7 @@ from gridcity.db.models import Case, CaseClass, CaseEvent, Grid, Open311Client, 
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from gridcity.domain.principal import Principal
-from gridcity.domain.taxonomy import ClassDef
+from gridcity.domain.taxonomy import ClassDef, Stage
 from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import TERMINAL_STATES, CaseAction, CaseState, Role
 from gridcity.services import cases, public
@@ -693,6 +694,8 @@ def expected_datetime(case: Case) -> datetime | None:
         return case.dispose_deadline
     if case.state in CLOSED_STATES or case.disposed_at is not None:
         return None
+    if case.stage == Stage.ACCEPT.value:
+        return None  # the command centre's intake deadline promises nothing about the fix
     return case.stage_deadline
 
 

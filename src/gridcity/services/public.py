@@ -529,7 +529,8 @@ def boundaries(db: Session, level: str, parent: str | None) -> dict[str, Any]:
 # Words for department-name placeholders when no district or street is chosen.
 ANY_DISTRICT = "所在区"
 ANY_STREET = "所在街道"
-STAGES = (Stage.VERIFY, Stage.DISPATCH, Stage.DISPOSE, Stage.CHECK)
+# the posts a reporter's case passes through, as the published class list shows them
+STAGES = (Stage.ACCEPT, Stage.VERIFY, Stage.FILE, Stage.DISPATCH, Stage.DISPOSE, Stage.CHECK, Stage.CLOSE)
 
 
 @dataclass
@@ -581,7 +582,7 @@ def class_entries(
                 owner=_department_name(catalogue, owner_code, district, street, names),
                 owner_varies=bool(c.owner_by_area) and not street,
                 cooperating=[_department_name(catalogue, d, district, street, names) for d in c.cooperating],
-                limits={s: c.limits[s] for s in STAGES},
+                limits={s: c.limit(s) for s in STAGES},
                 urgent_limits={s: c.urgent_limits[s] for s in STAGES if s in c.urgent_limits},
             )
         )

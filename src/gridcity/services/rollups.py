@@ -18,7 +18,7 @@ from gridcity.db import rollups as rollups_db
 from gridcity.db.engine import unit_of_work
 from gridcity.domain.rollups import (
     CASE_INPUTS,
-    INTAKE_ACTIONS,
+    COUNTED_ACTIONS,
     Contribution,
     RatingTotals,
     RollupRules,
@@ -32,21 +32,6 @@ from gridcity.domain.rollups import (
 from gridcity.services.evaluation import rollup_rules
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
-
-# The history rows that can count (the others are skipped when recounting).
-COUNTED_ACTIONS = (
-    *INTAKE_ACTIONS,
-    "assign_check",
-    "verify_ok",
-    "verify_false",
-    "check_pass",
-    "check_fail",
-    "file",
-    "close",
-    "transfer",
-    "dispatch",
-    "approve_return",
-)
 
 
 def snapshot(case: Any) -> SimpleNamespace:

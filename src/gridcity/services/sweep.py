@@ -53,9 +53,9 @@ from gridcity.domain.escalation import (
     decide,
     is_urgent_level,
 )
-from gridcity.domain.taxonomy import Stage
-from gridcity.domain.workflow import TERMINAL_STATES, CaseAction
-from gridcity.services.cases import SystemChange, SystemEvent, record_system_changes
+from gridcity.domain.taxonomy import DEPARTMENT_STAGES, Stage
+from gridcity.domain.workflow import ESCALATABLE_STATES, TERMINAL_STATES, CaseAction, CaseState
+from gridcity.services.cases import SystemChange, SystemEvent, SystemWarning, record_system_changes
 from gridcity.services.platform import Platform
 
 log = logging.getLogger("gridcity.sweep")
@@ -277,7 +277,7 @@ def _work(ctx: _Pass, rows: Sequence[Row[Any]]) -> list[_Tally]:
                         "sweep_at": decision.next_at,
                     },
                     events=[_escalation(ctx, case, level) for level in decision.levels],
-                    warnings=[_warning_text(ctx, case, kind) for kind in decision.warnings],
+                    warnings=[_warning(ctx, case, kind) for kind in decision.warnings],
                     expect=expect,
                 )
             )
@@ -290,7 +290,7 @@ def _work(ctx: _Pass, rows: Sequence[Row[Any]]) -> list[_Tally]:
             tallies.append(_Tally(failed=int(failed)))
             continue
         entries += [
-            _entry(ctx, change.case.id, "escalated", event.id)
+            _entry(ctx, change.case, "escalated", event.id)
             for event, level in zip(events, decision.levels, strict=True)
             if level == Level.SUPERVISION
         ]
@@ -315,7 +315,12 @@ def _decide(ctx: _Pass, case: Case) -> SweepDecision | None:
         paused_seconds=case.stage_paused_s or 0.0,
         paused_since=case.stage_paused_since,
     )
-    facts = SweepFacts(clock, _is_urgent(ctx, case), case.escalation_level, case.stage_warned)
+    # a department's lateness escalates; the command centre's own is only warned (and so is a
+    # request made before its clock was parked, which waits in a state no escalation is taken in)
+    escalates = _stage_of(case) in DEPARTMENT_STAGES and CaseState(case.state) in ESCALATABLE_STATES
+    facts = SweepFacts(
+        clock, _is_urgent(ctx, case), case.escalation_level, case.stage_warned, escalates=escalates
+    )
     return decide(ctx.calendar, ctx.policy, facts, ctx.now)
 
 
@@ -331,22 +336,27 @@ def _is_urgent(ctx: _Pass, case: Case) -> bool:
     return ctx.urgent[key]
 
 
-def _stage_label(case: Case) -> str:
+def _stage_of(case: Case) -> Stage | None:
     try:
-        return Stage(str(case.stage)).label_zh
+        return Stage(str(case.stage))
     except ValueError:
-        return str(case.stage)
+        return None
+
+
+def _stage_label(case: Case) -> str:
+    stage = _stage_of(case)
+    return stage.label_zh if stage else str(case.stage)
 
 
 def _local(ctx: _Pass, moment: datetime | None) -> str:
     return moment.astimezone(ctx.calendar.tz).strftime("%m-%d %H:%M") if moment else "—"
 
 
-def _warning_text(ctx: _Pass, case: Case, kind: WarningKind) -> str:
+def _warning(ctx: _Pass, case: Case, kind: WarningKind) -> SystemWarning:
     stage, deadline = _stage_label(case), _local(ctx, case.stage_deadline)
     if kind is WarningKind.YELLOW:
-        return f"{kind.label_zh}：{stage}时限将到（截止 {deadline}）"
-    return f"{kind.label_zh}：{stage}已超过时限（截止 {deadline}）"
+        return SystemWarning(f"{kind.label_zh}：{stage}时限将到（截止 {deadline}）")
+    return SystemWarning(f"{kind.label_zh}：{stage}已超过时限（截止 {deadline}）", red=True)
 
 
 def _escalation(ctx: _Pass, case: Case, level: Level) -> SystemEvent:
@@ -368,13 +378,18 @@ def _escalation(ctx: _Pass, case: Case, level: Level) -> SystemEvent:
 # --- the monthly supervision list ---------------------------------------------------------------
 
 
-def _entry(ctx: _Pass, case_id: int, reason: str, event_id: int | None = None) -> dict[str, Any]:
+def _entry(ctx: _Pass, case: Case, reason: str, event_id: int | None = None) -> dict[str, Any]:
+    """A case joins the list because its department's stage ran late: which stage, whose, and
+    until when it was due."""
     return {
-        "case_id": case_id,
+        "case_id": case.id,
         "month": ctx.report.month,
         "added_at": ctx.now,
         "reason": reason,
         "event_id": event_id,
+        "stage": case.stage,
+        "department_id": case.department_id,
+        "deadline": case.stage_deadline,
     }
 
 
@@ -398,7 +413,37 @@ def _carry_over(ctx: _Pass) -> int:
         .where(Case.id.in_(earlier), Case.id.not_in(this_month), Case.state.not_in(ended))
         .order_by(Case.id)
     ).all()
-    return _list(ctx, [_entry(ctx, case_id, "carried_over") for case_id in ids])
+    # each carried over as it first joined: the stage, the department and the deadline it missed
+    first: dict[int, SupervisionEntry] = {}
+    if ids:
+        for entry in ctx.db.scalars(
+            select(SupervisionEntry)
+            .where(SupervisionEntry.case_id.in_(ids))
+            .order_by(SupervisionEntry.month.desc(), SupervisionEntry.id.desc())
+        ):
+            first[entry.case_id] = entry  # the earliest month's is read last and wins
+    return _list(
+        ctx,
+        [
+            {
+                "case_id": case_id,
+                "month": ctx.report.month,
+                "added_at": ctx.now,
+                "reason": "carried_over",
+                "event_id": None,
+                "stage": first[case_id].stage,
+                "department_id": first[case_id].department_id,
+                "deadline": first[case_id].deadline,
+            }
+            for case_id in ids
+        ],
+    )
+
+
+def check_month(month: str) -> None:
+    """A month of the supervision list is written YYYY-MM; anything else is refused."""
+    if not _MONTH.match(month or ""):
+        raise Invalid(f"not a month: {month!r} (write it as YYYY-MM, e.g. 2026-11)", key="month")
 
 
 @dataclass(frozen=True)
@@ -411,8 +456,7 @@ class SupervisionItem:
 
 def supervision_list(db: Session, month: str) -> list[SupervisionItem]:
     """The monthly supervision list (月检查) of `month` ('YYYY-MM'), in the order cases joined it."""
-    if not _MONTH.match(month or ""):
-        raise Invalid(f"not a month: {month!r} (write it as YYYY-MM, e.g. 2026-11)", key="month")
+    check_month(month)
     rows = db.execute(
         select(SupervisionEntry, Case)
         .join(Case, Case.id == SupervisionEntry.case_id)

@@ -176,17 +176,22 @@ _WORDS: dict[str, tuple[str, str]] = {
         "受理 → 立案 → 派遣 → 处置 → 核查 → 结案",
         "accept → file → dispatch → dispose → check → close",
     ),
-    "portal.stage.verify": ("受理核实", "Accept (verify)"),
-    "portal.stage.dispatch": ("立案派遣", "File and dispatch"),
+    "portal.stage.accept": ("受理", "Accept"),
+    "portal.stage.verify": ("核实", "Verify"),
+    "portal.stage.file": ("立案", "File"),
+    "portal.stage.dispatch": ("派遣", "Dispatch"),
     "portal.stage.dispose": ("处置", "Dispose"),
     "portal.stage.check": ("核查", "Check"),
+    "portal.stage.close": ("结案", "Close"),
     "portal.urgent": ("紧急", "urgent"),
     "portal.limits_note": (
         "时限从上一环节完成时起算；“工作小时”“工作日”只计工作时间，节假日不计；“分钟”“小时”连续计算。"
-        "立案和派遣共用一个时限；核查通过后即可结案，结案不另计时限。紧急案件适用括号内的时限。",
+        "每个环节各有时限，迟延记在该环节的承办人；核查不合格返工的，返工时限为处置时限的一半。"
+        "紧急案件适用括号内的时限。",
         "Each limit runs from the end of the previous step; working hours and days count working time only; "
-        "minutes and hours run continuously. Filing and dispatch share one limit; closing follows the check "
-        "and has no limit of its own. Urgent cases have the limit in brackets.",
+        "minutes and hours run continuously. Every step has its own limit, and lateness is charged to "
+        "whoever holds the step; a failed check gives half the disposal limit for the rework. Urgent cases "
+        "have the limit in brackets.",
     ),
     "portal.filing": ("立案条件", "Filing criteria"),
     "portal.closing": ("结案条件", "Closing criteria"),

@@ -106,7 +106,7 @@ def test_stage_runs_of_a_history() -> None:
         (t(9), "reported"),
         (t(9, 10), "verifying"),
         (t(9, 40), "accepted"),
-        (t(10), "filed"),  # still the dispatch stage
+        (t(10), "filed"),  # filing done: the dispatch post's run
         (t(10, 30), "dispatched"),
         (t(11), "disposing"),
         (t(11, 30), "suspension_requested"),
@@ -120,19 +120,22 @@ def test_stage_runs_of_a_history() -> None:
     ]
     runs = stage_runs(changes)
     assert [(r.stage, r.start, r.end) for r in runs] == [
+        (Stage.ACCEPT, t(9), t(9, 10)),
         (Stage.VERIFY, t(9, 10), t(9, 40)),
-        (Stage.DISPATCH, t(9, 40), t(10, 30)),
-        (Stage.DISPOSE, t(10, 30), t(15)),
+        (Stage.FILE, t(9, 40), t(10)),
+        (Stage.DISPATCH, t(10), t(10, 30)),
+        (Stage.DISPOSE, t(10, 30), t(15)),  # the suspension request stays inside the disposal run
         (Stage.CHECK, t(15), t(15, 30)),
         (Stage.DISPOSE, t(15, 30), t(17)),
         (Stage.CHECK, t(17), t(9, day=17)),
+        (Stage.CLOSE, t(9, day=17), t(9, 30, day=17)),
     ]
-    # suspended time is left out of the disposal run
+    # the time waiting for the decision and the time suspended are left out of the disposal run
     minutes = lambda a, b: (b - a) / timedelta(minutes=1)  # noqa: E731
-    assert runs[2].measure(minutes) == 75 + 60
-    assert runs[1].measure(minutes) == 50
+    assert runs[4].measure(minutes) == 60 + 60
+    assert runs[3].measure(minutes) == 30
 
 
 def test_a_run_still_going_is_not_finished() -> None:
-    assert stage_runs([(t(9), "accepted"), (t(9, 5), "filed")]) == []
+    assert stage_runs([(t(9), "dispatched"), (t(9, 5), "disposing")]) == []
     assert stage_runs([]) == []

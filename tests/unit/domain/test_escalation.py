@@ -147,6 +147,23 @@ def test_a_sweep_that_comes_late_records_every_level_due_and_only_the_red_warnin
     assert late.level is Level.CITY and late.next_at == at(11, 27, 14, 30)
 
 
+def test_a_command_centre_post_is_warned_but_never_escalated() -> None:
+    """[7]: filing (15 minutes from Monday 09:00) is the shift leader's post: yellow, then red, and
+    then nothing more — however late, no level, and no reason to look again until the clock changes."""
+    filing = StageClock.start(CAL, MONDAY_9, Duration(15, TimeUnit.MINUTES))
+    facts = SweepFacts(filing, escalates=False)
+    yellow = decide(CAL, POLICY, facts, at(11, 16, 9, 13))
+    assert yellow.warnings == (WarningKind.YELLOW,) and yellow.levels == ()
+    assert yellow.next_at is not None and yellow.next_at > at(11, 16, 9, 15)
+    red = decide(CAL, POLICY, apply(facts, yellow), at(11, 16, 9, 16))
+    assert red.warnings == (WarningKind.RED,) and red.levels == () and red.level is Level.NONE
+    assert red.next_at is None
+    weeks_later = decide(CAL, POLICY, apply(apply(facts, yellow), red), at(12, 1, 9))
+    assert not weeks_later.acts and weeks_later.next_at is None
+    # the same lateness in a department's stage climbs the ladder
+    assert decide(CAL, POLICY, SweepFacts(filing), at(11, 20, 9)).levels == (Level.STREET, Level.DISTRICT)
+
+
 def test_urgent_cases_take_their_shorter_steps() -> None:
     normal = SweepFacts(garbage_clock(), level=Level.STREET, warned=Warned.RED)
     urgent = replace(normal, urgent=True)

@@ -12,6 +12,7 @@ from gridcity.domain.taxonomy import (
     BEIJING_STANDARD,
     NATIONAL_STANDARD,
     PUBLIC_SECURITY_STANDARD,
+    REQUIRED_STAGES,
     SOCIAL_SERVICE_STANDARD,
     Catalogue,
     ClassKind,
@@ -133,7 +134,7 @@ def test_beijing_tree_has_its_major_classes(cat: Catalogue) -> None:
 
 def test_every_class_has_every_limit_and_a_concrete_owner(cat: Catalogue) -> None:
     for cls in cat:
-        assert set(cls.limits) == set(Stage), cls.ref
+        assert set(cls.limits) == set(REQUIRED_STAGES), cls.ref  # rework: half the disposal limit
         assert cls.default_urgency in cls.urgency_levels
         assert cls.network in ("city_management", "social_service", "public_security")
         for urgency in cls.urgency_levels:
@@ -159,10 +160,19 @@ def test_networks_of_the_further_trees(cat: Catalogue) -> None:
 
 def test_stage_defaults(cat: Catalogue) -> None:
     cls = cat.find("06010")
+    # a clock per post, the design's defaults (docs/domain/clocks.md)
+    assert cat.limit(cls, Stage.ACCEPT) == d("10 minutes")
     assert cat.limit(cls, Stage.VERIFY) == d("30 minutes")
-    assert cat.limit(cls, "dispatch") == d("30 minutes")
-    assert cat.limit(cls, "dispatch", "urgent") == d("10 minutes")
+    assert cat.limit(cls, "file") == d("15 minutes")
+    assert cat.limit(cls, "dispatch") == d("15 minutes")
+    assert cat.limit(cls, "dispatch", "urgent") == d("5 minutes")
+    assert cat.limit(cls, "file", "urgent") == d("15 minutes")  # filing has no urgent limit of its own
     assert cat.limit(cls, "check") == d("1 hours")
+    assert cat.limit(cls, "close") == d("30 minutes")
+    assert cat.limit(cls, "decide") == d("1 work_hours")
+    # 06010 暴露垃圾 is disposed of in 4 working hours: rework (返工时限) gets half of it
+    assert cat.limit(cls, "dispose") == d("4 work_hours")
+    assert cat.limit(cls, "rework") == d("2 work_hours")
     assert cat.limit(cls, "check", area_rural=True) == d("2 hours")
     with pytest.raises(Invalid, match="urgency"):
         cat.limit(cls, "dispose", "critical")
@@ -454,7 +464,8 @@ def test_apply_patch_changes_and_validates(cat: Catalogue) -> None:
     )
     assert changed.limit("dispose") == d("6 work_hours")
     assert changed.limit("verify") == d("30 minutes")  # other stages kept
-    assert changed.limit("dispatch", "critical") == d("30 minutes")  # urgent dispatch removed
+    assert changed.limit("dispatch", "critical") == d("15 minutes")  # urgent dispatch removed
+    assert changed.limit("rework") == d("3 work_hours")  # half the new disposal limit
     assert changed.limit("dispose", "low") == d("6 work_hours")
     assert cat.owner_for(changed, "110105", "110105001") == "110105-CGZF"
     assert cls.limit("dispose") == d("4 work_hours")  # the original is unchanged

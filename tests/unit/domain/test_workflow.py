@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from gridcity.domain.errors import Forbidden, InvalidTransition
+from gridcity.domain.taxonomy import Stage
 from gridcity.domain.workflow import (
     STAGE_OF_STATE,
     TRANSITIONS,
@@ -14,6 +15,7 @@ from gridcity.domain.workflow import (
     CaseState,
     Role,
     actions_for,
+    next_stage,
     next_state,
     system_transition,
 )
@@ -61,19 +63,9 @@ for _s in (S.DISPATCHED, S.DISPOSING):
 # The registry's roles (网格员, 治安网格员) take no part in the case workflow: Forbidden everywhere.
 for _s in CaseState:
     EXPECTED[(_s, A.COMMENT)] = (set(Role) - {R.GRID_WORKER, R.POLICE}, _s)
-# 超时升级 is the system's (the deadline sweep), in every state whose clock runs: no role may take it.
-SYSTEM_ONLY = {
-    S.VERIFYING,
-    S.ACCEPTED,
-    S.FILED,
-    S.VOID_REQUESTED,
-    S.DISPATCHED,
-    S.DISPOSING,
-    S.RETURN_REQUESTED,
-    S.EXTENSION_REQUESTED,
-    S.SUSPENSION_REQUESTED,
-    S.DISPOSED,
-}
+# 超时升级 is the system's (the deadline sweep), only while a department's disposal clock runs: no
+# role may take it. The command centre's own posts (受理 … 结案, 审批) are warned, never escalated.
+SYSTEM_ONLY = {S.DISPATCHED, S.DISPOSING}
 for _s in SYSTEM_ONLY:
     EXPECTED[(_s, A.ESCALATE)] = (set(), _s)
 
@@ -129,7 +121,7 @@ def test_escalation_is_the_systems_alone() -> None:
         if state in SYSTEM_ONLY:
             row = system_transition(state, A.ESCALATE)
             assert row.target is None and not row.roles  # the state does not change
-        else:  # no clock runs (or it is suspended): nothing to escalate
+        else:  # a command-centre post, no clock, or a suspended one: nothing to escalate
             with pytest.raises(InvalidTransition):
                 system_transition(state, A.ESCALATE)
     with pytest.raises(Forbidden) as err:
@@ -137,3 +129,19 @@ def test_escalation_is_the_systems_alone() -> None:
     assert "only the system" in err.value.message
     with pytest.raises(InvalidTransition):
         system_transition(S.DISPOSING, A.REPORT_DONE)  # a person's action is not the system's
+
+
+def test_the_post_whose_clock_runs_after_each_move() -> None:
+    """[7] a clock per post: the stage follows the state, a failed check starts the rework clock
+    and the disposal states of a reworked case stay in rework; an approved return starts dispatch."""
+    assert next_stage(None, S.REPORTED, A.REOPEN) is Stage.ACCEPT
+    assert next_stage(Stage.ACCEPT, S.ACCEPTED, A.ACCEPT_REPORT) is Stage.FILE
+    assert next_stage(Stage.FILE, S.FILED, A.FILE) is Stage.DISPATCH
+    assert next_stage(Stage.DISPATCH, S.DISPATCHED, A.DISPATCH) is Stage.DISPOSE
+    assert next_stage(Stage.DISPOSE, S.EXTENSION_REQUESTED, A.REQUEST_EXTENSION) is Stage.DECIDE
+    assert next_stage(Stage.CHECK, S.DISPATCHED, A.CHECK_FAIL) is Stage.REWORK
+    assert next_stage(Stage.REWORK, S.DISPOSING, A.ACCEPT) is Stage.REWORK
+    assert next_stage(Stage.REWORK, S.DISPOSED, A.REPORT_DONE) is Stage.CHECK
+    assert next_stage(Stage.REWORK, S.FILED, A.APPROVE_RETURN) is Stage.DISPATCH
+    assert next_stage(Stage.CHECK, S.CHECKED, A.CHECK_PASS) is Stage.CLOSE
+    assert next_stage(Stage.CLOSE, S.CLOSED, A.CLOSE) is None

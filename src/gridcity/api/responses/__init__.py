@@ -235,9 +235,12 @@ class CaseSummary(Shape):
 
 
 class CaseClock(Shape):
-    """The current stage's deadline clock (working time)."""
+    """The clock of the post that must act now (a clock per post, docs/domain/clocks.md)."""
 
-    stage: str
+    stage: str = Field(
+        description="accept | verify | file | dispatch | dispose | rework | check | close | decide"
+    )
+    stage_name: str = Field(description="受理 | 核实 | 立案 | 派遣 | 处置 | 返工 | 核查 | 结案 | 审批")
     started_at: datetime
     deadline: datetime | None
     unit: str | None = Field(description="work_hours | work_days | minutes | …")
@@ -588,6 +591,33 @@ class RankingVersions(Shape):
     period: str
     kind: str
     versions: list[RankingVersion]
+
+
+class SupervisionDepartment(Shape):
+    id: int
+    code: str
+    name: str
+
+
+class SupervisionListEntry(Shape):
+    case_id: int
+    number: str = Field(description="the case number people quote (案件编号)")
+    class_name: str
+    state: str = Field(description="the case's state now")
+    stage: str | None = Field(description="the department's stage that ran late: dispose | rework")
+    stage_name: str | None = Field(description="处置 | 返工")
+    department: SupervisionDepartment | None = Field(description="the department charged")
+    deadline: datetime | None = Field(description="the stage's deadline it missed")
+    overdue_hours: float | None = Field(
+        description="calendar hours past the deadline: to now while the stage runs, else to the disposal"
+    )
+    reason: str = Field(description="escalated (joined this month) | carried_over (from an earlier month)")
+    added_at: datetime
+
+
+class SupervisionList(Shape):
+    period: str
+    entries: list[SupervisionListEntry]
 
 
 # --- components ---------------------------------------------------------------------------------

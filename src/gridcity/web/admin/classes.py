@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import DomainError, Invalid, NotFound
 from gridcity.domain.principal import Principal
-from gridcity.domain.taxonomy import NETWORKS, Catalogue, ClassDef, Stage
+from gridcity.domain.taxonomy import NETWORKS, REQUIRED_STAGES, Catalogue, ClassDef, Stage
 from gridcity.services import classes
 from gridcity.services.classes import ClassBook
 from gridcity.services.platform import Platform
@@ -105,7 +105,7 @@ def _row(cls: ClassDef, catalogue: Catalogue, scope: str, names: Names) -> dict[
     cooperating = cooperating_here(cls, scope)
     return {
         "cls": cls,
-        "limits": {s: cls.limits[Stage(s)] for s in STAGES},
+        "limits": {s: cls.limit(s) for s in STAGES},  # the rework limit derived when not set
         "owner": owner,
         "owner_name": names(owner),
         "cooperating": [(c, names(c)) for c in cooperating],
@@ -247,7 +247,7 @@ def _edit_page(
             known.add(code)
     row = _row(cls, catalogue, scope, names)
     values = {
-        **{f"limit_{s}": str(cls.limits[Stage(s)]) for s in STAGES},
+        **{f"limit_{s}": _set_limit(cls, s) for s in STAGES},
         **{
             f"urgent_{s}": str(cls.urgent_limits[Stage(s)]) if Stage(s) in cls.urgent_limits else ""
             for s in STAGES
@@ -296,10 +296,10 @@ def _limits_patch(form: FormData, cls: ClassDef) -> dict[str, Any]:
     urgent: dict[str, str] = {}
     for s in STAGES:
         given = text(form, f"limit_{s}", max_length=40)
-        if given != str(cls.limits[Stage(s)]):
-            if not given:
+        if given != _set_limit(cls, s):
+            if not given and Stage(s) in REQUIRED_STAGES:
                 raise Invalid(f"every class needs a {s} limit; it cannot be left empty")
-            limits[s] = given
+            limits[s] = given  # "" for rework: back to half the disposal limit
         before = str(cls.urgent_limits[Stage(s)]) if Stage(s) in cls.urgent_limits else ""
         urgent_given = text(form, f"urgent_{s}", max_length=40)
         if urgent_given != before:
@@ -310,6 +310,11 @@ def _limits_patch(form: FormData, cls: ClassDef) -> dict[str, Any]:
     if urgent:
         patch["urgent_limits"] = urgent
     return patch
+
+
+def _set_limit(cls: ClassDef, stage: str) -> str:
+    """The limit the class sets for a stage, "" when it sets none (rework: half the disposal limit)."""
+    return str(cls.limits[Stage(stage)]) if Stage(stage) in cls.limits else ""
 
 
 def _owners_patch(form: FormData, cls: ClassDef) -> dict[str, Any]:
