@@ -225,7 +225,15 @@ async def upload(
     content = await file.read(platform.settings.max_upload_bytes + 1)
     name = file.filename or "upload"
     row = await platform.run_write(lambda: attachments.store_upload(platform, db, user, name, content))
-    return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size}
+    return {
+        "id": row.id,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size": row.size,
+        "taken_at": row.taken_at,
+        "taken_lon": row.taken_lon,
+        "taken_lat": row.taken_lat,
+    }
 
 
 @router.get(
