@@ -122,7 +122,7 @@ def _check_photo_evidence(platform: Platform) -> None:
         assert len(steps) > 100
         assert all(e.attachments for e in steps)
         checks = [
-            attachments.photo_check(a, db.get(Case, e.case_id), e)  # type: ignore[arg-type]
+            attachments.photo_check(platform, a, db.get(Case, e.case_id), e)  # type: ignore[arg-type]
             for e in steps
             for a in e.attachments
         ]

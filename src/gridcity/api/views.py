@@ -41,7 +41,9 @@ def user_view(user: Principal) -> dict[str, Any]:
     }
 
 
-def attachment_view(attachment: Attachment, case: Case, event: CaseEvent) -> dict[str, Any]:
+def attachment_view(
+    platform: Platform, attachment: Attachment, case: Case, event: CaseEvent
+) -> dict[str, Any]:
     """A file of the history; a photo with what its EXIF says against the case (domain.evidence)."""
     view: dict[str, Any] = {
         "id": attachment.id,
@@ -50,7 +52,7 @@ def attachment_view(attachment: Attachment, case: Case, event: CaseEvent) -> dic
         "size": attachment.size,
         "url": f"/api/v1/attachments/{attachment.id}",
     }
-    check = attachments.photo_check(attachment, case, event)
+    check = attachments.photo_check(platform, attachment, case, event)
     view.update(
         taken_at=check.taken_at,
         taken_lon=check.lon,
@@ -61,7 +63,7 @@ def attachment_view(attachment: Attachment, case: Case, event: CaseEvent) -> dic
     return view
 
 
-def event_view(event: CaseEvent, case: Case) -> dict[str, Any]:
+def event_view(platform: Platform, event: CaseEvent, case: Case) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "at": event.at,
@@ -71,7 +73,7 @@ def event_view(event: CaseEvent, case: Case) -> dict[str, Any]:
         "to_state": event.to_state,
         "note": event.note,
         "data": event.data,
-        "attachments": [attachment_view(a, case, event) for a in event.attachments],
+        "attachments": [attachment_view(platform, a, case, event) for a in event.attachments],
     }
 
 
@@ -132,7 +134,7 @@ def case_detail(platform: Platform, db: Session, user: Principal, case: Case) ->
             "escalation_level": case.escalation_level,
             "pending_request": case.pending_request,
             "clock": clock,
-            "history": [event_view(e, case) for e in case.events],
+            "history": [event_view(platform, e, case) for e in case.events],
             "actions": [
                 {"action": t.action.value, "label": t.action.label_zh, "fields": list(t.fields)}
                 for t in cases.available_actions(platform, user, case)

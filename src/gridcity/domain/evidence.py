@@ -4,8 +4,8 @@ A class lists in `photo_required` the actions refused without at least one photo
 supervisor's 核实 and 核查 and a department's 处置反馈: docs/domain/evidence.md). Each photo keeps the
 time and position its camera wrote; a photo is flagged when it was taken before the case was reported
 (it cannot show the scene the case is about: an old photo reused) or farther than `FAR_M` metres
-from the case point (not taken at the scene). The report's own photos are not judged by the report
-time: they are taken moments before the report is sent, by definition.
+(GRIDCITY_PHOTO_FAR_M) from the case point (not taken at the scene). The report's own photos are not
+judged by the report time: they are taken moments before the report is sent, by definition.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from gridcity.domain.components import ground_distance_m
 from gridcity.domain.errors import Invalid
 
-FAR_M = 200  # metres from the case point beyond which a photo is not of the scene
+FAR_M = 200  # metres from the case point beyond which a photo is not of the scene (GRIDCITY_PHOTO_FAR_M)
 BEFORE_REPORT = "before_report"
 FAR = "far"
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -63,6 +63,7 @@ def check_photo(
     case_lat: float,
     reported_at: datetime,
     with_report: bool,
+    far_m: float = FAR_M,
 ) -> PhotoCheck:
     """Judge a photo's EXIF time and position against the case (`with_report`: one of the report's
     own photos, not judged by the report time)."""
@@ -72,6 +73,6 @@ def check_photo(
     flags = []
     if taken_at is not None and not with_report and taken_at < reported_at:
         flags.append(BEFORE_REPORT)
-    if distance is not None and distance > FAR_M:
+    if distance is not None and distance > far_m:
         flags.append(FAR)
     return PhotoCheck(taken_at, lon, lat, distance, tuple(flags))

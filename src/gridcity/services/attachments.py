@@ -104,7 +104,9 @@ def link_attachments(
     return [found[i] for i in ids]
 
 
-def photo_check(attachment: Attachment, case: Case, event: CaseEvent) -> evidence.PhotoCheck:
+def photo_check(
+    platform: Platform, attachment: Attachment, case: Case, event: CaseEvent
+) -> evidence.PhotoCheck:
     """What a photo of the case's history says against the case: when, how far, flags."""
     return evidence.check_photo(
         attachment.taken_at,
@@ -114,12 +116,13 @@ def photo_check(attachment: Attachment, case: Case, event: CaseEvent) -> evidenc
         case_lat=case.lat,
         reported_at=case.reported_at,
         with_report=event.action == "report",
+        far_m=platform.settings.photo_far_m,
     )
 
 
-def photo_checks(case: Case) -> dict[int, evidence.PhotoCheck]:
+def photo_checks(platform: Platform, case: Case) -> dict[int, evidence.PhotoCheck]:
     """`photo_check` of every file of the case's history, by attachment id (for the pages)."""
-    return {a.id: photo_check(a, case, e) for e in case.events for a in e.attachments}
+    return {a.id: photo_check(platform, a, case, e) for e in case.events for a in e.attachments}
 
 
 def attachment_path(platform: Platform, db: Session, attachment_id: int) -> tuple[Attachment, Path]:

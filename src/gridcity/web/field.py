@@ -550,7 +550,7 @@ def _task_page(
         street=territory.names.get(case.street_code, case.street_code),
         community=territory.names.get(case.community_code or "", case.community_code),
         photos=photos,
-        photo_checks=attachments.photo_checks(case),
+        photo_checks=attachments.photo_checks(platform, case),
         history=case.events,
         actions=[a for a in cases.available_actions(platform, user, case) if a.action != CaseAction.COMMENT],
         can_comment=any(
