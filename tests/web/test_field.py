@@ -404,6 +404,7 @@ def test_verify_false_needs_a_note_and_writes_nothing_without(client, make_user,
     case = loop.to_verify(me, DONGHUAMEN)
     sign_in(client, me)
     page = client.get(f"/field/tasks/{case.id}")
+    assert "需要至少一张现场照片" in page.text  # said before anyone submits
     form = {"csrf_token": csrf_of(page.text), "action": "verify_false", "version": str(case.version)}
     refused = client.post(
         f"/field/tasks/{case.id}", data=form, files=[("photos", ("x.png", png(), "image/png"))]

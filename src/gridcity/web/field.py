@@ -551,6 +551,7 @@ def _task_page(
         community=territory.names.get(case.community_code or "", case.community_code),
         photos=photos,
         photo_checks=attachments.photo_checks(platform, case),
+        photo_required=platform.catalogue(db).find(case.class_code, case.standard, case.kind).photo_required,
         history=case.events,
         actions=[a for a in cases.available_actions(platform, user, case) if a.action != CaseAction.COMMENT],
         can_comment=any(

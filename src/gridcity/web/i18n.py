@@ -39,6 +39,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "photo.taken_at": ("拍摄于", "Taken"),
     "photo.distance": ("距案件位置 {m} 米", "{m} m from the case point"),
     "photo.no_exif": ("无拍摄信息", "No time or place recorded"),
+    "photo.required": ("需要至少一张现场照片", "At least one photo of the scene is needed"),
     "photo.flag.before_report": ("拍摄于上报之前", "Taken before the report"),
     "photo.flag.far": ("距案件位置 {m} 米", "{m} m from the case point"),
     "export_csv": ("导出CSV", "Export CSV"),
