@@ -54,3 +54,14 @@ def test_no_exif_or_nonsense_gives_no_facts_never_an_error() -> None:
     gps[GPS.GPSLongitudeRef], gps[GPS.GPSLongitude] = "E", (116.0, 0.0, 0.0)
     facts = read_photo_facts(_jpeg(exif), CITY)
     assert (facts.taken_at, facts.lon, facts.lat) == (None, None, None)
+
+
+def test_a_damaged_exif_block_never_refuses_the_photo() -> None:
+    """Bytes of the EXIF block overwritten one by one: the reader gives facts or none, never an error."""
+    good = jpeg_with_exif(datetime(2026, 11, 16, 9, 30, tzinfo=ZoneInfo(CITY)), 116.404, 39.914)
+    start = good.index(b"Exif\x00\x00")
+    end = start + int.from_bytes(good[start - 2 : start], "big")
+    for at in range(start + 6, end, 3):
+        for value in (0x00, 0xFF, 0x7F):
+            damaged = good[:at] + bytes([value]) + good[at + 1 :]
+            read_photo_facts(damaged, CITY)  # no exception

@@ -30,6 +30,7 @@ from gridcity.domain.errors import Conflict, Forbidden, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.rollups import CASE_INPUTS
 from gridcity.domain.routing import check_transfer, route
+from gridcity.domain.taxonomy import PHOTO_ACTIONS
 from gridcity.domain.workflow import (
     STAGE_OF_STATE,
     SYSTEM_ACTOR_NAME,
@@ -362,6 +363,8 @@ def _check_actor(ctx: _Context) -> None:
 def _check_photos(ctx: _Context, action: CaseAction) -> None:
     """The case's class may require a photo for this action (核实、核查、处置反馈 by default):
     refused in Chinese before anything changes (domain.evidence)."""
+    if action.value not in PHOTO_ACTIONS:
+        return  # a step that carries no photos: no class can ask for one
     case, ids = ctx.case, list(ctx.request.attachments)
     required = ctx.platform.catalogue(ctx.db).find(case.class_code, case.standard, case.kind).photo_required
     if action.value not in required:

@@ -37,17 +37,20 @@ def read_photo_facts(content: bytes, city_zone: str) -> PhotoFacts:
     try:
         with Image.open(io.BytesIO(content)) as image:
             exif = image.getexif()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError):
+            if not exif:
+                return PhotoFacts()
+            details = exif.get_ifd(IFD.Exif)
+            gps = exif.get_ifd(IFD.GPSInfo)
+    except (UnidentifiedImageError, Image.DecompressionBombError):
         return PhotoFacts()  # not an image Pillow reads (a PDF): nothing to keep
-    if not exif:
-        return PhotoFacts()
-    details = exif.get_ifd(IFD.Exif)
+    except Exception:  # a damaged EXIF block: whatever error Pillow's parser raises
+        return PhotoFacts()  # must not refuse the photo: it is evidence without a time or place
     taken_at = _taken_at(
         details.get(Base.DateTimeOriginal) or exif.get(Base.DateTime),
         details.get(Base.OffsetTimeOriginal),
         ZoneInfo(city_zone),
     )
-    lon, lat = _position(exif.get_ifd(IFD.GPSInfo))
+    lon, lat = _position(gps)
     return PhotoFacts(taken_at, lon, lat)
 
 
