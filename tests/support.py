@@ -7,7 +7,8 @@ import struct
 import zlib
 from pathlib import Path
 
-from gridcity.services import classes, departments, territory
+from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
+from gridcity.services import attachments, classes, departments, territory
 from gridcity.services.demo import data_file
 from gridcity.services.platform import Platform
 
@@ -56,3 +57,25 @@ def copy_sqlite(source: Path, target: Path) -> None:
     finally:
         source_db.close()
         target_db.close()
+
+
+def upload_photo(
+    client, headers: dict[str, str], content: bytes | None = None, name: str = "scene.png"
+) -> int:  # type: ignore[no-untyped-def]
+    """Upload a photo through the API as the user of `headers`; its attachment id. The actions a
+    class requires a photo for (核实、核查、处置反馈 by default) name it in `attachment_ids`."""
+    kind = "image/jpeg" if name.endswith(".jpg") else "image/png"
+    r = client.post("/api/v1/attachments", files={"file": (name, content or png(), kind)}, headers=headers)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def stored_photo(platform: Platform, db, user, content: bytes | None = None) -> int:  # type: ignore[no-untyped-def]
+    """An uploaded photo through the service (for tests that act through services.cases)."""
+    return attachments.store_upload(platform, db, user, "scene.png", content or png()).id
+
+
+def photos_for(platform: Platform, db, user, action: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """One uploaded photo when the default class table requires one for `action`, else none: what a
+    test that drives the case loop through the services names in `ActionRequest.attachments`."""
+    return [stored_photo(platform, db, user)] if action in DEFAULT_PHOTO_REQUIRED else []

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_types: list[str] = Field(default_factory=lambda: ["image/jpeg", "image/png", "image/webp"])
+    # a photo taken farther than this from the case point is flagged on the case page (domain.evidence)
+    photo_far_m: int = Field(default=200, gt=0)
 
     # Map tiles, e.g. a city's own tile server 'https://tiles.example/{z}/{x}/{y}.png'; empty: the
     # maps draw boundaries, grids and cases as vector layers only (closed city networks).

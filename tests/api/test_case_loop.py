@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from tests.conftest import Clock
+from tests.support import upload_photo
+
+from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
 
 # A point inside 东华门街道 (110101001), near the east gate of the Forbidden City.
 DONGHUAMEN = (116.4040, 39.9140)
@@ -46,6 +49,8 @@ class Walker:
     def do(self, role: str, action: str, expect: str, minutes: float = 10, **fields: Any) -> dict[str, Any]:
         self.clock.advance(minutes=minutes)
         before = self.case
+        if action in DEFAULT_PHOTO_REQUIRED and "attachment_ids" not in fields:
+            fields["attachment_ids"] = [upload_photo(self.client, self.staff[role])]  # the scene, as required
         body = {
             "action": action,
             "version": before["version"],

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.conftest import Clock
+from tests.support import photos_for
 
 from gridcity.services import cases
 
@@ -34,9 +35,9 @@ def _closed_case(platform, db, make_user, clock: Clock) -> int:  # type: ignore[
     ]
     for role, action, fields in steps:
         clock.advance(minutes=5)
-        case = cases.transition(
-            platform, db, staff[role], case.id, cases.ActionRequest(action, case.version, "ok", fields)
-        )
+        photos = photos_for(platform, db, staff[role], action)
+        request = cases.ActionRequest(action, case.version, "ok", fields, photos)
+        case = cases.transition(platform, db, staff[role], case.id, request)
     assert case.state == "closed"
     return case.id
 

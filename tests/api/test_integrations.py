@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.support import png
+from tests.support import photos_for, png
 
 from gridcity.db.models import Attachment, Case, CaseEvent, User
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -33,7 +33,8 @@ class Desk:
         self.db.expire_all()
         case = self.db.get(Case, case_id)
         assert case is not None
-        request = cases.ActionRequest(action, case.version, note=f"{action} (test)", fields=fields)
+        photos = photos_for(self.platform, self.db, user, action)
+        request = cases.ActionRequest(action, case.version, f"{action} (test)", fields, photos)
         return cases.transition(self.platform, self.db, user, case_id, request)
 
     def dispatched(self, department: int) -> int:
@@ -185,7 +186,14 @@ def test_refusals_are_clear_4xx(platform, db, client, desk, docked, make_user) -
         foreign = attachments.store_upload(platform, session, other, "x.png", png()).id
     r = client.post(f"{BASE}/cases/{mine}/report_done", headers=key, json={"attachment_ids": [foreign]})
     assert r.status_code == 403
-    r = client.post(f"{BASE}/cases/{mine}/report_done", headers=key, json={"attachment_ids": [2**31 - 1]})
+    # no photo: 处置反馈 needs one (the class table's default), said in Chinese
+    r = client.post(f"{BASE}/cases/{mine}/report_done", headers=key, json={"note": "已处理"})
+    assert r.status_code == 422 and r.json()["detail"].startswith("处置反馈需要至少一张现场照片")
+    upload = client.post(f"{BASE}/attachments", headers=key, files={"file": ("a.png", png(), "image/png")})
+    photo = upload.json()["id"]
+    r = client.post(
+        f"{BASE}/cases/{mine}/report_done", headers=key, json={"attachment_ids": [photo, 2**31 - 1]}
+    )
     assert r.status_code == 422 and "does not exist" in r.json()["detail"]
     r = client.post(f"{BASE}/cases/{mine}/report_done", headers=key, json={"attachment_ids": [2**40]})
     assert r.status_code == 422

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.conftest import CST
+from tests.support import photos_for
 from typer.testing import CliRunner
 
 from gridcity.app import create_app
@@ -74,7 +75,8 @@ def test_a_request_is_handled_through_the_workflow_and_read_back_closed(
         db.expire_all()
         case = db.get(Case, case_id)
         assert case is not None
-        request = cases.ActionRequest(action, case.version, note=f"{action} (test)", fields=fields)
+        photos = photos_for(platform, db, user, action)
+        request = cases.ActionRequest(action, case.version, f"{action} (test)", fields, photos)
         return cases.transition(platform, db, user, case_id, request)
 
     act(operator, "send_verify", 5, assignee_id=supervisor.id)

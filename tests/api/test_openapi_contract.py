@@ -157,6 +157,13 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
         _, app_key = open311.issue_client(platform, db, f"app-{uuid.uuid4().hex[:6]}", issuer="test")
         grid = db.scalar(select(Grid.code).where(Grid.layer == "city_management", Grid.valid_to.is_(None)))
 
+    # the department system's photo of the work done: 处置反馈 needs one (the class table's default)
+    done_photo = post(
+        "/api/v1/integrations/attachments",
+        {"X-Api-Key": key},
+        files={"file": ("done.png", io.BytesIO(png()), "image/png")},
+    )
+
     # the registry: a house, its household and resident, an organisation, a thing, a visit
     lon, lat = DONGHUAMEN
     place = post(
@@ -277,6 +284,9 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
         "POST /api/v1/cases": [{"body": another}],
         "POST /api/v1/attachments": [{"body": {"file": png()}}],
         "POST /api/v1/integrations/attachments": [{"body": {"file": png()}}],
+        "POST /api/v1/integrations/cases/{case_id}/report_done": [
+            {"path_parameters": {"case_id": dispatched}, "body": {"attachment_ids": [done_photo["id"]]}}
+        ],
         "POST /api/v1/cases/{case_id}/actions": [
             {
                 "path_parameters": numbered,

@@ -9,7 +9,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import T0
+from tests.support import upload_photo
 
+from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
 from gridcity.domain.workflow import STAGE_OF_STATE, CaseAction, CaseState
 
 DONGHUAMEN = (116.4040, 39.9140)
@@ -83,6 +85,8 @@ def test_random_walks_keep_case_and_history_consistent(client, clock, make_user,
                 action = data.draw(st.sampled_from([a.value for a in CaseAction]))
             offered = offers[role]
             request = {"action": action, "version": case["version"], "note": "随机", **fields(action, case)}
+            if action in DEFAULT_PHOTO_REQUIRED:  # the scene's photo, as the class requires
+                request["attachment_ids"] = [upload_photo(client, headers[role])]
             r = client.post(f"/api/v1/cases/{case['id']}/actions", json=request, headers=headers[role])
             if action in offered:
                 assert r.status_code == 200, r.text  # what is offered works

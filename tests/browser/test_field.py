@@ -4,6 +4,7 @@ the connection while sending and sends the kept report again, and verifies a pub
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from tests.support import png
 from tests.web.test_field import BEIXINQIAO, WANGFUJING, Loop
 
 from gridcity.db.models import Attachment, Case
+from gridcity.services.photo_exif import jpeg_with_exif
 
 
 @pytest.fixture
@@ -195,10 +197,21 @@ def test_verify_the_nearest_task(phone: Page, live_server, platform, db, make_us
     tasks.filter(has_text=numbers[0]).click()
     expect(phone.locator("#case-map[data-ready='1']")).to_be_attached()
     expect(phone.locator(".badge.verify")).to_have_text("核实")
+    # without a photo: refused on the page, in Chinese (核实 needs the scene's photo), nothing changed
     phone.locator("summary", has_text="核实属实").click()
     form = phone.locator("details[open] form")
     form.get_by_label("说明").fill("现场属实，垃圾约两袋")
-    form.locator("input[type=file][capture]").set_input_files(str(photo))
+    form.get_by_role("button", name="提交 · 核实属实").click()
+    expect(phone.locator(".error")).to_contain_text("核实属实需要至少一张现场照片")
+    db.expire_all()
+    assert db.get(Case, near.id).state == "verifying"
+    # with the photo the phone's camera took on the spot (a real JPEG with its EXIF time and place)
+    scene = photo.with_name("IMG_scene.jpg")
+    scene.write_bytes(jpeg_with_exif(clock.t - timedelta(minutes=2), WANGFUJING[0], WANGFUJING[1] + 0.0002))
+    phone.locator("summary", has_text="核实属实").click()
+    form = phone.locator("details[open] form")
+    form.get_by_label("说明").fill("现场属实，垃圾约两袋")
+    form.locator("input[type=file][capture]").set_input_files(str(scene))
     form.get_by_role("button", name="提交 · 核实属实").click()
     expect(phone.locator(".success")).to_contain_text("已提交")
     expect(phone.locator(".success")).to_contain_text(numbers[0])
@@ -208,4 +221,6 @@ def test_verify_the_nearest_task(phone: Page, live_server, platform, db, make_us
     verified = db.get(Case, near.id)
     assert verified.state == "accepted" and verified.events[-1].note == "现场属实，垃圾约两袋"
     assert len(verified.events[-1].attachments) == 1
+    kept = verified.events[-1].attachments[0]
+    assert kept.taken_at == clock.t - timedelta(minutes=2) and kept.taken_lon == WANGFUJING[0]
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375

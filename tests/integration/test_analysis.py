@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.conftest import Clock
+from tests.support import photos_for
 
 from gridcity.db.models import Case, User
 from gridcity.domain.analysis import Period
@@ -83,7 +84,8 @@ class Desk:
     def act(self, who: str, case_id: int, action: str, when: datetime, **fields: Any) -> Case:
         self.clock.set(when)
         case = self.get(case_id)
-        request = cases.ActionRequest(action, case.version, note=f"{action} (test)", fields=fields)
+        photos = photos_for(self.platform, self.db, self.people[who], action)
+        request = cases.ActionRequest(action, case.version, f"{action} (test)", fields, photos)
         cases.transition(self.platform, self.db, self.people[who], case_id, request)
         return self.get(case_id)
 

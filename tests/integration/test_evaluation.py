@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 from tests.conftest import Clock
+from tests.support import photos_for
 
 from gridcity.db.models import Case, Grid, User
 from gridcity.domain.assessment import month_period, rounded
@@ -115,7 +116,8 @@ class Month:
         self.db.expire_all()
         case = self.db.get(Case, case_id)
         assert case is not None
-        request = cases.ActionRequest(action, case.version, note=f"{action} (test)", fields=fields)
+        photos = photos_for(self.platform, self.db, user, action)
+        request = cases.ActionRequest(action, case.version, f"{action} (test)", fields, photos)
         return cases.transition(self.platform, self.db, user, case_id, request)
 
     def rate(self, case_id: int, stars: int, moment: datetime) -> None:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, select
 from tests.conftest import Clock
+from tests.support import photos_for
 
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, CaseEvent, Notification, OutboxMessage, User
@@ -76,7 +77,8 @@ class Desk:
 
     def act(self, user: User, case_id: int, action: str, **fields: Any) -> Case:
         case = self.get(case_id)
-        request = cases.ActionRequest(action, case.version, note=f"{action} (test)", fields=fields)
+        photos = photos_for(self.platform, self.db, user, action)
+        request = cases.ActionRequest(action, case.version, f"{action} (test)", fields, photos)
         cases.transition(self.platform, self.db, user, case_id, request)
         return self.get(case_id)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from tests.support import photos_for
 from typer.testing import CliRunner
 
 from gridcity import cli
@@ -145,7 +146,8 @@ class Desk:
         self.db.expire_all()
         case = self.db.get(Case, case_id)
         assert case is not None
-        request = cases.ActionRequest(action, case.version, note=note or f"{action} (test)", fields=fields)
+        photos = photos_for(self.platform, self.db, user, action)
+        request = cases.ActionRequest(action, case.version, note or f"{action} (test)", fields, photos)
         return cases.transition(self.platform, self.db, user, case_id, request)
 
     def dispatched(self, department: int | None = None) -> int:
@@ -359,11 +361,12 @@ def test_a_change_that_rolled_back_is_never_delivered(  # type: ignore[no-untype
 
     event.listen(platform.engine, "before_cursor_execute", watch)
     try:
-        # report done naming a photo that does not exist: refused after the history row and the
-        # outbox message were written, in the same transaction, which rolls back
+        # report done naming a real photo and one that does not exist: refused after the history row
+        # and the outbox message were written, in the same transaction, which rolls back
+        photo = photos_for(platform, db, desk.handler, "report_done")
         db.expire_all()
         version = db.get(Case, case_id).version
-        request = cases.ActionRequest("report_done", version, note="done", attachments=[2**31 - 1])
+        request = cases.ActionRequest("report_done", version, note="done", attachments=[*photo, 2**31 - 1])
         with pytest.raises(Invalid, match="does not exist"):
             cases.transition(platform, db, desk.handler, case_id, request)
     finally:

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from sqlalchemy import func, select
-from tests.support import png
+from tests.support import photos_for, png
 from tests.web.test_pages import csrf_of, sign_in
 
 from gridcity.db.models import Attachment, Case
@@ -266,7 +266,8 @@ class Loop:
 
     def act(self, user, case: Case, action: str, **fields) -> Case:  # type: ignore[no-untyped-def]
         note = fields.pop("note", "")
-        request = cases.ActionRequest(action=action, version=case.version, note=note, fields=fields)
+        photos = photos_for(self.platform, self.db, user, action)
+        request = cases.ActionRequest(action, case.version, note, fields, photos)
         return cases.transition(self.platform, self.db, user, case.id, request)
 
     def to_verify(self, supervisor, point) -> Case:  # type: ignore[no-untyped-def]
@@ -403,6 +404,7 @@ def test_verify_false_needs_a_note_and_writes_nothing_without(client, make_user,
     case = loop.to_verify(me, DONGHUAMEN)
     sign_in(client, me)
     page = client.get(f"/field/tasks/{case.id}")
+    assert "需要至少一张现场照片" in page.text  # said before anyone submits
     form = {"csrf_token": csrf_of(page.text), "action": "verify_false", "version": str(case.version)}
     refused = client.post(
         f"/field/tasks/{case.id}", data=form, files=[("photos", ("x.png", png(), "image/png"))]
@@ -417,7 +419,17 @@ def test_verify_false_needs_a_note_and_writes_nothing_without(client, make_user,
         files=[("photos", ("x.png", b"not an image", "image/png"))],
     )
     assert bad_photo.status_code == 415 and "不是 JPEG、PNG 或 WebP" in bad_photo.text
-    ok = client.post(f"/field/tasks/{case.id}", data={**form, "note": "现场无此问题"}, follow_redirects=True)
+    # a note but no photo: the class requires one for 核实, said on the page, nothing written
+    no_photo = client.post(f"/field/tasks/{case.id}", data={**form, "note": "现场无此问题"})
+    assert no_photo.status_code == 422 and "核实不属实需要至少一张现场照片" in no_photo.text
+    db.expire_all()
+    assert db.get(Case, case.id).state == "verifying" and uploads_of(db, me) == 0
+    ok = client.post(
+        f"/field/tasks/{case.id}",
+        data={**form, "note": "现场无此问题"},
+        files=[("photos", ("scene.png", png(), "image/png"))],
+        follow_redirects=True,
+    )
     assert ok.status_code == 200 and "核实不属实" in ok.text
     db.expire_all()
     assert db.get(Case, case.id).state == "rejected"
@@ -438,6 +450,7 @@ def test_check_pass_and_fail_from_the_field_page(client, make_user, loop, db) ->
             "version": str(passing.version),
             "note": "已清理干净",
         },
+        files=[("photos", ("scene.png", png(), "image/png"))],
         follow_redirects=True,
     )
     assert ok.status_code == 200 and "核查通过" in ok.text
@@ -449,6 +462,7 @@ def test_check_pass_and_fail_from_the_field_page(client, make_user, loop, db) ->
             "version": str(failing.version),
             "note": "仍有垃圾",
         },
+        files=[("photos", ("scene.png", png(), "image/png"))],
         follow_redirects=True,
     )
     assert fail.status_code == 200 and "核查不通过" in fail.text

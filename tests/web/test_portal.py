@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from tests.support import png
+from tests.support import png, upload_photo
 from tests.web.test_pages import sign_in
 
 from gridcity.db.models import Attachment, Case, CaseRating, PublicReceipt, User
+from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
 from gridcity.services import public
 
 DONGHUAMEN = (116.4040, 39.9140)
@@ -98,6 +99,8 @@ def close_case(client: Any, login: Any, make_user: Any, case_id: int) -> dict[st
     if case["state"] == "filed":  # a reopened case starts again at dispatch
         steps = steps[3:]
     for role, body in steps:
+        if body["action"] in DEFAULT_PHOTO_REQUIRED:  # the scene's photo, as the class requires
+            body = {**body, "attachment_ids": [upload_photo(client, heads[role])]}
         r = client.post(
             f"/api/v1/cases/{case_id}/actions",
             json={"note": "处理记录：联系了王师傅", **body, "version": case["version"]},

@@ -188,14 +188,20 @@ def get_case(platform: PlatformDep, db: DbDep, user: UserDep, case_id: CasePath)
 @router.post(
     "/cases/{case_id}/actions",
     response_model=None,
-    responses=answers(CaseDetail, 401, 404, 422)
+    responses=answers(CaseDetail, 401, 404)
+    | refusal(
+        422,
+        "A field breaks a rule, or the step needs a photo the case's class requires (核实、核查、处置反馈 "
+        "by default): the message, in Chinese, names the step.",
+    )
     | refusal(403, "Not the caller's to act on: another role's step, or outside their area.")
     | refusal(409, "A stale `version` (`info` has the current one), or an action the state does not allow."),
 )
 async def act(
     platform: PlatformDep, db: DbDep, user: UserDep, case_id: CasePath, body: CaseActionIn
 ) -> FastJSON:
-    """Take one workflow action. 409 when the state or your version is stale, 403 when not yours."""
+    """Take one workflow action. 409 when the state or your version is stale, 403 when not yours, 422
+    when the class requires a photo for the step and `attachment_ids` names none."""
     request = cases.ActionRequest(
         action=body.action,
         version=body.version,
@@ -225,7 +231,15 @@ async def upload(
     content = await file.read(platform.settings.max_upload_bytes + 1)
     name = file.filename or "upload"
     row = await platform.run_write(lambda: attachments.store_upload(platform, db, user, name, content))
-    return {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size}
+    return {
+        "id": row.id,
+        "filename": row.filename,
+        "content_type": row.content_type,
+        "size": row.size,
+        "taken_at": row.taken_at,
+        "taken_lon": row.taken_lon,
+        "taken_lat": row.taken_lat,
+    }
 
 
 @router.get(

@@ -153,6 +153,9 @@ async def upload(
         "filename": stored.filename,
         "content_type": stored.content_type,
         "size": stored.size,
+        "taken_at": stored.taken_at,
+        "taken_lon": stored.taken_lon,
+        "taken_lat": stored.taken_lat,
     }
 
 
@@ -201,7 +204,8 @@ async def accept(
 async def report_done(
     platform: PlatformDep, db: DbDep, caller: Caller, case_id: CasePath, body: ReportDoneIn
 ) -> FastJSON:
-    """处置反馈: done, with the photos uploaded before; the case goes to the check."""
+    """处置反馈: done, with the photos uploaded before (at least one where the class requires it, as
+    every class does by default); the case goes to the check."""
     return await _act(
         platform, db, caller[1], case_id, CaseAction.REPORT_DONE, body, photos=list(body.attachment_ids)
     )

@@ -8,10 +8,10 @@ import orjson
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from gridcity.db.models import Case, CaseEvent, OrgUnit
+from gridcity.db.models import Attachment, Case, CaseEvent, OrgUnit
 from gridcity.domain.principal import Principal, UnitInfo
 from gridcity.domain.workflow import CaseState
-from gridcity.services import case_clock, cases
+from gridcity.services import attachments, case_clock, cases
 from gridcity.services.platform import Platform
 
 
@@ -41,7 +41,29 @@ def user_view(user: Principal) -> dict[str, Any]:
     }
 
 
-def event_view(event: CaseEvent) -> dict[str, Any]:
+def attachment_view(
+    platform: Platform, attachment: Attachment, case: Case, event: CaseEvent
+) -> dict[str, Any]:
+    """A file of the history; a photo with what its EXIF says against the case (domain.evidence)."""
+    view: dict[str, Any] = {
+        "id": attachment.id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": f"/api/v1/attachments/{attachment.id}",
+    }
+    check = attachments.photo_check(platform, attachment, case, event)
+    view.update(
+        taken_at=check.taken_at,
+        taken_lon=check.lon,
+        taken_lat=check.lat,
+        distance_m=check.distance_m,
+        flags=list(check.flags),
+    )
+    return view
+
+
+def event_view(platform: Platform, event: CaseEvent, case: Case) -> dict[str, Any]:
     return {
         "seq": event.seq,
         "at": event.at,
@@ -51,16 +73,7 @@ def event_view(event: CaseEvent) -> dict[str, Any]:
         "to_state": event.to_state,
         "note": event.note,
         "data": event.data,
-        "attachments": [
-            {
-                "id": a.id,
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": a.size,
-                "url": f"/api/v1/attachments/{a.id}",
-            }
-            for a in event.attachments
-        ],
+        "attachments": [attachment_view(platform, a, case, event) for a in event.attachments],
     }
 
 
@@ -121,7 +134,7 @@ def case_detail(platform: Platform, db: Session, user: Principal, case: Case) ->
             "escalation_level": case.escalation_level,
             "pending_request": case.pending_request,
             "clock": clock,
-            "history": [event_view(e) for e in case.events],
+            "history": [event_view(platform, e, case) for e in case.events],
             "actions": [
                 {"action": t.action.value, "label": t.action.label_zh, "fields": list(t.fields)}
                 for t in cases.available_actions(platform, user, case)

@@ -341,6 +341,11 @@ class Attachment(Base):
     storage_path: Mapped[str] = mapped_column(String(300))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # where and when the photo was taken, from its EXIF at upload (services.photo_exif); empty when
+    # the file carries none. Kept as read: the case page judges them against the case (domain.evidence).
+    taken_at: Mapped[datetime | None] = mapped_column()
+    taken_lon: Mapped[float | None] = mapped_column(Float)
+    taken_lat: Mapped[float | None] = mapped_column(Float)
 
 
 class Notification(Base):

@@ -85,6 +85,28 @@ DEPARTMENT_STAGES = frozenset({Stage.DISPOSE, Stage.REWORK})
 REQUIRED_STAGES = tuple(s for s in Stage if s is not Stage.REWORK)
 
 
+# The actions that may carry photos (workflow rows with an `attachments` field), by value: the ones a
+# class may require a photo for (`photo_required`, docs/domain/evidence.md). A test keeps this list
+# equal to the workflow table's; taxonomy cannot import the workflow (it imports `Stage` from here).
+PHOTO_ACTIONS: tuple[str, ...] = (
+    "verify_ok",  # 核实属实
+    "verify_false",  # 核实不属实
+    "report_done",  # 处置反馈
+    "check_pass",  # 核查通过
+    "check_fail",  # 核查不通过
+    "self_handle",  # 自行处置
+)
+# The default when a stored class predates the setting: a supervisor's 核实 and 核查 and a
+# department's 处置反馈 (defaults.toml sets the same).
+DEFAULT_PHOTO_REQUIRED: tuple[str, ...] = (
+    "verify_ok",
+    "verify_false",
+    "report_done",
+    "check_pass",
+    "check_fail",
+)
+
+
 class ClassKind(StrEnum):
     COMPONENT = "component"  # 部件 / 管理部件
     EVENT = "event"  # 事件 / 管理事项
@@ -145,6 +167,8 @@ class ClassDef:
     public: bool
     rural_limits: Mapping[Stage, Duration] = field(default_factory=lambda: MappingProxyType({}))
     source: str = ""
+    # the actions (PHOTO_ACTIONS values) refused without at least one photo
+    photo_required: tuple[str, ...] = DEFAULT_PHOTO_REQUIRED
 
     def __hash__(self) -> int:
         return hash(self.key)
@@ -201,6 +225,7 @@ SETTING_FIELDS: tuple[str, ...] = (
     "urgent_limits",
     "rural_limits",
     "public",
+    "photo_required",
 )
 CLASS_PATCH_FIELDS: tuple[str, ...] = ("name", "name_en", *SETTING_FIELDS)
 MAJOR_PATCH_FIELDS: tuple[str, ...] = ("major_name", *SETTING_FIELDS)
@@ -293,6 +318,17 @@ def _normalize(fld: str, value: Any, key: str, departments: _Departments | None)
         if not isinstance(value, bool):
             raise Invalid(f"{key}: must be true or false, not {value!r}", key=key)
         return value
+    if fld == "photo_required":
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            raise Invalid(f"{key}: must be a list of actions, e.g. ['verify_ok', 'report_done']", key=key)
+        unknown = [v for v in value if v not in PHOTO_ACTIONS]
+        if unknown:
+            raise Invalid(
+                f"{key}: {', '.join(map(repr, unknown))} cannot require a photo "
+                f"(actions that carry photos: {', '.join(PHOTO_ACTIONS)})",
+                key=key,
+            )
+        return tuple(a for a in PHOTO_ACTIONS if a in value)  # the table's order, each once
     if fld in _MAP_FIELDS:
         if not isinstance(value, Mapping):
             raise Invalid(f"{key}: must be a table, not {value!r}", key=key)
@@ -712,6 +748,7 @@ _FALLBACKS: dict[str, Any] = {
     "urgent_limits": {},
     "rural_limits": {},
     "public": True,
+    "photo_required": DEFAULT_PHOTO_REQUIRED,
 }
 _REQUIRED_SETTINGS = ("network", "owner_department", "urgency_levels", "default_urgency", "limits")
 
@@ -760,6 +797,7 @@ def _finish(identity: Mapping[str, Any], settings: Mapping[str, Any], origins: M
         public=values["public"],
         rural_limits=MappingProxyType(_ordered(values["rural_limits"])),
         source=identity["source"],
+        photo_required=tuple(values["photo_required"]),
     )
 
 
@@ -784,6 +822,7 @@ def _settings_of(cls: ClassDef) -> dict[str, Any]:
         "urgent_limits": dict(cls.urgent_limits),
         "rural_limits": dict(cls.rural_limits),
         "public": cls.public,
+        "photo_required": cls.photo_required,
     }
 
 
@@ -893,6 +932,7 @@ def dump_class(cls: ClassDef) -> dict[str, Any]:
         "urgent_limits": {s.value: str(d) for s, d in cls.urgent_limits.items()},
         "rural_limits": {s.value: str(d) for s, d in cls.rural_limits.items()},
         "public": cls.public,
+        "photo_required": list(cls.photo_required),
         "source": cls.source,
     }
 

@@ -2,7 +2,8 @@
 history row of the report or action they belong to.
 
 Upload first (`store_upload` → an unlinked attachment owned by the uploader), then name its id in the
-report or action. A phone that loses the connection re-sends only what did not arrive.
+report or action. A phone that loses the connection re-sends only what did not arrive. A photo's
+EXIF time and position are kept on its row (services.photo_exif) for the case page's judgement.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import unit_of_work
-from gridcity.db.models import Attachment
+from gridcity.db.models import Attachment, Case, CaseEvent
+from gridcity.domain import evidence
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.principal import Principal
+from gridcity.services.photo_exif import PhotoFacts, read_photo_facts
 from gridcity.services.platform import Platform
 
 StoredFile = int  # the id of an uploaded, not yet linked Attachment
@@ -62,6 +65,8 @@ def store_upload(
         tmp = target.with_suffix(".part")
         tmp.write_bytes(content)
         tmp.replace(target)  # atomic: a crash never leaves half a photo under the final name
+    image = content_type.startswith("image/")
+    facts = read_photo_facts(content, settings.timezone) if image else PhotoFacts()
     with unit_of_work(db):
         row = Attachment(
             filename=Path(filename or "upload").name[:200],
@@ -71,6 +76,9 @@ def store_upload(
             storage_path=relative.as_posix(),
             uploaded_by=user.id,
             created_at=platform.now(),
+            taken_at=facts.taken_at,
+            taken_lon=facts.lon,
+            taken_lat=facts.lat,
         )
         db.add(row)
     return row
@@ -94,6 +102,27 @@ def link_attachments(
             raise Invalid(f"attachment {attachment_id} already belongs to another record")
         row.case_id, row.event_id = case_id, event_id
     return [found[i] for i in ids]
+
+
+def photo_check(
+    platform: Platform, attachment: Attachment, case: Case, event: CaseEvent
+) -> evidence.PhotoCheck:
+    """What a photo of the case's history says against the case: when, how far, flags."""
+    return evidence.check_photo(
+        attachment.taken_at,
+        attachment.taken_lon,
+        attachment.taken_lat,
+        case_lon=case.lon,
+        case_lat=case.lat,
+        reported_at=case.reported_at,
+        with_report=event.action == "report",
+        far_m=platform.settings.photo_far_m,
+    )
+
+
+def photo_checks(platform: Platform, case: Case) -> dict[int, evidence.PhotoCheck]:
+    """`photo_check` of every file of the case's history, by attachment id (for the pages)."""
+    return {a.id: photo_check(platform, a, case, e) for e in case.events for a in e.attachments}
 
 
 def attachment_path(platform: Platform, db: Session, attachment_id: int) -> tuple[Attachment, Path]:

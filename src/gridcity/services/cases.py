@@ -21,14 +21,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from gridcity.db.engine import unit_of_work
-from gridcity.db.models import Case, CaseEvent, Notification, OrgUnit, User
+from gridcity.db.models import Attachment, Case, CaseEvent, Notification, OrgUnit, User
 from gridcity.db.queries import insert_change, insert_changes
+from gridcity.domain import evidence
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Conflict, Forbidden, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.rollups import CASE_INPUTS
 from gridcity.domain.routing import check_transfer, route
+from gridcity.domain.taxonomy import PHOTO_ACTIONS
 from gridcity.domain.workflow import (
     DECISIONS,
     SYSTEM_ACTOR_NAME,
@@ -298,6 +300,7 @@ def _apply(platform: Platform, db: Session, user: Principal, case_id: int, reque
     now = platform.now()
     ctx = _Context(platform, db, user, case, row, request, now, platform.calendar(db))
     _check_actor(ctx)
+    _check_photos(ctx, action)
     data = _EFFECTS.get(action, _no_effect)(ctx) or {}
     data.update(_timing_facts(case, action, from_state, now))  # for the assessment
     to_state = row.target or from_state
@@ -352,6 +355,19 @@ def _check_actor(ctx: _Context) -> None:
         raise Forbidden("this case is not with your department")
     if user.role == Role.CITIZEN and case.reporter_id != user.id:
         raise Forbidden("only the citizen who reported the case may do this")
+
+
+def _check_photos(ctx: _Context, action: CaseAction) -> None:
+    """The case's class may require a photo for this action (核实、核查、处置反馈 by default):
+    refused in Chinese before anything changes (domain.evidence)."""
+    if action.value not in PHOTO_ACTIONS:
+        return  # a step that carries no photos: no class can ask for one
+    case, ids = ctx.case, list(ctx.request.attachments)
+    required = ctx.platform.catalogue(ctx.db).find(case.class_code, case.standard, case.kind).photo_required
+    if action.value not in required:
+        return
+    types = ctx.db.scalars(select(Attachment.content_type).where(Attachment.id.in_(ids))).all() if ids else []
+    evidence.require_photos(required, action.value, action.label_zh, types)
 
 
 def _no_effect(ctx: _Context) -> dict[str, Any]:

@@ -233,6 +233,8 @@ def _case_page(
         department=platform.unit_ref(db, case.department_id),
         proposed=platform.unit_ref(db, case.proposed_department_id),
         history=case.events,
+        photo_checks=attachments.photo_checks(platform, case),
+        photo_required=platform.catalogue(db).find(case.class_code, case.standard, case.kind).photo_required,
         ratings=public.ratings(db, case),
         actions=cases.available_actions(platform, user, case),
         choices=_choices(platform, db, user, case),

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from gridcity.domain.errors import Conflict, DomainError, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
-from gridcity.services import case_clock, cases
+from gridcity.services import attachments, case_clock, cases
 from gridcity.services import field as fieldwork
 from gridcity.services.platform import Platform
 from gridcity.web import i18n, session
@@ -550,6 +550,8 @@ def _task_page(
         street=territory.names.get(case.street_code, case.street_code),
         community=territory.names.get(case.community_code or "", case.community_code),
         photos=photos,
+        photo_checks=attachments.photo_checks(platform, case),
+        photo_required=platform.catalogue(db).find(case.class_code, case.standard, case.kind).photo_required,
         history=case.events,
         actions=[a for a in cases.available_actions(platform, user, case) if a.action != CaseAction.COMMENT],
         can_comment=any(

@@ -263,6 +263,14 @@ class AttachmentRef(Shape):
     content_type: str
     size: int
     url: str = Field(description="GET it with the same token")
+    taken_at: datetime | None = Field(description="when the photo was taken (EXIF), null without EXIF")
+    taken_lon: float | None = Field(description="where it was taken (EXIF GPS, WGS84)")
+    taken_lat: float | None
+    distance_m: int | None = Field(description="metres from the case point, null without a GPS position")
+    flags: list[str] = Field(
+        description="before_report: taken before the case was reported (not for the report's own photos); "
+        "far: more than 200 m from the case point"
+    )
 
 
 class CaseEvent(Shape):
@@ -341,6 +349,9 @@ class AttachmentOut(Shape):
     filename: str
     content_type: str
     size: int
+    taken_at: datetime | None = Field(description="when the photo was taken, from its EXIF; null without")
+    taken_lon: float | None = Field(description="where it was taken (EXIF GPS, WGS84); null without")
+    taken_lat: float | None
 
 
 class NotificationOut(Shape):
@@ -399,6 +410,9 @@ class ClassOut(Shape):
     urgent_limits: dict[str, str]
     rural_limits: dict[str, str]
     public: bool
+    photo_required: list[str] = Field(
+        description="the actions refused without at least one photo (核实、核查、处置反馈 by default)"
+    )
     source: str
 
 

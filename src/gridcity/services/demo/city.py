@@ -22,6 +22,7 @@ from gridcity.domain.taxonomy import ClassKind
 from gridcity.domain.workflow import Role
 from gridcity.services import cases, classes, departments, territory, users
 from gridcity.services.demo import components as demo_components
+from gridcity.services.demo.photos import FieldCamera
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 
@@ -205,6 +206,7 @@ def generate_cases(
     pool = catalogue.demo_classes()
     spots = _ComponentSpots(db, polygons, [c for c, _ in pool], seed)
     actors = _Actors(db)
+    camera = FieldCamera(platform, seed)
     moments = sorted(start + timedelta(seconds=rng.uniform(0, 90 * 86400)) for _ in range(n))
     made = 0
     try:
@@ -222,7 +224,7 @@ def generate_cases(
             clock = _Clock(t0, end, rng)
             platform.now = clock.now
             try:
-                _drive(platform, db, actors, rng, clock, path, cls, lon, lat, i)
+                _drive(platform, db, actors, rng, clock, path, cls, (lon, lat), i, camera)
                 made += 1
             except DomainError as exc:  # a demo step the rules refuse is skipped, never forced
                 db.rollback()
@@ -312,10 +314,11 @@ def _drive(
     clock: _Clock,
     path: str,
     cls: classes.ClassDef,
-    lon: float,
-    lat: float,
+    point: tuple[float, float],
     i: int,
+    camera: FieldCamera,
 ) -> None:
+    lon, lat = point
     public = path in {"rejected", "reported", "verifying"} or rng.random() < 0.3
     reporter = actors["citizen"] if public else actors["supervisor"]
     case, _ = cases.report_case(
@@ -338,7 +341,10 @@ def _drive(
     def act(user: Principal, action: str, low: float = 3, high: float = 40, **fields: object) -> None:
         clock.step(low, high)
         note = str(fields.pop("note", ""))
-        request = cases.ActionRequest(action, seen["version"], note=note, fields=fields)
+        photos = []
+        if action in cls.photo_required:  # the scene as the class requires, taken on the spot
+            photos = [camera.shoot(platform, db, user, point, clock.t, case.reported_at)]
+        request = cases.ActionRequest(action, seen["version"], note, fields, photos)
         seen["version"] = cases.transition(platform, db, user, case.id, request).version
 
     if path == "reported":
