@@ -18,7 +18,15 @@ from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import CaseState, ClosingType, Role
-from gridcity.services import attachments, case_clock, cases, notifications, public, territory
+from gridcity.services import (
+    attachments,
+    case_clock,
+    cases,
+    notifications,
+    public,
+    supervisor_grids,
+    territory,
+)
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
 from gridcity.web import session
@@ -255,9 +263,12 @@ def _choices(platform: Platform, db: Any, user: Principal, case: Case) -> dict[s
         for u in db.scalars(select(User).where(User.role == Role.SUPERVISOR, User.active.is_(True)))
         if territory_covers(u.org_unit.scope_code, case.district_code, case.street_code, case.community_code)
     ]
+    holder = supervisor_grids.default_supervisor(db, case.grid_code)
     return {
         "departments": departments,
         "supervisors": supervisors,
+        # preselected in the verify/check forms: the supervisor of the case's grid (责任网格)
+        "grid_supervisor_id": holder.id if holder is not None else None,
         "closing_types": [c.value for c in ClosingType if c != ClosingType.SELF_HANDLED],
         "roles": [r.value for r in Role],
         "networks": ["city_management", "social_service", "public_security"],
