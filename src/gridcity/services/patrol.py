@@ -105,6 +105,26 @@ class Recorded:
         }
 
 
+def parse_batch(body: object) -> list[PointIn]:
+    """A batch as the field page sends it, {"points": [{"at", "lon", "lat", "accuracy_m"?}, …]}
+    (ISO 8601 times with their offset); Invalid, naming the point, when a value is not usable."""
+    items = body.get("points") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise Invalid('send {"points": [...]}', key="points")
+    if len(items) > MAX_BATCH:
+        raise Invalid(f"一批最多 {MAX_BATCH} 个轨迹点（got {len(items)}）", key="points")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            at = datetime.fromisoformat(str(item["at"]))
+            lon, lat = float(item["lon"]), float(item["lat"])
+            accuracy = item.get("accuracy_m")
+            out.append(PointIn(at, lon, lat, None if accuracy is None else float(accuracy)))
+        except (TypeError, KeyError, ValueError, AttributeError):
+            raise Invalid(f"第 {i + 1} 个点不完整：需要 at、lon、lat", key="points", index=i) from None
+    return out
+
+
 def _check(platform: Platform, points: Sequence[PointIn]) -> None:
     if not points:
         raise Invalid("空的轨迹批次（the batch has no point）", key="points")
@@ -123,7 +143,9 @@ def _check(platform: Platform, points: Sequence[PointIn]) -> None:
                 key="points",
                 index=i,
             )
-        if not (-180 <= p.lon <= 180 and -90 <= p.lat <= 90):
+        if not (-180 <= p.lon <= 180 and -90 <= p.lat <= 90) or (
+            p.accuracy_m is not None and not 0 <= p.accuracy_m <= 100_000
+        ):
             raise Invalid(f"第 {i + 1} 个点的经纬度超出范围", key="points", index=i)
 
 
