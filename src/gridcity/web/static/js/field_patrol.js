@@ -10,6 +10,7 @@
   var status = document.getElementById("patrol-status");
   var form = document.getElementById("duty-form");
   var onDuty = card.dataset.onDuty === "1";
+  var since = card.dataset.since ? Date.parse(card.dataset.since) : 0;  // a cached older fix is not of this duty
   var batchSize = Number(card.dataset.batch) || 20;
   var KEY = "gridcity.patrol." + (document.getElementById("field-home") || card).dataset.user;
   var MIN_GAP_MS = 15000;  // at most one point every 15 s: enough to see the grids walked through
@@ -36,10 +37,14 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": card.dataset.csrf },
       body: JSON.stringify({ points: batch })
     }).then(function (r) {
-      if (r.ok || r.status === 422) {  // 422: a point the server will never take; drop the batch
+      if (r.ok || r.status === 422) {  // 422: a batch the server will never take; drop it, say why
         waiting = waiting.slice(batch.length);
         save(waiting);
-        return r.json().then(function (d) { sent += d.stored || 0; say("field.track_sent", sent); });
+        return r.json().then(function (d) {
+          if (!r.ok) { status.textContent = d.detail; return; }
+          sent += d.stored || 0;
+          say("field.track_sent", sent);
+        });
       }
       say("field.track_waiting", waiting.length);
     }).catch(function () {
@@ -51,7 +56,7 @@
   function add(position) {
     var at = new Date(position.timestamp || Date.now());
     var last = waiting.length ? Date.parse(waiting[waiting.length - 1].at) : 0;
-    if (at.getTime() - last < MIN_GAP_MS) { return; }
+    if (at.getTime() < since || at.getTime() - last < MIN_GAP_MS) { return; }
     waiting.push({
       at: at.toISOString(),
       lon: position.coords.longitude,
