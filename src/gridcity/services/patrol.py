@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import unit_of_work
@@ -236,18 +236,6 @@ def record_points(platform: Platform, db: Session, user: Principal, points: Sequ
     return Recorded(len(fresh), duplicates, off_duty, sorted({str(c) for c in codes if c is not None}))
 
 
-def track(platform: Platform, db: Session, user_id: int, day: date) -> list[PatrolPoint]:
-    """A supervisor's points of one local day, in time order."""
-    start, end = day_bounds(platform, db, day)
-    return list(
-        db.scalars(
-            select(PatrolPoint)
-            .where(PatrolPoint.user_id == user_id, PatrolPoint.at >= start, PatrolPoint.at < end)
-            .order_by(PatrolPoint.at)
-        )
-    )
-
-
 def prune(platform: Platform, db: Session) -> int:
     """Delete the points older than the retention; how many were deleted."""
     cutoff = platform.now() - timedelta(days=platform.settings.patrol_retention_days)
@@ -369,8 +357,3 @@ def coverage_facts(
         facts["grids_visited"] += len(codes & visited.get((user_id, day), set()))
     return out
 
-
-def visit_count(db: Session, user_id: int, day: date) -> int:
-    return int(
-        db.scalar(select(func.count()).where(PatrolVisit.user_id == user_id, PatrolVisit.day == day)) or 0
-    )
