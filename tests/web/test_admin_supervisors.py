@@ -50,6 +50,12 @@ def test_assign_and_unassign_on_the_admin_page(client, db, make_user) -> None:  
     )
     assert refused.status_code == 422 and "辖区" in refused.text and elsewhere in refused.text
     assert supervisor_grids.grids_of(db, sun.id) == [a, b]
+    # the map's grids of a window around 东华门 come with their holders
+    window = client.get("/admin/supervisors/grids.geojson", params={"bbox": "116.38,39.90,116.42,39.93"})
+    assert window.status_code == 200
+    holders = {f["properties"]["code"]: f["properties"]["holder"] for f in window.json()["features"]}
+    assert holders[a] == {"id": sun.id, "name": sun.display_name} and holders[elsewhere] is None
+    assert client.get("/admin/supervisors/grids.geojson", params={"bbox": "1,2,0,1"}).status_code == 422
 
     ended = client.post("/admin/supervisors", data={"csrf_token": token, "grid_codes": b, "do": "unassign"})
     assert ended.status_code == 200 and "已取消 1 个网格的分配" in ended.text

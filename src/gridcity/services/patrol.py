@@ -356,4 +356,3 @@ def coverage_facts(
         facts["grids_assigned"] += len(codes)
         facts["grids_visited"] += len(codes & visited.get((user_id, day), set()))
     return out
-

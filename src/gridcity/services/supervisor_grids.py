@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import unit_of_work
@@ -203,13 +203,29 @@ def holdings(
         stmt = stmt.where(GridStaff.grid_code.startswith(area))
     if username:
         stmt = stmt.where(User.username == username)
-    rows = db.execute(stmt.order_by(GridStaff.grid_code)).all()
-    total = len(rows)
-    chosen = rows[offset : offset + limit] if limit is not None else rows[offset:]
+    total = int(db.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    stmt = stmt.order_by(GridStaff.grid_code).offset(offset)
+    chosen = db.execute(stmt.limit(limit) if limit is not None else stmt).all()
     return [
         Holding(r.grid_code, r.user_id, name, display, unit, r.valid_from)
         for r, name, display, unit in chosen
     ], total
+
+
+def holders_of(db: Session, grid_codes: Sequence[str]) -> dict[str, Holding]:
+    """grid code → its current holder, for these grids (those nobody holds are left out)."""
+    stmt = (
+        select(GridStaff, User.username, User.display_name, OrgUnit.name)
+        .join(User, User.id == GridStaff.user_id)
+        .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .where(
+            GridStaff.layer == LAYER, GridStaff.valid_to.is_(None), GridStaff.grid_code.in_(list(grid_codes))
+        )
+    )
+    return {
+        r.grid_code: Holding(r.grid_code, r.user_id, name, display, unit, r.valid_from)
+        for r, name, display, unit in db.execute(stmt)
+    }
 
 
 def list_for(

@@ -9,13 +9,14 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import GridStaff, OrgUnit, User
 from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.principal import Principal
+from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import Role
 from gridcity.services import supervisor_grids, territory
 from gridcity.services.platform import Platform
@@ -128,6 +129,23 @@ def supervisors_page(
     admin_scope(user)
     with platform.sessions() as db:
         return _page(request, platform, db, user, notice=done or None, chosen=supervisor)
+
+
+@router.get("/admin/supervisors/grids.geojson")
+def grids_with_holders(
+    platform: PlatformDep, user: PageUser, bbox: Annotated[str, Query(max_length=120)]
+) -> Response:
+    """The unit grids of a map window, each with the supervisor who holds it (`holder`: id and
+    name, or null; null too outside the admin's area, whose holders are not theirs to see)."""
+    scope = admin_scope(user)
+    with platform.sessions() as db:
+        grids, truncated = territory.grids_in_window(db, supervisor_grids.LAYER, parse_bbox(bbox))
+        holders = supervisor_grids.holders_of(db, [g.code for g in grids if g.code.startswith(scope)])
+        collection = territory.grids_feature_collection(grids)
+    for feature in collection["features"]:
+        held = holders.get(feature["properties"]["code"])
+        feature["properties"]["holder"] = {"id": held.user_id, "name": held.display_name} if held else None
+    return JSONResponse({**collection, "truncated": truncated}, media_type="application/geo+json")
 
 
 @router.post("/admin/supervisors")

@@ -1,6 +1,7 @@
 // 责任网格: the admin's unit grids coloured by the supervisor who holds each (grey: nobody), the
 // chosen supervisor's grids outlined thick; a click on a grid adds its code to the form (or takes
-// it out). Grids come from the JSON API with the session cookie, drawn from zoom 15.
+// it out). The grids of the window come with their holders from /admin/supervisors/grids.geojson
+// (the session cookie), drawn from zoom 15.
 (function () {
   "use strict";
   var el = document.getElementById("supervisor-map");
@@ -13,7 +14,6 @@
   var map = L.map(el, { maxZoom: 19 }).fitBounds([[b[1], b[0]], [b[3], b[2]]]);
   window.gridcitySupervisorMap = map;  // for the browser tests
   if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
-  var holders = {};  // grid code → {id, name}
   var request = 0;
 
   function getJSON(url) {
@@ -34,7 +34,7 @@
   }
   function style(f) {
     var code = f.properties.code;
-    var holder = holders[code];
+    var holder = f.properties.holder;
     var picked = selected().indexOf(code) >= 0;
     var mine = holder && holder.id === chosenId();
     return {
@@ -48,7 +48,7 @@
   var grids = L.geoJSON(null, {
     style: style,
     onEachFeature: function (f, layer) {
-      var holder = holders[f.properties.code];
+      var holder = f.properties.holder;
       layer.bindTooltip(f.properties.code + (holder ? " · " + holder.name : ""));
       layer.on("click", function () { toggle(f.properties.code); });
     }
@@ -74,7 +74,7 @@
       status.textContent = el.dataset.hint;
       return Promise.resolve();
     }
-    return getJSON("/api/v1/grids?layer=city_management&bbox=" + bbox()).then(function (d) {
+    return getJSON("/admin/supervisors/grids.geojson?bbox=" + bbox()).then(function (d) {
       if (mine !== request) { return; }
       grids.clearLayers();
       grids.addData(d);
@@ -83,12 +83,8 @@
     }).catch(function (e) { status.textContent = String(e); });
   }
   var parent = el.dataset.scope ? "&parent=" + encodeURIComponent(el.dataset.scope) : "";
-  Promise.all([
-    getJSON("/api/v1/boundaries?level=" + el.dataset.outline + parent).then(function (d) { outlines.addData(d); }),
-    getJSON("/api/v1/supervisor-grids?limit=5000").then(function (d) {
-      d.items.forEach(function (h) { holders[h.grid_code] = { id: h.supervisor.id, name: h.supervisor.name }; });
-    })
-  ]).then(function () {
+  getJSON("/api/v1/boundaries?level=" + el.dataset.outline + parent).then(function (d) {
+    outlines.addData(d);
     el.dataset.ready = "1";
     return refresh();
   }).catch(function (e) { status.textContent = String(e); });
