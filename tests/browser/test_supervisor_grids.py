@@ -92,3 +92,20 @@ def test_the_on_duty_toggle_sends_the_track(phone: Page, live_server, platform, 
     # nothing sticks out of the phone's screen
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+
+
+@pytest.mark.own_city
+def test_the_console_map_shows_the_grids_patrolled_today(
+    page: Page, live_server, platform, db, clock, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    from gridcity.services import patrol
+
+    supervisor = make_user("supervisor", "110101001")
+    patrol.set_duty(platform, db, supervisor, True)
+    patrol.record_points(platform, db, supervisor, [patrol.PointIn(clock.t, 116.404, 39.914, 10.0)])
+    sign_in(page, live_server, make_user("shift_leader"), "/work?queue=file")
+    page.goto(f"{live_server}/map")
+    expect(page.locator("#map-patrolled-status[data-count='1']")).to_have_text("今日已巡查 1 个网格")
+    expect(page.locator("#map path[stroke='#7a3db8']")).to_have_count(1)
+    page.get_by_label("今日巡查网格").uncheck()
+    expect(page.locator("#map path[stroke='#7a3db8']")).to_have_count(0)
