@@ -45,6 +45,8 @@ def test_on_duty_track_and_grids_visited_today(platform, client, clock, db, make
     bad = client.post("/field/patrol", json={"points": [{"lon": 1}]}, headers={"X-CSRF-Token": token})
     assert bad.status_code == 422 and "需要 at、lon、lat" in bad.json()["detail"]
     assert client.post("/field/patrol", content=b"{", headers={"X-CSRF-Token": token}).status_code == 422
+    huge = client.post("/field/patrol", content=b" " * 200_000, headers={"X-CSRF-Token": token})
+    assert huge.status_code == 413
 
     home = client.get("/field")
     assert "1/1" in home.text and f'<li class="visited" data-grid="{grid}">' in home.text

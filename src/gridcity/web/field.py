@@ -9,6 +9,7 @@ sent again with the same client key (the server replays instead of duplicating).
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import uuid
 from typing import Annotated, Any
@@ -330,6 +331,7 @@ def field_home(request: Request, platform: PlatformDep, user: PageUser) -> HTMLR
 # --- on duty and the patrol track (巡查, services.patrol) ---------------------------------------
 
 PATROL_BATCH = 20  # field_patrol.js sends the points it has once it holds this many (or every minute)
+PATROL_MAX_BYTES = patrol.MAX_BATCH * 200  # a full batch is ~60 KB of JSON; read no more than this
 
 
 @router.post("/field/duty")
@@ -361,9 +363,13 @@ async def patrol_points(request: Request, platform: PlatformDep, user: PageUser)
     except session.CsrfError:
         t = i18n.translator(i18n.language(request))
         return JSONResponse({"detail": t("field.err.csrf"), "reason": "csrf"}, status_code=403)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > PATROL_MAX_BYTES:
+            return JSONResponse({"detail": f"一批轨迹最多 {patrol.MAX_BATCH} 个点"}, status_code=413)
     try:
-        body = await request.json()
-        batch = patrol.parse_batch(body)
+        batch = patrol.parse_batch(json.loads(raw))
     except ValueError:
         return JSONResponse({"detail": "not JSON: send {points: [...]}"}, status_code=422)
     except DomainError as exc:
