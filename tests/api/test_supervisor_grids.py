@@ -5,10 +5,12 @@ named, and a supervisor's patrol batches are checked and stored once."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from tests.support import png
 
 from gridcity.db.models import Case, Grid, PatrolPoint, PatrolVisit
 
@@ -135,13 +137,42 @@ def test_a_verify_task_goes_to_the_supervisor_of_the_case_grid_unless_one_is_nam
     data = sent["history"][-1]["data"]
     assert data["assignee_id"] == holder.id and data["by_grid"] is True
     assert db.get(Case, sent["id"]).assignee_id == holder.id
-    # the supervisor's task list has it as theirs
-    tasks = client.get("/api/v1/cases", params={"state": "verifying"}, headers=login(holder))
-    assert tasks.status_code == 200
 
     named = send_verify(report(), assignee_id=other.id)
     assert named["history"][-1]["data"]["assignee_id"] == other.id
     assert "by_grid" not in named["history"][-1]["data"]
+
+    # the check of the same case, sent without a name, goes to the grid's supervisor, not to the one
+    # who verified it
+    people = {
+        "other": login(other),
+        "shift_leader": login(make_user("shift_leader")),
+        "dispatcher": login(make_user("dispatcher")),
+        "handler": login(make_user("handler")),
+        "operator": operator,
+    }
+
+    def act(case: dict, who: str, action: str, **fields: object) -> dict:  # type: ignore[type-arg]
+        body = {"action": action, "version": case["version"], "note": action, **fields}
+        r = client.post(f"/api/v1/cases/{case['id']}/actions", json=body, headers=people[who])
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    def photo(who: str) -> int:
+        files = {"file": ("scene.png", io.BytesIO(png()), "image/png")}
+        r = client.post("/api/v1/attachments", files=files, headers=people[who])
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
+
+    department = client.get("/api/v1/me", headers=people["handler"]).json()["org_unit"]["id"]
+    case = act(named, "other", "verify_ok", attachment_ids=[photo("other")])
+    case = act(case, "shift_leader", "file")
+    case = act(case, "dispatcher", "dispatch", department_id=department)
+    case = act(case, "handler", "accept")
+    case = act(case, "handler", "report_done", attachment_ids=[photo("handler")])
+    case = act(case, "operator", "assign_check")
+    assert case["history"][-1]["data"]["assignee_id"] == holder.id
+    assert db.get(Case, case["id"]).assignee_id == holder.id
 
     # without a holder (assignment ended) nobody is preselected: the task stays open to the area
     client.delete(f"/api/v1/supervisor-grids/{grid}", headers=admin)
