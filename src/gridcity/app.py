@@ -22,6 +22,7 @@ from gridcity.api import (
     export,
     integrations,
     open311,
+    patrol,
     rankings,
     registry,
     responses,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         evaluations.router,
         rankings.router,
         components.router,
+        patrol.router,
     ):
         app.include_router(router, prefix="/api/v1", responses=responses.EVERY_OPERATION)
     for module in (web_auth, console, field, department, admin, portal, dashboard, web_rankings):

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     # 0600). Keep it with the backups but apart from them: without it the data cannot be read.
     personal_data_key: str = Field(default="", repr=False)
 
+    # Patrol tracks (巡查轨迹, services.patrol): a supervisor's GPS points are personal location data,
+    # deleted this many days after they were taken; the grids visited per day (巡查覆盖率) stay.
+    patrol_retention_days: int = Field(default=90, ge=1, le=3660)
+
     demo: bool = False  # demo mode: the demo users' password is printed at start
     # The assessment (绩效评价, docs/domain/assessment.md): a city's TOML file of weights, bands,
     # limits, grades and peer groups laid over data/assessment/default.toml; None: the defaults.

@@ -1,7 +1,8 @@
 """The background worker: periodic jobs of the platform in one process (`gridcity worker`).
 
-Two jobs: the deadline sweep (`services.sweep`) and outbox delivery, webhooks out
-(`services.webhooks`). Each job runs every `every` seconds, one after the other, never two at once in this
+Three jobs: the deadline sweep (`services.sweep`), outbox delivery, webhooks out
+(`services.webhooks`), and, hourly, the pruning of patrol GPS points past their retention
+(`services.patrol`). Each job runs every `every` seconds, one after the other, never two at once in this
 process; several workers may run side by side (the sweep shares its work through the database).
 One log line per run. SIGTERM and Ctrl-C stop the loop after the job that is running finishes its
 current transaction — nothing is left half-written, the next start carries on.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from gridcity.services import patrol as patrol_service
 from gridcity.services import sweep as sweep_service
 from gridcity.services import webhooks as webhooks_service
 from gridcity.services.platform import Platform
@@ -48,9 +50,23 @@ def webhooks_job(platform: Platform, stopping: threading.Event) -> str:
         return webhooks_service.deliver(platform, db, stop=stopping.is_set).summary()
 
 
+def patrol_prune_job(platform: Platform, stopping: threading.Event) -> str:
+    """Delete the patrol GPS points older than the retention (`GRIDCITY_PATROL_RETENTION_DAYS`)."""
+    with platform.sessions() as db:
+        return f"{patrol_service.prune(platform, db)} patrol points pruned"
+
+
+PATROL_PRUNE_EVERY = 3600.0  # seconds: points past the retention go within the hour
+
+
 def default_jobs(interval: float, webhook_interval: float = 5.0) -> list[Job]:
-    """The jobs of `gridcity worker`: the deadline sweep, and webhook delivery every few seconds."""
-    return [Job("sweep", interval, sweep_job), Job("webhooks", webhook_interval, webhooks_job)]
+    """The jobs of `gridcity worker`: the deadline sweep, webhook delivery every few seconds, and
+    the hourly pruning of patrol points."""
+    return [
+        Job("sweep", interval, sweep_job),
+        Job("webhooks", webhook_interval, webhooks_job),
+        Job("patrol-prune", PATROL_PRUNE_EVERY, patrol_prune_job),
+    ]
 
 
 class Worker:

@@ -214,6 +214,11 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
         json={"name": "contract", "url": "https://example.org/hook", "events": ["dispatched"]},
     )
     post("/api/v1/rankings/2026-10/district", admin)
+    # a responsibility grid (责任网格) of the supervisor, the supervisor on duty
+    held = {"username": names["supervisor"], "grid_codes": [grid]}
+    post("/api/v1/supervisor-grids", admin, status=200, json=held)
+    r = client.put("/api/v1/patrol/duty", json={"on_duty": True}, headers=supervisor)
+    assert r.status_code == 200, r.text
 
     # Open311: a request filed by a client application, answered with its id and a token
     service = client.get("/open311/v2/services.json").json()[0]["service_code"]
@@ -249,6 +254,7 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
         "/api/v1/registry/residents/{resident_id}": [{"resident_id": resident["id"]}],
         "/api/v1/registry/residents/{resident_id}/move-out": [{"resident_id": resident["id"]}],
         "/api/v1/registry/visits/{visit_id}/case": [{"visit_id": visit["id"]}],
+        "/api/v1/supervisor-grids/{grid_code}": [{"grid_code": grid}],
     }
     for path in (
         "discovery.{fmt}",
@@ -326,17 +332,24 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
         "POST /api/v1/registry/households/{household_id}/end": [
             {"path_parameters": {"household_id": empty_household["id"]}}
         ],
+        "POST /api/v1/supervisor-grids": [{"body": held}],
+        "POST /api/v1/patrol/points": [
+            {"body": {"points": [{"at": T0.isoformat(), "lon": lon, "lat": lat, "accuracy_m": 10}]}}
+        ],
+        "PUT /api/v1/patrol/duty": [{"body": {"on_duty": True}}],
         "POST /open311/v2/requests.{fmt}": [
             {"path_parameters": {"fmt": f}, "body": form, "media_type": "application/x-www-form-urlencoded"}
             for f in ("json", "xml")
         ],
     }
     reporting = {"POST /api/v1/cases", "POST /api/v1/attachments", "GET /api/v1/cases"}
+    patrolling = {"GET /api/v1/me/grids", "GET /api/v1/patrol/duty", "PUT /api/v1/patrol/duty"}
+    patrolling |= {"POST /api/v1/patrol/points", "GET /api/v1/patrols"}
     return City(
         callers={
             "city admin": Caller(admin),
             "dispatcher": Caller(dispatcher),
-            "supervisor": Caller(supervisor, asks=reporting.__contains__, invalid=False),
+            "supervisor": Caller(supervisor, asks=(reporting | patrolling).__contains__, invalid=False),
             "no token": Caller({}, invalid=False),
             "department system": Caller({"X-Api-Key": key}, asks=lambda label: "/integrations/" in label),
         },

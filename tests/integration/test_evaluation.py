@@ -355,8 +355,10 @@ def test_every_indicator_of_a_month_against_hand_arithmetic(month: Month, platfo
     assert ind(sup, "missed_report_rate") == (2, 8, 25.0)  # 2 / (2 missed + 6 valid)
     assert ind(sup, "on_time_verify_rate") == (2, 2, 100.0)  # B, F (F's verification is in March)
     assert ind(sup, "on_time_check_rate") == (5, 6, 83.33)  # A B(fail) B C D(late) I; F's is in April
-    exact = (40 * Fraction(600, 7) + 20 * (100 - 25) + 20 * 100 + 20 * Fraction(500, 6)) / 100
-    assert sup.assessment.composite == exact and composite(sup) == 85.95 and sup.assessment.grade == "B"
+    # no responsibility grids: 巡查覆盖率 has no value and its weight (10) is left out of the sum
+    assert ind(sup, "patrol_coverage") == (0, 0, None)
+    exact = (30 * Fraction(600, 7) + 20 * (100 - 25) + 20 * 100 + 20 * Fraction(500, 6)) / 90
+    assert sup.assessment.composite == exact and composite(sup) == 85.98 and sup.assessment.grade == "B"
 
     # operator: intake B E H M F; verification sent B (late) F; checks sent in March A B B C D I
     op = row(evaluate(platform, db, "post", "operator"), month.operator.id)

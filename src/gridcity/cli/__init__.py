@@ -7,6 +7,7 @@ One module per command group, none importing another (an import-linter contract 
 - `assessment`: evaluate, rankings, rollups
 - `docking`: import of cases, webhooks, integrations, Open311 clients, export
 - `registry`: import of the component census, the social registry
+- `supervision`: supervisors' responsibility grids (责任网格), pruning of patrol tracks
 
 `common` holds what they share. Here they are put together into `app`, in the order `gridcity --help`
 lists them; `gridcity import` gathers the import commands of three groups.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import typer
 
-from gridcity.cli import assessment, docking, registry, running, territory
+from gridcity.cli import assessment, docking, registry, running, supervision, territory
 
 app = typer.Typer(
     help="gridcity — grid-based city management (网格化城市管理)",
@@ -39,6 +40,8 @@ for name, group in (
     ("grids", territory.grids_app),
     ("users", territory.users_app),
     ("calendar", territory.calendar_app),
+    ("supervisors", supervision.supervisors_app),
+    ("patrol", supervision.patrol_app),
     ("rankings", assessment.rankings_app),
     ("rollups", assessment.rollups_app),
     ("webhooks", docking.webhooks_app),

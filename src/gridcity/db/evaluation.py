@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -217,22 +217,31 @@ def _by_actor(
 @dataclass(frozen=True)
 class PublicReports:
     """Public-channel reports of the period that were filed, per territory code (district, street
-    and community codes, each counting the reports within it; '' the whole city)."""
+    and community codes, each counting the reports within it; '' the whole city) and per unit grid
+    (for the supervisors' responsibility grids)."""
 
     counts: dict[str, int]
+    grids: dict[str, int] = field(default_factory=dict)
 
     def within(self, scope_code: str) -> int:
         """Those in a territory ('' = the whole city)."""
         return self.counts.get(scope_code, 0)
 
+    def in_grids(self, grid_codes: Iterable[str]) -> int:
+        """Those in these unit grids."""
+        return sum(self.grids.get(code, 0) for code in grid_codes)
+
     @classmethod
-    def of_places(cls, places: Mapping[tuple[str, str | None, str | None], int]) -> PublicReports:
-        """From counts per (district, street, community)."""
+    def of_places(cls, places: Mapping[tuple[str, str | None, str | None, str | None], int]) -> PublicReports:
+        """From counts per (district, street, community, unit grid)."""
         counts: dict[str, int] = {}
-        for (district, street, community), n in places.items():
+        grids: dict[str, int] = {}
+        for (district, street, community, grid), n in places.items():
             for code in ("", *(c for c in (district, street, community) if c)):
                 counts[code] = counts.get(code, 0) + n
-        return cls(counts)
+            if grid:
+                grids[grid] = grids.get(grid, 0) + n
+        return cls(counts, grids)
 
 
 def supervisor_facts(
@@ -276,17 +285,20 @@ def supervisor_facts(
     for key, values in tasks.items():
         facts[key].update(values)
     public = (
-        select(Case.district_code, Case.street_code, Case.community_code, func.count().label("n"))
+        select(
+            Case.district_code, Case.street_code, Case.community_code, Case.grid_code, func.count().label("n")
+        )
         .where(
             Case.channel.in_(list(public_channels)),
             Case.reported_at >= start,
             Case.reported_at < end,
             Case.filed_at.is_not(None),
         )
-        .group_by(Case.district_code, Case.street_code, Case.community_code)
+        .group_by(Case.district_code, Case.street_code, Case.community_code, Case.grid_code)
     )
     places = {
-        (r.district_code, r.street_code, r.community_code): int(r.n) for r in connection.execute(public)
+        (r.district_code, r.street_code, r.community_code, r.grid_code): int(r.n)
+        for r in connection.execute(public)
     }
     return dict(facts), PublicReports.of_places(places)
 

@@ -851,12 +851,26 @@ class RegistryVisit(Base):
     )  # a service request that became a case
 
 
+_SUPERVISOR_HOLDS = text("layer = 'city_management' AND valid_to IS NULL")
+
+
 class GridStaff(Base):
     """A staff member assigned to a grid of a layer (网格员 to a social-service grid, 治安网格员 to a
-    public-security grid); ends rather than being deleted."""
+    public-security grid, a supervisor 监督员 to a unit grid: 责任网格, `services.supervisor_grids`);
+    ends rather than being deleted, so who held a grid on a past day can be read back."""
 
     __tablename__ = "grid_staff"
-    __table_args__ = (Index("ix_grid_staff_grid", "layer", "grid_code"),)
+    __table_args__ = (
+        Index("ix_grid_staff_grid", "layer", "grid_code"),
+        # one supervisor per unit grid at a time (the database says so, not only the service)
+        Index(
+            "uq_grid_staff_unit_grid",
+            "grid_code",
+            unique=True,
+            sqlite_where=_SUPERVISOR_HOLDS,
+            postgresql_where=_SUPERVISOR_HOLDS,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -885,3 +899,53 @@ class PersonalAccessLog(Base):
     reason: Mapped[str] = mapped_column(Text)
     scope_code: Mapped[str] = mapped_column(String(20), index=True)  # the record's street/community
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- patrols (巡查, services.patrol) ---------------------------------------------------------------
+
+
+class PatrolDuty(Base):
+    """A supervisor's time on duty (在岗), from the field page's toggle; open while `ended_at` is None."""
+
+    __tablename__ = "patrol_duties"
+    __table_args__ = (Index("ix_patrol_duties_user_started", "user_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+
+class PatrolPoint(Base):
+    """One GPS point of a supervisor's patrol track. Personal location data: pruned after
+    `GRIDCITY_PATROL_RETENTION_DAYS`; what the indicators need stays in `PatrolVisit`."""
+
+    __tablename__ = "patrol_points"
+    __table_args__ = (Index("ix_patrol_points_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    duty_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_duties.id"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    grid_code: Mapped[str | None] = mapped_column(String(24))  # the unit grid the point fell in
+    received_at: Mapped[datetime] = mapped_column()
+
+
+class PatrolVisit(Base):
+    """A unit grid a supervisor was in on a local day (a patrol point fell in it): the fact 巡查覆盖率
+    counts, kept after the points are pruned."""
+
+    __tablename__ = "patrol_visits"
+    __table_args__ = (
+        UniqueConstraint("user_id", "day", "grid_code"),
+        Index("ix_patrol_visits_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    day: Mapped[date] = mapped_column(Date)
+    grid_code: Mapped[str] = mapped_column(String(24))
+    first_at: Mapped[datetime] = mapped_column()

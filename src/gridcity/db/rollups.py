@@ -22,7 +22,7 @@ from gridcity.db.models import (
     rollup_posts,
     rollup_regions,
 )
-from gridcity.domain.assessment import POST_FACTS
+from gridcity.domain.assessment import PATROL_FACTS, POST_FACTS
 from gridcity.domain.rollups import (
     CASE_COUNTERS,
     CASE_INPUTS,
@@ -233,16 +233,17 @@ def public_reports(connection: Connection, months: Sequence[str]) -> PublicRepor
     t = rollup_regions
     stmt = (
         select(t.c.level, t.c.code, func.sum(t.c.public_filed_reported))
-        .where(t.c.month.in_(list(months)), t.c.level.in_(("district", "street", "community")))
+        .where(t.c.month.in_(list(months)), t.c.level.in_(("district", "street", "community", "grid")))
         .group_by(t.c.level, t.c.code)
     )
     counts: dict[str, int] = {}
+    grids: dict[str, int] = {}
     for level, code, n in connection.execute(stmt):
         if n:
-            counts[code] = int(n)
+            (grids if level == "grid" else counts)[code] = int(n)
             if level == "district":
                 counts[""] = counts.get("", 0) + int(n)
-    return PublicReports(counts)
+    return PublicReports(counts, grids)
 
 
 # The post facts that are counted less those a later history row showed wrong (read as the count
@@ -254,8 +255,9 @@ _SPOILT = {
 
 
 def _post_counters(role: str) -> tuple[str, ...]:
-    """The rollup counters a post's facts are read from ('missed' comes from the region rows)."""
-    names = [f for f in POST_FACTS[role] if f != "missed" and f not in _SPOILT]
+    """The rollup counters a post's facts are read from ('missed' comes from the region rows, the
+    patrol facts from the patrols)."""
+    names = [f for f in POST_FACTS[role] if f != "missed" and f not in _SPOILT and f not in PATROL_FACTS]
     names += [_SPOILT[f][1] for f in POST_FACTS[role] if f in _SPOILT]
     return tuple(names)
 

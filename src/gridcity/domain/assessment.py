@@ -75,9 +75,16 @@ Posts (one row per person of the role)
   - 有效上报率 = 有效上报数 / 上报数: their own reports (channel supervisor) made in the period and
     decided by evaluation time (filed, rejected or voided; reports still waiting are not counted);
     valid = filed (立案, or fixed on the spot 自行处置).
-  - 漏报率 = 漏报数 / (漏报数 + 有效上报数): public-channel reports made in the period in the
-    supervisor's area (their organisation unit's territory) that were filed — problems a supervisor
-    should have found first. Every supervisor of an area shares its public reports. Lower is better.
+  - 漏报率 = 漏报数 / (漏报数 + 有效上报数): public-channel reports made in the period that were
+    filed — problems a supervisor should have found first — in the supervisor's responsibility
+    grids (责任网格, `services.supervisor_grids`) as they were assigned at the end of the period (or
+    at evaluation time, if earlier). A supervisor who holds no grid then falls back to the area
+    rule: the public reports of their organisation unit's territory, shared by every supervisor of
+    the area without grids (a city that has not assigned grids keeps its figures). Lower is better.
+  - 巡查覆盖率 = Σ grids visited / Σ grids assigned over the working days of the period that are
+    over at evaluation time: a grid held that day counts once in the denominator, and in the
+    numerator when a GPS point of the supervisor's patrol track fell in it that day
+    (`services.patrol`). Rest days of the working calendar are not counted.
   - 按时核实率: their verifications (核实属实 / 不属实) done in the period by the verification deadline.
   - 按时核查率: their checks (核查通过 / 不通过) done in the period by the check deadline (the check
     stage's clock starts when the department reports the disposal).
@@ -384,6 +391,7 @@ INDICATORS: dict[str, tuple[Indicator, ...]] = {
             _P,
         ),
         _i("on_time_check_rate", "按时核查率", "On-time check rate", "check_on_time", "check_timed", _P),
+        _i("patrol_coverage", "巡查覆盖率", "Patrol coverage", "grids_visited", "grids_assigned", _P),
     ),
     "operator": (
         _i("intake", "受理数", "Reports taken in", "intake", None, Unit.PER_MONTH),
@@ -468,6 +476,8 @@ POST_FACTS: dict[str, tuple[str, ...]] = {
         "verify_on_time",
         "check_timed",
         "check_on_time",
+        "grids_assigned",
+        "grids_visited",
     ),
     "operator": (
         "intake",
@@ -497,6 +507,10 @@ POST_FACTS: dict[str, tuple[str, ...]] = {
         "decisions_on_time",
     ),
 }
+
+# Supervisor facts counted from the patrols and the assignments (services.patrol), not rolled up:
+# their source is already one row per supervisor, day and grid.
+PATROL_FACTS = ("grids_assigned", "grids_visited")
 
 
 def derive_facts(facts: Mapping[str, int]) -> dict[str, int]:

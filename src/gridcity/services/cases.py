@@ -45,7 +45,7 @@ from gridcity.domain.workflow import (
     system_transition,
     transition_for,
 )
-from gridcity.services import case_clock, notifications, outbox, rollups
+from gridcity.services import case_clock, notifications, outbox, rollups, supervisor_grids
 from gridcity.services.access import access_case, place_in_scope, territory_covers
 from gridcity.services.attachments import StoredFile, link_attachments
 from gridcity.services.components import records as components
@@ -377,7 +377,12 @@ def _no_effect(ctx: _Context) -> dict[str, Any]:
 def _assign_supervisor(ctx: _Context) -> dict[str, Any]:
     assignee_id = ctx.field("assignee_id")
     if assignee_id is None:
-        return {}
+        # none named: the supervisor of the case's unit grid (责任网格), if the grid has one
+        holder = supervisor_grids.default_supervisor(ctx.db, ctx.case.grid_code)
+        if holder is None:
+            return {}
+        ctx.case.assignee_id = holder.id
+        return {"assignee_id": holder.id, "assignee": holder.display_name, "by_grid": True}
     supervisor = ctx.db.get(User, int(assignee_id))
     if supervisor is None or supervisor.role != Role.SUPERVISOR or not supervisor.active:
         raise Invalid(f"user {assignee_id} is not an active field supervisor")

@@ -14,7 +14,7 @@ import functools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ from gridcity.domain.errors import Forbidden, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.rollups import RollupRules
 from gridcity.domain.workflow import Role
+from gridcity.services import patrol, supervisor_grids
 from gridcity.services.platform import Platform
 
 # Every table of the assessment: (kind, level).
@@ -201,7 +202,9 @@ def evaluate(
     elif scope_kind is ScopeKind.DEPARTMENT:
         rows = _department_rows(db, facts, area)
     else:
-        rows = _post_rows(db, facts, scope_level, area)
+        rows = _post_rows(
+            db, facts, scope_level, area, _Patrols.of(platform, db, period, moment, scope_level)
+        )
     db.rollback()  # end the read transaction (no snapshot held open on PostgreSQL)
     weights = dict(cfg.composites[composite_of(scope_kind, scope_level)].weights)
     ranked = _ranked(rows, scope_level)
@@ -350,7 +353,30 @@ def _department_rows(db: Session, facts: _Facts, area: str) -> list[Row]:
 # --- posts -----------------------------------------------------------------------------------
 
 
-def _post_rows(db: Session, facts: _Facts, post: str, area: str) -> list[Row]:
+@dataclass(frozen=True)
+class _Patrols:
+    """What the supervisors' rows take from their grids: the grids each held at the end of the
+    period (漏报 in their own grids) and the patrol coverage facts (巡查覆盖率)."""
+
+    held: dict[int, set[str]]
+    coverage: dict[int, dict[str, int]]
+
+    @classmethod
+    def of(
+        cls, platform: Platform, db: Session, period: Period, as_of: datetime, post: str
+    ) -> _Patrols | None:
+        if post != "supervisor":
+            return None
+        end_of_period = min(period.end - timedelta(microseconds=1), as_of)
+        return cls(
+            supervisor_grids.held_at(db, end_of_period),
+            patrol.coverage_facts(platform, db, period.start, period.end, as_of),
+        )
+
+
+def _post_rows(
+    db: Session, facts: _Facts, post: str, area: str, patrols: _Patrols | None = None
+) -> list[Row]:
     period, cfg = facts.period, facts.cfg
     counted, public = facts.posts(post)
     stmt = (
@@ -373,8 +399,12 @@ def _post_rows(db: Session, facts: _Facts, post: str, area: str) -> list[Row]:
     for user_id, username, display_name, active, unit_code, unit_name, scope_code in db.execute(stmt):
         values = dict.fromkeys(POST_FACTS[post], 0)
         values.update(counted.get(user_id, {}))
+        own_grids = patrols.held.get(user_id) if patrols is not None else None
         if public is not None:
-            values["missed"] = public.within(scope_code or "")
+            # 漏报 in their own grids; without grids, the area rule (domain.assessment)
+            values["missed"] = public.in_grids(own_grids) if own_grids else public.within(scope_code or "")
+        if patrols is not None:
+            values.update(patrols.coverage.get(user_id, {}))
         if not active and not any(counted.get(user_id, {}).values()):
             continue  # a disabled account with nothing done in the period
         scope = {
@@ -385,6 +415,8 @@ def _post_rows(db: Session, facts: _Facts, post: str, area: str) -> list[Row]:
             "name": display_name,
             "unit": {"code": unit_code, "name": unit_name},
         }
+        if patrols is not None:
+            scope["grids"] = len(own_grids or ())  # 责任网格 held at the end of the period
         rows.append(Row(scope, values, assessor(values)))
     return rows
 

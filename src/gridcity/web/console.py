@@ -8,20 +8,29 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from gridcity.db.models import Case, OrgUnit, User
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.components import ComponentState
-from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.errors import DomainError, Forbidden, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import CaseState, ClosingType, Role
-from gridcity.services import attachments, case_clock, cases, notifications, public, territory
+from gridcity.services import (
+    attachments,
+    case_clock,
+    cases,
+    notifications,
+    patrol,
+    public,
+    supervisor_grids,
+    territory,
+)
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
-from gridcity.web import session
+from gridcity.web import i18n, session
 from gridcity.web.pages import (
     PAGE_SIZE,
     CasePath,
@@ -35,6 +44,14 @@ from gridcity.web.pages import (
 from gridcity.web.queues import CSV_HEADER, QUEUES, case_row, csv_row, queue_counts
 
 router = APIRouter(include_in_schema=False)
+
+i18n.add_words(
+    {
+        "map.patrolled": ("今日巡查网格", "Grids patrolled today"),
+        "map.patrolled_legend": ("今日有监督员到过", "a supervisor was there today"),
+        "map.patrolled_count": ("今日已巡查 {n} 个网格", "{n} grids patrolled today"),
+    }
+)
 # What the console map hides unless asked: cases whose loop has ended.
 FINAL_STATES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.VOID)
 
@@ -198,6 +215,20 @@ def console_map(request: Request, platform: PlatformDep, user: PageUser) -> HTML
     )
 
 
+@router.get("/map/patrolled.geojson")
+def patrolled_today(platform: PlatformDep, user: PageUser) -> Response:
+    """The unit grids patrolled today in the user's area (巡查, services.patrol), each with the
+    supervisors who were there: the console map's patrol layer."""
+    if user.role in (Role.CITIZEN, Role.HANDLER) or user.org_unit.kind == "department":
+        raise Forbidden("巡查情况由平台人员查看（platform staff only）")
+    with platform.sessions() as db:
+        visited = patrol.patrolled_on(
+            platform, db, patrol.today(platform, db), str(user.org_unit.scope_code or "")
+        )
+        body = patrol.patrolled_geojson(db, visited)
+    return JSONResponse(body, media_type="application/geo+json")
+
+
 # --- the case page -------------------------------------------------------------------------
 
 
@@ -257,9 +288,12 @@ def _choices(platform: Platform, db: Any, user: Principal, case: Case) -> dict[s
         for u in db.scalars(select(User).where(User.role == Role.SUPERVISOR, User.active.is_(True)))
         if territory_covers(u.org_unit.scope_code, case.district_code, case.street_code, case.community_code)
     ]
+    holder = supervisor_grids.default_supervisor(db, case.grid_code)
     return {
         "departments": departments,
         "supervisors": supervisors,
+        # preselected in the verify/check forms: the supervisor of the case's grid (责任网格)
+        "grid_supervisor_id": holder.id if holder is not None else None,
         "closing_types": [c.value for c in ClosingType if c != ClosingType.SELF_HANDLED],
         "roles": [r.value for r in Role],
         "networks": ["city_management", "social_service", "public_security"],

@@ -9,6 +9,7 @@ sent again with the same client key (the server replays instead of duplicating).
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import uuid
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from starlette.datastructures import FormData
 from gridcity.domain.errors import Conflict, DomainError, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
-from gridcity.services import attachments, case_clock, cases
+from gridcity.services import attachments, case_clock, cases, patrol, supervisor_grids
 from gridcity.services import field as fieldwork
 from gridcity.services.platform import Platform
 from gridcity.web import i18n, session
@@ -39,6 +40,26 @@ router = APIRouter(include_in_schema=False)
 i18n.add_words(
     {
         "field.home": ("外勤首页", "Field home"),
+        "field.duty": ("在岗巡查", "On patrol"),
+        "field.on_duty": ("在岗中", "On duty"),
+        "field.off_duty": ("未在岗", "Off duty"),
+        "field.go_on_duty": ("开始巡查（上岗）", "Start patrol (on duty)"),
+        "field.go_off_duty": ("结束巡查（下岗）", "End patrol (off duty)"),
+        "field.duty_since": ("上岗于", "Since"),
+        "field.duty_hint": (
+            "在岗时本机定位会按批次上传，记录巡查轨迹；下岗后不再记录。轨迹保存期满后自动删除。",
+            "While on duty the phone's position is sent in batches as the patrol track; nothing is "
+            "recorded off duty. Tracks are deleted when their retention ends.",
+        ),
+        "field.my_grids": ("我的责任网格", "My grids"),
+        "field.visited_today": ("今日已巡查", "Visited today"),
+        "field.no_grids": ("尚未分配责任网格", "No grid assigned yet"),
+        "field.track_sent": ("已上传 {n} 个轨迹点", "{n} track points sent"),
+        "field.track_waiting": ("{n} 个轨迹点待上传", "{n} track points waiting to be sent"),
+        "field.track_no_gps": (
+            "无法获取定位（{error}），暂不能记录轨迹",
+            "No position ({error}): no track yet",
+        ),
         "field.report": ("上报问题", "Report a problem"),
         "field.tasks": ("我的任务", "My tasks"),
         "field.console": ("指挥中心页面", "Console pages"),
@@ -213,6 +234,9 @@ _JS_WORDS = (
     "field.err.no_class",
     "field.err.too_many_photos",
     "field.no_gps",
+    "field.track_sent",
+    "field.track_waiting",
+    "field.track_no_gps",
     "field.component_none",
     "field.component_distance",
     "number",
@@ -274,6 +298,10 @@ async def _photos(form: FormData, platform: Platform, name: str = "photos") -> l
 def field_home(request: Request, platform: PlatformDep, user: PageUser) -> HTMLResponse:
     _supervisor(user)
     with platform.sessions() as db:
+        duty = patrol.open_duty(db, user.id)
+        my_grids = supervisor_grids.grids_of(db, user.id)
+        today = patrol.today(platform, db)
+        visited = {v.grid_code for v in patrol.patrolled_on(platform, db, today) if v.user_id == user.id}
         count = fieldwork.task_count(db, user)
         reports = [
             {
@@ -291,8 +319,71 @@ def field_home(request: Request, platform: PlatformDep, user: PageUser) -> HTMLR
         user=user,
         task_count=count,
         reports=reports,
+        duty=duty,
+        my_grids=my_grids,
+        visited=sorted(visited),
+        visited_own=[g for g in my_grids if g in visited],
+        patrol_batch=PATROL_BATCH,
         words=_words(request),
     )
+
+
+# --- on duty and the patrol track (巡查, services.patrol) ---------------------------------------
+
+PATROL_BATCH = 20  # field_patrol.js sends the points it has once it holds this many (or every minute)
+PATROL_MAX_BYTES = patrol.MAX_BATCH * 200  # a full batch is ~60 KB of JSON; read no more than this
+
+
+@router.post("/field/duty")
+async def duty_toggle(request: Request, platform: PlatformDep, user: PageUser) -> Response:
+    """Go on or off duty (the home page's toggle; a plain form, so it works without JavaScript)."""
+    _supervisor(user)
+    async with request.form() as form:
+        session.check_csrf(request, str(form.get(session.CSRF_FIELD, "")))
+        on = str(form.get("on_duty") or "") == "1"
+
+    def work() -> Response:
+        with platform.sessions() as db:
+            duty = patrol.set_duty(platform, db, user, on)
+            since = duty.started_at.isoformat() if duty is not None else None
+        if _wants_json(request):
+            return JSONResponse({"on_duty": duty is not None, "since": since})
+        return RedirectResponse("/field", status_code=303)
+
+    return await platform.run_write(work)
+
+
+@router.post("/field/patrol")
+async def patrol_points(request: Request, platform: PlatformDep, user: PageUser) -> Response:
+    """A batch of the track as JSON {points: [{at, lon, lat, accuracy_m}]} with the page's CSRF token
+    in the X-CSRF-Token header; answers what was stored (services.patrol checks the batch)."""
+    _supervisor(user)
+    try:
+        session.check_csrf(request, None)
+    except session.CsrfError:
+        t = i18n.translator(i18n.language(request))
+        return JSONResponse({"detail": t("field.err.csrf"), "reason": "csrf"}, status_code=403)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > PATROL_MAX_BYTES:
+            return JSONResponse({"detail": f"一批轨迹最多 {patrol.MAX_BATCH} 个点"}, status_code=413)
+    try:
+        batch = patrol.parse_batch(json.loads(raw))
+    except ValueError:
+        return JSONResponse({"detail": "not JSON: send {points: [...]}"}, status_code=422)
+    except DomainError as exc:
+        return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+
+    def work() -> Response:
+        with platform.sessions() as db:
+            try:
+                done = patrol.record_points(platform, db, user, batch)
+            except DomainError as exc:
+                return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
+        return JSONResponse(done.view())
+
+    return await platform.run_write(work)
 
 
 # --- reporting -----------------------------------------------------------------------------

@@ -63,10 +63,11 @@ def test_the_shipped_weights_are_the_published_ones() -> None:
         "rework_rate": 30,
     }
     assert w["supervisor"] == {
-        "valid_report_rate": 40,
+        "valid_report_rate": 30,
         "missed_report_rate": 20,
         "on_time_verify_rate": 20,
         "on_time_check_rate": 20,
+        "patrol_coverage": 10,
     }
     assert w["operator"] == {
         "intake": 25,

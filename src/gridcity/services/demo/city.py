@@ -102,7 +102,11 @@ def build(
     from gridcity.services.demo import registry as registry_demo
 
     registry_demo.build(platform, db, progress=progress, seed=seed)  # the social registry (人地事物组织)
-    return generate_cases(platform, db, n_cases, progress, seed) if n_cases else 0
+    made = generate_cases(platform, db, n_cases, progress, seed) if n_cases else 0
+    from gridcity.services.demo import patrols as patrols_demo
+
+    patrols_demo.build(platform, db, HOME_DISTRICT, progress, seed)  # 责任网格 and their patrols
+    return made
 
 
 def _unit_code(db: Session, code: str) -> str:

@@ -18,6 +18,7 @@ from gridcity.web.admin import classes as admin_classes
 from gridcity.web.admin import integrations as admin_integrations
 from gridcity.web.admin import open311 as admin_open311
 from gridcity.web.admin import people as admin_people
+from gridcity.web.admin import supervisors as admin_supervisors
 from gridcity.web.admin import territory as admin_territory
 from gridcity.web.admin.common import admin_scope, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, render
@@ -25,6 +26,7 @@ from gridcity.web.pages import PageUser, PlatformDep, render
 router = APIRouter(include_in_schema=False)
 for _section in (
     admin_territory,
+    admin_supervisors,
     admin_classes,
     admin_calendar,
     admin_people,
