@@ -20,9 +20,11 @@ from sqlalchemy import ColumnElement, Connection, and_, case, distinct, exists, 
 from sqlalchemy.orm import aliased
 
 from gridcity.db.models import Case, CaseEvent, CaseRating, Grid
+from gridcity.domain.callbacks import SATISFIED_VERDICTS
 from gridcity.domain.workflow import CaseState
 
 Key = Any  # a region code (str) or a department / user id (int)
+HOTLINE = "hotline"  # the 12345 channel (services.cases.Channel.HOTLINE)
 
 # --- cases (regions, departments) -----------------------------------------------------------
 
@@ -67,12 +69,15 @@ def time_fact_columns(as_of: datetime) -> dict[str, Any]:
     return {name: _count(condition) for name, condition in time_fact_conditions(as_of).items()}
 
 
-def case_fact_columns(as_of: datetime, public_channels: Sequence[str]) -> dict[str, Any]:
+def case_fact_columns(
+    as_of: datetime, public_channels: Sequence[str], respond_within_s: float = 7200.0
+) -> dict[str, Any]:
     """fact name → SUM(CASE …) over the cases of a period (see domain.assessment)."""
     closed = Case.state == "closed"
     disposed = Case.disposed_at.is_not(None)
     disposal_on_time = or_(Case.dispose_deadline.is_(None), Case.disposed_at <= Case.dispose_deadline)
     late = time_fact_columns(as_of)
+    hotline = Case.channel == HOTLINE
     return {
         "filed": func.count(),
         "public_reports": _count(Case.channel.in_(list(public_channels))),
@@ -85,6 +90,8 @@ def case_fact_columns(as_of: datetime, public_channels: Sequence[str]) -> dict[s
         "disposed": _count(disposed),
         "disposed_on_time": _count(and_(disposed, disposal_on_time)),
         "dispose_overdue": late["dispose_overdue"],
+        "hotline_responses": _count(and_(hotline, Case.response_s.is_not(None))),
+        "hotline_responses_on_time": _count(and_(hotline, Case.response_s <= respond_within_s)),
     }
 
 
@@ -100,10 +107,12 @@ def case_facts(
     as_of: datetime,
     public_channels: Sequence[str],
     dissatisfied_at_most: int,
+    respond_within_s: float = 7200.0,
 ) -> dict[Key, dict[str, int]]:
     """The case facts of the cases filed in [start, end), per value of `key` (a Case column): one
-    GROUP BY over the cases, one over their ratings."""
-    columns = case_fact_columns(as_of, public_channels)
+    GROUP BY over the cases, one over their ratings. A rating counts for the department that did the
+    rated work (`case_ratings.department_id`), not the case's department now."""
+    columns = case_fact_columns(as_of, public_channels, respond_within_s)
     stmt = (
         select(key.label("key"), *(expr.label(name) for name, expr in columns.items()))
         .where(*_filed_in(start, end), key.is_not(None))
@@ -112,23 +121,28 @@ def case_facts(
     facts: dict[Key, dict[str, int]] = {}
     for row in connection.execute(stmt).mappings():
         facts[row["key"]] = {name: int(row[name] or 0) for name in columns}
+    rating_key = CaseRating.department_id if key is Case.department_id else key
+    callback = CaseRating.source == "callback"
+    rating_columns = {
+        "ratings": func.count(CaseRating.id),
+        "stars": func.sum(CaseRating.stars),
+        "dissatisfied": _count(CaseRating.stars <= dissatisfied_at_most),
+        "callbacks": _count(callback),
+        "callbacks_solved": _count(and_(callback, CaseRating.solved == True)),  # noqa: E712
+        "callbacks_satisfied": _count(and_(callback, CaseRating.verdict.in_(SATISFIED_VERDICTS))),
+    }
     ratings = (
-        select(
-            key.label("key"),
-            func.count(CaseRating.id).label("ratings"),
-            func.sum(CaseRating.stars).label("stars"),
-            _count(CaseRating.stars <= dissatisfied_at_most).label("dissatisfied"),
-        )
+        select(rating_key.label("key"), *(expr.label(name) for name, expr in rating_columns.items()))
         .join(Case, Case.id == CaseRating.case_id)
-        .where(*_filed_in(start, end), key.is_not(None))
-        .group_by(key)
+        .where(*_filed_in(start, end), rating_key.is_not(None))
+        .group_by(rating_key)
     )
     for row in connection.execute(ratings).mappings():
         target = facts.setdefault(row["key"], dict.fromkeys(columns, 0))
-        for name in ("ratings", "stars", "dissatisfied"):
+        for name in rating_columns:
             target[name] = int(row[name] or 0)
     for target in facts.values():
-        for name in ("ratings", "stars", "dissatisfied"):
+        for name in rating_columns:
             target.setdefault(name, 0)
     return facts
 

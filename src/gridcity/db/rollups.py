@@ -22,7 +22,7 @@ from gridcity.db.models import (
     rollup_posts,
     rollup_regions,
 )
-from gridcity.domain.assessment import POST_FACTS
+from gridcity.domain.assessment import HOTLINE_FACTS, POST_FACTS
 from gridcity.domain.rollups import (
     CASE_COUNTERS,
     CASE_INPUTS,
@@ -31,6 +31,7 @@ from gridcity.domain.rollups import (
     POST_COUNTERS,
     REGION,
     Contribution,
+    RatingLike,
     by_table,
 )
 
@@ -155,6 +156,7 @@ def _case_row(counts: dict[str, int]) -> dict[str, int]:
         "ratings": counts["ratings"],
         "stars": counts["stars"],
         "dissatisfied": counts["dissatisfied"],
+        **{name: counts[name] for name in HOTLINE_FACTS},
     }
 
 
@@ -292,15 +294,29 @@ def case_rows(connection: Connection, batch: int = 20_000) -> Iterator[Any]:
     yield from connection.execute(stmt, execution_options={"stream_results": True, "yield_per": batch})
 
 
-def ratings_by_case(connection: Connection) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for case_id, stars in connection.execute(select(CaseRating.case_id, CaseRating.stars)):
-        out.setdefault(int(case_id), []).append(int(stars))
+_RATING_COLUMNS = (
+    CaseRating.stars,
+    CaseRating.department_id,
+    CaseRating.source,
+    CaseRating.verdict,
+    CaseRating.solved,
+)
+
+
+def _rating(row: Any) -> RatingLike:
+    return RatingLike(int(row.stars), row.department_id, row.source, row.verdict, row.solved)
+
+
+def ratings_by_case(connection: Connection) -> dict[int, list[RatingLike]]:
+    out: dict[int, list[RatingLike]] = {}
+    for row in connection.execute(select(CaseRating.case_id, *_RATING_COLUMNS)):
+        out.setdefault(int(row.case_id), []).append(_rating(row))
     return out
 
 
-def ratings_of(connection: Connection, case_id: int) -> list[int]:
-    return [int(s) for s in connection.scalars(select(CaseRating.stars).where(CaseRating.case_id == case_id))]
+def ratings_of(connection: Connection, case_id: int) -> list[RatingLike]:
+    stmt = select(*_RATING_COLUMNS).where(CaseRating.case_id == case_id)
+    return [_rating(row) for row in connection.execute(stmt)]
 
 
 def event_rows(connection: Connection, actions: Iterable[str], batch: int = 50_000) -> Iterator[Any]:

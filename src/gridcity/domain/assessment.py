@@ -343,6 +343,39 @@ _CASE_INDICATORS = (
     _i("rework_rate", "返工率", "Rework rate", "reworked", "due", _P, higher=False),
     _i("satisfaction", "满意度（平均星级）", "Satisfaction (average stars)", "stars", "ratings", Unit.STARS),
     _i("dissatisfied_rate", "不满意率", "Dissatisfied share", "dissatisfied", "ratings", _P, higher=False),
+    # 接诉即办: the 12345 channel's three rates (Beijing ranks streets by them, separately)
+    _i(
+        "hotline_response_rate",
+        "12345响应率",
+        "12345 response rate",
+        "hotline_responses_on_time",
+        "hotline_responses",
+        _P,
+    ),
+    _i(
+        "hotline_resolution_rate",
+        "12345解决率",
+        "12345 resolution rate",
+        "callbacks_solved",
+        "callbacks",
+        _P,
+    ),
+    _i(
+        "hotline_satisfaction_rate",
+        "12345满意率",
+        "12345 satisfaction rate",
+        "callbacks_satisfied",
+        "callbacks",
+        _P,
+    ),
+)
+# The 12345 rates' facts (counted with the case facts).
+HOTLINE_FACTS = (
+    "hotline_responses",
+    "hotline_responses_on_time",
+    "callbacks",
+    "callbacks_solved",
+    "callbacks_satisfied",
 )
 
 INDICATORS: dict[str, tuple[Indicator, ...]] = {
@@ -446,6 +479,7 @@ CASE_FACTS = (
     "ratings",
     "stars",
     "dissatisfied",
+    *HOTLINE_FACTS,
 )
 POST_FACTS: dict[str, tuple[str, ...]] = {
     "supervisor": (
@@ -538,6 +572,8 @@ class AssessmentConfig:
     verify_dispatch_within: Duration
     check_dispatch_within: Duration
     close_within: Duration
+    # 12345: a department answers a hotline case's dispatch (签收 or a return request) within this
+    respond_within: Duration
     peer_groups: tuple[PeerGroup, ...] = ()
 
     def peer_group_of(self, district_code: str) -> str | None:
@@ -548,7 +584,7 @@ class AssessmentConfig:
 
 
 DEFAULT_CONFIG_PARTS = ("data", "assessment", "default.toml")
-_TOP_KEYS = {"grades", "channels", "satisfaction", "peer_group", *COMPOSITES}
+_TOP_KEYS = {"grades", "channels", "satisfaction", "hotline", "peer_group", *COMPOSITES}
 _SECTION_KEYS = {
     "operator": {"weights", "bands", "verify_dispatch_within", "check_dispatch_within"},
     "shift_leader": {"weights", "bands", "close_within"},
@@ -647,13 +683,17 @@ def parse_config(data: Mapping[str, Any], source: str = "configuration") -> Asse
             raise fail(f"{name}.{sorted(extra)[0]}", f"unknown key; keys here: {', '.join(sorted(allowed))}")
         composites[name] = _composite(name, section, fail)
 
+    hotline = data.get("hotline", {"respond_within": "2 hours"})
+    if not isinstance(hotline, dict) or set(hotline) - {"respond_within"}:
+        raise fail("hotline", 'the only key here is respond_within, e.g. respond_within = "2 hours"')
     limits = {}
     for section, key in (
         ("operator", "verify_dispatch_within"),
         ("operator", "check_dispatch_within"),
         ("shift_leader", "close_within"),
+        ("hotline", "respond_within"),
     ):
-        text = data[section].get(key)
+        text = (hotline if section == "hotline" else data[section]).get(key)
         if text is None:
             raise fail(f"{section}.{key}", 'missing, e.g. "10 minutes"')
         try:
@@ -693,6 +733,7 @@ def parse_config(data: Mapping[str, Any], source: str = "configuration") -> Asse
         check_dispatch_within=limits["check_dispatch_within"],
         close_within=limits["close_within"],
         peer_groups=tuple(groups),
+        respond_within=limits["respond_within"],
     )
 
 

@@ -96,6 +96,7 @@ def rollup_rules(platform: Platform) -> RollupRules:
         float(cfg.verify_dispatch_within.amount * 60),
         float(cfg.check_dispatch_within.amount * 60),
         float(cfg.close_within.amount * 60),
+        float(cfg.respond_within.amount * 60),
     )
 
 
@@ -262,7 +263,14 @@ class _Facts:
             return rollups_db.case_facts(self.connection, level, self.months, start, end, self.as_of)
         key = Case.department_id if level == "department" else facts_db.REGION_COLUMNS[level]
         return facts_db.case_facts(
-            self.connection, key, start, end, self.as_of, channels, self.cfg.dissatisfied_at_most
+            self.connection,
+            key,
+            start,
+            end,
+            self.as_of,
+            channels,
+            self.cfg.dissatisfied_at_most,
+            self.rules.respond_within_s,
         )
 
     def posts(self, post: str) -> tuple[dict[Any, dict[str, int]], facts_db.PublicReports | None]:

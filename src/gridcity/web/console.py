@@ -272,6 +272,8 @@ _FORM_FIELDS = (
     "network",
     "class_code",
     "to_role",
+    "verdict",
+    "solved",
 )
 
 

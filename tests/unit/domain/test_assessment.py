@@ -50,17 +50,20 @@ def _defaults() -> dict[str, Any]:
 
 def test_the_shipped_weights_are_the_published_ones() -> None:
     w = {name: {k: int(v) for k, v in c.weights.items()} for name, c in DEFAULTS.composites.items()}
+    # GB/T 30428.4's weights scaled to 90 %, and citizen satisfaction 10 % (the seed asks for it)
     assert w["region"] == {
-        "public_report_rate": 10,
-        "filed": 20,
-        "closure_rate": 30,
-        "on_time_closure_rate": 40,
+        "public_report_rate": 9,
+        "filed": 18,
+        "closure_rate": 27,
+        "on_time_closure_rate": 36,
+        "satisfaction": 10,
     }
     assert w["department"] == {
-        "filed": 10,
-        "closure_rate": 30,
-        "on_time_disposal_rate": 30,
-        "rework_rate": 30,
+        "filed": 9,
+        "closure_rate": 27,
+        "on_time_disposal_rate": 27,
+        "rework_rate": 27,
+        "satisfaction": 10,
     }
     assert w["supervisor"] == {
         "valid_report_rate": 40,
@@ -107,7 +110,7 @@ def test_domain_md_example_closure_rates() -> None:
 
 def test_a_region_composite_by_hand() -> None:
     # 4 unit grids, 48 filed (12 per grid: band 75), 6 from the public (12.5 %: band 75),
-    # 40 due: 36 closed (90 %), 30 on time (75 %)
+    # 40 due: 36 closed (90 %), 30 on time (75 %); 4 ratings of 16 stars (average 4: score 75)
     facts = {
         "filed": 48,
         "grids": 4,
@@ -115,13 +118,19 @@ def test_a_region_composite_by_hand() -> None:
         "closed": 36,
         "open_overdue": 4,
         "closed_on_time": 30,
+        "ratings": 4,
+        "stars": 16,
     }
     result = assess("region", facts, Fraction(1), DEFAULTS)
     assert result.indicator("filed").value == 12 and result.indicator("filed").score == 75
     assert result.indicator("public_report_rate").value == Fraction(25, 2)
     assert result.indicator("public_report_rate").score == 75
-    assert result.composite == (10 * 75 + 20 * 75 + 30 * 90 + 40 * 75) / Fraction(100) == Fraction(795, 10)
-    assert result.grade == "B"
+    assert result.indicator("satisfaction").score == 75
+    assert result.composite == (9 * 75 + 18 * 75 + 27 * 90 + 36 * 75 + 10 * 75) / Fraction(100)
+    assert result.composite == Fraction(7905, 100) and result.grade == "B"
+    # without ratings satisfaction drops out and the others keep their proportions: 79.5
+    unrated = assess("region", facts | {"ratings": 0, "stars": 0}, Fraction(1), DEFAULTS)
+    assert unrated.composite == Fraction(795, 10)
 
 
 def test_lower_is_better_rates_score_their_complement() -> None:
@@ -130,8 +139,12 @@ def test_lower_is_better_rates_score_their_complement() -> None:
     result = assess("department", facts, Fraction(1), DEFAULTS)
     assert result.indicator("rework_rate").value == 10 and result.indicator("rework_rate").score == 90
     assert result.indicator("on_time_disposal_rate").value == 60  # 6 / (8 + 2)
-    # 立案数分值: 10 a month → band 75
-    assert result.composite == (10 * 75 + 30 * 80 + 30 * 60 + 30 * 90) / Fraction(100)
+    # 立案数分值: 10 a month → band 75; no rating: satisfaction drops out (weights 9 : 27 : 27 : 27)
+    assert result.composite == (9 * 75 + 27 * 80 + 27 * 60 + 27 * 90) / Fraction(90) == Fraction(765, 10)
+    # two ratings, 1 and 5 stars: average 3, score 50
+    rated = assess("department", facts | {"ratings": 2, "stars": 6}, Fraction(1), DEFAULTS)
+    assert rated.composite == (9 * 75 + 27 * 80 + 27 * 60 + 27 * 90 + 10 * 50) / Fraction(100)
+    assert rated.composite == Fraction(7385, 100)
 
 
 def test_no_denominator_no_value_and_the_others_keep_their_proportions() -> None:

@@ -17,7 +17,44 @@ import sqlalchemy as sa
 from alembic import op
 
 import gridcity.db.models
-from gridcity.domain.rollups import CASE_COUNTERS, POST_COUNTERS
+
+# The counters as they were in this revision (later revisions add columns of their own: 0012).
+CASE_COUNTERS = (
+    "filed",
+    "public_reports",
+    "closed",
+    "closed_on_time",
+    "reworked_closed",
+    "disposed",
+    "disposed_on_time",
+    "ratings",
+    "stars",
+    "dissatisfied",
+    "public_filed_reported",
+)
+POST_COUNTERS = (
+    "reports",
+    "valid_reports",
+    "verify_timed",
+    "verify_on_time",
+    "check_timed",
+    "check_on_time",
+    "intake",
+    "verify_sent_timed",
+    "verify_sent_on_time",
+    "check_sent_timed",
+    "check_sent_on_time",
+    "filings",
+    "filings_timed",
+    "filings_on_time",
+    "filings_wrong",
+    "closings_timed",
+    "closings_on_time",
+    "dispatches",
+    "dispatches_timed",
+    "dispatches_on_time",
+    "dispatches_sent_back",
+)
 
 revision: str = "0005"
 down_revision: str | None = "0004"
