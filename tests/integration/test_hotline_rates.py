@@ -22,7 +22,7 @@ from tests.integration import test_evaluation as scenario
 
 from gridcity.db.models import Case, CaseRating
 from gridcity.domain.assessment import month_period
-from gridcity.services import evaluation, rollups
+from gridcity.services import evaluation, rankings, rollups
 
 PERIOD = "2039-03"
 STREET = "110101001"
@@ -144,6 +144,16 @@ def test_the_12345_rates_of_a_month_by_hand(  # type: ignore[no-untyped-def]
         assert (row["12345响应率 (%)"], row["12345响应率 分子"], row["12345响应率 分母"]) == (80, 4, 5)
         assert (row["12345解决率 (%)"], row["12345解决率 分子"], row["12345解决率 分母"]) == (40, 2, 5)
         assert (row["12345满意率 (%)"], row["12345满意率 分子"], row["12345满意率 分母"]) == (60, 3, 5)
+
+    # the published street ranking keeps the rates, and the street's rank on each rate's own list
+    clock.set(datetime(2039, 4, 1, 9, 0, tzinfo=scenario.CST))
+    snapshot = rankings.publish(platform, db, None, PERIOD, "street")
+    row = next(row for row in snapshot.rows if row["scope"]["code"] == STREET)
+    satisfied = row["indicators"]["hotline_satisfaction_rate"]
+    assert (satisfied["value"], satisfied["numerator"], satisfied["denominator"]) == (60.0, 3, 5)
+    assert row["rate_ranks"] == dict.fromkeys(expected, 1)  # the only street with 12345 cases
+    labels = {item["key"]: item["label"] for item in snapshot.config["indicators"]}
+    assert labels["hotline_response_rate"] == "12345响应率" and labels["satisfaction"] == "满意度（平均星级）"
 
     assert rollups.differences(platform, db) == []
 

@@ -30,8 +30,7 @@ def parse_verdict(value: Any) -> str:
     if verdict not in VERDICTS:
         raise Invalid(
             "回访结果 verdict 只能是 satisfied（满意）、basically_satisfied（基本满意）"
-            "或 dissatisfied（不满意）"
-            + (f"，不是 {text!r}" if text else "：请填写"),
+            "或 dissatisfied（不满意）" + (f"，不是 {text!r}" if text else "：请填写"),
             key="verdict",
         )
     return verdict

@@ -133,6 +133,8 @@ class Row:
     assessment: Assessment
     peer_group: str | None = None
     rank: int | None = None
+    # the row's rank by each of `RANKED_RATES` on its own (None: no value, or not ranked by it)
+    rate_ranks: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -212,14 +214,30 @@ def evaluate(
     )
 
 
+# 接诉即办: Beijing ranks streets (and departments) by the 12345 rates on lists of their own, apart
+# from the composite (docs/domain/assessment.md §12345): every region and department row has its
+# rank by each rate, highest first, ties sharing a rank, rows without a value unranked.
+RANKED_RATES = ("hotline_response_rate", "hotline_resolution_rate", "hotline_satisfaction_rate")
+
+
+def _shown_score(value: Fraction | None) -> Fraction | None:
+    return Fraction(rounded(value)) if value is not None else None
+
+
 def _ranked(rows: list[Row], level: str) -> list[Row]:
-    scores = [
-        Fraction(rounded(r.assessment.composite)) if r.assessment.composite is not None else None
-        for r in rows
-    ]
+    scores = [_shown_score(r.assessment.composite) for r in rows]
     groups = [r.peer_group for r in rows] if level == "district" else None
     ranks = rank(scores, groups)
-    ranked = [Row(r.scope, r.facts, r.assessment, r.peer_group, n) for r, n in zip(rows, ranks, strict=True)]
+    keys = {i.indicator.key for i in rows[0].assessment.indicators} if rows else set()
+    by_rate = {
+        key: rank([_shown_score(r.assessment.indicator(key).value) for r in rows], groups)
+        for key in RANKED_RATES
+        if key in keys
+    }
+    ranked = [
+        Row(r.scope, r.facts, r.assessment, r.peer_group, n, {key: by_rate[key][i] for key in by_rate})
+        for i, (r, n) in enumerate(zip(rows, ranks, strict=True))
+    ]
     return sorted(
         ranked, key=lambda r: (r.peer_group or "", r.rank is None, r.rank or 0, str(r.scope["code"]))
     )
@@ -417,6 +435,7 @@ def row_view(row: Row) -> dict[str, Any]:
         "scope": row.scope,
         "peer_group": row.peer_group,
         "rank": row.rank,
+        "rate_ranks": row.rate_ranks,
         "indicators": indicators,
         "composite": shown(row.assessment.composite),
         "grade": row.assessment.grade,
