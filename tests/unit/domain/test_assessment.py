@@ -418,3 +418,52 @@ def test_every_composite_has_its_indicators_and_facts() -> None:
     for post, facts in POST_FACTS.items():
         wanted = {i.numerator for i in INDICATORS[post]} | {i.denominator for i in INDICATORS[post]} - {None}
         assert wanted - {"missed_base"} <= set(facts), post
+
+
+# --- 接诉即办: the 12345 rates ------------------------------------------------------------------
+
+
+def test_the_12345_rates_by_hand() -> None:
+    # 5 answers to a dispatch, 4 within the limit; 5 callbacks: 2 solved, 3 满意 or 基本满意
+    facts = {"filed": 6, "hotline_responses": 5, "hotline_responses_on_time": 4}
+    facts |= {"callbacks": 5, "callbacks_solved": 2, "callbacks_satisfied": 3}
+    for composite in ("region", "department"):
+        result = assess(composite, facts | {"grids": 1}, Fraction(1), DEFAULTS)
+        response = result.indicator("hotline_response_rate")
+        assert (response.numerator, response.denominator, response.value) == (4, 5, 80)
+        assert result.indicator("hotline_resolution_rate").value == 40
+        assert result.indicator("hotline_satisfaction_rate").value == 60
+        # shown and ranked on their own lists, not weighted in the composite
+        assert all(
+            result.indicator(k).weight == 0 for k in ("hotline_response_rate", "hotline_resolution_rate")
+        )
+    # no 12345 case: no value (not 0 %), no rate
+    quiet = assess("region", {"filed": 3, "grids": 1}, Fraction(1), DEFAULTS)
+    assert quiet.indicator("hotline_satisfaction_rate").value is None
+
+
+def test_the_response_limit_is_configurable() -> None:
+    assert DEFAULTS.respond_within.amount == 120  # "2 hours", in minutes
+    assert parse_config(_with(hotline={"respond_within": "90 minutes"})).respond_within.amount == 90
+    with pytest.raises(Invalid, match=r"hotline\.respond_within"):
+        parse_config(_with(hotline={"respond_within": "2 work_days"}))
+    with pytest.raises(Invalid, match="respond_within"):
+        parse_config(_with(hotline={"answer_within": "2 hours"}))
+
+
+def test_a_callback_verdict_and_its_stars() -> None:
+    from gridcity.domain.callbacks import STARS, parse_solved, parse_verdict
+
+    assert [parse_verdict(v) for v in ("satisfied", "基本满意", " 不满意 ")] == [
+        "satisfied",
+        "basically_satisfied",
+        "dissatisfied",
+    ]
+    # the top, middle and bottom of the portal's five stars: 不满意 is dissatisfied (≤ 2 stars)
+    assert STARS == {"satisfied": 5, "basically_satisfied": 3, "dissatisfied": 1}
+    assert [parse_solved(v) for v in (True, "false", "是", "未解决")] == [True, False, True, False]
+    for bad in (None, "", "great"):
+        with pytest.raises(Invalid, match="回访结果"):
+            parse_verdict(bad)
+    with pytest.raises(Invalid, match="solved"):
+        parse_solved(None)
