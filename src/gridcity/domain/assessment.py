@@ -35,7 +35,8 @@ Period and evaluation time
 
 Cases (region and department rows; a department row counts the cases whose responsible department
 it is now — a case returned (退回) leaves the department's books, and a reopened case waiting for
-re-dispatch is on no department's books)
+re-dispatch is on no department's books; its ratings, though, stay with the department that did the
+rated work: `case_ratings.department_id`)
 ----------------------------------------
 * 立案数 `filed`: cases filed in the period. A void case is never counted (in this workflow a case
   can only be voided before it is filed).
@@ -65,9 +66,17 @@ re-dispatch is on no department's books)
 * 立案数分值: regions by filed cases per unit grid per month (the city-management unit grids current
   at evaluation time), departments by filed cases per month; scored by bands.
 * Citizen satisfaction (满意度) `satisfaction` = average stars of the ratings (`case_ratings`, one per
-  closure) of these cases; 不满意率 `dissatisfied_rate` = share of ratings of at most
-  `[satisfaction] dissatisfied_at_most` stars (2). Scored as (average − 1) / 4 × 100 unless bands
-  are given.
+  closure: the reporter's stars on the portal, or an operator's 回访 of a 12345 caller — 满意 5, 基本满意
+  3, 不满意 1, `domain.callbacks`) of these cases; 不满意率 `dissatisfied_rate` = share of ratings of at
+  most `[satisfaction] dissatisfied_at_most` stars (2). Scored as (average − 1) / 4 × 100 unless bands
+  are given. A department row counts the ratings of its own work (the rating's department).
+* 接诉即办, the 12345 (channel `hotline`) rates — shown, and ranked on lists of their own, not weighted
+  by default:
+  - 响应率 `hotline_response_rate` = 按时响应数 / 应响应数: hotline cases whose current department has
+    answered the latest dispatch (签收, or a return request before it; `cases.response_s`, calendar
+    seconds), on time when within `[hotline] respond_within` (2 hours). Not yet answered: not counted.
+  - 解决率 `hotline_resolution_rate` = callbacks in which the caller says it was solved / callbacks.
+  - 满意率 `hotline_satisfaction_rate` = callbacks 满意 or 基本满意 / callbacks.
 
 Posts (one row per person of the role)
 --------------------------------------
