@@ -73,7 +73,7 @@ def test_the_12345_rates_of_a_month_by_hand(  # type: ignore[no-untyped-def]
     h3 = m.hotline_case(9, minutes(120))  # exactly the 2 hours: on time
     h4 = m.hotline_case(10, minutes(110))  # on time
     h5 = m.hotline_case(11, minutes(10))  # on time
-    h6 = m.hotline_case(14, None)  # dispatched, not answered: not counted until it is
+    h6 = m.hotline_case(14, None)  # dispatched and never answered: late by the end of the month
     citizen_case = m.report(m.citizen, at(15, 9))  # fixed on the spot: closed, not a 12345 case
     m.act(m.operator, citizen_case, "send_verify", at(15, 9, 5), assignee_id=m.supervisor.id)
     m.act(m.supervisor, citizen_case, "verify_ok", at(15, 9, 20))
@@ -115,9 +115,9 @@ def test_the_12345_rates_of_a_month_by_hand(  # type: ignore[no-untyped-def]
     assert rating.department_id == m.cgw
 
     clock.set(at(31, 12))
-    # 响应率 4 / 5 (h2 late; h6 not answered); 解决率 2 / 5 (h1, h2); 满意率 3 / 5 (h1, h2, h4)
+    # 响应率 4 / 6 (h2 answered late, h6 not at all); 解决率 2 / 5 (h1, h2); 满意率 3 / 5 (h1, h2, h4)
     expected = {
-        "hotline_response_rate": (80.0, 4, 5),
+        "hotline_response_rate": (66.67, 4, 6),
         "hotline_resolution_rate": (40.0, 2, 5),
         "hotline_satisfaction_rate": (60.0, 3, 5),
     }
@@ -127,6 +127,15 @@ def test_the_12345_rates_of_a_month_by_hand(  # type: ignore[no-untyped-def]
         for source in ("rollups", "cases"):
             got = _api_rates(client, headers, params, key, source, platform, db)
             assert got == expected, (params, source)
+
+    # judged half an hour after h6's dispatch, its answer is not due yet: 4 of 5
+    for source in ("rollups", "cases"):
+        early = evaluation.evaluate(
+            platform, db, None, month_period(PERIOD, scenario.CST), "department", None, at(14, 10), source
+        )
+        row = next(row for row in early.rows if row.scope["id"] == m.cgw)
+        response = row.assessment.indicator("hotline_response_rate")
+        assert (response.numerator, response.denominator) == (4, 5), source
 
     # the XLSX carries the three rates with their numerators and denominators
     period = month_period(PERIOD, scenario.CST)
@@ -141,7 +150,7 @@ def test_the_12345_rates_of_a_month_by_hand(  # type: ignore[no-untyped-def]
             for line in sheet.iter_rows(min_row=5, values_only=True)
         }
         row = rows[code]
-        assert (row["12345响应率 (%)"], row["12345响应率 分子"], row["12345响应率 分母"]) == (80, 4, 5)
+        assert (row["12345响应率 (%)"], row["12345响应率 分子"], row["12345响应率 分母"]) == (66.67, 4, 6)
         assert (row["12345解决率 (%)"], row["12345解决率 分子"], row["12345解决率 分母"]) == (40, 2, 5)
         assert (row["12345满意率 (%)"], row["12345满意率 分子"], row["12345满意率 分母"]) == (60, 3, 5)
 

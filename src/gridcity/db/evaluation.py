@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, distinct, exists, func, or_, select
@@ -25,6 +25,7 @@ from gridcity.domain.workflow import CaseState
 
 Key = Any  # a region code (str) or a department / user id (int)
 HOTLINE = "hotline"  # the 12345 channel (services.cases.Channel.HOTLINE)
+DEFAULT_RESPOND_WITHIN_S = 7200.0  # `[hotline] respond_within` of the shipped configuration
 
 # --- cases (regions, departments) -----------------------------------------------------------
 
@@ -53,30 +54,40 @@ def open_overdue(as_of: datetime) -> ColumnElement[bool]:
     return and_(Case.state.in_(OPEN), Case.stage_deadline.is_not(None), Case.stage_deadline < as_of)
 
 
-def time_fact_conditions(as_of: datetime) -> dict[str, ColumnElement[bool]]:
+def time_fact_conditions(
+    as_of: datetime, respond_within_s: float = DEFAULT_RESPOND_WITHIN_S
+) -> dict[str, ColumnElement[bool]]:
     """The facts that change with the evaluation time alone, as conditions on a case: 超期未结案, the
-    reworked among them, and 超期未处置 (the disposal not reported by its deadline)."""
+    reworked among them, 超期未处置 (the disposal not reported by its deadline), and a 12345 case
+    whose department has not answered the dispatch within the response limit (12345 响应率)."""
     late = open_overdue(as_of)
     return {
         "open_overdue": late,
         "reworked_open_overdue": and_(Case.rework_count > 0, late),
         "dispose_overdue": and_(late, Case.disposed_at.is_(None), Case.stage == "dispose"),
+        "hotline_unanswered_late": and_(
+            Case.state == "dispatched",
+            Case.channel == HOTLINE,
+            Case.response_s.is_(None),
+            Case.dispatched_at < as_of - timedelta(seconds=respond_within_s),
+        ),
     }
 
 
-def time_fact_columns(as_of: datetime) -> dict[str, Any]:
+def time_fact_columns(as_of: datetime, respond_within_s: float = DEFAULT_RESPOND_WITHIN_S) -> dict[str, Any]:
     """`time_fact_conditions` counted: fact name → SUM(CASE …)."""
-    return {name: _count(condition) for name, condition in time_fact_conditions(as_of).items()}
+    conditions = time_fact_conditions(as_of, respond_within_s)
+    return {name: _count(condition) for name, condition in conditions.items()}
 
 
 def case_fact_columns(
-    as_of: datetime, public_channels: Sequence[str], respond_within_s: float = 7200.0
+    as_of: datetime, public_channels: Sequence[str], respond_within_s: float = DEFAULT_RESPOND_WITHIN_S
 ) -> dict[str, Any]:
     """fact name → SUM(CASE …) over the cases of a period (see domain.assessment)."""
     closed = Case.state == "closed"
     disposed = Case.disposed_at.is_not(None)
     disposal_on_time = or_(Case.dispose_deadline.is_(None), Case.disposed_at <= Case.dispose_deadline)
-    late = time_fact_columns(as_of)
+    late = time_fact_columns(as_of, respond_within_s)
     hotline = Case.channel == HOTLINE
     return {
         "filed": func.count(),
@@ -92,6 +103,7 @@ def case_fact_columns(
         "dispose_overdue": late["dispose_overdue"],
         "hotline_responses": _count(and_(hotline, Case.response_s.is_not(None))),
         "hotline_responses_on_time": _count(and_(hotline, Case.response_s <= respond_within_s)),
+        "hotline_unanswered_late": late["hotline_unanswered_late"],
     }
 
 
@@ -107,7 +119,7 @@ def case_facts(
     as_of: datetime,
     public_channels: Sequence[str],
     dissatisfied_at_most: int,
-    respond_within_s: float = 7200.0,
+    respond_within_s: float = DEFAULT_RESPOND_WITHIN_S,
 ) -> dict[Key, dict[str, int]]:
     """The case facts of the cases filed in [start, end), per value of `key` (a Case column): one
     GROUP BY over the cases, one over their ratings. A rating counts for the department that did the

@@ -220,6 +220,10 @@ class Case(Base):
             "community_code",
             "grid_code",
             "department_id",
+            # the 12345 response not yet given (db.evaluation.time_fact_conditions)
+            "channel",
+            "dispatched_at",
+            "response_s",
         ),
     )
 

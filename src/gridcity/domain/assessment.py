@@ -72,9 +72,11 @@ rated work: `case_ratings.department_id`)
   are given. A department row counts the ratings of its own work (the rating's department).
 * 接诉即办, the 12345 (channel `hotline`) rates — shown, and ranked on lists of their own, not weighted
   by default:
-  - 响应率 `hotline_response_rate` = 按时响应数 / 应响应数: hotline cases whose current department has
-    answered the latest dispatch (签收, or a return request before it; `cases.response_s`, calendar
-    seconds), on time when within `[hotline] respond_within` (2 hours). Not yet answered: not counted.
+  - 响应率 `hotline_response_rate` = 按时响应数 / 应响应数: 应响应数 `hotline_due` = hotline cases whose
+    current department has answered the latest dispatch (签收, or a return request before it;
+    `cases.response_s`, calendar seconds) + those still waiting for the answer past the limit at
+    evaluation time (`hotline_unanswered_late`, a fact of time); on time when answered within
+    `[hotline] respond_within` (2 hours). A dispatch still within its limit is not yet due.
   - 解决率 `hotline_resolution_rate` = callbacks in which the caller says it was solved / callbacks.
   - 满意率 `hotline_satisfaction_rate` = callbacks 满意 or 基本满意 / callbacks.
 
@@ -358,7 +360,7 @@ _CASE_INDICATORS = (
         "12345响应率",
         "12345 response rate",
         "hotline_responses_on_time",
-        "hotline_responses",
+        "hotline_due",
         _P,
     ),
     _i(
@@ -489,6 +491,7 @@ CASE_FACTS = (
     "stars",
     "dissatisfied",
     *HOTLINE_FACTS,
+    "hotline_unanswered_late",
 )
 POST_FACTS: dict[str, tuple[str, ...]] = {
     "supervisor": (
@@ -520,13 +523,15 @@ POST_FACTS: dict[str, tuple[str, ...]] = {
 
 
 def derive_facts(facts: Mapping[str, int]) -> dict[str, int]:
-    """The facts plus those derived from them: 应结案数 `due`, 应处置数 `dispose_due`, and the
-    漏报率 base `missed_base`."""
+    """The facts plus those derived from them: 应结案数 `due`, 应处置数 `dispose_due`, 12345
+    应响应数 `hotline_due`, and the 漏报率 base `missed_base`."""
     out = dict(facts)
     if "closed" in out or "open_overdue" in out:
         out["due"] = out.get("closed", 0) + out.get("open_overdue", 0)
     if "disposed" in out or "dispose_overdue" in out:
         out["dispose_due"] = out.get("disposed", 0) + out.get("dispose_overdue", 0)
+    if "hotline_responses" in out or "hotline_unanswered_late" in out:
+        out["hotline_due"] = out.get("hotline_responses", 0) + out.get("hotline_unanswered_late", 0)
     if "missed" in out or "valid_reports" in out:
         out["missed_base"] = out.get("missed", 0) + out.get("valid_reports", 0)
     return out

@@ -11,8 +11,9 @@ which part of each fact can be kept as a running count:
   the case's keys — (local month of `filed_at`, its region codes) and (that month, its department)
   — and moved when the case changes: the rollup gains `after − before`. A case counts at each of its
   region levels (district, street, community, unit grid), so reading a level reads its rows only.
-* The **facts of time** (超期未结案 `open_overdue`, 超期未处置 `dispose_overdue`, and the reworked
-  cases among the open overdue ones) depend on the evaluation time, so they are not rolled up:
+* The **facts of time** (超期未结案 `open_overdue`, 超期未处置 `dispose_overdue`, the reworked cases
+  among the open overdue ones, and the 12345 dispatches not answered within the limit) depend on the
+  evaluation time, so they are not rolled up:
   they are counted at evaluation time over the *open* cases of the period only (a small set,
   indexed by state and filing time).
 * A **person's work** is counted under (local month of the history row, the actor's role, the

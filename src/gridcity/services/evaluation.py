@@ -278,7 +278,9 @@ class _Facts:
         """Case facts per region code of `level`, or per department id (level 'department')."""
         start, end, channels = self.period.start, self.period.end, self.cfg.public_channels
         if self.months is not None:
-            return rollups_db.case_facts(self.connection, level, self.months, start, end, self.as_of)
+            return rollups_db.case_facts(
+                self.connection, level, self.months, start, end, self.as_of, self.rules.respond_within_s
+            )
         key = Case.department_id if level == "department" else facts_db.REGION_COLUMNS[level]
         return facts_db.case_facts(
             self.connection,

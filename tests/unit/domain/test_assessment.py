@@ -437,6 +437,10 @@ def test_the_12345_rates_by_hand() -> None:
         assert all(
             result.indicator(k).weight == 0 for k in ("hotline_response_rate", "hotline_resolution_rate")
         )
+    # a dispatch still unanswered past the limit is due too: 4 of 6
+    waiting = assess("department", facts | {"hotline_unanswered_late": 1}, Fraction(1), DEFAULTS)
+    response = waiting.indicator("hotline_response_rate")
+    assert (response.numerator, response.denominator) == (4, 6)
     # no 12345 case: no value (not 0 %), no rate
     quiet = assess("region", {"filed": 3, "grids": 1}, Fraction(1), DEFAULTS)
     assert quiet.indicator("hotline_satisfaction_rate").value is None

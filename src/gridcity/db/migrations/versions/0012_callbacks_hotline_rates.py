@@ -31,6 +31,23 @@ _NEW_COUNTERS = (
     "callbacks_satisfied",
 )
 _FK = "fk_case_ratings_department_id_org_units"
+# The index the assessment's facts of time are read from (0005), and the columns the 12345
+# response not yet given adds to them.
+_INDEX = "ix_cases_state_filed"
+_INDEXED = [
+    "state",
+    "filed_at",
+    "stage_deadline",
+    "stage",
+    "rework_count",
+    "disposed_at",
+    "district_code",
+    "street_code",
+    "community_code",
+    "grid_code",
+    "department_id",
+]
+_INDEXED_NOW = [*_INDEXED, "channel", "dispatched_at", "response_s"]
 
 
 def upgrade() -> None:
@@ -42,6 +59,8 @@ def upgrade() -> None:
         batch.create_foreign_key(_FK, "org_units", ["department_id"], ["id"])
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("response_s", sa.Float(), nullable=True))
+    op.drop_index(_INDEX, table_name="cases")
+    op.create_index(_INDEX, "cases", _INDEXED_NOW, unique=False)
     for table in ("rollup_regions", "rollup_departments"):
         with op.batch_alter_table(table) as batch:
             for name in _NEW_COUNTERS:
@@ -69,6 +88,8 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             for name in _NEW_COUNTERS:
                 batch.drop_column(name)
+    op.drop_index(_INDEX, table_name="cases")
+    op.create_index(_INDEX, "cases", _INDEXED, unique=False)
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("response_s")
     with op.batch_alter_table("case_ratings") as batch:
