@@ -153,6 +153,7 @@ def test_the_12345_rates_of_a_month_by_hand(  # type: ignore[no-untyped-def]
         assert (row["12345响应率 (%)"], row["12345响应率 分子"], row["12345响应率 分母"]) == (66.67, 4, 6)
         assert (row["12345解决率 (%)"], row["12345解决率 分子"], row["12345解决率 分母"]) == (40, 2, 5)
         assert (row["12345满意率 (%)"], row["12345满意率 分子"], row["12345满意率 分母"]) == (60, 3, 5)
+        assert row["12345响应率 排名"] == row["12345解决率 排名"] == row["12345满意率 排名"] == 1
 
     # the published street ranking keeps the rates, and the street's rank on each rate's own list
     clock.set(datetime(2039, 4, 1, 9, 0, tzinfo=scenario.CST))
@@ -161,6 +162,9 @@ def test_the_12345_rates_of_a_month_by_hand(  # type: ignore[no-untyped-def]
     satisfied = row["indicators"]["hotline_satisfaction_rate"]
     assert (satisfied["value"], satisfied["numerator"], satisfied["denominator"]) == (60.0, 3, 5)
     assert row["rate_ranks"] == dict.fromkeys(expected, 1)  # the only street with 12345 cases
+    header, body = rankings.table(snapshot)  # the ranking's CSV
+    line = dict(zip(header, next(b for b in body if b[2] == STREET), strict=True))
+    assert line["12345满意率"] == 60.0 and line["12345满意率 排名"] == 1
     labels = {item["key"]: item["label"] for item in snapshot.config["indicators"]}
     assert labels["hotline_response_rate"] == "12345响应率" and labels["satisfaction"] == "满意度（平均星级）"
 

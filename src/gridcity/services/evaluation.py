@@ -486,7 +486,8 @@ def evaluation_view(result: Evaluation, page: int = 1, page_size: int | None = N
 
 def table(result: Evaluation) -> tuple[list[str], list[list[Any]]]:
     """The evaluation as one flat table (header, rows) for terminals and spreadsheets: per
-    indicator its value, numerator and denominator; then composite and grade."""
+    indicator its value, numerator and denominator; the ranks by the 12345 rates; then composite
+    and grade."""
     if not result.rows:
         indicators: Sequence[Any] = []
     else:
@@ -494,12 +495,15 @@ def table(result: Evaluation) -> tuple[list[str], list[list[Any]]]:
     header = ["排名 rank", "组 group", "代码 code", "名称 name"]
     for ind in indicators:
         header += [f"{ind.zh} ({ind.unit.label})", f"{ind.zh} 分子", f"{ind.zh} 分母"]
+    ranked_rates = [ind.key for ind in indicators if ind.key in RANKED_RATES]
+    header += [f"{ind.zh} 排名" for ind in indicators if ind.key in ranked_rates]
     header += ["综合 composite", "等级 grade"]
     body = []
     for row in result.rows:
         line: list[Any] = [row.rank, row.peer_group or "", row.scope["code"], row.scope["name"]]
         for item in row.assessment.indicators:
             line += [shown(item.value), item.numerator, item.denominator]
+        line += [row.rate_ranks.get(key) for key in ranked_rates]
         line += [shown(row.assessment.composite), row.assessment.grade]
         body.append(line)
     return header, body
