@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from gridcity.app import create_app
 from gridcity.config import Settings
 from gridcity.db.migrate import upgrade
-from gridcity.db.models import Case, Component, Grid, OrgUnit
+from gridcity.db.models import Case, CaseRating, Component, Grid, OrgUnit
 from gridcity.domain.components import ground_distance_m, parse_component_code
-from gridcity.services import demo
+from gridcity.services import demo, rollups
 from gridcity.services.platform import Platform
 
 
@@ -42,6 +42,12 @@ def test_demo_city_has_every_role_real_territory_and_cases_in_many_states(tmp_pa
         assert len(db.scalars(select(Case.id)).all()) == 400
     assert "closed" in states and len(states) >= 8  # a realistic mix, not one state
     _check_component_census(platform)
+    with platform.sessions() as db:  # 12345 calls among the public reports, their callers called back
+        channels = dict(db.execute(select(Case.channel, func.count()).group_by(Case.channel)).all())
+        assert channels["hotline"] > 0 and channels["citizen"] > 0 and channels["supervisor"] > 0
+        callbacks = db.scalars(select(CaseRating.verdict).where(CaseRating.source == "callback")).all()
+        assert len(callbacks) > 0 and set(callbacks) <= {"satisfied", "basically_satisfied", "dissatisfied"}
+        assert rollups.differences(platform, db) == []
 
     with TestClient(create_app(platform=platform)) as client:
         for username, role, _unit in demo.DEMO_USERS:
