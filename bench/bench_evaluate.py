@@ -356,7 +356,9 @@ class Writer:
             stars = rng.choices((1, 2, 3, 4, 5), weights=(5, 7, 15, 35, 38))[0]
             self.ratings.append(
                 {"case_id": case_id, "round": 0, "stars": stars, "comment": "", "rated_by": None,
-                 "rated_at": closed + timedelta(hours=rng.uniform(1, 48))}
+                 "rated_at": closed + timedelta(hours=rng.uniform(1, 48)),
+                 "department_id": row.get("department_id"), "source": "portal",
+                 "verdict": None, "solved": None}
             )  # fmt: skip
         return row
 
@@ -404,7 +406,7 @@ def make_cases(city: Any, n: int, staff: dict[str, dict[str, list[int]]], log: A
     from sqlalchemy import func, select, text
 
     from gridcity.db.models import Case, CaseEvent, CaseRating, Grid, OrgUnit
-    from gridcity.domain.rollups import CASE_INPUTS
+    from gridcity.domain.rollups import CASE_INPUTS, RatingLike
     from gridcity.services import rollups
     from gridcity.services.evaluation import rollup_rules
 
@@ -458,9 +460,11 @@ def make_cases(city: Any, n: int, staff: dict[str, dict[str, list[int]]], log: A
             rows = [{k: row.get(k) for k in columns} | {"version": counts.get(row["id"], 1)} for row in rows]
             built += time.perf_counter() - tb
             tt = time.perf_counter()
-            stars: dict[int, list[int]] = {}
+            stars: dict[int, list[RatingLike]] = {}
             for rating in writer.ratings:
-                stars.setdefault(rating["case_id"], []).append(rating["stars"])
+                stars.setdefault(rating["case_id"], []).append(
+                    RatingLike(rating["stars"], rating["department_id"])
+                )
             history: dict[int, list[Any]] = {}
             for e in writer.events:
                 if e["action"] in counted_actions:

@@ -72,7 +72,8 @@ def test_a_row_carries_every_indicator_with_its_numerator_and_denominator(
     assert closure["numerator"] == closure["denominator"] >= 1 and closure["value"] == 100.0
     described = {item["key"]: item for item in body["indicators"]}
     assert described["closure_rate"]["label"] == "结案率" and described["closure_rate"]["unit"] == "%"
-    assert described["closure_rate"]["weight"] == 30 and described["rework_rate"]["weight"] == 0
+    assert described["closure_rate"]["weight"] == 27 and described["rework_rate"]["weight"] == 0
+    assert described["satisfaction"]["weight"] == 10 and described["hotline_response_rate"]["weight"] == 0
     assert described["public_report_rate"]["lower_is_better"] is True
     assert sum(item["weight"] for item in body["indicators"]) == 100
     assert set(dongcheng["indicators"]) == set(described)

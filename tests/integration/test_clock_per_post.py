@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic import command
 from sqlalchemy import select
+from tests.support import photos_for
 
 from gridcity.db.migrate import alembic_config, upgrade
 from gridcity.db.models import Case, SupervisionEntry
@@ -68,7 +69,10 @@ class Centre:
     ) -> Case:
         self.at(moment)
         case = self.get(case_id)
-        request = cases.ActionRequest(action, case.version, note=note or f"{action} (test)", fields=fields)
+        photos = photos_for(self.platform, self.db, user, action)  # 核实、核查、处置反馈 need one
+        request = cases.ActionRequest(
+            action, case.version, note=note or f"{action} (test)", fields=fields, attachments=photos
+        )
         cases.transition(self.platform, self.db, user, case_id, request)
         return self.get(case_id)
 

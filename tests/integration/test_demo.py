@@ -11,10 +11,19 @@ from sqlalchemy import func, select
 from gridcity.app import create_app
 from gridcity.config import Settings
 from gridcity.db.migrate import upgrade
-from gridcity.db.models import Attachment, Case, CaseEvent, Component, Grid, OrgUnit, SupervisionEntry
+from gridcity.db.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseRating,
+    Component,
+    Grid,
+    OrgUnit,
+    SupervisionEntry,
+)
 from gridcity.domain.components import ground_distance_m, parse_component_code
 from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
-from gridcity.services import attachments, demo
+from gridcity.services import attachments, demo, rollups
 from gridcity.services.platform import Platform
 from gridcity.services.sweep import month_of, sweep
 
@@ -45,6 +54,12 @@ def test_demo_city_has_every_role_real_territory_and_cases_in_many_states(tmp_pa
     assert "closed" in states and len(states) >= 8  # a realistic mix, not one state
     _check_component_census(platform)
     _check_photo_evidence(platform)
+    with platform.sessions() as db:  # 12345 calls among the public reports, their callers called back
+        channels = dict(db.execute(select(Case.channel, func.count()).group_by(Case.channel)).all())
+        assert channels["hotline"] > 0 and channels["citizen"] > 0 and channels["supervisor"] > 0
+        callbacks = db.scalars(select(CaseRating.verdict).where(CaseRating.source == "callback")).all()
+        assert len(callbacks) > 0 and set(callbacks) <= {"satisfied", "basically_satisfied", "dissatisfied"}
+        assert rollups.differences(platform, db) == []
 
     # the sweep lists only departments' late disposals (and reworks), never the command centre's
     # own lateness ([7]): the pending reports are warned, not listed

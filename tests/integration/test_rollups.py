@@ -95,7 +95,7 @@ def build_may(replay: Replay, m: Any, platform, db) -> dict[str, int]:  # type: 
     m.act(h, r, "report_done", at(5, 11, 10))
     m.check_and_close(r, at(5, 11, 10), sent=2, checked=20, closed=25)
     m.rate(r, 1, at(5, 11, 11))
-    m.act(m.citizen, r, "reopen", at(5, 12, 9))  # its ratings leave the department with it
+    m.act(m.citizen, r, "reopen", at(5, 12, 9))  # its rating stays with the department that did the work
     m.act(p, r, "dispatch", at(5, 12, 9, 10), department_id=m.cgw)
     m.act(h, r, "accept", at(5, 12, 9, 20))
     m.act(h, r, "report_done", at(5, 12, 10))

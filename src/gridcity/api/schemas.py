@@ -81,6 +81,11 @@ class CaseActionIn(BaseModel):
     closing_type: str | None = None
     network: str | None = None
     to_role: str | None = None
+    verdict: str | None = Field(
+        default=None,
+        description="回访 (callback): satisfied 满意 | basically_satisfied 基本满意 | dissatisfied 不满意",
+    )
+    solved: bool | None = Field(default=None, description="回访 (callback): the caller says it was solved")
 
     def fields(self) -> dict[str, Any]:
         return self.model_dump(exclude={"action", "version", "note", "attachment_ids"}, exclude_none=True)

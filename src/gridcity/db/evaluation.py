@@ -13,17 +13,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, distinct, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from gridcity.db.models import Case, CaseEvent, CaseRating, Grid
+from gridcity.domain.callbacks import SATISFIED_VERDICTS
 from gridcity.domain.rollups import DECISIONS_OF
 from gridcity.domain.workflow import CaseState
 
 Key = Any  # a region code (str) or a department / user id (int)
+HOTLINE = "hotline"  # the 12345 channel (services.cases.Channel.HOTLINE)
+DEFAULT_RESPOND_WITHIN_S = 7200.0  # `[hotline] respond_within` of the shipped configuration
 
 # --- cases (regions, departments) -----------------------------------------------------------
 
@@ -52,23 +55,35 @@ def open_overdue(as_of: datetime) -> ColumnElement[bool]:
     return and_(Case.state.in_(OPEN), Case.stage_deadline.is_not(None), Case.stage_deadline < as_of)
 
 
-def time_fact_conditions(as_of: datetime) -> dict[str, ColumnElement[bool]]:
+def time_fact_conditions(
+    as_of: datetime, respond_within_s: float = DEFAULT_RESPOND_WITHIN_S
+) -> dict[str, ColumnElement[bool]]:
     """The facts that change with the evaluation time alone, as conditions on a case: 超期未结案, the
-    reworked among them, and 超期未处置 (the disposal not reported by its deadline)."""
+    reworked among them, 超期未处置 (the disposal not reported by its deadline), and a 12345 case
+    whose department has not answered the dispatch within the response limit (12345 响应率)."""
     late = open_overdue(as_of)
     return {
         "open_overdue": late,
         "reworked_open_overdue": and_(Case.rework_count > 0, late),
         "dispose_overdue": and_(late, Case.disposed_at.is_(None), Case.stage == "dispose"),
+        "hotline_unanswered_late": and_(
+            Case.state == "dispatched",
+            Case.channel == HOTLINE,
+            Case.response_s.is_(None),
+            Case.dispatched_at < as_of - timedelta(seconds=respond_within_s),
+        ),
     }
 
 
-def time_fact_columns(as_of: datetime) -> dict[str, Any]:
+def time_fact_columns(as_of: datetime, respond_within_s: float = DEFAULT_RESPOND_WITHIN_S) -> dict[str, Any]:
     """`time_fact_conditions` counted: fact name → SUM(CASE …)."""
-    return {name: _count(condition) for name, condition in time_fact_conditions(as_of).items()}
+    conditions = time_fact_conditions(as_of, respond_within_s)
+    return {name: _count(condition) for name, condition in conditions.items()}
 
 
-def case_fact_columns(as_of: datetime, public_channels: Sequence[str]) -> dict[str, Any]:
+def case_fact_columns(
+    as_of: datetime, public_channels: Sequence[str], respond_within_s: float = DEFAULT_RESPOND_WITHIN_S
+) -> dict[str, Any]:
     """fact name → SUM(CASE …) over the cases of a period (see domain.assessment)."""
     closed = Case.state == "closed"
     disposed = Case.disposed_at.is_not(None)
@@ -76,7 +91,8 @@ def case_fact_columns(as_of: datetime, public_channels: Sequence[str]) -> dict[s
         Case.rework_count == 0,  # 返工: never on time for its department
         or_(Case.dispose_deadline.is_(None), Case.disposed_at <= Case.dispose_deadline),
     )
-    late = time_fact_columns(as_of)
+    late = time_fact_columns(as_of, respond_within_s)
+    hotline = Case.channel == HOTLINE
     return {
         "filed": func.count(),
         "public_reports": _count(Case.channel.in_(list(public_channels))),
@@ -89,6 +105,9 @@ def case_fact_columns(as_of: datetime, public_channels: Sequence[str]) -> dict[s
         "disposed": _count(disposed),
         "disposed_on_time": _count(and_(disposed, disposal_on_time)),
         "dispose_overdue": late["dispose_overdue"],
+        "hotline_responses": _count(and_(hotline, Case.response_s.is_not(None))),
+        "hotline_responses_on_time": _count(and_(hotline, Case.response_s <= respond_within_s)),
+        "hotline_unanswered_late": late["hotline_unanswered_late"],
     }
 
 
@@ -104,10 +123,12 @@ def case_facts(
     as_of: datetime,
     public_channels: Sequence[str],
     dissatisfied_at_most: int,
+    respond_within_s: float = DEFAULT_RESPOND_WITHIN_S,
 ) -> dict[Key, dict[str, int]]:
     """The case facts of the cases filed in [start, end), per value of `key` (a Case column): one
-    GROUP BY over the cases, one over their ratings."""
-    columns = case_fact_columns(as_of, public_channels)
+    GROUP BY over the cases, one over their ratings. A rating counts for the department that did the
+    rated work (`case_ratings.department_id`), not the case's department now."""
+    columns = case_fact_columns(as_of, public_channels, respond_within_s)
     stmt = (
         select(key.label("key"), *(expr.label(name) for name, expr in columns.items()))
         .where(*_filed_in(start, end), key.is_not(None))
@@ -116,23 +137,28 @@ def case_facts(
     facts: dict[Key, dict[str, int]] = {}
     for row in connection.execute(stmt).mappings():
         facts[row["key"]] = {name: int(row[name] or 0) for name in columns}
+    rating_key = CaseRating.department_id if key is Case.department_id else key
+    callback = CaseRating.source == "callback"
+    rating_columns = {
+        "ratings": func.count(CaseRating.id),
+        "stars": func.sum(CaseRating.stars),
+        "dissatisfied": _count(CaseRating.stars <= dissatisfied_at_most),
+        "callbacks": _count(callback),
+        "callbacks_solved": _count(and_(callback, CaseRating.solved == True)),  # noqa: E712
+        "callbacks_satisfied": _count(and_(callback, CaseRating.verdict.in_(SATISFIED_VERDICTS))),
+    }
     ratings = (
-        select(
-            key.label("key"),
-            func.count(CaseRating.id).label("ratings"),
-            func.sum(CaseRating.stars).label("stars"),
-            _count(CaseRating.stars <= dissatisfied_at_most).label("dissatisfied"),
-        )
+        select(rating_key.label("key"), *(expr.label(name) for name, expr in rating_columns.items()))
         .join(Case, Case.id == CaseRating.case_id)
-        .where(*_filed_in(start, end), key.is_not(None))
-        .group_by(key)
+        .where(*_filed_in(start, end), rating_key.is_not(None))
+        .group_by(rating_key)
     )
     for row in connection.execute(ratings).mappings():
         target = facts.setdefault(row["key"], dict.fromkeys(columns, 0))
-        for name in ("ratings", "stars", "dissatisfied"):
+        for name in rating_columns:
             target[name] = int(row[name] or 0)
     for target in facts.values():
-        for name in ("ratings", "stars", "dissatisfied"):
+        for name in rating_columns:
             target.setdefault(name, 0)
     return facts
 

@@ -220,6 +220,10 @@ class Case(Base):
             "community_code",
             "grid_code",
             "department_id",
+            # the 12345 response not yet given (db.evaluation.time_fact_conditions)
+            "channel",
+            "dispatched_at",
+            "response_s",
         ),
     )
 
@@ -268,6 +272,9 @@ class Case(Base):
     stage_deadline: Mapped[datetime | None] = mapped_column()
     # Deadline of the disposal stage as it stood at report_done: the on-time test of 按期处置.
     dispose_deadline: Mapped[datetime | None] = mapped_column()
+    # Calendar seconds from the latest dispatch to the department's first answer to it (签收, or a
+    # return request): the 12345 响应率 (domain.assessment). None: not dispatched or not answered yet.
+    response_s: Mapped[float | None] = mapped_column(Float)
 
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -421,6 +428,14 @@ class CaseRating(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     rated_at: Mapped[datetime] = mapped_column(index=True)
+    # The department that did the rated work (the case's when it was rated): the rating stays on its
+    # books when the case is reopened and re-dispatched to another ([7] item 6). None: self-handled.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    # portal: the reporter's stars; callback: an operator's 回访 of a 12345 caller, with its verdict
+    # (satisfied | basically_satisfied | dissatisfied) and whether the caller says it was solved
+    source: Mapped[str] = mapped_column(String(12), default="portal", server_default="portal")
+    verdict: Mapped[str | None] = mapped_column(String(24))
+    solved: Mapped[bool | None] = mapped_column(Boolean)
 
 
 # The sweep's work list: the open cases whose next look is due, in (sweep_at, id) order.

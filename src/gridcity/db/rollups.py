@@ -12,7 +12,13 @@ from typing import Any
 from sqlalchemy import Connection, Table, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from gridcity.db.evaluation import OPEN, REGION_COLUMNS, PublicReports, time_fact_conditions
+from gridcity.db.evaluation import (
+    DEFAULT_RESPOND_WITHIN_S,
+    OPEN,
+    REGION_COLUMNS,
+    PublicReports,
+    time_fact_conditions,
+)
 from gridcity.db.models import (
     Case,
     CaseEvent,
@@ -22,7 +28,7 @@ from gridcity.db.models import (
     rollup_posts,
     rollup_regions,
 )
-from gridcity.domain.assessment import PATROL_FACTS, POST_FACTS
+from gridcity.domain.assessment import HOTLINE_FACTS, PATROL_FACTS, POST_FACTS
 from gridcity.domain.rollups import (
     CASE_COUNTERS,
     CASE_INPUTS,
@@ -31,6 +37,7 @@ from gridcity.domain.rollups import (
     POST_COUNTERS,
     REGION,
     Contribution,
+    RatingLike,
     by_table,
 )
 
@@ -155,6 +162,8 @@ def _case_row(counts: dict[str, int]) -> dict[str, int]:
         "ratings": counts["ratings"],
         "stars": counts["stars"],
         "dissatisfied": counts["dissatisfied"],
+        **{name: counts[name] for name in HOTLINE_FACTS},
+        "hotline_unanswered_late": 0,
     }
 
 
@@ -165,6 +174,7 @@ def case_facts(
     start: datetime,
     end: datetime,
     as_of: datetime,
+    respond_within_s: float = DEFAULT_RESPOND_WITHIN_S,
 ) -> dict[Any, dict[str, int]]:
     """`db.evaluation.case_facts` of whole months from the rollups: the lasting facts summed over
     the months' rollup rows, the facts of time counted over the period's open overdue cases."""
@@ -186,11 +196,12 @@ def case_facts(
         counts = {name: int(row[name] or 0) for name in counters}
         if any(counts.values()):
             facts[row["key"]] = _case_row(counts)
-    for key, late in time_facts(connection, case_key, start, end, as_of).items():
+    for key, late in time_facts(connection, case_key, start, end, as_of, respond_within_s).items():
         target = facts.setdefault(key, _case_row(dict.fromkeys(counters, 0)))
         target["open_overdue"] += late["open_overdue"]
         target["reworked"] += late["reworked_open_overdue"]
         target["dispose_overdue"] += late["dispose_overdue"]
+        target["hotline_unanswered_late"] += late["hotline_unanswered_late"]
     return facts
 
 
@@ -200,11 +211,12 @@ def time_facts(
     start: datetime,
     end: datetime,
     as_of: datetime,
+    respond_within_s: float = DEFAULT_RESPOND_WITHIN_S,
 ) -> dict[Any, dict[str, int]]:
     """The facts of time of the cases filed in [start, end), per `key` (a Case column): only open
     cases past their stage deadline at `as_of` can have any, so only those are read (by the index on
     state and filing time). The conditions are `db.evaluation`'s own."""
-    conditions = time_fact_conditions(as_of)
+    conditions = time_fact_conditions(as_of, respond_within_s)
     # The open cases of the period first — by the index on (state, filed_at, …) that covers every
     # column read here — then flagged and grouped. Left to themselves the planners chose worse:
     # SQLite walked an index on the grouping column over all 7.7 million cases of a city-year (15 s
@@ -294,15 +306,29 @@ def case_rows(connection: Connection, batch: int = 20_000) -> Iterator[Any]:
     yield from connection.execute(stmt, execution_options={"stream_results": True, "yield_per": batch})
 
 
-def ratings_by_case(connection: Connection) -> dict[int, list[int]]:
-    out: dict[int, list[int]] = {}
-    for case_id, stars in connection.execute(select(CaseRating.case_id, CaseRating.stars)):
-        out.setdefault(int(case_id), []).append(int(stars))
+_RATING_COLUMNS = (
+    CaseRating.stars,
+    CaseRating.department_id,
+    CaseRating.source,
+    CaseRating.verdict,
+    CaseRating.solved,
+)
+
+
+def _rating(row: Any) -> RatingLike:
+    return RatingLike(int(row.stars), row.department_id, row.source, row.verdict, row.solved)
+
+
+def ratings_by_case(connection: Connection) -> dict[int, list[RatingLike]]:
+    out: dict[int, list[RatingLike]] = {}
+    for row in connection.execute(select(CaseRating.case_id, *_RATING_COLUMNS)):
+        out.setdefault(int(row.case_id), []).append(_rating(row))
     return out
 
 
-def ratings_of(connection: Connection, case_id: int) -> list[int]:
-    return [int(s) for s in connection.scalars(select(CaseRating.stars).where(CaseRating.case_id == case_id))]
+def ratings_of(connection: Connection, case_id: int) -> list[RatingLike]:
+    stmt = select(*_RATING_COLUMNS).where(CaseRating.case_id == case_id)
+    return [_rating(row) for row in connection.execute(stmt)]
 
 
 def event_rows(connection: Connection, actions: Iterable[str], batch: int = 50_000) -> Iterator[Any]:

@@ -35,7 +35,8 @@ Period and evaluation time
 
 Cases (region and department rows; a department row counts the cases whose responsible department
 it is now — a case returned (退回) leaves the department's books, and a reopened case waiting for
-re-dispatch is on no department's books)
+re-dispatch is on no department's books; its ratings, though, stay with the department that did the
+rated work: `case_ratings.department_id`)
 ----------------------------------------
 * 立案数 `filed`: cases filed in the period. A void case is never counted (in this workflow a case
   can only be voided before it is filed).
@@ -65,9 +66,19 @@ re-dispatch is on no department's books)
 * 立案数分值: regions by filed cases per unit grid per month (the city-management unit grids current
   at evaluation time), departments by filed cases per month; scored by bands.
 * Citizen satisfaction (满意度) `satisfaction` = average stars of the ratings (`case_ratings`, one per
-  closure) of these cases; 不满意率 `dissatisfied_rate` = share of ratings of at most
-  `[satisfaction] dissatisfied_at_most` stars (2). Scored as (average − 1) / 4 × 100 unless bands
-  are given.
+  closure: the reporter's stars on the portal, or an operator's 回访 of a 12345 caller — 满意 5, 基本满意
+  3, 不满意 1, `domain.callbacks`) of these cases; 不满意率 `dissatisfied_rate` = share of ratings of at
+  most `[satisfaction] dissatisfied_at_most` stars (2). Scored as (average − 1) / 4 × 100 unless bands
+  are given. A department row counts the ratings of its own work (the rating's department).
+* 接诉即办, the 12345 (channel `hotline`) rates — shown, and ranked on lists of their own, not weighted
+  by default:
+  - 响应率 `hotline_response_rate` = 按时响应数 / 应响应数: 应响应数 `hotline_due` = hotline cases whose
+    current department has answered the latest dispatch (签收, or a return request before it;
+    `cases.response_s`, calendar seconds) + those still waiting for the answer past the limit at
+    evaluation time (`hotline_unanswered_late`, a fact of time); on time when answered within
+    `[hotline] respond_within` (2 hours). A dispatch still within its limit is not yet due.
+  - 解决率 `hotline_resolution_rate` = callbacks in which the caller says it was solved / callbacks.
+  - 满意率 `hotline_satisfaction_rate` = callbacks 满意 or 基本满意 / callbacks.
 
 Posts (one row per person of the role)
 --------------------------------------
@@ -354,6 +365,39 @@ _CASE_INDICATORS = (
     _i("rework_rate", "返工率", "Rework rate", "reworked", "due", _P, higher=False),
     _i("satisfaction", "满意度（平均星级）", "Satisfaction (average stars)", "stars", "ratings", Unit.STARS),
     _i("dissatisfied_rate", "不满意率", "Dissatisfied share", "dissatisfied", "ratings", _P, higher=False),
+    # 接诉即办: the 12345 channel's three rates (Beijing ranks streets by them, separately)
+    _i(
+        "hotline_response_rate",
+        "12345响应率",
+        "12345 response rate",
+        "hotline_responses_on_time",
+        "hotline_due",
+        _P,
+    ),
+    _i(
+        "hotline_resolution_rate",
+        "12345解决率",
+        "12345 resolution rate",
+        "callbacks_solved",
+        "callbacks",
+        _P,
+    ),
+    _i(
+        "hotline_satisfaction_rate",
+        "12345满意率",
+        "12345 satisfaction rate",
+        "callbacks_satisfied",
+        "callbacks",
+        _P,
+    ),
+)
+# The 12345 rates' facts (counted with the case facts).
+HOTLINE_FACTS = (
+    "hotline_responses",
+    "hotline_responses_on_time",
+    "callbacks",
+    "callbacks_solved",
+    "callbacks_satisfied",
 )
 
 # 按时审批率: the deciding posts' decisions on requests by the decision's own deadline
@@ -466,6 +510,8 @@ CASE_FACTS = (
     "ratings",
     "stars",
     "dissatisfied",
+    *HOTLINE_FACTS,
+    "hotline_unanswered_late",
 )
 POST_FACTS: dict[str, tuple[str, ...]] = {
     "supervisor": (
@@ -514,13 +560,15 @@ PATROL_FACTS = ("grids_assigned", "grids_visited")
 
 
 def derive_facts(facts: Mapping[str, int]) -> dict[str, int]:
-    """The facts plus those derived from them: 应结案数 `due`, 应处置数 `dispose_due`, and the
-    漏报率 base `missed_base`."""
+    """The facts plus those derived from them: 应结案数 `due`, 应处置数 `dispose_due`, 12345
+    应响应数 `hotline_due`, and the 漏报率 base `missed_base`."""
     out = dict(facts)
     if "closed" in out or "open_overdue" in out:
         out["due"] = out.get("closed", 0) + out.get("open_overdue", 0)
     if "disposed" in out or "dispose_overdue" in out:
         out["dispose_due"] = out.get("disposed", 0) + out.get("dispose_overdue", 0)
+    if "hotline_responses" in out or "hotline_unanswered_late" in out:
+        out["hotline_due"] = out.get("hotline_responses", 0) + out.get("hotline_unanswered_late", 0)
     if "missed" in out or "valid_reports" in out:
         out["missed_base"] = out.get("missed", 0) + out.get("valid_reports", 0)
     return out
@@ -575,6 +623,8 @@ class AssessmentConfig:
     verify_dispatch_within: Duration
     check_dispatch_within: Duration
     close_within: Duration
+    # 12345: a department answers a hotline case's dispatch (签收 or a return request) within this
+    respond_within: Duration
     peer_groups: tuple[PeerGroup, ...] = ()
 
     def peer_group_of(self, district_code: str) -> str | None:
@@ -585,7 +635,7 @@ class AssessmentConfig:
 
 
 DEFAULT_CONFIG_PARTS = ("data", "assessment", "default.toml")
-_TOP_KEYS = {"grades", "channels", "satisfaction", "peer_group", *COMPOSITES}
+_TOP_KEYS = {"grades", "channels", "satisfaction", "hotline", "peer_group", *COMPOSITES}
 _SECTION_KEYS = {
     "operator": {"weights", "bands", "verify_dispatch_within", "check_dispatch_within"},
     "shift_leader": {"weights", "bands", "close_within"},
@@ -684,13 +734,17 @@ def parse_config(data: Mapping[str, Any], source: str = "configuration") -> Asse
             raise fail(f"{name}.{sorted(extra)[0]}", f"unknown key; keys here: {', '.join(sorted(allowed))}")
         composites[name] = _composite(name, section, fail)
 
+    hotline = data.get("hotline", {"respond_within": "2 hours"})
+    if not isinstance(hotline, dict) or set(hotline) - {"respond_within"}:
+        raise fail("hotline", 'the only key here is respond_within, e.g. respond_within = "2 hours"')
     limits = {}
     for section, key in (
         ("operator", "verify_dispatch_within"),
         ("operator", "check_dispatch_within"),
         ("shift_leader", "close_within"),
+        ("hotline", "respond_within"),
     ):
-        text = data[section].get(key)
+        text = (hotline if section == "hotline" else data[section]).get(key)
         if text is None:
             raise fail(f"{section}.{key}", 'missing, e.g. "10 minutes"')
         try:
@@ -730,6 +784,7 @@ def parse_config(data: Mapping[str, Any], source: str = "configuration") -> Asse
         check_dispatch_within=limits["check_dispatch_within"],
         close_within=limits["close_within"],
         peer_groups=tuple(groups),
+        respond_within=limits["respond_within"],
     )
 
 

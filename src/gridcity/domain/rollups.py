@@ -11,8 +11,9 @@ which part of each fact can be kept as a running count:
   the case's keys — (local month of `filed_at`, its region codes) and (that month, its department)
   — and moved when the case changes: the rollup gains `after − before`. A case counts at each of its
   region levels (district, street, community, unit grid), so reading a level reads its rows only.
-* The **facts of time** (超期未结案 `open_overdue`, 超期未处置 `dispose_overdue`, and the reworked
-  cases among the open overdue ones) depend on the evaluation time, so they are not rolled up:
+* The **facts of time** (超期未结案 `open_overdue`, 超期未处置 `dispose_overdue`, the reworked cases
+  among the open overdue ones, and the 12345 dispatches not answered within the limit) depend on the
+  evaluation time, so they are not rolled up:
   they are counted at evaluation time over the *open* cases of the period only (a small set,
   indexed by state and filing time).
 * A **person's work** is counted under (local month of the history row, the actor's role, the
@@ -24,6 +25,9 @@ which part of each fact can be kept as a running count:
 * A supervisor's **own reports** (上报数, 有效上报数) are counted under (local month of
   `reported_at`, supervisor, reporter), and the valid public reports (漏报) under the month of
   `reported_at` and the case's region (`public_filed_reported`).
+* A **rating** counts under the case's region rows (the month it was filed) and under the row of the
+  department that did the rated work — the rating's own `department_id`, not the case's current
+  department: a rating stays with that department when the case is reopened and re-dispatched.
 
 The counts depend on a few configuration values (the city's timezone for the months, the public
 channels, the dissatisfied threshold, the operators' and shift leaders' limits): `RollupRules`,
@@ -44,6 +48,7 @@ from functools import cached_property
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from gridcity.domain.callbacks import SATISFIED_VERDICTS
 from gridcity.domain.workflow import DECISIONS, TRANSITIONS, Role
 
 # --- what is counted -----------------------------------------------------------------------
@@ -62,6 +67,13 @@ CASE_COUNTERS = (
     "stars",
     "dissatisfied",
     "public_filed_reported",
+    # the 12345 rates (接诉即办): the department's answers to a hotline case's dispatch, on time or
+    # not; the operators' callbacks (回访), solved, satisfied (满意 or 基本满意)
+    "hotline_responses",
+    "hotline_responses_on_time",
+    "callbacks",
+    "callbacks_solved",
+    "callbacks_satisfied",
 )
 # Post rows (a person's work by the month it was done).
 POST_COUNTERS = (
@@ -122,6 +134,8 @@ class RollupRules:
     verify_within_s: float
     check_within_s: float
     close_within_s: float
+    respond_within_s: float = 7200.0
+    hotline_channel: str = "hotline"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -157,6 +171,8 @@ class RollupRules:
                 self.check_within_s,
                 self.close_within_s,
                 DEFINITIONS,
+                self.respond_within_s,
+                self.hotline_channel,
                 CASE_COUNTERS,
                 POST_COUNTERS,
             ]
@@ -179,6 +195,7 @@ class CaseLike(Protocol):
     grid_code: str | None
     department_id: int | None
     reporter_id: int | None
+    response_s: float | None
 
 
 # The case columns the lasting facts and the keys are made of (a change of any other column never
@@ -198,6 +215,7 @@ CASE_INPUTS = (
     "grid_code",
     "department_id",
     "reporter_id",
+    "response_s",
 )
 
 
@@ -218,9 +236,9 @@ def _region_keys(month: str, case: Any) -> tuple[RowKey, ...]:
     )
 
 
-def rating_keys(case: Any, rules: RollupRules) -> tuple[RowKey, ...]:
-    """The rows a case's lasting facts and ratings are counted under: none until it is filed (and
-    never for a void case), else its region rows and, when it has one, its department's row."""
+def case_keys(case: Any, rules: RollupRules) -> tuple[RowKey, ...]:
+    """The rows a case's lasting facts are counted under: none until it is filed (and never for a
+    void case), else its region rows and, when it has one, its department's row."""
     if case.filed_at is None or case.state == "void":
         return ()
     month = rules.month(case.filed_at)
@@ -228,6 +246,16 @@ def rating_keys(case: Any, rules: RollupRules) -> tuple[RowKey, ...]:
     if case.department_id is not None:
         keys += ((DEPARTMENT, month, int(case.department_id)),)
     return keys
+
+
+def rating_place(case: Any, rules: RollupRules) -> tuple[str, tuple[RowKey, ...]] | None:
+    """(month, region rows) a case's ratings are counted under — its filing month and region, like
+    its lasting facts; None for a case not filed (or void). Each rating adds its own department's row
+    of that month (`rating_contribution`)."""
+    if case.filed_at is None or case.state == "void":
+        return None
+    month = rules.month(case.filed_at)
+    return month, _region_keys(month, case)
 
 
 def case_contribution(case: Any, rules: RollupRules) -> Contribution:
@@ -243,7 +271,7 @@ def case_contribution(case: Any, rules: RollupRules) -> Contribution:
     if public and filed:
         for key in _region_keys(rules.month(case.reported_at), case):
             out.setdefault(key, Counter())["public_filed_reported"] += 1
-    keys = rating_keys(case, rules)
+    keys = case_keys(case, rules)
     if keys:
         closed = case.state == "closed"
         disposed = case.disposed_at is not None
@@ -262,33 +290,59 @@ def case_contribution(case: Any, rules: RollupRules) -> Contribution:
             disposed=int(disposed),
             disposed_on_time=int(disposal_on_time),
         )
+        if case.channel == rules.hotline_channel and case.response_s is not None:
+            facts["hotline_responses"] = 1
+            facts["hotline_responses_on_time"] = int(float(case.response_s) <= rules.respond_within_s)
         for key in keys:
             out.setdefault(key, Counter()).update(facts)
     return out
 
 
 @dataclass(frozen=True)
-class RatingTotals:
-    """A case's ratings, summed: how many, their stars, how many dissatisfied."""
+class RatingLike:
+    """What the rollups read of a rating (`case_ratings`)."""
 
-    ratings: int = 0
-    stars: int = 0
-    dissatisfied: int = 0
-
-    @classmethod
-    def of(cls, stars: Iterable[int], rules: RollupRules) -> RatingTotals:
-        given = list(stars)
-        return cls(len(given), sum(given), sum(1 for s in given if s <= rules.dissatisfied_at_most))
+    stars: int
+    department_id: int | None = None
+    source: str = "portal"
+    verdict: str | None = None
+    solved: bool | None = None
 
 
-def rating_contribution(keys: Sequence[RowKey], totals: RatingTotals, sign: int = 1) -> Contribution:
-    """Ratings counted under `keys` (sign −1: taken away from them)."""
-    if not totals.ratings:
+def rating_facts(rating: Any, rules: RollupRules) -> Counter[str]:
+    """What one rating counts: a rating, its stars, dissatisfied or not; a callback also counts as
+    a callback, solved or not, satisfied or not (the 12345 解决率 and 满意率)."""
+    stars = int(rating.stars)
+    facts = Counter(ratings=1, stars=stars, dissatisfied=int(stars <= rules.dissatisfied_at_most))
+    if rating.source == "callback":
+        facts["callbacks"] = 1
+        facts["callbacks_solved"] = int(bool(rating.solved))
+        facts["callbacks_satisfied"] = int(rating.verdict in SATISFIED_VERDICTS)
+    return facts
+
+
+def rating_contribution(
+    place: tuple[str, tuple[RowKey, ...]] | None,
+    ratings: Iterable[Any],
+    rules: RollupRules,
+    sign: int = 1,
+) -> Contribution:
+    """Ratings counted under a case's `rating_place` and each rating's department's row of that
+    month (sign −1: taken away from them)."""
+    if place is None:
         return {}
-    facts = Counter(
-        ratings=sign * totals.ratings, stars=sign * totals.stars, dissatisfied=sign * totals.dissatisfied
-    )
-    return {key: Counter(facts) for key in keys}
+    month, region_keys = place
+    out: Contribution = {}
+    for rating in ratings:
+        facts = rating_facts(rating, rules)
+        keys = region_keys
+        if rating.department_id is not None:
+            keys = (*keys, (DEPARTMENT, month, int(rating.department_id)))
+        for key in keys:
+            target = out.setdefault(key, Counter())
+            for name, n in facts.items():
+                target[name] += sign * n
+    return out
 
 
 class EventLike(Protocol):

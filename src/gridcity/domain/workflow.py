@@ -130,6 +130,7 @@ class CaseAction(StrEnum):
     TRANSFER = "transfer"  # 转办到另一网络
     COMMENT = "comment"  # 沟通交流
     ESCALATE = "escalate"  # 超时升级督办: taken by the system (the deadline sweep), never by a person
+    CALLBACK = "callback"  # 回访: an operator calls a 12345 caller back after the closure
 
     @property
     def label_zh(self) -> str:
@@ -169,6 +170,7 @@ _ACTION_LABELS = {
     CaseAction.TRANSFER: "转办",
     CaseAction.COMMENT: "沟通交流",
     CaseAction.ESCALATE: "超时升级",
+    CaseAction.CALLBACK: "回访",
 }
 
 # The platform's decisions on a pending request (审批): timed by the decision's own clock.
@@ -331,6 +333,8 @@ _ROWS: list[Transition] = [
     _t(S.FILED, A.SELF_HANDLE, {R.SUPERVISOR}, S.CLOSED, ("note", "attachments")),
     # the citizen who reported may reopen a closed case within the configured days
     _t(S.CLOSED, A.REOPEN, {R.CITIZEN}, S.FILED, ("note",)),
+    # 回访: the operator calls a 12345 caller back after the closure (docs/domain/assessment.md §12345)
+    _t(S.CLOSED, A.CALLBACK, {R.OPERATOR}, None, ("verdict", "solved", "note")),
 ]
 # 转办: move a case to another network; before dispatch the state stays, after it the case is
 # released by its department and waits for dispatch in the new network.

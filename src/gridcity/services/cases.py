@@ -45,7 +45,7 @@ from gridcity.domain.workflow import (
     system_transition,
     transition_for,
 )
-from gridcity.services import case_clock, notifications, outbox, rollups, supervisor_grids
+from gridcity.services import callbacks, case_clock, notifications, outbox, rollups, supervisor_grids
 from gridcity.services.access import access_case, place_in_scope, territory_covers
 from gridcity.services.attachments import StoredFile, link_attachments
 from gridcity.services.components import records as components
@@ -444,6 +444,7 @@ def _dispatch(ctx: _Context) -> dict[str, Any]:
         raise Invalid("the responsible department cannot also be a cooperating one")
     overridden = case.proposed_department_id is not None and department.id != case.proposed_department_id
     case.department_id, case.cooperating, case.dispatched_at = department.id, cooperating, ctx.now
+    case.response_s = None  # the new department's answer is awaited (12345 响应率)
     return {
         "department": {"id": department.id, "code": department.code, "name": department.name},
         "cooperating_ids": ids,
@@ -603,6 +604,27 @@ def _comment(ctx: _Context) -> dict[str, Any]:
     return {"to_role": to_role} if to_role else {}
 
 
+def _answer(
+    effect: Callable[[_Context], dict[str, Any]] | None = None,
+) -> Callable[[_Context], dict[str, Any]]:
+    """The department's first answer to a dispatch (签收, or a return request before it): how long
+    it took is kept on the case for the 12345 响应率 (domain.assessment)."""
+
+    def answered(ctx: _Context) -> dict[str, Any]:
+        data = effect(ctx) if effect else {}
+        case = ctx.case
+        if case.state == CaseState.DISPATCHED and case.response_s is None and case.dispatched_at:
+            case.response_s = max(0.0, (ctx.now - case.dispatched_at).total_seconds())
+            data["response_s"] = case.response_s
+        return data
+
+    return answered
+
+
+def _callback(ctx: _Context) -> dict[str, Any]:
+    return callbacks.record(ctx.platform, ctx.db, ctx.user, ctx.case, ctx.request, ctx.now)
+
+
 _EFFECTS: dict[CaseAction, Callable[[_Context], dict[str, Any]]] = {
     CaseAction.SEND_VERIFY: _assign_supervisor,
     CaseAction.ASSIGN_CHECK: _assign_supervisor,
@@ -610,7 +632,8 @@ _EFFECTS: dict[CaseAction, Callable[[_Context], dict[str, Any]]] = {
     CaseAction.VERIFY_FALSE: _reject,
     CaseAction.FILE: _file,
     CaseAction.DISPATCH: _dispatch,
-    CaseAction.REQUEST_RETURN: _request("return"),
+    CaseAction.ACCEPT: _answer(),
+    CaseAction.REQUEST_RETURN: _answer(_request("return")),
     CaseAction.REQUEST_EXTENSION: _request("extension"),
     CaseAction.REQUEST_SUSPENSION: _request("suspension"),
     CaseAction.REQUEST_VOID: _request("void"),
@@ -630,6 +653,7 @@ _EFFECTS: dict[CaseAction, Callable[[_Context], dict[str, Any]]] = {
     CaseAction.REOPEN: _reopen,
     CaseAction.TRANSFER: _transfer,
     CaseAction.COMMENT: _comment,
+    CaseAction.CALLBACK: _callback,
 }
 
 
@@ -640,6 +664,8 @@ def available_actions(platform: Platform, user: Principal, case: Case) -> list[T
     rows = actions_for(CaseState(case.state), role)
     if role == Role.HANDLER and case.department_id != user.org_unit_id:
         rows = [r for r in rows if r.action == CaseAction.COMMENT]
+    if case.channel not in callbacks.CALLBACK_CHANNELS:  # 回访: the 12345 (telephone) cases only
+        rows = [r for r in rows if r.action != CaseAction.CALLBACK]
     if role == Role.CITIZEN:
         if case.reporter_id != user.id:
             return []

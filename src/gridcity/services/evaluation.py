@@ -97,6 +97,7 @@ def rollup_rules(platform: Platform) -> RollupRules:
         float(cfg.verify_dispatch_within.amount * 60),
         float(cfg.check_dispatch_within.amount * 60),
         float(cfg.close_within.amount * 60),
+        float(cfg.respond_within.amount * 60),
     )
 
 
@@ -133,6 +134,8 @@ class Row:
     assessment: Assessment
     peer_group: str | None = None
     rank: int | None = None
+    # the row's rank by each of `RANKED_RATES` on its own (None: no value, or not ranked by it)
+    rate_ranks: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -214,14 +217,30 @@ def evaluate(
     )
 
 
+# 接诉即办: Beijing ranks streets (and departments) by the 12345 rates on lists of their own, apart
+# from the composite (docs/domain/assessment.md §12345): every region and department row has its
+# rank by each rate, highest first, ties sharing a rank, rows without a value unranked.
+RANKED_RATES = ("hotline_response_rate", "hotline_resolution_rate", "hotline_satisfaction_rate")
+
+
+def _shown_score(value: Fraction | None) -> Fraction | None:
+    return Fraction(rounded(value)) if value is not None else None
+
+
 def _ranked(rows: list[Row], level: str) -> list[Row]:
-    scores = [
-        Fraction(rounded(r.assessment.composite)) if r.assessment.composite is not None else None
-        for r in rows
-    ]
+    scores = [_shown_score(r.assessment.composite) for r in rows]
     groups = [r.peer_group for r in rows] if level == "district" else None
     ranks = rank(scores, groups)
-    ranked = [Row(r.scope, r.facts, r.assessment, r.peer_group, n) for r, n in zip(rows, ranks, strict=True)]
+    keys = {i.indicator.key for i in rows[0].assessment.indicators} if rows else set()
+    by_rate = {
+        key: rank([_shown_score(r.assessment.indicator(key).value) for r in rows], groups)
+        for key in RANKED_RATES
+        if key in keys
+    }
+    ranked = [
+        Row(r.scope, r.facts, r.assessment, r.peer_group, n, {key: by_rate[key][i] for key in by_rate})
+        for i, (r, n) in enumerate(zip(rows, ranks, strict=True))
+    ]
     return sorted(
         ranked, key=lambda r: (r.peer_group or "", r.rank is None, r.rank or 0, str(r.scope["code"]))
     )
@@ -262,10 +281,19 @@ class _Facts:
         """Case facts per region code of `level`, or per department id (level 'department')."""
         start, end, channels = self.period.start, self.period.end, self.cfg.public_channels
         if self.months is not None:
-            return rollups_db.case_facts(self.connection, level, self.months, start, end, self.as_of)
+            return rollups_db.case_facts(
+                self.connection, level, self.months, start, end, self.as_of, self.rules.respond_within_s
+            )
         key = Case.department_id if level == "department" else facts_db.REGION_COLUMNS[level]
         return facts_db.case_facts(
-            self.connection, key, start, end, self.as_of, channels, self.cfg.dissatisfied_at_most
+            self.connection,
+            key,
+            start,
+            end,
+            self.as_of,
+            channels,
+            self.cfg.dissatisfied_at_most,
+            self.rules.respond_within_s,
         )
 
     def posts(self, post: str) -> tuple[dict[Any, dict[str, int]], facts_db.PublicReports | None]:
@@ -441,6 +469,7 @@ def row_view(row: Row) -> dict[str, Any]:
         "scope": row.scope,
         "peer_group": row.peer_group,
         "rank": row.rank,
+        "rate_ranks": row.rate_ranks,
         "indicators": indicators,
         "composite": shown(row.assessment.composite),
         "grade": row.assessment.grade,
@@ -489,7 +518,8 @@ def evaluation_view(result: Evaluation, page: int = 1, page_size: int | None = N
 
 def table(result: Evaluation) -> tuple[list[str], list[list[Any]]]:
     """The evaluation as one flat table (header, rows) for terminals and spreadsheets: per
-    indicator its value, numerator and denominator; then composite and grade."""
+    indicator its value, numerator and denominator; the ranks by the 12345 rates; then composite
+    and grade."""
     if not result.rows:
         indicators: Sequence[Any] = []
     else:
@@ -497,12 +527,15 @@ def table(result: Evaluation) -> tuple[list[str], list[list[Any]]]:
     header = ["排名 rank", "组 group", "代码 code", "名称 name"]
     for ind in indicators:
         header += [f"{ind.zh} ({ind.unit.label})", f"{ind.zh} 分子", f"{ind.zh} 分母"]
+    ranked_rates = [ind.key for ind in indicators if ind.key in RANKED_RATES]
+    header += [f"{ind.zh} 排名" for ind in indicators if ind.key in ranked_rates]
     header += ["综合 composite", "等级 grade"]
     body = []
     for row in result.rows:
         line: list[Any] = [row.rank, row.peer_group or "", row.scope["code"], row.scope["name"]]
         for item in row.assessment.indicators:
             line += [shown(item.value), item.numerator, item.denominator]
+        line += [row.rate_ranks.get(key) for key in ranked_rates]
         line += [shown(row.assessment.composite), row.assessment.grade]
         body.append(line)
     return header, body

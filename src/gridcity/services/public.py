@@ -392,11 +392,13 @@ def rate(
         comment=comment,
         rated_by=rater.id,
         rated_at=platform.now(),
+        department_id=case.department_id,  # the department that did the rated work keeps the rating
+        source="portal",
     )
     try:
         with unit_of_work(db):
             db.add(row)
-            rollups.track_rating(platform, db, case, value)
+            rollups.track_rating(platform, db, case, row)
     except IntegrityError:
         raise refused(Conflict, "this closure of the case was rated already", "rated_twice") from None
     return row

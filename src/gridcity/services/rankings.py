@@ -248,6 +248,9 @@ def table(snapshot: RankingSnapshot) -> tuple[list[str], list[list[Any]]]:
     header = ["排名 rank", "组 group", "代码 code", "名称 name"]
     for ind in indicators:
         header += [f"{ind['label']}", f"{ind['label']} 分子", f"{ind['label']} 分母"]
+    # the ranks by the 12345 rates, on their own lists (snapshots published before them have none)
+    ranked = [ind for ind in indicators if any(ind["key"] in r.get("rate_ranks", {}) for r in snapshot.rows)]
+    header += [f"{ind['label']} 排名" for ind in ranked]
     header += ["综合 composite", "等级 grade"]
     body = []
     for row in snapshot.rows:
@@ -260,6 +263,7 @@ def table(snapshot: RankingSnapshot) -> tuple[list[str], list[list[Any]]]:
         for ind in indicators:
             item = row["indicators"].get(ind["key"], {})
             line += [item.get("value"), item.get("numerator"), item.get("denominator")]
+        line += [row.get("rate_ranks", {}).get(ind["key"]) for ind in ranked]
         line += [row.get("composite"), row.get("grade")]
         body.append(line)
     return header, body

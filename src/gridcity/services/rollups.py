@@ -20,14 +20,13 @@ from gridcity.domain.rollups import (
     CASE_INPUTS,
     COUNTED_ACTIONS,
     Contribution,
-    RatingTotals,
     RollupRules,
     case_contribution,
     combine,
     difference,
     event_contribution,
     rating_contribution,
-    rating_keys,
+    rating_place,
 )
 from gridcity.services.evaluation import rollup_rules
 from gridcity.services.platform import Platform
@@ -56,11 +55,13 @@ def track_change(
             case_contribution(before, rules) if before else {}, case_contribution(after, rules)
         )
         if before is not None:
-            old_keys, new_keys = rating_keys(before, rules), rating_keys(after, rules)
-            if old_keys != new_keys:  # its ratings move with it (rare: filing, dispatch, return, reopen)
-                totals = RatingTotals.of(rollups_db.ratings_of(db.connection(), case.id), rules)
+            old_place, new_place = rating_place(before, rules), rating_place(after, rules)
+            if old_place != new_place:  # its ratings move with it (rare: a case rated, then moved)
+                given = rollups_db.ratings_of(db.connection(), case.id)
                 delta = combine(
-                    delta, rating_contribution(old_keys, totals, -1), rating_contribution(new_keys, totals)
+                    delta,
+                    rating_contribution(old_place, given, rules, -1),
+                    rating_contribution(new_place, given, rules),
                 )
     for event, earlier in events:
         delta = combine(delta, event_contribution(event, earlier, rules))
@@ -69,11 +70,11 @@ def track_change(
         _count(platform, db, rules, delta)
 
 
-def track_rating(platform: Platform, db: Session, case: Any, stars: int) -> None:
-    """Count a new rating of `case`, in the caller's transaction."""
+def track_rating(platform: Platform, db: Session, case: Any, rating: Any) -> None:
+    """Count a new rating of `case` (a `case_ratings` row: its stars, department, source …), in the
+    caller's transaction."""
     rules = rollup_rules(platform)
-    totals = RatingTotals.of([stars], rules)
-    delta = rating_contribution(rating_keys(case, rules), totals)
+    delta = rating_contribution(rating_place(case, rules), [rating], rules)
     if delta:
         _count(platform, db, rules, delta)
 
@@ -117,12 +118,11 @@ class Tally:
             else:
                 target.update(counts)
 
-    def add_case(self, case: Any, stars: Sequence[int] = ()) -> None:
-        """A case (its `CASE_INPUTS`) and the stars of its ratings."""
+    def add_case(self, case: Any, ratings: Sequence[Any] = ()) -> None:
+        """A case (its `CASE_INPUTS`) and its ratings (`domain.rollups.RatingLike`s)."""
         self.add(case_contribution(case, self.rules))
-        if stars:
-            keys = rating_keys(case, self.rules)
-            self.add(rating_contribution(keys, RatingTotals.of(stars, self.rules)))
+        if ratings:
+            self.add(rating_contribution(rating_place(case, self.rules), ratings, self.rules))
 
     def add_history(self, rows: Sequence[Any]) -> None:
         """One case's history rows, in order (rows of other actions than COUNTED_ACTIONS may be left

@@ -308,6 +308,8 @@ _FORM_FIELDS = (
     "network",
     "class_code",
     "to_role",
+    "verdict",
+    "solved",
 )
 
 

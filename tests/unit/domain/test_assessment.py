@@ -50,17 +50,20 @@ def _defaults() -> dict[str, Any]:
 
 def test_the_shipped_weights_are_the_published_ones() -> None:
     w = {name: {k: int(v) for k, v in c.weights.items()} for name, c in DEFAULTS.composites.items()}
+    # GB/T 30428.4's weights scaled to 90 %, and citizen satisfaction 10 % (the seed asks for it)
     assert w["region"] == {
-        "public_report_rate": 10,
-        "filed": 20,
-        "closure_rate": 30,
-        "on_time_closure_rate": 40,
+        "public_report_rate": 9,
+        "filed": 18,
+        "closure_rate": 27,
+        "on_time_closure_rate": 36,
+        "satisfaction": 10,
     }
     assert w["department"] == {
-        "filed": 10,
-        "closure_rate": 30,
-        "on_time_disposal_rate": 30,
-        "rework_rate": 30,
+        "filed": 9,
+        "closure_rate": 27,
+        "on_time_disposal_rate": 27,
+        "rework_rate": 27,
+        "satisfaction": 10,
     }
     assert w["supervisor"] == {
         "valid_report_rate": 30,
@@ -108,7 +111,7 @@ def test_domain_md_example_closure_rates() -> None:
 
 def test_a_region_composite_by_hand() -> None:
     # 4 unit grids, 48 filed (12 per grid: band 75), 6 from the public (12.5 %: band 75),
-    # 40 due: 36 closed (90 %), 30 on time (75 %)
+    # 40 due: 36 closed (90 %), 30 on time (75 %); 4 ratings of 16 stars (average 4: score 75)
     facts = {
         "filed": 48,
         "grids": 4,
@@ -116,13 +119,19 @@ def test_a_region_composite_by_hand() -> None:
         "closed": 36,
         "open_overdue": 4,
         "closed_on_time": 30,
+        "ratings": 4,
+        "stars": 16,
     }
     result = assess("region", facts, Fraction(1), DEFAULTS)
     assert result.indicator("filed").value == 12 and result.indicator("filed").score == 75
     assert result.indicator("public_report_rate").value == Fraction(25, 2)
     assert result.indicator("public_report_rate").score == 75
-    assert result.composite == (10 * 75 + 20 * 75 + 30 * 90 + 40 * 75) / Fraction(100) == Fraction(795, 10)
-    assert result.grade == "B"
+    assert result.indicator("satisfaction").score == 75
+    assert result.composite == (9 * 75 + 18 * 75 + 27 * 90 + 36 * 75 + 10 * 75) / Fraction(100)
+    assert result.composite == Fraction(7905, 100) and result.grade == "B"
+    # without ratings satisfaction drops out and the others keep their proportions: 79.5
+    unrated = assess("region", facts | {"ratings": 0, "stars": 0}, Fraction(1), DEFAULTS)
+    assert unrated.composite == Fraction(795, 10)
 
 
 def test_lower_is_better_rates_score_their_complement() -> None:
@@ -131,8 +140,12 @@ def test_lower_is_better_rates_score_their_complement() -> None:
     result = assess("department", facts, Fraction(1), DEFAULTS)
     assert result.indicator("rework_rate").value == 10 and result.indicator("rework_rate").score == 90
     assert result.indicator("on_time_disposal_rate").value == 60  # 6 / (8 + 2)
-    # 立案数分值: 10 a month → band 75
-    assert result.composite == (10 * 75 + 30 * 80 + 30 * 60 + 30 * 90) / Fraction(100)
+    # 立案数分值: 10 a month → band 75; no rating: satisfaction drops out (weights 9 : 27 : 27 : 27)
+    assert result.composite == (9 * 75 + 27 * 80 + 27 * 60 + 27 * 90) / Fraction(90) == Fraction(765, 10)
+    # two ratings, 1 and 5 stars: average 3, score 50
+    rated = assess("department", facts | {"ratings": 2, "stars": 6}, Fraction(1), DEFAULTS)
+    assert rated.composite == (9 * 75 + 27 * 80 + 27 * 60 + 27 * 90 + 10 * 50) / Fraction(100)
+    assert rated.composite == Fraction(7385, 100)
 
 
 def test_no_denominator_no_value_and_the_others_keep_their_proportions() -> None:
@@ -406,3 +419,56 @@ def test_every_composite_has_its_indicators_and_facts() -> None:
     for post, facts in POST_FACTS.items():
         wanted = {i.numerator for i in INDICATORS[post]} | {i.denominator for i in INDICATORS[post]} - {None}
         assert wanted - {"missed_base"} <= set(facts), post
+
+
+# --- 接诉即办: the 12345 rates ------------------------------------------------------------------
+
+
+def test_the_12345_rates_by_hand() -> None:
+    # 5 answers to a dispatch, 4 within the limit; 5 callbacks: 2 solved, 3 满意 or 基本满意
+    facts = {"filed": 6, "hotline_responses": 5, "hotline_responses_on_time": 4}
+    facts |= {"callbacks": 5, "callbacks_solved": 2, "callbacks_satisfied": 3}
+    for composite in ("region", "department"):
+        result = assess(composite, facts | {"grids": 1}, Fraction(1), DEFAULTS)
+        response = result.indicator("hotline_response_rate")
+        assert (response.numerator, response.denominator, response.value) == (4, 5, 80)
+        assert result.indicator("hotline_resolution_rate").value == 40
+        assert result.indicator("hotline_satisfaction_rate").value == 60
+        # shown and ranked on their own lists, not weighted in the composite
+        assert all(
+            result.indicator(k).weight == 0 for k in ("hotline_response_rate", "hotline_resolution_rate")
+        )
+    # a dispatch still unanswered past the limit is due too: 4 of 6
+    waiting = assess("department", facts | {"hotline_unanswered_late": 1}, Fraction(1), DEFAULTS)
+    response = waiting.indicator("hotline_response_rate")
+    assert (response.numerator, response.denominator) == (4, 6)
+    # no 12345 case: no value (not 0 %), no rate
+    quiet = assess("region", {"filed": 3, "grids": 1}, Fraction(1), DEFAULTS)
+    assert quiet.indicator("hotline_satisfaction_rate").value is None
+
+
+def test_the_response_limit_is_configurable() -> None:
+    assert DEFAULTS.respond_within.amount == 120  # "2 hours", in minutes
+    assert parse_config(_with(hotline={"respond_within": "90 minutes"})).respond_within.amount == 90
+    with pytest.raises(Invalid, match=r"hotline\.respond_within"):
+        parse_config(_with(hotline={"respond_within": "2 work_days"}))
+    with pytest.raises(Invalid, match="respond_within"):
+        parse_config(_with(hotline={"answer_within": "2 hours"}))
+
+
+def test_a_callback_verdict_and_its_stars() -> None:
+    from gridcity.domain.callbacks import STARS, parse_solved, parse_verdict
+
+    assert [parse_verdict(v) for v in ("satisfied", "基本满意", " 不满意 ")] == [
+        "satisfied",
+        "basically_satisfied",
+        "dissatisfied",
+    ]
+    # the top, middle and bottom of the portal's five stars: 不满意 is dissatisfied (≤ 2 stars)
+    assert STARS == {"satisfied": 5, "basically_satisfied": 3, "dissatisfied": 1}
+    assert [parse_solved(v) for v in (True, "false", "是", "未解决")] == [True, False, True, False]
+    for bad in (None, "", "great"):
+        with pytest.raises(Invalid, match="回访结果"):
+            parse_verdict(bad)
+    with pytest.raises(Invalid, match="solved"):
+        parse_solved(None)

@@ -9,13 +9,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from gridcity.domain.rollups import (
-    RatingTotals,
+    RatingLike,
     RollupRules,
     case_contribution,
+    case_keys,
     difference,
     event_contribution,
     rating_contribution,
-    rating_keys,
+    rating_place,
 )
 
 RULES = RollupRules(
@@ -46,6 +47,7 @@ def a_case(**values: Any) -> SimpleNamespace:
         grid_code=None,
         department_id=None,
         reporter_id=7,
+        response_s=None,
     )
     base.update(values)
     return SimpleNamespace(**base)
@@ -57,7 +59,7 @@ STREET = ("region", "2026-03", "street", "110101001")
 
 def test_a_case_counts_in_the_local_month_of_its_filing_under_its_region_and_department() -> None:
     case = a_case(department_id=5, filed_at=datetime(2026, 3, 31, 17, 0, tzinfo=UTC))  # 1 April 01:00 local
-    keys = rating_keys(case, RULES)
+    keys = case_keys(case, RULES)
     assert keys == (  # one row per region level it has (no unit grid here) and its department
         ("region", "2026-04", "district", "110101"),
         ("region", "2026-04", "street", "110101001"),
@@ -115,11 +117,55 @@ def test_public_reports_count_for_the_region_by_filing_and_for_missed_reports_by
 
 
 def test_ratings_count_their_dissatisfied_stars() -> None:
-    totals = RatingTotals.of([1, 2, 5], RULES)
-    assert totals == RatingTotals(3, 8, 2)
-    assert rating_contribution([REGION], totals, -1) == {
+    place = ("2026-03", (REGION,))
+    given = [RatingLike(1), RatingLike(2), RatingLike(5)]
+    assert rating_contribution(place, given, RULES, -1) == {
         REGION: {"ratings": -3, "stars": -8, "dissatisfied": -2}
     }
+
+
+def test_a_rating_stays_with_the_department_that_did_the_rated_work() -> None:
+    # rated while department 5 had the case; reopened and now with department 9
+    case = a_case(state="disposing", department_id=9)
+    month, regions = rating_place(case, RULES) or ("", ())
+    assert month == "2026-03" and STREET in regions
+    out = rating_contribution((month, regions), [RatingLike(1, department_id=5)], RULES)
+    assert out[("department", "2026-03", 5)] == {"ratings": 1, "stars": 1, "dissatisfied": 1}
+    assert ("department", "2026-03", 9) not in out
+    # a self-handled case's rating has no department: its regions only
+    assert set(rating_contribution((month, regions), [RatingLike(5)], RULES)) == set(regions)
+    assert rating_place(a_case(filed_at=None, state="accepted"), RULES) is None
+
+
+def test_a_callback_counts_as_a_rating_and_in_the_12345_rates() -> None:
+    place = ("2026-03", (REGION,))
+    given = [
+        RatingLike(5, 5, "callback", "satisfied", True),
+        RatingLike(3, 5, "callback", "basically_satisfied", False),
+        RatingLike(1, 5, "callback", "dissatisfied", False),
+        RatingLike(4, 5, "portal"),  # a reporter's stars: a rating, not a callback
+    ]
+    assert rating_contribution(place, given, RULES)[REGION] == {
+        "ratings": 4,
+        "stars": 13,
+        "dissatisfied": 1,
+        "callbacks": 3,
+        "callbacks_solved": 1,
+        "callbacks_satisfied": 2,
+    }
+
+
+def test_a_hotline_case_counts_its_departments_answer_on_time_or_late() -> None:
+    within = case_contribution(a_case(channel="hotline", department_id=5, response_s=7200.0), RULES)
+    late = case_contribution(a_case(channel="hotline", department_id=5, response_s=7201.0), RULES)
+    waiting = case_contribution(a_case(channel="hotline", department_id=5), RULES)
+    key = ("department", "2026-03", 5)
+    assert (within[key]["hotline_responses"], within[key]["hotline_responses_on_time"]) == (1, 1)
+    assert (late[key]["hotline_responses"], late[key]["hotline_responses_on_time"]) == (1, 0)
+    assert waiting[key]["hotline_responses"] == 0
+    # another channel's answers are not the 12345 rate's
+    citizen = case_contribution(a_case(channel="citizen", department_id=5, response_s=60.0), RULES)
+    assert citizen[key]["hotline_responses"] == 0
 
 
 def row(seq: int, action: str, role: str, actor: int | None, **data: Any) -> SimpleNamespace:

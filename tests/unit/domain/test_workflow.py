@@ -55,6 +55,8 @@ EXPECTED: dict[tuple[CaseState, CaseAction], tuple[set[Role], CaseState]] = {
     (S.ACCEPTED, A.SELF_HANDLE): ({R.SUPERVISOR}, S.CLOSED),
     (S.FILED, A.SELF_HANDLE): ({R.SUPERVISOR}, S.CLOSED),
     (S.CLOSED, A.REOPEN): ({R.CITIZEN}, S.FILED),
+    # 回访: the operator calls a 12345 caller back after the closure (the state does not change)
+    (S.CLOSED, A.CALLBACK): ({R.OPERATOR}, S.CLOSED),
 }
 for _s in (S.REPORTED, S.VERIFYING, S.ACCEPTED, S.FILED):
     EXPECTED[(_s, A.TRANSFER)] = ({R.SHIFT_LEADER, R.DISPATCHER}, _s)

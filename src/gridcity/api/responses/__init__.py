@@ -543,6 +543,11 @@ class EvaluationRow(Shape):
     scope: Scope
     peer_group: str | None
     rank: int | None
+    rate_ranks: dict[str, int | None] = Field(
+        default_factory=dict,
+        description="the row's rank by each 12345 rate on its own list (接诉即办): "
+        "hotline_response_rate, hotline_resolution_rate, hotline_satisfaction_rate; null: no value",
+    )
     indicators: dict[str, IndicatorValue]
     composite: float | None
     grade: str | None

@@ -197,6 +197,7 @@ def generate_cases(
     """About three months of cases in 东城区, each driven through the real workflow with the clock
     moved to the moment each step happened."""
     rng = random.Random(seed)
+    calls = _Calls(seed)
     real_now = platform.now
     end = real_now()
     start = end - timedelta(days=90)
@@ -228,7 +229,7 @@ def generate_cases(
             clock = _Clock(t0, end, rng)
             platform.now = clock.now
             try:
-                _drive(platform, db, actors, rng, clock, path, cls, (lon, lat), i, camera)
+                _drive(platform, db, actors, rng, clock, path, cls, (lon, lat), i, camera, calls)
                 made += 1
             except DomainError as exc:  # a demo step the rules refuse is skipped, never forced
                 db.rollback()
@@ -321,10 +322,14 @@ def _drive(
     point: tuple[float, float],
     i: int,
     camera: FieldCamera,
+    calls: _Calls | None = None,
 ) -> None:
     lon, lat = point
     public = path in {"rejected", "reported", "verifying"} or rng.random() < 0.3
-    reporter = actors["citizen"] if public else actors["supervisor"]
+    hotline = calls is not None and public and path != "reopened" and calls.is_call()
+    # a 12345 call is registered by the operator (channel hotline); the other public reports are the
+    # citizen's own (web / mobile)
+    reporter = actors["operator"] if hotline else actors["citizen"] if public else actors["supervisor"]
     case, _ = cases.report_case(
         platform,
         db,
@@ -418,8 +423,40 @@ def _drive(
     if path == "checked":
         return
     act(actors["shift_leader"], "close", 5, 30)
+    if hotline and calls is not None and calls.called_back():
+        verdict, solved = calls.verdict()
+        clock.t = min(clock.t + timedelta(hours=calls.hours()), clock.end)  # the next day or so
+        request = cases.ActionRequest(
+            "callback", seen["version"], note="电话回访", fields={"verdict": verdict, "solved": solved}
+        )
+        seen["version"] = cases.transition(platform, db, actors["operator"], case.id, request).version
     if path == "reopened" and reporter.role == Role.CITIZEN:
         act(reporter, "reopen", 60, 600, note="问题再次出现")
+
+
+class _Calls:
+    """Which public reports came by telephone (12345) and how their callers answered the callback
+    (回访): a random stream of its own, so that the demo's other draws stay as they were."""
+
+    HOTLINE_SHARE = 0.4  # of the public reports
+    CALLED_BACK = 0.9  # of the closed 12345 cases (some callers cannot be reached)
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed + 2)
+
+    def is_call(self) -> bool:
+        return self.rng.random() < self.HOTLINE_SHARE
+
+    def called_back(self) -> bool:
+        return self.rng.random() < self.CALLED_BACK
+
+    def verdict(self) -> tuple[str, bool]:
+        verdict = self.rng.choices(("satisfied", "basically_satisfied", "dissatisfied"), (70, 20, 10))[0]
+        solved = self.rng.random() < (0.95 if verdict != "dissatisfied" else 0.3)
+        return verdict, solved
+
+    def hours(self) -> float:
+        return self.rng.uniform(2, 30)
 
 
 def _case(db: Session, case_id: int) -> Case:

@@ -11,8 +11,8 @@ request's the decision's; a report waiting for intake gets the intake clock (10 
 default of data/classes/defaults.toml) from the moment it arrived or was sent back, a checked case
 the closing clock (30 minutes) from its check. A department's request already waiting keeps its
 disposal clock running until it is decided (the clock is parked only for requests made from now).
-The rollups' rules change (domain.rollups.DEFINITIONS): evaluations count from the cases until
-`gridcity rollups rebuild` recounts them.
+The rollups' rules change (domain.rollups.DEFINITIONS): revision 0012 has `gridcity db upgrade`
+recount them (until then evaluations count from the cases).
 """
 
 from collections.abc import Sequence

@@ -1,7 +1,7 @@
 """attachments: when and where a photo was taken (EXIF DateTimeOriginal and GPS), read at upload
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import gridcity.db.models
 
 revision: str = "0013"
-down_revision: str | None = "0010"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 and their patrols (巡查): time on duty, GPS points (pruned after a retention), grids visited per day
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-07 09:45:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import gridcity.db.models
 
 revision: str = "0014"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
