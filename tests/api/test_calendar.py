@@ -77,3 +77,43 @@ def test_a_year_the_national_table_lacks_lists_its_computed_statutory_holidays(c
     assert days["2028-04-04"]["name"] == "清明节" and days["2028-05-28"]["name"] == "端午节"
     assert all(d["source"] == "computed" and d["is_workday"] is False for d in days.values())
     assert len(days) == 12  # 13 days, but 中秋 falls on 国庆 (2028-10-03)
+
+
+@pytest.mark.own_city
+def test_the_city_admin_confirms_a_years_computed_holidays(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    """[7] item 8: the computed statutory holidays of a year the table lacks become the city's own
+    rest days at the city admin's word; a day the city already set stays as it was."""
+    admin = login(make_user("admin", "110000"))  # the city platform's admin
+    made = client.put(
+        "/api/v1/calendar/2028-01-25", json={"is_workday": True, "note": "调休上班"}, headers=admin
+    )
+    assert made.status_code == 200
+    before = client.get("/api/v1/calendar", params={"year": 2028}).json()
+    assert before["unconfirmed"] == 11 and "confirm 2028's 11 computed holidays" in before["warning"]
+
+    district = login(make_user("admin", "110101"))
+    refused = client.post("/api/v1/calendar/confirm", json={"year": 2028}, headers=district)
+    assert refused.status_code == 403
+    done = client.post("/api/v1/calendar/confirm", json={"year": 2028}, headers=admin)
+    assert done.status_code == 200
+    confirmed = done.json()["confirmed"]
+    assert len(confirmed) == 11 and "2028-01-26" in confirmed and "2028-01-25" not in confirmed
+
+    after = client.get("/api/v1/calendar", params={"year": 2028}).json()
+    days = {d["day"]: d for d in after["days"]}
+    assert after["unconfirmed"] == 0 and "make-up working days" in after["warning"]
+    assert days["2028-01-26"] == {
+        "day": "2028-01-26",
+        "is_workday": False,
+        "name": "春节（法定节假日，已确认）",
+        "source": "city",
+    }
+    assert days["2028-01-25"]["is_workday"] is True  # the city's own setting kept
+    again = client.post("/api/v1/calendar/confirm", json={"year": 2028}, headers=admin)
+    assert again.json()["confirmed"] == []  # nothing left to confirm, nothing written twice
+
+    known = client.post("/api/v1/calendar/confirm", json={"year": 2026}, headers=admin)
+    assert known.status_code == 422 and "knows 2026" in known.json()["detail"]
+    before_rules = client.post("/api/v1/calendar/confirm", json={"year": 2003}, headers=admin)
+    assert before_rules.status_code == 422
+    assert client.post("/api/v1/calendar/confirm", json={"year": 1999}, headers=admin).status_code == 422

@@ -275,6 +275,7 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
         ],
         "GET /api/v1/locate": [{"query": {"lon": lon, "lat": lat}}],
         "GET /api/v1/supervision-list": [{"query": {"period": "2026-10"}}],
+        "POST /api/v1/calendar/confirm": [{"body": {"year": 2027}}],
         "GET /api/v1/grids": [{"query": bbox}],
         "GET /api/v1/cases.geojson": [{"query": bbox}],
         "GET /api/v1/components": [{"query": bbox}],

@@ -106,6 +106,13 @@ def test_calendar_days_from_the_command_line(run) -> None:  # type: ignore[no-un
     assert "2027-01-01  rest  city      元旦" in out
     code, out = run("calendar", "set", "2027-13-01", "--rest")
     assert code == 1 and "not a date" in out
+    # the computed holidays confirmed at once (元旦 set by hand above stays as it is)
+    code, out = run("calendar", "confirm", "--year", "2027")
+    assert code == 0 and "2027-02-05  rest  confirmed" in out and "2027-01-01" not in out
+    code, out = run("calendar", "show", "--year", "2027")
+    assert "computed" not in out and "2027-02-05  rest  city      春节（法定节假日，已确认）" in out
+    code, out = run("calendar", "confirm", "--year", "2026")
+    assert code == 1 and "knows 2026" in out
 
 
 def test_files_that_are_not_utf8_are_refused_clearly(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -511,6 +511,19 @@ def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_use
     cell = page.split('data-day="2027-02-13"', 1)[0].rsplit("<td", 1)[1]
     assert "own" in cell and "work" in cell
 
+    # the computed holidays of 2027 confirmed with one button: they become the city's own days
+    assert 'id="confirm-computed"' in page and "确认计算出的法定节假日（13）" in page
+    r = client.post(
+        "/admin/calendar/confirm", data={"csrf_token": token, "year": "2027"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "已确认 13" in page and 'id="confirm-computed"' not in page
+    spring = page.split('data-day="2027-02-06"', 1)[0].rsplit("<td", 1)[1]
+    assert "own" in spring and "rest" in spring
+    known = client.post("/admin/calendar/confirm", data={"csrf_token": token, "year": "2026"})
+    assert known.status_code == 422 and "knows 2026" in known.text
+
 
 # --- territory and grids -------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tests.support import photos_for
 from tests.web.test_pages import DONGHUAMEN, GARBAGE, csrf_of, sign_in
 
 from gridcity.services import cases
@@ -34,8 +35,9 @@ def closed_case(platform, db, make_user, clock, channel: str) -> cases.Case:  # 
     ]
     for action, user, fields in steps:
         clock.advance(minutes=5)
+        photos = photos_for(platform, db, user, action)  # 处置反馈 and 核查 need one
         case = cases.transition(
-            platform, db, user, case.id, cases.ActionRequest(action, case.version, "ok", fields)
+            platform, db, user, case.id, cases.ActionRequest(action, case.version, "ok", fields, photos)
         )
     assert case.state == "closed"
     return case

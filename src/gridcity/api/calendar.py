@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from gridcity.api.deps import DbDep, PlatformDep, UserDep
-from gridcity.api.responses import CalendarDayOut, CalendarYear, answers, refusal, refusals
+from gridcity.api.responses import CalendarConfirmed, CalendarDayOut, CalendarYear, answers, refusal, refusals
 from gridcity.api.schemas import Day
 from gridcity.services import calendar
 
@@ -24,6 +24,23 @@ class CalendarDayIn(BaseModel):
 def get_calendar(platform: PlatformDep, db: DbDep, year: int = Query(ge=2000, le=2100)) -> dict[str, Any]:
     """The city's own days of a year and whether the national holiday table knows that year."""
     return calendar.year_view(platform, db, year)
+
+
+class ConfirmIn(BaseModel):
+    year: int = Field(ge=2000, le=2100, description="a year the national holiday table does not know")
+
+
+@router.post(
+    "/calendar/confirm",
+    response_model=Any,
+    responses=answers(CalendarConfirmed, 401, 422)
+    | refusal(403, "Only the city platform's admin sets the calendar."),
+)
+def confirm_year(platform: PlatformDep, db: DbDep, user: UserDep, body: ConfirmIn) -> dict[str, Any]:
+    """Confirm the statutory holidays computed for a year the national table does not know: each
+    becomes the city's own rest day (source `city`); days the city already set are kept."""
+    days = calendar.confirm_computed(platform, db, user, body.year)
+    return {"year": body.year, "confirmed": [d.isoformat() for d in days]}
 
 
 @router.put(

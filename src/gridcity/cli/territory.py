@@ -154,6 +154,21 @@ def calendar_set(
     console.print(f"{when}: {'working day' if workday else 'rest day'} {note}")
 
 
+@calendar_app.command("confirm")
+def calendar_confirm(
+    year: Annotated[int, typer.Option(help="a year the national table does not know")],
+) -> None:
+    """Confirm the statutory holidays computed for a year the national holiday table does not know:
+    they become the city's own rest days (the 调休 make-up days are still to enter with `set`)."""
+    from gridcity.services import calendar
+
+    platform = open_platform()
+    days = in_session(platform, lambda db: calendar.confirm_computed(platform, db, None, year))
+    for day in days:
+        typer.echo(f"{day}  rest  confirmed")
+    console.print(f"{len(days)} computed holidays of {year} confirmed as the city's own rest days")
+
+
 @calendar_app.command("show")
 def calendar_show(year: Annotated[int, typer.Option(help="the year to show")]) -> None:
     """Every day of a year that is not an ordinary weekday or weekend day — the national table's

@@ -45,6 +45,31 @@ def clear_day(platform: Platform, db: Session, user: Principal | None, day: date
     platform.invalidate("calendar")
 
 
+def confirm_computed(platform: Platform, db: Session, user: Principal | None, year: int) -> list[date]:
+    """The city admin confirms the statutory holidays computed for a year the national table does
+    not know (`domain.holidays`): each becomes the city's own rest day, named and marked confirmed,
+    so the year's deadlines no longer rest on a computation nobody checked. A day the city already
+    set is left as it is. The 调休 make-up days still come from the State Council's notice: the
+    admin enters them one by one. Returns the days confirmed now."""
+    require_city_admin(user, "sets the working calendar")
+    if WorkingCalendar.national_table_knows(year):
+        raise Invalid(f"the national holiday table knows {year}: there is nothing computed to confirm")
+    computed = statutory_rest_days(year)
+    if not computed:
+        raise Invalid(f"no statutory holidays can be computed for {year} (the rules apply from 2025)")
+    with unit_of_work(db):
+        first, last = date(year, 1, 1), date(year, 12, 31)
+        of_year = select(CalendarDay.day).where(CalendarDay.day >= first, CalendarDay.day <= last)
+        own = set(db.scalars(of_year))
+        confirmed = [day for day in sorted(computed) if day not in own]
+        for day in confirmed:
+            note = f"{computed[day].value}（法定节假日，已确认）"
+            db.add(CalendarDay(day=day, is_workday=False, note=note))
+    if confirmed:
+        platform.invalidate("calendar")
+    return confirmed
+
+
 def year_view(platform: Platform, db: Session, year: int) -> dict[str, Any]:
     """The city's own days of a year, and a warning when deadlines in that year fall back to
     weekends plus these days because the national holiday table does not know the year yet."""
@@ -52,18 +77,27 @@ def year_view(platform: Platform, db: Session, year: int) -> dict[str, Any]:
         select(CalendarDay).where(extract("year", CalendarDay.day) == year).order_by(CalendarDay.day)
     ).all()
     known = WorkingCalendar.national_table_knows(year)
+    days = _listed_days(year, {r.day: r for r in rows})
+    unconfirmed = sum(1 for d in days if d["source"] == "computed")
     warning = None
-    if not known:
+    if not known and unconfirmed:
         warning = (
             f"the national holiday table does not know {year} yet: deadlines that year count Monday to "
             f"Friday less the statutory holidays computed from the rules in force, plus the city's own "
-            f"days; confirm {year}'s holidays and enter its make-up working days when the notice comes"
+            f"days; confirm {year}'s {unconfirmed} computed holidays and enter its make-up working days "
+            f"when the notice comes"
+        )
+    elif not known:
+        warning = (
+            f"the national holiday table does not know {year} yet: its statutory holidays are confirmed "
+            f"as the city's own days; enter the make-up working days (调休) when the notice comes"
         )
     return {
         "year": year,
         "national_table_known": known,
+        "unconfirmed": unconfirmed,
         "warning": warning,
-        "days": _listed_days(year, {r.day: r for r in rows}),
+        "days": days,
         "work_periods": platform.settings.work_periods,
     }
 

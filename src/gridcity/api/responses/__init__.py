@@ -499,9 +499,15 @@ class CalendarListedDay(Shape):
     )
 
 
+class CalendarConfirmed(Shape):
+    year: int
+    confirmed: list[str] = Field(description="the computed holidays made the city's own rest days now")
+
+
 class CalendarYear(Shape):
     year: int
     national_table_known: bool
+    unconfirmed: int = Field(description="computed statutory holidays the city admin has not confirmed")
     warning: str | None = Field(description="set when the national holiday table does not know the year")
     days: list[CalendarListedDay] = Field(
         description="every day of the year that is not an ordinary weekday or weekend day"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -152,6 +153,30 @@ async def clear_day(request: Request, platform: PlatformDep, user: PageUser) -> 
 
     def failed(db: Session, exc: DomainError) -> HTMLResponse:
         year = _year_of(platform, raw)
+        return _page(request, platform, db, user, year, status_code=exc.status_code, error=exc.message)
+
+    return await platform.run_write(page_or_error(platform, work, failed))
+
+
+@router.post("/admin/calendar/confirm")
+async def confirm_computed(request: Request, platform: PlatformDep, user: PageUser) -> Response:
+    """Confirm a year's computed statutory holidays as the city's own rest days."""
+    admin_scope(user)
+    form = await read_form(request)
+    raw = str(form.get("year") or "")
+
+    def work(db: Session) -> Response:
+        year = _year(raw, 0)
+        days = calendar.confirm_computed(platform, db, user, year)
+        done = f"{words(request)('admin.confirmed')} {len(days)}"
+        return RedirectResponse(f"/admin/calendar?year={year}&done={quote(done)}", status_code=303)
+
+    def failed(db: Session, exc: DomainError) -> HTMLResponse:
+        today = platform.now().astimezone(platform.calendar().tz).date()
+        try:
+            year = _year(raw, today.year)
+        except Invalid:
+            year = today.year
         return _page(request, platform, db, user, year, status_code=exc.status_code, error=exc.message)
 
     return await platform.run_write(page_or_error(platform, work, failed))

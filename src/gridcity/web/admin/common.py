@@ -151,6 +151,13 @@ i18n.add_words(
             "here you can read it.",
         ),
         "admin.calendar_warning": ("注意", "Warning"),
+        "admin.confirm_computed": ("确认计算出的法定节假日", "Confirm the computed statutory holidays"),
+        "admin.confirm_computed_hint": (
+            "按现行《全国年节及纪念日放假办法》计算，尚未核对；确认后成为本市设定的休息日。调休上班日仍需按国务院通知逐日设定。",
+            "Computed from the rules in force, not yet checked; once confirmed they are the city's own rest "
+            "days. Enter the make-up working days from the State Council's notice one by one.",
+        ),
+        "admin.confirmed": ("已确认", "Confirmed"),
         "admin.calendar_click": (
             "点击日历中的日期可填入上面的表单。",
             "Click a day in the calendar to fill the form.",
