@@ -36,6 +36,7 @@ from gridcity.web import auth as web_auth
 from gridcity.web import components as web_components
 from gridcity.web import rankings as web_rankings
 from gridcity.web import registry as web_registry
+from gridcity.web.language import LanguageMiddleware
 from gridcity.web.session import CsrfError
 
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.include_router(web_components.router)  # the component page (部件)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)
+    app.add_middleware(LanguageMiddleware)  # refusals in the language of the person asking
     app.add_middleware(RefuseNulInURL)
 
     @app.get("/healthz", include_in_schema=False)
@@ -122,6 +124,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         body = {
             "detail": exc.message,
             "error": type(exc).__name__,
+            **({"code": exc.code} if exc.code else {}),
             **({"info": exc.details} if exc.details else {}),
         }
         return JSONResponse(body, status_code=exc.status_code, headers=headers)

@@ -409,7 +409,7 @@ def test_verify_false_needs_a_note_and_writes_nothing_without(client, make_user,
     refused = client.post(
         f"/field/tasks/{case.id}", data=form, files=[("photos", ("x.png", png(), "image/png"))]
     )
-    assert refused.status_code == 422 and "write a note" in refused.text and "核实不属实" in refused.text
+    assert refused.status_code == 422 and "核实不属实：请填写原因" in refused.text  # the reason, in Chinese
     assert uploads_of(db, me) == 0
     db.expire_all()
     assert db.get(Case, case.id).state == "verifying"

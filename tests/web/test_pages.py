@@ -59,7 +59,12 @@ def test_queue_shows_the_case_and_the_case_page_acts(client, make_user, login) -
     assert done.status_code == 200 and "已立案" in done.text and "符合立案条件" in done.text
     # the same form again is stale: the person is told so, on the page, and nothing changes
     again = client.post(f"/cases/{case['id']}/act", data=form)
-    assert again.status_code == 409 and "changed since you loaded it" in again.text
+    assert again.status_code == 409 and "在您打开后已被他人处理" in again.text  # in Chinese ([8])
+    assert "changed since you loaded it" not in again.text
+    client.cookies.set("gridcity_lang", "en")  # the same refusal to a person reading English
+    in_english = client.post(f"/cases/{case['id']}/act", data=form)
+    assert in_english.status_code == 409 and "changed since you loaded it" in in_english.text
+    client.cookies.delete("gridcity_lang")
     # a form without the CSRF token is refused
     forged = client.post(f"/cases/{case['id']}/act", data={**form, "csrf_token": "0" * 64})
     assert forged.status_code == 403

@@ -1,15 +1,29 @@
 """Domain errors. The API maps each subclass to one HTTP status, the CLI to one exit message."""
 
+from __future__ import annotations
+
+from gridcity.domain.messages import Message
+
 
 class DomainError(Exception):
-    """Base of every error the platform raises on purpose; the message is shown to the user."""
+    """Base of every error the platform raises on purpose; the message is shown to the user — a
+    catalogue `Message` in the language of the person asking, or (not yet converted) English text."""
 
     status_code = 400
 
-    def __init__(self, message: str, **details: object) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Message, **details: object) -> None:
+        super().__init__(str(message))
+        self._message = message
         self.details = details
+
+    @property
+    def message(self) -> str:
+        """The text in the current language (rendered when read, not when raised)."""
+        return str(self._message)
+
+    @property
+    def code(self) -> str | None:
+        return self._message.code if isinstance(self._message, Message) else None
 
 
 class Invalid(DomainError):

@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from gridcity.domain.errors import Forbidden, Invalid, InvalidTransition
+from gridcity.domain.messages import message
 from gridcity.domain.taxonomy import DEPARTMENT_STAGES, Stage
 
 
@@ -200,6 +201,19 @@ class ClosingType(StrEnum):
     SPECIAL = "special"  # 特殊结案
     SELF_HANDLED = "self_handled"  # 自行处置
 
+    @property
+    def label_zh(self) -> str:
+        return _CLOSING_LABELS[self]
+
+
+_CLOSING_LABELS = {
+    ClosingType.NORMAL: "正常结案",
+    ClosingType.OVERDUE: "超期结案",
+    ClosingType.ERRONEOUS: "差错结案",
+    ClosingType.SPECIAL: "特殊结案",
+    ClosingType.SELF_HANDLED: "自行处置",
+}
+
 
 def closing_type_for(requested: str | None, disposed_late: bool, note: str) -> ClosingType:
     """The closing type follows the clock ([7] item 4, docs/domain/workflow.md): left empty, it is
@@ -213,19 +227,21 @@ def closing_type_for(requested: str | None, disposed_late: bool, note: str) -> C
         closing = ClosingType(requested)
     except ValueError:
         raise Invalid(
-            f"unknown closing type {requested!r}; types: {', '.join(t.value for t in ClosingType)}"
+            message(
+                "closing.unknown",
+                requested=requested,
+                types=", ".join(t.value for t in ClosingType),
+                types_zh="、".join(t.label_zh for t in ClosingType if t is not ClosingType.SELF_HANDLED),
+            )
         ) from None
     if closing == ClosingType.SELF_HANDLED:
-        raise Invalid("self_handled is set by the self_handle action, not by close")
+        raise Invalid(message("closing.self_handled"))
     if closing == ClosingType.NORMAL and disposed_late:
-        raise Invalid(
-            "the department disposed of this case after its deadline: close it as overdue (超期结案), "
-            "or as special (特殊结案) with the reason"
-        )
+        raise Invalid(message("closing.late_not_normal"))
     if closing == ClosingType.OVERDUE and not disposed_late:
-        raise Invalid("the department disposed of this case on time: close it as normal (正常结案)")
+        raise Invalid(message("closing.on_time_not_overdue"))
     if closing == ClosingType.SPECIAL and not note.strip():
-        raise Invalid("a special closing (特殊结案) needs the reason in the note")
+        raise Invalid(message("closing.special_needs_reason"))
     return closing
 
 
@@ -386,26 +402,38 @@ def transition_for(state: CaseState, action: CaseAction, role: Role) -> Transiti
     Forbidden (403) when it does but not for this role.
     """
     row = TRANSITIONS.get((state, action))
+    names = {
+        "state": state.value,
+        "state_zh": state.label_zh,
+        "action": action.value,
+        "action_zh": action.label_zh,
+    }
     if row is None:
-        allowed = ", ".join(sorted(a.value for (s, a) in TRANSITIONS if s == state)) or "none"
+        possible = sorted((a for (s, a) in TRANSITIONS if s == state), key=lambda a: a.value)
         raise InvalidTransition(
-            f"action '{action.value}' ({action.label_zh}) is not possible while the case is "
-            f"'{state.value}' ({state.label_zh}); possible actions: {allowed}",
+            message(
+                "workflow.not_possible",
+                **names,
+                allowed=", ".join(a.value for a in possible) or "none",
+                allowed_zh="、".join(a.label_zh for a in possible if a is not CaseAction.ESCALATE) or "无",
+            ),
             state=state.value,
             action=action.value,
         )
+    who = {"role": role.value, "role_zh": role.label_zh}
     if not row.roles:
-        raise Forbidden(
-            f"role '{role.value}' ({role.label_zh}) may not '{action.value}' ({action.label_zh}); "
-            "only the system does this (the deadline sweep)",
-            state=state.value,
-            action=action.value,
-        )
+        refusal = message("workflow.system_only", **names, **who)
+        raise Forbidden(refusal, state=state.value, action=action.value)
     if role not in row.roles:
-        who = ", ".join(sorted(r.value for r in row.roles))
+        roles = sorted(row.roles, key=lambda r: r.value)
         raise Forbidden(
-            f"role '{role.value}' ({role.label_zh}) may not '{action.value}' ({action.label_zh}); "
-            f"this is done by: {who}",
+            message(
+                "workflow.not_your_role",
+                **names,
+                **who,
+                who=", ".join(r.value for r in roles),
+                who_zh="或".join(r.label_zh for r in roles),
+            ),
             state=state.value,
             action=action.value,
         )

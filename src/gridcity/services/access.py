@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case, OrgUnit
 from gridcity.domain.errors import Forbidden, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 
@@ -62,7 +63,7 @@ def access_case(db: Session, user: Principal, case_id: int) -> Case:
     """The case, if this user may see it; otherwise NotFound (not revealing that it exists)."""
     case = db.get(Case, case_id)
     if case is None or not case_visible(user, case):
-        raise NotFound(f"case {case_id} not found")
+        raise NotFound(message("case.not_found", case=case_id))
     return case
 
 

@@ -27,6 +27,7 @@ from gridcity.domain import evidence
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Conflict, Forbidden, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.rollups import CASE_INPUTS
 from gridcity.domain.routing import check_transfer, route
@@ -273,9 +274,7 @@ def transition(
         with unit_of_work(db):
             return _apply(platform, db, user, case_id, request)
     except StaleDataError:
-        raise Conflict(
-            f"case {case_id} was changed by someone else at the same moment; reload it and try again"
-        ) from None
+        raise Conflict(message("case.changed_meanwhile", case=case_id)) from None
 
 
 def _apply(platform: Platform, db: Session, user: Principal, case_id: int, request: ActionRequest) -> Case:
@@ -283,13 +282,12 @@ def _apply(platform: Platform, db: Session, user: Principal, case_id: int, reque
     try:
         action = CaseAction(request.action)
     except ValueError:
-        raise Invalid(
-            f"unknown action {request.action!r}; actions: {', '.join(a.value for a in CaseAction)}"
-        ) from None
+        raise Invalid(message("case.unknown_action", action=request.action)) from None
     if request.version != case.version:
         raise Conflict(
-            f"case {platform.case_number(case)} changed since you loaded it "
-            f"(you saw version {request.version}, it is now {case.version}); reload it and try again",
+            message(
+                "case.changed", number=platform.case_number(case), seen=request.version, now=case.version
+            ),
             current_version=case.version,
         )
     role = Role(user.role)
@@ -342,9 +340,10 @@ class _Context:
         value = self.request.fields.get(name, default)
         return default if value in (None, "") else value
 
-    def require_note(self, what: str) -> None:
+    def require_note(self, what_en: str) -> None:
+        """The action needs the reason in its note (named by the action's label in Chinese)."""
         if not self.request.note.strip():
-            raise Invalid(f"{what}: write a note saying why")
+            raise Invalid(message("case.note_required", what=self.row.action.label_zh, what_en=what_en))
 
 
 def _check_actor(ctx: _Context) -> None:
@@ -352,9 +351,9 @@ def _check_actor(ctx: _Context) -> None:
     their own report."""
     case, user, action = ctx.case, ctx.user, ctx.row.action
     if user.role == Role.HANDLER and action != CaseAction.COMMENT and case.department_id != user.org_unit_id:
-        raise Forbidden("this case is not with your department")
+        raise Forbidden(message("case.not_your_department"))
     if user.role == Role.CITIZEN and case.reporter_id != user.id:
-        raise Forbidden("only the citizen who reported the case may do this")
+        raise Forbidden(message("case.not_your_report"))
 
 
 def _check_photos(ctx: _Context, action: CaseAction) -> None:

@@ -44,7 +44,11 @@ class ErrorOut(Shape):
     """A refusal. Domain errors carry `error` (their kind) and sometimes `info`; the refusals made
     before any route (a NUL in the address, an unknown path or method) carry `detail` only."""
 
-    detail: str = Field(description="what was wrong, for a person to read")
+    detail: str = Field(
+        description="what was wrong, for a person to read: in Chinese when the request's "
+        "Accept-Language asks for it (zh), else in English"
+    )
+    code: str = sometimes("the message's code in the catalogue (e.g. case.changed), stable across languages")
     error: str = sometimes(
         "the kind of refusal: Invalid, NotFound, Unauthorized, Forbidden, Conflict, InvalidTransition"
     )
