@@ -479,7 +479,8 @@ def test_a_city_rest_day_set_on_the_page_moves_a_deadline(client, clock, make_us
 def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_user) -> None:  # type: ignore[no-untyped-def]
     sign_in(client, make_user("admin", "110101"))
     page, token = _page(client, "/admin/calendar?year=2027")
-    assert "does not know 2027" in page and 'action="/admin/calendar/days"' not in page
+    assert "国家节假日表尚未收录 2027 年" in page and 'action="/admin/calendar/days"' not in page
+    assert "does not know" not in page  # the warning in the page's language ([8])
     new_year = page.split('data-day="2027-01-01"', 1)[0].rsplit("<td", 1)[1]  # a Friday
     assert (
         "computed" in new_year

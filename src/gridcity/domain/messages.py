@@ -71,6 +71,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "“特殊结案”需要在备注中写明原因",
         "a special closing (特殊结案) needs the reason in the note",
     ),
+    "calendar.unconfirmed_year": (
+        "国家节假日表尚未收录 {year} 年：该年时限按周一至周五计算，"
+        "扣除按现行规定计算出的法定节假日和本市设定的日子；"
+        "请确认 {year} 年计算出的 {count} 天法定节假日，并在国务院通知发布后设定调休上班日",
+        "the national holiday table does not know {year} yet: deadlines that year count Monday to Friday "
+        "less the statutory holidays computed from the rules in force, plus the city's own days; confirm "
+        "{year}'s {count} computed holidays and enter its make-up working days when the notice comes",
+    ),
+    "calendar.confirmed_year": (
+        "国家节假日表尚未收录 {year} 年：法定节假日已确认为本市设定的休息日；"
+        "请在国务院通知发布后设定调休上班日",
+        "the national holiday table does not know {year} yet: its statutory holidays are confirmed as the "
+        "city's own days; enter the make-up working days (调休) when the notice comes",
+    ),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")

@@ -15,6 +15,7 @@ from gridcity.db.models import CalendarDay
 from gridcity.domain.clock import WorkingCalendar
 from gridcity.domain.errors import Invalid, NotFound
 from gridcity.domain.holidays import StatutoryHoliday, statutory_rest_days
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.services.access import require_city_admin
 from gridcity.services.platform import Platform
@@ -81,17 +82,9 @@ def year_view(platform: Platform, db: Session, year: int) -> dict[str, Any]:
     unconfirmed = sum(1 for d in days if d["source"] == "computed")
     warning = None
     if not known and unconfirmed:
-        warning = (
-            f"the national holiday table does not know {year} yet: deadlines that year count Monday to "
-            f"Friday less the statutory holidays computed from the rules in force, plus the city's own "
-            f"days; confirm {year}'s {unconfirmed} computed holidays and enter its make-up working days "
-            f"when the notice comes"
-        )
+        warning = str(message("calendar.unconfirmed_year", year=year, count=unconfirmed))
     elif not known:
-        warning = (
-            f"the national holiday table does not know {year} yet: its statutory holidays are confirmed "
-            f"as the city's own days; enter the make-up working days (调休) when the notice comes"
-        )
+        warning = str(message("calendar.confirmed_year", year=year))
     return {
         "year": year,
         "national_table_known": known,
