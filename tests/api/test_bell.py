@@ -127,3 +127,23 @@ def test_the_panel_counts_what_is_still_to_do_and_notes_until_read(desk: Desk, c
     panel = client.get("/notifications/panel").text
     assert number not in panel
     assert int(re.search(r'class="count ?\w*">(\d+)<', panel).group(1)) == shown - 2  # type: ignore[union-attr]
+
+
+@pytest.mark.own_city
+def test_a_closures_news_reaches_a_citizens_bell_not_staffs(desk: Desk) -> None:
+    desk.report()
+    desk.do("operator", "reject", note="不属于城市管理范围")
+    assert desk.bell("citizen") == ["status"]  # the citizen hears the outcome, until read
+    assert desk.bell("operator") == []
+    # a supervisor's report voided: for staff reporting is the work, the outcome is on the field page
+    body = {**GARBAGE, "lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1], "description": "路边暴露垃圾"}
+    r = desk.client.post("/api/v1/cases", json=body, headers=desk.headers["supervisor"])
+    assert r.status_code == 201, r.text
+    desk.case = r.json()
+    if desk.case["state"] == "reported":
+        desk.do("operator", "accept_report")
+    desk.do("shift_leader", "request_void")
+    assert desk.bell("shift_leader") == ["task"]  # its decision is the shift leaders' (审批)
+    desk.do("shift_leader", "approve_void")
+    assert desk.case["state"] == "void"
+    assert desk.bell("supervisor") == [] and desk.bell("shift_leader") == []
