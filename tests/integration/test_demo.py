@@ -7,8 +7,10 @@ from pathlib import Path
 import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from gridcity.app import create_app
+from gridcity.cli import app
 from gridcity.config import Settings
 from gridcity.db.migrate import upgrade
 from gridcity.db.models import (
@@ -20,6 +22,7 @@ from gridcity.db.models import (
     Grid,
     OrgUnit,
     SupervisionEntry,
+    case_cooperators,
 )
 from gridcity.domain.components import ground_distance_m, parse_component_code
 from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
@@ -91,6 +94,44 @@ def test_demo_city_has_every_role_real_territory_and_cases_in_many_states(tmp_pa
         ).json()["entries"]
         assert entries and all(e["stage"] in ("dispose", "rework") for e in entries)
         assert all(e["department"]["name"] and e["overdue_hours"] > 0 for e in entries)
+    _check_department_accounts(platform, tmp_path)
+
+
+def _check_department_accounts(platform: Platform, data_dir: Path) -> None:
+    """A walk of any demo case needs the account of the department it goes to ([8]): every
+    department the demo's cases went to (responsible or cooperating), and every other one, has a
+    handler account `gridcity demo --accounts` lists and the README names the pattern of; each
+    signs in with the password `demo` and sees its cases."""
+    listed = {code: username for username, code, _name in demo.department_accounts(platform)}
+    with platform.sessions() as db:
+        departments = set(db.scalars(select(OrgUnit.code).where(OrgUnit.kind == "department")))
+        sent_to = set(
+            db.scalars(select(OrgUnit.code).join(Case, Case.department_id == OrgUnit.id).distinct())
+        ) | set(
+            db.scalars(
+                select(OrgUnit.code)
+                .join(case_cooperators, case_cooperators.c.department_id == OrgUnit.id)
+                .distinct()
+            )
+        )
+    assert "BJ-ZLS" in sent_to  # manhole reports go to 自来水集团 …
+    assert listed["BJ-ZLS"] == "h-BJ-ZLS"  # … whose handler the README names
+    assert sent_to <= set(listed) and set(listed) == departments
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "gridcity demo --accounts" in readme and "h-BJ-ZLS" in readme
+    with TestClient(create_app(platform=platform)) as client:
+        for code in sorted(sent_to):
+            r = client.post("/api/v1/auth/token", data={"username": listed[code], "password": "demo"})
+            assert r.status_code == 200, code
+            headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            me = client.get("/api/v1/me", headers=headers).json()
+            assert me["role"] == "handler"
+            assert client.get("/api/v1/cases", headers=headers).json()["total"] > 0, code
+    # the command line lists them from the demo's own database
+    env = {"GRIDCITY_DATA_DIR": str(data_dir), "GRIDCITY_DATABASE_URL": None}
+    result = CliRunner().invoke(app, ["demo", "--accounts"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "h-BJ-ZLS" in result.output and "自来水集团" in result.output
 
 
 def _check_component_census(platform: Platform) -> None:

@@ -267,7 +267,9 @@ def my_notifications(
     since_id: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    """What needs you now: tasks for your role in your area, notes addressed to you."""
+    """What you must still do: per case the newest task, warning, escalation or assist that the
+    case has not moved past yet (done tasks leave the list), and the notes addressed to you; page
+    on with `since_id`."""
     rows = notifications.for_user(db, user, since_id=since_id, limit=limit)
     return {
         "items": [

@@ -49,6 +49,13 @@ def demo(
     build_only: Annotated[
         bool, typer.Option("--build-only", help="build the demo database, do not serve")
     ] = False,
+    accounts: Annotated[
+        bool,
+        typer.Option(
+            "--accounts",
+            help="build the demo if absent, list every department's handler account, do not serve",
+        ),
+    ] = False,
 ) -> None:
     """Build the demo database (real Beijing territory, grids, departments, users, three months of
     cases) if it is not there yet, then serve it."""
@@ -67,7 +74,19 @@ def demo(
     for username, role, unit in demo_service.demo_users(platform):
         table.add_row(username, role, unit)
     out = Console()
+    if accounts:
+        listing = Table(title="department handlers (处置员, password: demo)")
+        for column in ("user", "department code", "department"):
+            listing.add_column(column)
+        for row in demo_service.department_accounts(platform):
+            listing.add_row(*row)
+        out.print(listing)
+        return
     out.print(table)
+    out.print(
+        "every department has a handler too: h-<department code>, e.g. h-BJ-ZLS (自来水集团); "
+        "list them with [bold]gridcity demo --accounts[/bold]"
+    )
     out.print(f"password for every demo user: [bold]{demo_service.DEMO_PASSWORD}[/bold] (demo mode only)")
     run_or_exit(lambda: demo_service.ensure_open311_client(platform))
     out.print(

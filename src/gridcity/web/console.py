@@ -172,14 +172,16 @@ SEEN_COOKIE = "gridcity_seen"
 
 @router.get("/notifications/panel")
 def notifications_panel(request: Request, platform: PlatformDep, user: PageUser) -> HTMLResponse:
-    """The bell of every staff page, refreshed by htmx: what needs this person now."""
+    """The bell of every staff page, refreshed by htmx: what this person must still do (done tasks
+    and ended stages leave it; notes stay until marked read), and how many."""
     try:
         seen = int(request.cookies.get(SEEN_COOKIE, "0"))
     except ValueError:
         seen = 0
     with platform.sessions() as db:
-        items = list(notifications.for_user(db, user, since_id=0, limit=8))
-        unseen = len(notifications.for_user(db, user, since_id=seen, limit=100))
+        # what is still to do, and the notes not yet marked read (the cookie is the read mark)
+        items = list(notifications.for_user(db, user, limit=8, seen=seen))
+        unseen = notifications.count_for_user(db, user, seen=seen)
     return render(request, "work/notifications.html", items=items, seen=seen, unseen=unseen)
 
 

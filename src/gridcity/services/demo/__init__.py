@@ -12,6 +12,8 @@ from gridcity.services.demo.city import (
     build_if_absent,
     data_file,
     demo_users,
+    department_accounts,
+    department_handler_name,
     ensure_open311_client,
     random_point,
 )
@@ -25,6 +27,8 @@ __all__ = [
     "build_if_absent",
     "data_file",
     "demo_users",
+    "department_accounts",
+    "department_handler_name",
     "ensure_open311_client",
     "random_point",
 ]

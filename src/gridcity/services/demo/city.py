@@ -14,6 +14,7 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, Component, Grid, OrgUnit, User
 from gridcity.domain.components import EARTH_RADIUS_M, ComponentState
 from gridcity.domain.errors import DomainError
@@ -25,6 +26,7 @@ from gridcity.services.demo import components as demo_components
 from gridcity.services.demo.photos import FieldCamera
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
+from gridcity.services.security import hash_password
 
 DEMO_PASSWORD = "demo"
 DEFAULT_CASES = 3000  # about three months of a district's cases
@@ -65,6 +67,7 @@ def build_if_absent(
 ) -> bool:
     with platform.sessions() as db:
         if is_built(db):
+            add_department_handlers(db)  # a demo built before every department had one
             return False
         build(platform, db, n_cases=cases, progress=progress, seed=seed)
     return True
@@ -120,6 +123,55 @@ def _add_users(db: Session) -> None:
         users.add_user(
             db, username, DEMO_PASSWORD, role.value, _unit_code(db, unit), _display(username, role)
         )
+    add_department_handlers(db)
+
+
+def department_handler_name(unit: OrgUnit) -> str:
+    """The demo account of a department's handler (处置员): `h-<department code>`, e.g. `h-BJ-ZLS`
+    for 自来水集团, which a manhole report goes to."""
+    return f"h-{unit.code}"
+
+
+def add_department_handlers(db: Session) -> int:
+    """One handler account for every department of the demo (password `demo`), so that whoever
+    follows the README can walk any case to the end, whichever department it goes to; the
+    `handler` account stays 东城区城管委's. One password hash for all: hashing hundreds of times
+    would add minutes to the build. Returns how many accounts it added."""
+    taken = set(db.scalars(select(User.username)))
+    departments = db.scalars(select(OrgUnit).where(OrgUnit.kind == "department").order_by(OrgUnit.code))
+    missing = [unit for unit in departments if department_handler_name(unit) not in taken]
+    if not missing:
+        return 0
+    password_hash = hash_password(DEMO_PASSWORD)
+    added = 0
+    with unit_of_work(db):
+        for unit in missing:
+            username = department_handler_name(unit)
+            db.add(
+                User(
+                    username=username,
+                    display_name=f"{unit.name}处置员",
+                    password_hash=password_hash,
+                    role=Role.HANDLER.value,
+                    org_unit_id=unit.id,
+                )
+            )
+            added += 1
+    return added
+
+
+def department_accounts(platform: Platform) -> list[tuple[str, str, str]]:
+    """Every department's handler account in the demo, by department code: (username, department
+    code, department name). What `gridcity demo --accounts` prints; read from the database, so the
+    list is the demo's own."""
+    with platform.sessions() as db:
+        rows = db.execute(
+            select(User.username, OrgUnit.code, OrgUnit.name)
+            .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+            .where(OrgUnit.kind == "department", User.role == Role.HANDLER.value, User.active.is_(True))
+            .order_by(OrgUnit.code, User.username)
+        ).all()
+    return [(username, code, name) for username, code, name in rows]
 
 
 def _display(username: str, role: Role) -> str:
@@ -182,7 +234,7 @@ class _Actors:
             return demo_handler
         unit = self.db.get(OrgUnit, department_id)
         assert unit is not None
-        username = f"h-{unit.code}"
+        username = department_handler_name(unit)
         if username not in self.by_name:
             handler = users.add_user(
                 self.db, username, DEMO_PASSWORD, Role.HANDLER.value, unit.code, f"{unit.name}处置员"
