@@ -142,7 +142,10 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
     another = {**body, "description": "再次发现"}
     with platform.sessions() as db:
         people = {role: db.scalar(select(User).where(User.username == name)) for role, name in names.items()}
-        report = cases.Report(description="部门系统", lon=DONGHUAMEN[0], lat=DONGHUAMEN[1], **GARBAGE)
+        # a reporter who left a contact (回访联系方式), for the read in clear
+        contact = {"contact_name": "张三", "contact_phone": "13800138000"}
+        spot = {"lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1]}
+        report = cases.Report(description="部门系统", **spot, **GARBAGE, **contact)
         dispatched = cases.report_case(platform, db, people["supervisor"], report)[0].id
         department = platform.unit_id(db, "110101-CGW", "department")
         for role, action, fields in (
@@ -230,6 +233,7 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
         "/api/v1/cases/{case_id}": [numbered],
         "/api/v1/cases/{case_id}/actions": [numbered],
         "/api/v1/cases/{case_id}/subjects": [numbered],
+        "/api/v1/cases/{case_id}/contact": [{"case_id": dispatched}],
         "/api/v1/attachments/{attachment_id}": [{"attachment_id": photo["id"]}],
         "/api/v1/integrations/cases/{case_id}": [{"case_id": dispatched}],
         "/api/v1/integrations/cases/{case_id}/accept": [{"case_id": dispatched}],
@@ -299,6 +303,9 @@ def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:
                 "path_parameters": numbered,
                 "body": {"action": "comment", "version": case["version"], "note": "?"},
             }
+        ],
+        "POST /api/v1/cases/{case_id}/contact": [
+            {"path_parameters": {"case_id": dispatched}, "body": {"reason": "回访核实处置结果"}}
         ],
         "POST /api/v1/cases/{case_id}/subjects": [
             {"path_parameters": numbered, "body": {"kind": "thing", "subject_id": thing["id"]}}

@@ -11,6 +11,7 @@ from gridcity.api.deps import DbDep, PlatformDep, UserDep
 from gridcity.api.responses import (
     IMAGES,
     AttachmentOut,
+    CaseContact,
     CaseDetail,
     CaseFeatures,
     CaseList,
@@ -20,13 +21,21 @@ from gridcity.api.responses import (
     refusal,
     refusals,
 )
-from gridcity.api.schemas import MAX_ROW_ID, CaseActionIn, CaseCreate, CasePath, Moment, RowPath
+from gridcity.api.schemas import (
+    MAX_ROW_ID,
+    CaseActionIn,
+    CaseCreate,
+    CasePath,
+    ContactRevealIn,
+    Moment,
+    RowPath,
+)
 from gridcity.api.views import FastJSON, case_detail, case_summary, split_values
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import Invalid
 from gridcity.domain.territory import parse_bbox
-from gridcity.services import attachments, case_clock, cases, notifications
+from gridcity.services import attachments, case_clock, case_contact, cases, notifications
 from gridcity.services.access import case_visible, visibility_clause
 
 router = APIRouter(tags=["cases"])
@@ -213,6 +222,27 @@ async def act(
     def work() -> FastJSON:
         case = cases.transition(platform, db, user, case_id, request)
         return FastJSON(case_detail(platform, db, user, case))
+
+    return await platform.run_write(work)
+
+
+@router.post(
+    "/cases/{case_id}/contact",
+    response_model=None,
+    responses=answers(CaseContact, 401, 404, description="The contact in clear; the read is logged")
+    | refusal(403, "A citizen: contacts are for the staff who handle the case.")
+    | refusal(422, "No reason, or one shorter than 4 characters (the message is in Chinese)."),
+)
+async def reveal_contact(
+    platform: PlatformDep, db: DbDep, user: UserDep, case_id: CasePath, body: ContactRevealIn
+) -> FastJSON:
+    """The reporter's callback contact in clear, for staff who may see the case, with a reason; the
+    read is written to the personal-data access log (who, when, which case, why). 404 when the case
+    is not the caller's to see or the reporter left no contact."""
+
+    def work() -> FastJSON:
+        found = case_contact.reveal_contact(platform, db, user, case_id, body.reason)
+        return FastJSON(found, headers={"Cache-Control": "no-store"})
 
     return await platform.run_write(work)
 

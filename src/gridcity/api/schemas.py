@@ -91,6 +91,16 @@ class CaseActionIn(BaseModel):
         return self.model_dump(exclude={"action", "version", "note", "attachment_ids"}, exclude_none=True)
 
 
+class ContactRevealIn(BaseModel):
+    """Why the caller needs the reporter's contact in clear; the read is logged with it."""
+
+    reason: str = Field(
+        default="",
+        max_length=1000,
+        description="why (e.g. 回访核实处置结果), 4 to 500 characters; refused in Chinese otherwise",
+    )
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"

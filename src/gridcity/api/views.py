@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.models import Attachment, Case, CaseEvent, OrgUnit
 from gridcity.domain.principal import Principal, UnitInfo
 from gridcity.domain.workflow import CaseState
-from gridcity.services import attachments, case_clock, cases
+from gridcity.services import attachments, case_clock, case_contact, cases
 from gridcity.services.platform import Platform
 
 
@@ -67,7 +67,11 @@ def event_view(platform: Platform, event: CaseEvent, case: Case) -> dict[str, An
     return {
         "seq": event.seq,
         "at": event.at,
-        "actor": {"id": event.actor_id, "name": event.actor_name, "role": event.actor_role},
+        "actor": {
+            "id": event.actor_id,
+            "name": case_contact.actor_name(event.actor_name, case),
+            "role": event.actor_role,
+        },
         "action": event.action,
         "from_state": event.from_state,
         "to_state": event.to_state,
@@ -134,6 +138,7 @@ def case_detail(platform: Platform, db: Session, user: Principal, case: Case) ->
             "escalation_level": case.escalation_level,
             "pending_request": case.pending_request,
             "clock": clock,
+            "contact": case_contact.contact_view(user, case),
             "history": [event_view(platform, e, case) for e in case.events],
             "actions": [
                 {"action": t.action.value, "label": t.action.label_zh, "fields": list(t.fields)}

@@ -140,6 +140,7 @@ class StaffLayer(_Labelled):
 class PersonalField(_Labelled):
     ID_NUMBER = "id_number"
     PHONE = "phone"
+    NAME = "name"  # a case's callback contact (services.case_contact); a resident's name is not masked
 
 
 _LABELS: dict[StrEnum, tuple[str, str]] = {
@@ -193,6 +194,7 @@ _LABELS: dict[StrEnum, tuple[str, str]] = {
     StaffLayer.PUBLIC_SECURITY: ("治安网格", "public-security grid"),
     PersonalField.ID_NUMBER: ("身份证号", "ID number"),
     PersonalField.PHONE: ("电话", "phone"),
+    PersonalField.NAME: ("姓名", "name"),
 }
 
 

@@ -21,6 +21,7 @@ from gridcity.domain.workflow import CaseState, ClosingType, Role
 from gridcity.services import (
     attachments,
     case_clock,
+    case_contact,
     cases,
     notifications,
     patrol,
@@ -50,6 +51,30 @@ i18n.add_words(
         "map.patrolled": ("今日巡查网格", "Grids patrolled today"),
         "map.patrolled_legend": ("今日有监督员到过", "a supervisor was there today"),
         "map.patrolled_count": ("今日已巡查 {n} 个网格", "{n} grids patrolled today"),
+        # the reporter and their callback contact on the case page (services.case_contact)
+        "contact.reporter": ("上报人", "Reported by"),
+        "contact.left": ("留有联系方式", "contact left"),
+        "contact.anonymous": ("匿名", "anonymous"),
+        "contact.title": ("回访联系方式", "Callback contact"),
+        "contact.name": ("联系人", "Name"),
+        "contact.phone": ("电话", "Phone"),
+        "contact.masked_hint": (
+            "联系方式已隐去部分内容。查看完整信息须填写事由，查看人、时间和事由记入个人信息访问日志。",
+            "The contact is partly hidden. Seeing it in full needs a reason; who, when and why are "
+            "written to the personal-data access log.",
+        ),
+        "contact.reason": ("查看事由", "Reason"),
+        "contact.reveal": ("查看完整联系方式", "Show the full contact"),
+        "contact.revealed_hint": (
+            "本次查看已记入个人信息访问日志。",
+            "This read is in the personal-data access log.",
+        ),
+        "contact.channel.supervisor": ("监督员上报", "Supervisor report"),
+        "contact.channel.citizen": ("市民上报", "Citizen report"),
+        "contact.channel.hotline": ("12345热线", "12345 hotline"),
+        "contact.channel.sensor": ("视频/物联感知", "Video / IoT sensor"),
+        "contact.channel.higher_level": ("上级交办", "Assigned from above"),
+        "contact.channel.media": ("媒体曝光", "Media report"),
     }
 )
 # What the console map hides unless asked: cases whose loop has ended.
@@ -248,9 +273,12 @@ def _case_page(
     case_id: int,
     error: str | None = None,
     status_code: int = 200,
+    revealed: dict[str, Any] | None = None,
+    contact_error: str | None = None,
 ) -> HTMLResponse:
     case = cases.get_case(db, user, case_id)
     clock = case_clock.case_clock(platform, db, case)
+    reporter = db.get(User, case.reporter_id) if case.reporter_id is not None else None
     names = platform.territory(db).names
     return render(
         request,
@@ -273,7 +301,40 @@ def _case_page(
         choices=_choices(platform, db, user, case),
         tiles=platform.settings.map_tiles_url,
         error=error,
+        reporter_name=reporter.display_name if reporter is not None else None,
+        anonymous=case_contact.anonymous(case, reporter.display_name if reporter is not None else None),
+        contact=revealed or case_contact.contact_view(user, case),
+        contact_error=contact_error,
+        history_name=lambda name: case_contact.actor_name(name, case),
     )
+
+
+@router.post("/cases/{case_id}/contact")
+async def reveal_contact(
+    request: Request, platform: PlatformDep, user: PageUser, case_id: CasePath
+) -> Response:
+    """The reporter's contact in clear on the case page, with a reason, logged; refused in Chinese
+    on the same page without one."""
+    form = await request.form()
+    session.check_csrf(request, str(form.get(session.CSRF_FIELD, "")))
+    reason = str(form.get("reason", ""))
+
+    def work() -> Response:
+        with platform.sessions() as db:
+            try:
+                found = case_contact.reveal_contact(platform, db, user, case_id, reason)
+            except DomainError as exc:
+                if exc.status_code == 404:
+                    raise
+                refused = exc.message
+                return _case_page(
+                    request, platform, db, user, case_id, contact_error=refused, status_code=exc.status_code
+                )
+            page = _case_page(request, platform, db, user, case_id, revealed=found)
+        page.headers["Cache-Control"] = "no-store"  # personal data in clear: never kept by a cache
+        return page
+
+    return await platform.run_write(work)
 
 
 def _choices(platform: Platform, db: Any, user: Principal, case: Case) -> dict[str, Any]:

@@ -84,6 +84,7 @@ i18n.add_words(
         "admin.access_log": ("个人信息访问日志", "Personal-data access log"),
         "reg.log_kind.resident": ("人员", "Resident"),
         "reg.log_kind.residents": ("人员名单", "Residents list"),
+        "reg.log_kind.case_contact": ("案件回访联系方式", "Case callback contact"),
     }
 )
 

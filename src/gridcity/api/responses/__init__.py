@@ -297,6 +297,14 @@ class AvailableAction(Shape):
     fields: list[str] = Field(description="the body fields the action takes")
 
 
+class CaseContact(Shape):
+    """The reporter's callback contact (回访联系方式): masked in a case, in clear when revealed."""
+
+    name: str | None = Field(description="masked (张*) unless revealed")
+    phone: str | None = Field(description="masked (138****8000) unless revealed")
+    masked: bool
+
+
 class CaseDetail(CaseSummary):
     """A case with its history, its clock and what the caller may do with it now."""
 
@@ -312,6 +320,9 @@ class CaseDetail(CaseSummary):
     escalation_level: int
     pending_request: dict[str, Any] | None = Field(description="an extension or return waiting for an answer")
     clock: CaseClock | None
+    contact: CaseContact | None = Field(
+        description="the reporter's callback contact, masked; null when none was left, and for citizens"
+    )
     history: list[CaseEvent]
     actions: list[AvailableAction]
 

@@ -176,7 +176,7 @@ class AccessLogEntry(Shape):
     username: str
     role: str
     action: str = Field(description="view | export")
-    record_kind: str = Field(description="resident | residents")
+    record_kind: str = Field(description="resident | residents | case_contact (record_id: the case)")
     record_id: int | None
     record_name: str | None = Field(description="the resident's name, masked")
     fields: list[str]

@@ -958,7 +958,7 @@ def read_resident(
         "phone": crypt.decrypt(resident.phone_enc, PHONE_FIELD) if resident.phone_enc else None,
     }
     with unit_of_work(db):
-        _log(
+        log_access(
             platform,
             db,
             reader,
@@ -973,7 +973,7 @@ def read_resident(
     return resident_view(reader, resident, clear)
 
 
-def _log(
+def log_access(
     platform: Platform,
     db: Session,
     reader: Reader,
@@ -985,6 +985,9 @@ def _log(
     scope_code: str,
     detail: dict[str, Any],
 ) -> None:
+    """One row of the personal-data access log, in the caller's transaction: who (`reader`) read
+    or exported which fields of which record, and why. Residents and a case's callback contact
+    (`services.case_contact`) share the one log."""
     db.add(
         PersonalAccessLog(
             at=platform.now(),
@@ -1063,7 +1066,7 @@ def export_residents_csv(
     detail = {k: v for k, v in vars(flt).items() if v not in (None, False)} | {"rows": count}
     with unit_of_work(db):
         fields = [PersonalField.ID_NUMBER.value, PersonalField.PHONE.value]
-        _log(platform, db, reader, "export", "residents", None, fields, why, reader.scope, detail)
+        log_access(platform, db, reader, "export", "residents", None, fields, why, reader.scope, detail)
     return out.getvalue(), count
 
 
