@@ -44,6 +44,7 @@ class RefuseNulInURL:
     """A NUL character in the path or the query (%00) is refused with a 400 before any route runs:
     PostgreSQL cannot hold one in a text, and a streamed answer (the exports) cannot turn into an
     error page once it has begun. (One in a body reaches the database's refusal: `DataError`, 422.)
+    A page gets the error page (web/errors.py), the API a JSON answer.
     Open311 is left to its own rules: it drops NULs and answers errors in its XML or JSON."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -55,6 +56,10 @@ class RefuseNulInURL:
             and (b"%00" in scope["query_string"] or "\x00" in scope["path"])
             and not scope["path"].startswith("/open311/")  # drops NULs itself, answers in its formats
         ):
+            request = Request(scope)
+            if not web_errors.wants_json(request):  # a page: the error page, in the person's words
+                await web_errors.render_error(request, 400, message_key="error.nul")(scope, receive, send)
+                return
             body = b'{"detail":"the address holds a NUL character (%00)"}'
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
             await send({"type": "http.response.start", "status": 400, "headers": headers})

@@ -104,6 +104,10 @@ def test_real_page_errors_answer_pages_not_json(client, make_user) -> None:  # t
         assert r.status_code == status, path
         assert r.headers["content-type"].startswith("text/html"), path
         assert words in r.text and 'action="/logout"' in r.text, path
+    # a NUL character in the address is refused before any route runs, on a page all the same
+    nul = client.get("/work?q=a%00b")
+    assert nul.status_code == 400 and "400 · 请求有误" in nul.text and "空字符" in nul.text
+    assert 'action="/logout"' in nul.text
     # a stale CSRF token: the page explains it in the person's language
     client.cookies.set("gridcity_lang", "en")
     forged = client.post("/logout", data={"csrf_token": "0" * 64})
@@ -117,7 +121,8 @@ def test_api_and_data_addresses_keep_json(client, make_user, login) -> None:  # 
         ("/api/v1/cases/999999999", 404),
         ("/api/v1/no-such-thing", 404),
         ("/open311/v2/requests/abc.json", 404),
-        ("/dashboard/data/nonsense.json", 401),  # a page script's data, asked without a session
+        ("/dashboard/data/nonsense.json", 401),
+        ("/api/v1/cases?q=a%00b", 400),  # a page script's data, asked without a session
     ):
         r = client.get(path, headers=headers)
         assert r.status_code == status, path

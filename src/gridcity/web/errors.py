@@ -49,6 +49,10 @@ i18n.add_words(
             "表单已过期或来自其他网站，请刷新页面后重试。",
             "This form has expired or came from another site; reload the page and try again.",
         ),
+        "error.nul": (
+            "地址中含有不允许的空字符（%00）。",
+            "The address holds a NUL character (%00), which is not allowed.",
+        ),
         "error.home": ("返回首页", "Home"),
         "error.sign_in": ("登录后继续", "Sign in to continue"),
         "skip_to_content": ("跳到正文", "Skip to content"),
@@ -127,7 +131,7 @@ def http_detail(status_code: int, detail: object) -> str | None:
 
 def _here(request: Request) -> str:
     """The address asked for, for the sign-in link (GET only: a form's target is not a page)."""
-    if request.method != "GET":
+    if request.method != "GET" or "\x00" in request.url.path or "%00" in request.url.query:
         return ""
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
