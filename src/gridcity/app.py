@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -34,6 +34,7 @@ from gridcity.services.platform import Platform
 from gridcity.web import admin, console, dashboard, department, field, pages, portal
 from gridcity.web import auth as web_auth
 from gridcity.web import components as web_components
+from gridcity.web import errors as web_errors
 from gridcity.web import rankings as web_rankings
 from gridcity.web import registry as web_registry
 from gridcity.web.language import LanguageMiddleware
@@ -44,6 +45,7 @@ class RefuseNulInURL:
     """A NUL character in the path or the query (%00) is refused with a 400 before any route runs:
     PostgreSQL cannot hold one in a text, and a streamed answer (the exports) cannot turn into an
     error page once it has begun. (One in a body reaches the database's refusal: `DataError`, 422.)
+    A page gets the error page (web/errors.py), the API a JSON answer.
     Open311 is left to its own rules: it drops NULs and answers errors in its XML or JSON."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -55,6 +57,10 @@ class RefuseNulInURL:
             and (b"%00" in scope["query_string"] or "\x00" in scope["path"])
             and not scope["path"].startswith("/open311/")  # drops NULs itself, answers in its formats
         ):
+            request = Request(scope)
+            if not web_errors.wants_json(request):  # a page: the error page, in the person's words
+                await web_errors.render_error(request, 400, message_key="error.nul")(scope, receive, send)
+                return
             body = b'{"detail":"the address holds a NUL character (%00)"}'
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
             await send({"type": "http.response.start", "status": 400, "headers": headers})
@@ -104,23 +110,26 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    """Every domain error maps to its status once, here; bad input never becomes a 500."""
+    """Every domain error maps to its status once, here; bad input never becomes a 500. A page
+    answers with an error page (web/errors.py), the API with JSON."""
 
     @app.exception_handler(pages.SignInRequired)
     async def sign_in_first(request: Request, _exc: Exception) -> RedirectResponse:
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        # the path and query asked for come back after sign-in (web/auth.py checks it is ours)
+        query = request.url.query
+        asked = request.url.path + (f"?{query}" if query else "")
+        return RedirectResponse(f"/login?next={quote(asked, safe='/')}", status_code=303)
 
     @app.exception_handler(CsrfError)
     async def csrf_refused(request: Request, _exc: Exception) -> Response:
-        message = "this form has expired or came from another site; reload the page and try again"
-        return pages.render(request, "error.html", status_code=403, message=message)
+        return web_errors.render_error(request, 403, message_key="error.csrf")
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        if not request.url.path.startswith(("/api/", "/open311/")):
-            # a page: the person gets the message on a page, not a JSON document
-            return pages.render(request, "error.html", status_code=exc.status_code, message=exc.message)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        if not web_errors.wants_json(request):
+            # a page: the person gets the message on a page, not a JSON document
+            return web_errors.render_error(request, exc.status_code, exc.message)
         body = {
             "detail": exc.message,
             "error": type(exc).__name__,
@@ -138,14 +147,29 @@ def _install_error_handlers(app: FastAPI) -> None:
         return await domain_error(request, Invalid(f"a value of the request cannot be stored: {reason}"))
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
             {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg")}
             for err in exc.errors()
         ]
+        if not web_errors.wants_json(request):
+            # /cases/abc, /work?page=0: the page names the values, in the person's language
+            names = [str(err.get("loc", ("",))[-1]) for err in exc.errors()]
+            return web_errors.render_error(request, 422, fields=list(dict.fromkeys(names)))
         text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return JSONResponse({"detail": f"invalid request: {text}", "errors": problems}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not web_errors.wants_json(request):
+            detail = web_errors.http_detail(exc.status_code, exc.detail)
+            return web_errors.render_error(request, exc.status_code, detail, headers=exc.headers)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, _exc: Exception) -> Response:
+        # a fault of the platform (logged by the server with its traceback): a page says so in the
+        # person's words; the API keeps the framework's answer
+        if not web_errors.wants_json(request):
+            return web_errors.render_error(request, 500)
+        return PlainTextResponse("Internal Server Error", status_code=500)

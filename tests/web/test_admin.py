@@ -145,7 +145,7 @@ def test_forms_without_the_csrf_token_change_nothing(client, make_user) -> None:
     sign_in(client, make_user("admin", "110000"))
     name = _unique("forged-")
     r = _add_user(client, "0" * 64, username=name, role="supervisor", unit="110101001")
-    assert r.status_code == 403 and "another site" in r.text
+    assert r.status_code == 403 and "来自其他网站" in r.text  # the CSRF refusal, in the person's language
     assert name not in client.get("/admin/users", params={"q": name}).text.split("user-list", 1)[1]
     for url, form in [
         ("/admin/departments", {"code": "BJ-FORGED", "name": "伪造", "scope_code": ""}),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcity.domain.errors import Unauthorized
@@ -38,9 +39,36 @@ def home(request: Request, platform: PlatformDep) -> RedirectResponse:
     return RedirectResponse(f"/work?queue={HOME_QUEUE.get(Role(user.role), 'all')}", status_code=303)
 
 
+# a `next` longer than this is no page of ours
+MAX_NEXT = 2000
+
+
+def safe_next(target: str | None) -> str | None:
+    """The page to land on after sign-in, if `target` is a relative path on this site; None
+    otherwise (the role's own landing page then). An open redirect would let a link that shows our
+    address send a person to another site after signing in (OWASP Unvalidated Redirects and
+    Forwards Cheat Sheet), so only "/…" is honoured: not "//host" or "/\\host" (browsers read both
+    as another host), not a scheme, not a control character or space (browsers drop some of them,
+    which can turn "/\t/host" into "//host")."""
+    if not target or len(target) > MAX_NEXT or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    if parts.path in ("/login", "/logout"):
+        return None  # signing in again would be a loop
+    return target
+
+
 @router.get("/login")
-def login_page(request: Request) -> HTMLResponse:
-    return render(request, "auth/login.html")
+def login_page(
+    request: Request, next_page: Annotated[str | None, Query(alias="next")] = None
+) -> HTMLResponse:
+    return render(request, "auth/login.html", next=safe_next(next_page))
 
 
 @router.post("/login", response_model=None)
@@ -49,16 +77,22 @@ def login(
     platform: PlatformDep,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
+    next_page: Annotated[str | None, Form(alias="next")] = None,
 ) -> Response:
     with platform.sessions() as db:
         try:
             user = users.authenticate(db, username, password)
         except Unauthorized:
             return render(
-                request, "auth/login.html", status_code=401, error="wrong_password", username=username
+                request,
+                "auth/login.html",
+                status_code=401,
+                error="wrong_password",
+                username=username,
+                next=safe_next(next_page),
             )
         token = users.issue_token(platform, db, user)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(safe_next(next_page) or "/", status_code=303)
     response.set_cookie(
         session.COOKIE,
         token,
@@ -87,3 +121,9 @@ def switch_language(request: Request, lang: str) -> RedirectResponse:
     if lang in i18n.LANGUAGES:
         response.set_cookie(i18n.COOKIE, lang, samesite="lax", max_age=365 * 86400)
     return response
+
+
+@router.get("/favicon.ico", response_model=None)
+def favicon() -> RedirectResponse:
+    """Browsers and tools ask for /favicon.ico whatever the page links; the icon is an SVG."""
+    return RedirectResponse("/static/favicon.svg", status_code=308)

@@ -110,6 +110,11 @@ def add_words(words: dict[str, tuple[str, str]]) -> None:
     _WORDS.update(words)
 
 
+def has(key: str) -> bool:
+    """Whether the catalogue holds a key (for a page that picks a key by a value, e.g. a status)."""
+    return key in _WORDS
+
+
 def language(request: Request) -> str:
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
