@@ -45,7 +45,7 @@ PEOPLE = {
     "street_leader": ("leader", STREET),
     "tiantan_leader": ("leader", OTHER_STREET),
 }
-_people: dict[int, dict[str, int]] = {}
+_people: dict[str, dict[str, int]] = {}  # per test city, by its database (an id() can be reused)
 
 
 class Desk:
@@ -54,9 +54,10 @@ class Desk:
 
     def __init__(self, platform: Platform, db: Any, make_user: Any, clock: Clock) -> None:
         self.platform, self.db, self.clock = platform, db, clock
-        ids = _people.get(id(platform))
+        city = str(platform.engine.url)
+        ids = _people.get(city)
         if ids is None:
-            ids = _people[id(platform)] = {name: make_user(*spec).id for name, spec in PEOPLE.items()}
+            ids = _people[city] = {name: make_user(*spec).id for name, spec in PEOPLE.items()}
         self.people: dict[str, User] = {name: db.get(User, user_id) for name, user_id in ids.items()}
 
     def __getattr__(self, name: str) -> User:

@@ -90,11 +90,8 @@ class Centre:
         sweep(self.platform, self.db)
 
     def warnings(self, user: Any, case_id: int) -> list[str]:
-        return [
-            n.text
-            for n in notifications.for_user(self.db, user, limit=10_000)
-            if n.case_id == case_id and n.kind == "warning"
-        ]
+        """Every warning the user was sent about the case (not only those the bell still shows)."""
+        return [n.text for n in notifications.received(self.db, user, case_id) if n.kind == "warning"]
 
     def dispatched(self, moment: datetime) -> int:
         case_id = self.report(self.supervisor, moment)  # a supervisor's report is accepted at once

@@ -45,7 +45,7 @@ PEOPLE = {
     "district_leader": ("leader", DISTRICT),
     "city_leader": ("leader", CITY),
 }
-_people: dict[int, dict[str, int]] = {}
+_people: dict[str, dict[str, int]] = {}  # per test city, by its database (an id() can be reused)
 
 
 class Desk:
@@ -53,9 +53,10 @@ class Desk:
 
     def __init__(self, platform, db, make_user) -> None:  # type: ignore[no-untyped-def]
         self.platform, self.db = platform, db
-        ids = _people.get(id(platform))
+        city = str(platform.engine.url)
+        ids = _people.get(city)
         if ids is None:
-            ids = _people[id(platform)] = {name: make_user(*spec).id for name, spec in PEOPLE.items()}
+            ids = _people[city] = {name: make_user(*spec).id for name, spec in PEOPLE.items()}
         people = {name: db.get(User, user_id) for name, user_id in ids.items()}
         self.supervisor, self.shift_leader = people["supervisor"], people["shift_leader"]
         self.dispatcher, self.handler = people["dispatcher"], people["handler"]
@@ -98,11 +99,8 @@ class Desk:
         return [e for e in self.get(case_id).events if e.action == CaseAction.ESCALATE]
 
     def notes(self, user: User, case_id: int, kind: str) -> list[str]:
-        return [
-            n.text
-            for n in notifications.for_user(self.db, user, limit=10_000)
-            if n.case_id == case_id and n.kind == kind
-        ]
+        """What the user was told of the case (all of it: the bell keeps only what is still to do)."""
+        return [n.text for n in notifications.received(self.db, user, case_id) if n.kind == kind]
 
     def sweep(self, moment: datetime, **kwargs: Any) -> SweepReport:
         self.platform.now.set(moment)

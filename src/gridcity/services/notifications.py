@@ -115,6 +115,13 @@ def for_user(
     return db.scalars(stmt).all()
 
 
+def received(db: Session, user: Principal, case_id: int) -> Sequence[Notification]:
+    """Everything the user was told about a case, done or not, oldest first (who heard of what:
+    the bell shows only what is still to do, `for_user`)."""
+    stmt = select(Notification).where(Notification.case_id == case_id, _addressed(user))
+    return db.scalars(stmt.order_by(Notification.id)).all()
+
+
 def count_for_user(db: Session, user: Principal, seen: int = 0) -> int:
     """How many things still need the user: the bell's number (cases with something to do, and
     unread notes)."""
