@@ -62,6 +62,14 @@ class Stage(StrEnum):
     def label_zh(self) -> str:
         return _STAGE_LABELS[self]
 
+    @classmethod
+    def known(cls, value: object) -> Stage | None:
+        """The stage a stored value names, or None (no clock, or a value of an older version)."""
+        try:
+            return cls(str(value))
+        except ValueError:
+            return None
+
     @property
     def is_department(self) -> bool:
         """A department's stage: its lateness escalates and goes on the supervision list; the

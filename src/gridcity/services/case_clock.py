@@ -173,9 +173,6 @@ def _from_json(parked: dict[str, Any]) -> StageClock:
     )
 
 
-_STAGE_VALUES = frozenset(s.value for s in Stage)
-
-
 def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | None:
     """The current stage's clock as the API and pages show it."""
     if case.stage is None or case.stage_started_at is None:
@@ -186,7 +183,7 @@ def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | 
     elapsed = clock.elapsed(calendar, now)
     return {
         "stage": case.stage,
-        "stage_name": Stage(case.stage).label_zh if case.stage in _STAGE_VALUES else case.stage,
+        "stage_name": stage.label_zh if (stage := Stage.known(case.stage)) else case.stage,
         "started_at": case.stage_started_at,
         "deadline": case.stage_deadline,
         "unit": case.stage_unit,

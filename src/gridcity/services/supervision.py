@@ -25,12 +25,10 @@ def overdue_hours(deadline: datetime | None, case: Case, now: datetime) -> float
     else to the disposal reported (or the case's end)."""
     if deadline is None:
         return None
-    running = case.disposed_at is None and case.closed_at is None and case.stage in _DEPARTMENT_VALUES
+    stage = Stage.known(case.stage)
+    running = case.disposed_at is None and case.closed_at is None and stage in DEPARTMENT_STAGES
     end = now if running else (case.disposed_at or case.closed_at or now)
     return round(max(0.0, (end - deadline).total_seconds()) / 3600, 1)
-
-
-_DEPARTMENT_VALUES = frozenset(s.value for s in DEPARTMENT_STAGES)
 
 
 def supervision_entries(platform: Platform, db: Session, user: Principal, month: str) -> dict[str, Any]:
@@ -48,7 +46,7 @@ def supervision_entries(platform: Platform, db: Session, user: Principal, month:
     now = platform.now()
     entries = []
     for entry, case, department in rows:
-        stage = Stage(entry.stage) if entry.stage in _STAGE_VALUES else None
+        stage = Stage.known(entry.stage)
         entries.append(
             {
                 "case_id": case.id,
@@ -69,6 +67,3 @@ def supervision_entries(platform: Platform, db: Session, user: Principal, month:
             }
         )
     return {"period": month, "entries": entries}
-
-
-_STAGE_VALUES = frozenset(s.value for s in Stage)

@@ -317,7 +317,7 @@ def _decide(ctx: _Pass, case: Case) -> SweepDecision | None:
     )
     # a department's lateness escalates; the command centre's own is only warned (and so is a
     # request made before its clock was parked, which waits in a state no escalation is taken in)
-    escalates = _stage_of(case) in DEPARTMENT_STAGES and CaseState(case.state) in ESCALATABLE_STATES
+    escalates = Stage.known(case.stage) in DEPARTMENT_STAGES and CaseState(case.state) in ESCALATABLE_STATES
     facts = SweepFacts(
         clock, _is_urgent(ctx, case), case.escalation_level, case.stage_warned, escalates=escalates
     )
@@ -336,15 +336,8 @@ def _is_urgent(ctx: _Pass, case: Case) -> bool:
     return ctx.urgent[key]
 
 
-def _stage_of(case: Case) -> Stage | None:
-    try:
-        return Stage(str(case.stage))
-    except ValueError:
-        return None
-
-
 def _stage_label(case: Case) -> str:
-    stage = _stage_of(case)
+    stage = Stage.known(case.stage)
     return stage.label_zh if stage else str(case.stage)
 
 

@@ -83,8 +83,7 @@ def calendar_page(
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
     admin_scope(user)
-    today = platform.now().astimezone(platform.calendar().tz).date()
-    shown = _year(year, today.year)
+    shown = _year(year, _this_year(platform))
     notice = f"{words(request)('admin.saved')}: {done}" if done else None
     with platform.sessions() as db:
         return _page(request, platform, db, user, shown, notice=notice)
@@ -103,7 +102,12 @@ def _year_of(platform: Platform, day: str) -> int:
         year = _day(day).year
     except Invalid:
         year = 0
-    return year if 2000 <= year <= 2100 else platform.now().astimezone(platform.calendar().tz).year
+    return year if 2000 <= year <= 2100 else _this_year(platform)
+
+
+def _this_year(platform: Platform) -> int:
+    """The city's current year (the page's default)."""
+    return platform.now().astimezone(platform.calendar().tz).year
 
 
 @router.post("/admin/calendar/days")
@@ -172,11 +176,10 @@ async def confirm_computed(request: Request, platform: PlatformDep, user: PageUs
         return RedirectResponse(f"/admin/calendar?year={year}&done={quote(done)}", status_code=303)
 
     def failed(db: Session, exc: DomainError) -> HTMLResponse:
-        today = platform.now().astimezone(platform.calendar().tz).date()
         try:
-            year = _year(raw, today.year)
+            year = _year(raw, _this_year(platform))
         except Invalid:
-            year = today.year
+            year = _this_year(platform)
         return _page(request, platform, db, user, year, status_code=exc.status_code, error=exc.message)
 
     return await platform.run_write(page_or_error(platform, work, failed))
