@@ -36,6 +36,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "只有上报该案件的市民可以这样做",
         "only the citizen who reported the case may do this",
     ),
+    "bulk.none_chosen": ("请先勾选要办理的案件", "tick the cases to act on first"),
+    "bulk.not_offered": ("该队列不提供这项批量操作", "this queue offers no such bulk action"),
     "workflow.not_possible": (
         "案件当前为“{state_zh}”，不能“{action_zh}”；可进行的操作：{allowed_zh}",
         "action '{action}' ({action_zh}) is not possible while the case is '{state}' ({state_zh}); "

@@ -681,6 +681,13 @@ def available_actions(platform: Platform, user: Principal, case: Case) -> list[T
 # --- routing ------------------------------------------------------------------------------
 
 
+def suggested_departments(platform: Platform, db: Session, case: Case) -> tuple[int | None, list[int]]:
+    """The department proposed for the case (建议部门) and the cooperating units (配合单位) its class
+    names at its place: what dispatch takes when the dispatcher names none (the forms' defaults)."""
+    lead = case.proposed_department_id
+    return lead, [d for d in _routing(platform, db, case)[1] if d != lead]
+
+
 def _routing(platform: Platform, db: Session, case: Case) -> tuple[int | None, list[int]]:
     """The ids of the proposed department and cooperating units for the case's class and place."""
     book = platform.catalogue(db)

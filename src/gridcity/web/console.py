@@ -11,13 +11,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
-from gridcity.db.models import Case, OrgUnit, User
+from gridcity.db.models import Case, User
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.components import ComponentState
 from gridcity.domain.errors import DomainError, Forbidden, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
-from gridcity.domain.workflow import CaseState, ClosingType, Role
+from gridcity.domain.workflow import CaseState, Role
 from gridcity.services import (
     attachments,
     case_clock,
@@ -31,7 +31,7 @@ from gridcity.services import (
 )
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
-from gridcity.web import i18n, session
+from gridcity.web import casework, i18n, session
 from gridcity.web.pages import (
     PAGE_SIZE,
     CasePath,
@@ -164,6 +164,10 @@ def work_queue(request: Request, platform: PlatformDep, user: PageUser, query: Q
         page = db.scalars(flt.select(now).offset(offset).limit(PAGE_SIZE))
         rows = [case_row(platform, db, c) for c in page]
         streets = _streets(platform, db, user)
+        bulk = casework.bulk_actions(query.queue, user)
+        t = i18n.translator(i18n.language(request))
+        names = platform.territory(db).names
+        departments = casework.area_departments(db, t, names, user) if "dispatch" in bulk else []
     return render(
         request,
         "work/queue.html",
@@ -178,6 +182,8 @@ def work_queue(request: Request, platform: PlatformDep, user: PageUser, query: Q
         has_next=offset + len(rows) < total,
         streets=streets,
         networks=NETWORKS,
+        bulk=bulk,
+        departments=departments,
     )
 
 
@@ -260,9 +266,18 @@ def patrolled_today(platform: PlatformDep, user: PageUser) -> Response:
 
 
 @router.get("/cases/{case_id}")
-def case_page(request: Request, platform: PlatformDep, user: PageUser, case_id: CasePath) -> HTMLResponse:
+def case_page(
+    request: Request,
+    platform: PlatformDep,
+    user: PageUser,
+    case_id: CasePath,
+    queue: Annotated[str, Query(max_length=20)] = "",
+    done: Annotated[str, Query(max_length=40)] = "",
+) -> HTMLResponse:
+    """A case; `queue` is the queue it was opened from (its "next case"), `done` the action the
+    person has just taken (the confirmation)."""
     with platform.sessions() as db:
-        return _case_page(request, platform, db, user, case_id)
+        return _case_page(request, platform, db, user, case_id, queue=queue, done=done)
 
 
 def _case_page(
@@ -275,8 +290,12 @@ def _case_page(
     status_code: int = 200,
     revealed: dict[str, Any] | None = None,
     contact_error: str | None = None,
+    queue: str = "",
+    done: str = "",
 ) -> HTMLResponse:
     case = cases.get_case(db, user, case_id)
+    lang = i18n.language(request)
+    came_from = casework.known_queue(queue, user)
     clock = case_clock.case_clock(platform, db, case)
     reporter = db.get(User, case.reporter_id) if case.reporter_id is not None else None
     names = platform.territory(db).names
@@ -298,7 +317,12 @@ def _case_page(
         photo_required=platform.catalogue(db).find(case.class_code, case.standard, case.kind).photo_required,
         ratings=public.ratings(db, case),
         actions=cases.available_actions(platform, user, case),
-        choices=_choices(platform, db, user, case),
+        choices=_choices(platform, db, case, lang),
+        queue=came_from,
+        next_id=casework.next_case_id(platform, db, user, came_from, case.id) if came_from else None,
+        flash=casework.confirmation(case, user, done, lang),
+        printed_at=platform.now(),
+        urgency_label=casework.urgency_label(i18n.translator(lang), case.urgency),
         tiles=platform.settings.map_tiles_url,
         error=error,
         reporter_name=reporter.display_name if reporter is not None else None,
@@ -337,29 +361,36 @@ async def reveal_contact(
     return await platform.run_write(work)
 
 
-def _choices(platform: Platform, db: Any, user: Principal, case: Case) -> dict[str, Any]:
+def _choices(platform: Platform, db: Any, case: Case, lang: str) -> dict[str, Any]:
     """What the action forms offer to pick from."""
-    departments = db.execute(
-        select(OrgUnit.id, OrgUnit.name)
-        .where(
-            OrgUnit.kind == "department", OrgUnit.scope_code.in_(["", case.district_code, case.street_code])
-        )
-        .order_by(OrgUnit.code)
-    ).all()
+    t = i18n.translator(lang)
+    names = platform.territory(db).names
     supervisors = [
         u
         for u in db.scalars(select(User).where(User.role == Role.SUPERVISOR, User.active.is_(True)))
         if territory_covers(u.org_unit.scope_code, case.district_code, case.street_code, case.community_code)
     ]
     holder = supervisor_grids.default_supervisor(db, case.grid_code)
+    lead, cooperating = cases.suggested_departments(platform, db, case)
+    cls = platform.catalogue(db).find(case.class_code, case.standard, case.kind)
+    others = [n for n in NETWORKS if n != case.network]
     return {
-        "departments": departments,
+        # the department picker: grouped by tier and kind, the routing's suggestion preselected
+        "departments": casework.case_departments(db, t, names, case),
+        "suggested_id": str(lead) if lead is not None else "",
+        "cooperating_ids": {str(d) for d in cooperating},
         "supervisors": supervisors,
         # preselected in the verify/check forms: the supervisor of the case's grid (责任网格)
         "grid_supervisor_id": holder.id if holder is not None else None,
-        "closing_types": [c.value for c in ClosingType if c != ClosingType.SELF_HANDLED],
-        "roles": [r.value for r in Role],
-        "networks": ["city_management", "social_service", "public_security"],
+        "closing_types": casework.closing_types(),
+        "roles": [r for r in Role if r is not Role.CITIZEN],
+        "networks": others,
+        # 立案 corrects the class within the case's network and standard; 转办 names another network's
+        "classes": casework.class_groups(platform, db, lang, [case.network], case.standard),
+        "class_ref": cls.ref,
+        "transfer_classes": casework.class_groups(platform, db, lang, others),
+        "urgencies": [(level, casework.urgency_label(t, level)) for level in cls.urgency_levels],
+        "reason_actions": {a.value for a in casework.REASON_ACTIONS},
     }
 
 
@@ -370,19 +401,35 @@ _FORM_FIELDS = (
     "closing_type",
     "network",
     "class_code",
+    "urgency",
     "to_role",
     "verdict",
     "solved",
 )
 
 
+def _form_fields(form: Any) -> dict[str, Any]:
+    """The action's fields as the service takes them: a class picked by its reference becomes its
+    standard, kind and code; the 配合单位 picker names the assisting departments (none chosen: none),
+    never the lead department itself."""
+    fields: dict[str, Any] = {k: str(v) for k in _FORM_FIELDS if (v := form.get(k)) not in (None, "")}
+    ref = str(form.get("class_ref", ""))
+    if ref.count(":") >= 2:
+        fields["standard"], fields["kind"], fields["class_code"] = ref.rsplit(":", 2)
+    if "cooperating_ids" in form or form.get("cooperating_named"):
+        lead = fields.get("department_id")
+        fields["cooperating_ids"] = [str(v) for v in form.getlist("cooperating_ids") if str(v) != lead]
+    return fields
+
+
 @router.post("/cases/{case_id}/act")
 async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: CasePath) -> Response:
     form = await request.form()
     session.check_csrf(request, str(form.get(session.CSRF_FIELD, "")))
-    fields = {k: str(v) for k in _FORM_FIELDS if (v := form.get(k)) not in (None, "")}
-    if "cooperating_ids" in form:
-        fields["cooperating_ids"] = [str(v) for v in form.getlist("cooperating_ids")]  # type: ignore[assignment]
+    fields = _form_fields(form)
+    queue = str(form.get("queue", ""))
+    queue = queue if queue in QUEUES else ""
+    action = str(form.get("action", ""))
     try:
         version = int(str(form.get("version", "")))
     except ValueError:
@@ -395,7 +442,7 @@ async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: 
                 # photos first (each checked for size and type), then the action that names them
                 ids = [attachments.store_upload(platform, db, user, name, data).id for name, data in photos]
                 request_ = cases.ActionRequest(
-                    action=str(form.get("action", "")),
+                    action=action,
                     version=version,
                     note=str(form.get("note", "")),
                     fields=fields,
@@ -404,9 +451,19 @@ async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: 
                 cases.transition(platform, db, user, case_id, request_)
             except DomainError as exc:
                 # the person sees why, on the same page, with the case as it is now
+                refused = exc.message
                 return _case_page(
-                    request, platform, db, user, case_id, error=exc.message, status_code=exc.status_code
+                    request,
+                    platform,
+                    db,
+                    user,
+                    case_id,
+                    error=refused,
+                    status_code=exc.status_code,
+                    queue=queue,
                 )
-        return RedirectResponse(f"/cases/{case_id}", status_code=303)
+        # the case again, with the confirmation and the next case of the queue the person came from
+        after = urlencode({k: v for k, v in (("queue", queue), ("done", action)) if v})
+        return RedirectResponse(f"/cases/{case_id}?{after}", status_code=303)
 
     return await platform.run_write(work)

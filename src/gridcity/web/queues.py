@@ -49,6 +49,7 @@ def case_row(platform: Platform, db: Session, case: Case) -> dict[str, Any]:
     clock = case_clock.case_clock(platform, db, case)
     return {
         "id": case.id,
+        "version": case.version,
         "number": platform.case_number(case),
         "class_name": case.class_name,
         "state": CaseState(case.state),
