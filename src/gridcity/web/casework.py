@@ -190,15 +190,22 @@ def area_departments(
 
 
 def class_groups(
-    platform: Platform, db: Session, lang: str, networks: Sequence[str], standard: str | None = None
+    platform: Platform,
+    db: Session,
+    lang: str,
+    networks: Sequence[str],
+    standard: str | None = None,
+    kind: str | None = None,
 ) -> list[Group]:
     """The classes of these networks (of one standard, when given), grouped by kind — or by network,
-    for several — and major class; each option's value is the class's reference."""
+    for several — and major class, those of `kind` (the case's own) first; each option's value is
+    the class's reference."""
     t = i18n.translator(lang)
     kinds = {"event": ("事件", "Events"), "component": ("部件", "Components")}
     groups: dict[str, list[Option]] = {}
     for network in networks:
-        for cls in platform.catalogue(db).search(standard=standard, network=network):
+        found = platform.catalogue(db).search(standard=standard, network=network)
+        for cls in sorted(found, key=lambda c: str(c.kind) != kind):
             name = cls.name if lang == "zh" or not cls.name_en else cls.name_en
             first = t("network." + network) if len(networks) > 1 else kinds[str(cls.kind)][lang != "zh"]
             groups.setdefault(f"{first} · {cls.major_code} {cls.major_name}", []).append(

@@ -386,7 +386,7 @@ def _choices(platform: Platform, db: Any, case: Case, lang: str) -> dict[str, An
         "roles": [r for r in Role if r is not Role.CITIZEN],
         "networks": others,
         # 立案 corrects the class within the case's network and standard; 转办 names another network's
-        "classes": casework.class_groups(platform, db, lang, [case.network], case.standard),
+        "classes": casework.class_groups(platform, db, lang, [case.network], case.standard, case.kind),
         "class_ref": cls.ref,
         "transfer_classes": casework.class_groups(platform, db, lang, others),
         "urgencies": [(level, casework.urgency_label(t, level)) for level in cls.urgency_levels],
