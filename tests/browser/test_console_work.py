@@ -105,6 +105,7 @@ def test_bulk_dispatch_and_the_keyboard(page: Page, live_server, client, make_us
     for _ in range(2):
         filed(client, login, make_user)
     page.goto(f"{live_server}/work?queue=dispatch")
+    expect(page.locator("html[data-keys=ready]")).to_be_attached()
     rows = page.locator("table.cases tbody tr")
     page.get_by_placeholder("案件编号").focus()
     page.keyboard.press("j")  # typing in a field: the field's
@@ -127,6 +128,7 @@ def test_bulk_dispatch_and_the_keyboard(page: Page, live_server, client, make_us
     number = rows.nth(1).locator("a[data-key-open]").inner_text()
     page.keyboard.press("o")
     expect(page.get_by_role("heading", level=1)).to_contain_text(number)
+    expect(page.locator("html[data-keys=ready]")).to_be_attached()
     # on the case page: a opens the main action, ready to fill
     page.keyboard.press("a")
     expect(page.locator("details.action").first).to_have_attribute("open", "")

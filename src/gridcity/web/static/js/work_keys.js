@@ -72,6 +72,9 @@
     e.preventDefault();
   });
 
+  Array.prototype.forEach.call(document.querySelectorAll("[data-keys-open]"), function (b) {
+    b.addEventListener("click", function () { toggleHelp(true); });
+  });
   if (help) {
     help.querySelector("[data-keys-close]").addEventListener("click", function () { toggleHelp(false); });
     help.addEventListener("click", function (e) { if (e.target === help) { toggleHelp(false); } });
@@ -87,6 +90,7 @@
   Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
+  document.documentElement.dataset.keys = "ready"; // the shortcuts listen from here on
   // a case opened with "a" from the queue: its main action open
   if (window.location.hash === "#actions") {
     var main = document.querySelector("details.action");
