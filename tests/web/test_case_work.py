@@ -206,3 +206,22 @@ def test_the_case_page_has_its_shortcuts_and_a_printable_sheet(client, make_user
     page = client.get(f"/cases/{case['id']}").text
     assert "Keyboard shortcuts" in page and ">Print<" in page and "Case sheet" in page
     client.cookies.delete("gridcity_lang")
+
+
+def test_a_transfer_takes_the_network_of_the_class_chosen(client, make_user, login) -> None:  # type: ignore[no-untyped-def]
+    case = filed(client, login, make_user)
+    sign_in(client, make_user("dispatcher"))
+    page = client.get(f"/cases/{case['id']}")
+    assert '<optgroup label="社会服务 · ' in page.text  # the other networks' classes, by network
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "action": "transfer",
+        "version": str(case["version"]),
+        "network": "",
+        "class_ref": "GRIDCITY-SS-2026:event:SS0102",
+        "note": "属社会服务事项",
+    }
+    done = client.post(f"/cases/{case['id']}/act", data=form)
+    assert done.status_code == 200 and "已办理：转办" in done.text
+    now = client.get(f"/api/v1/cases/{case['id']}", headers=login(make_user("operator"))).json()
+    assert (now["network"], now["class_code"]) == ("social_service", "SS0102")

@@ -60,6 +60,7 @@ i18n.add_words(
         "casework.closing.erroneous": ("差错结案", "Erroneous"),
         "casework.closing.special": ("特殊结案（须写明原因）", "Special (say why)"),
         "casework.network": ("转至网络", "To network"),
+        "casework.network_of_class": ("按所选类别", "The chosen class's"),
         "casework.transfer_class": ("新类别", "New class"),
         "casework.to_role": ("发给", "To"),
         "casework.reason": ("原因（必填）", "Reason (required)"),

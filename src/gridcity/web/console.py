@@ -296,6 +296,7 @@ def _case_page(
     case = cases.get_case(db, user, case_id)
     lang = i18n.language(request)
     came_from = casework.known_queue(queue, user)
+    actions = cases.available_actions(platform, user, case)
     clock = case_clock.case_clock(platform, db, case)
     reporter = db.get(User, case.reporter_id) if case.reporter_id is not None else None
     names = platform.territory(db).names
@@ -316,8 +317,8 @@ def _case_page(
         photo_checks=attachments.photo_checks(platform, case),
         photo_required=platform.catalogue(db).find(case.class_code, case.standard, case.kind).photo_required,
         ratings=public.ratings(db, case),
-        actions=cases.available_actions(platform, user, case),
-        choices=_choices(platform, db, case, lang),
+        actions=actions,
+        choices=_choices(platform, db, case, lang, actions),
         queue=came_from,
         next_id=casework.next_case_id(platform, db, user, came_from, case.id) if came_from else None,
         flash=casework.confirmation(case, user, done, lang),
@@ -361,37 +362,45 @@ async def reveal_contact(
     return await platform.run_write(work)
 
 
-def _choices(platform: Platform, db: Any, case: Case, lang: str) -> dict[str, Any]:
-    """What the action forms offer to pick from."""
+def _choices(platform: Platform, db: Any, case: Case, lang: str, actions: list[Any]) -> dict[str, Any]:
+    """What the action forms offer to pick from: only what the forms the person sees ask for."""
     t = i18n.translator(lang)
-    names = platform.territory(db).names
-    supervisors = [
-        u
-        for u in db.scalars(select(User).where(User.role == Role.SUPERVISOR, User.active.is_(True)))
-        if territory_covers(u.org_unit.scope_code, case.district_code, case.street_code, case.community_code)
-    ]
-    holder = supervisor_grids.default_supervisor(db, case.grid_code)
-    lead, cooperating = cases.suggested_departments(platform, db, case)
+    wanted = {f for a in actions for f in a.fields} | {a.action.value for a in actions}
     cls = platform.catalogue(db).find(case.class_code, case.standard, case.kind)
     others = [n for n in NETWORKS if n != case.network]
-    return {
-        # the department picker: grouped by tier and kind, the routing's suggestion preselected
-        "departments": casework.case_departments(db, t, names, case),
-        "suggested_id": str(lead) if lead is not None else "",
-        "cooperating_ids": {str(d) for d in cooperating},
-        "supervisors": supervisors,
-        # preselected in the verify/check forms: the supervisor of the case's grid (责任网格)
-        "grid_supervisor_id": holder.id if holder is not None else None,
+    choices: dict[str, Any] = {
+        "class_ref": cls.ref,
         "closing_types": casework.closing_types(),
         "roles": [r for r in Role if r is not Role.CITIZEN],
         "networks": others,
-        # 立案 corrects the class within the case's network and standard; 转办 names another network's
-        "classes": casework.class_groups(platform, db, lang, [case.network], case.standard, case.kind),
-        "class_ref": cls.ref,
-        "transfer_classes": casework.class_groups(platform, db, lang, others),
         "urgencies": [(level, casework.urgency_label(t, level)) for level in cls.urgency_levels],
         "reason_actions": {a.value for a in casework.REASON_ACTIONS},
     }
+    if "assignee_id" in wanted:
+        choices["supervisors"] = [
+            u
+            for u in db.scalars(select(User).where(User.role == Role.SUPERVISOR, User.active.is_(True)))
+            if territory_covers(
+                u.org_unit.scope_code, case.district_code, case.street_code, case.community_code
+            )
+        ]
+        # preselected in the verify/check forms: the supervisor of the case's grid (责任网格)
+        holder = supervisor_grids.default_supervisor(db, case.grid_code)
+        choices["grid_supervisor_id"] = holder.id if holder is not None else None
+    if "department_id" in wanted:
+        # the department pickers: grouped by tier and kind, the routing's suggestions preselected
+        lead, cooperating = cases.suggested_departments(platform, db, case)
+        choices["departments"] = casework.case_departments(db, t, platform.territory(db).names, case)
+        choices["suggested_id"] = str(lead) if lead is not None else ""
+        choices["cooperating_ids"] = {str(d) for d in cooperating}
+    # 立案 corrects the class within the case's network and standard; 转办 names another network's
+    if "file" in wanted:
+        choices["classes"] = casework.class_groups(
+            platform, db, lang, [case.network], case.standard, case.kind
+        )
+    if "transfer" in wanted:
+        choices["transfer_classes"] = casework.class_groups(platform, db, lang, others)
+    return choices
 
 
 _FORM_FIELDS = (
@@ -440,6 +449,12 @@ async def act(request: Request, platform: PlatformDep, user: PageUser, case_id: 
         with platform.sessions() as db:
             try:
                 # photos first (each checked for size and type), then the action that names them
+                if action == "transfer" and "network" not in fields and "class_code" in fields:
+                    # 转办 to the network of the class chosen
+                    chosen = platform.catalogue(db).find(
+                        fields["class_code"], fields["standard"], fields["kind"]
+                    )
+                    fields["network"] = chosen.network
                 ids = [attachments.store_upload(platform, db, user, name, data).id for name, data in photos]
                 request_ = cases.ActionRequest(
                     action=action,
