@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gridcity.domain import analysis as rules
 from gridcity.domain.durations import TimeUnit
 from gridcity.domain.errors import DomainError, NotFound, Unauthorized
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS, Stage
 from gridcity.domain.territory import parse_bbox
@@ -235,7 +236,7 @@ def dashboard(request: Request, platform: PlatformDep, user: PageUser, chosen: P
 def _user_for_data(request: Request, platform: Platform) -> Principal:
     user = session.current_user(platform, request)
     if user is None:
-        raise Unauthorized("sign in first")
+        raise Unauthorized(message("page.sign_in"))
     require_role(user, *ROLES)
     return user
 
@@ -303,7 +304,7 @@ def _table(
 ) -> dict[str, Any]:
     builder = _BUILDERS.get(chart)
     if builder is None:
-        raise NotFound(f"no chart {chart!r}; charts: {', '.join(CHARTS)}")
+        raise NotFound(message("list.unknown_chart", chart=chart, charts=", ".join(CHARTS)))
     lang = i18n.language(request)
     with platform.sessions() as db:
         scope = chosen.scope(platform, db, user)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from gridcity.domain import messages
 from gridcity.domain.errors import Conflict, DomainError, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
@@ -680,7 +681,7 @@ async def task_act(request: Request, platform: PlatformDep, user: PageUser, case
             ids: list[int] = []
             try:
                 if version < 0:
-                    raise Invalid("the form has no case version; reload the page")
+                    raise Invalid(messages.message("page.no_case_version"))
                 fieldwork.check_photos(platform, photos, required=False)
                 ids = fieldwork.store_photos(platform, db, user, photos)
                 request_ = cases.ActionRequest(action=action, version=version, note=note, attachments=ids)

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.messages import Message, message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import users
@@ -225,14 +226,14 @@ async def read_form(request: Request) -> FormData:
     return form
 
 
-def text(form: FormData, name: str, required: str | None = None, max_length: int = 200) -> str:
+def text(form: FormData, name: str, required: Message | None = None, max_length: int = 200) -> str:
     """A text field; `required` is the message when it is empty."""
     value = form.get(name)
     value = value.strip() if isinstance(value, str) else ""
     if required and not value:
         raise Invalid(required)
     if len(value) > max_length:
-        raise Invalid(f"{name}: at most {max_length} characters")
+        raise Invalid(message("page.too_long", field=name, max=max_length))
     return value
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import DomainError
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.services import departments, integrations, webhooks
 from gridcity.services.access import require_city_admin
@@ -152,8 +153,8 @@ async def add_subscription(request: Request, platform: PlatformDep, user: PageUs
     } | {"events": chosen}
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="give the subscription's name", max_length=60)
-        url = text(form, "url", required="give the URL to send the events to", max_length=webhooks.MAX_URL)
+        name = text(form, "name", required=message("integrations.name_needed"), max_length=60)
+        url = text(form, "url", required=message("integrations.url_needed"), max_length=webhooks.MAX_URL)
         department = text(form, "department", max_length=40) or None
         scope = text(form, "scope", max_length=20)
         sub, secret = webhooks.add_subscription(
@@ -175,7 +176,7 @@ async def disable_subscription(request: Request, platform: PlatformDep, user: Pa
     form = await read_form(request)
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="name the subscription", max_length=60)
+        name = text(form, "name", required=message("integrations.name_needed"), max_length=60)
         webhooks.disable_subscription(platform, db, name, actor=user)
         return RedirectResponse("/admin/webhooks", status_code=303)
 
@@ -242,8 +243,10 @@ async def issue_integration(request: Request, platform: PlatformDep, user: PageU
     typed = {key: str(form.get(key) or "")[:200] for key in ("name", "department")}
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="give the system's name", max_length=60)
-        department = text(form, "department", required="choose the department", max_length=40)
+        name = text(form, "name", required=message("integrations.system_needed"), max_length=60)
+        department = text(
+            form, "department", required=message("integrations.department_needed"), max_length=40
+        )
         row, key = integrations.issue_integration(platform, db, name, department, actor=user)
         return _integrations_page(request, platform, db, user, status_code=201, new_key=(row.name, key))
 
@@ -261,7 +264,7 @@ async def revoke_integration(request: Request, platform: PlatformDep, user: Page
     form = await read_form(request)
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="name the system", max_length=60)
+        name = text(form, "name", required=message("integrations.system_needed"), max_length=60)
         integrations.revoke_integration(platform, db, name, actor=user)
         return RedirectResponse("/admin/integrations", status_code=303)
 
