@@ -492,7 +492,7 @@ def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_use
         "/admin/calendar/days",
         data={"csrf_token": token, "day": "2027-01-01", "kind": "rest", "note": "元旦"},
     )
-    assert r.status_code == 403 and "city platform" in r.text
+    assert r.status_code == 403 and "只有市级平台管理员可以设定工作日历" in r.text
     assert "元旦" not in _own_days(client.get("/admin/calendar", params={"year": 2027}).text)
     assert client.get("/admin/calendar", params={"year": 1900}).status_code == 422
     assert client.get("/admin/calendar", params={"year": "soon"}).status_code == 422

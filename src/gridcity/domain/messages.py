@@ -87,6 +87,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "page.unknown_tab": ("没有“{tab}”这个标签页；可选：{tabs}", "unknown tab {tab!r}; one of {tabs}"),
     "page.staff_only": ("巡查情况由平台人员查看", "patrols are shown to platform staff only"),
     "page.too_long": ("“{field}”最多 {max} 个字符", "{field}: at most {max} characters"),
+    "access.city_admin": ("只有市级平台管理员可以{what_zh}", "only an admin of the city platform {what}"),
     "api.sign_in": (
         "请先登录：用 POST /api/v1/auth/token 取得令牌，以 'Authorization: Bearer <令牌>' 发送",
         "sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token",

@@ -32,7 +32,7 @@ from gridcity.services import (
 )
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
-from gridcity.web import i18n, session
+from gridcity.web import case_words, i18n, session  # noqa: F401 (case_words: the case page's words)
 from gridcity.web.pages import (
     PAGE_SIZE,
     CasePath,
@@ -43,7 +43,7 @@ from gridcity.web.pages import (
     read_photos,
     render,
 )
-from gridcity.web.queues import CSV_HEADER, QUEUES, case_row, csv_row, queue_counts
+from gridcity.web.queues import CSV_HEADER, QUEUES, case_row, csv_row, english_class_name, queue_counts
 
 router = APIRouter(include_in_schema=False)
 
@@ -307,6 +307,7 @@ def _case_page(
         contact=revealed or case_contact.contact_view(user, case),
         contact_error=contact_error,
         history_name=lambda name: case_contact.actor_name(name, case),
+        class_name_en=english_class_name(platform, db, case),
     )
 
 

@@ -148,7 +148,7 @@ i18n.add_words(
         "dash.col.sd": ("标准差", "Std. dev."),
         "dash.col.threshold": ("提示阈值", "Threshold"),
         "dash.col.hint": ("提示", "Hint"),
-        **{f"dash.stage.{s.value}": (s.label_zh, s.value) for s in Stage},
+        **{f"dash.stage.{s.value}": (s.label_zh, s.label_en) for s in Stage},
         "dash.unit.working": ("工作小时", "working hours"),
         "dash.unit.calendar": ("自然小时", "calendar hours"),
     }

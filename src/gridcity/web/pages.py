@@ -78,8 +78,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         name,
         {
             "t": i18n.translator(lang),
-            "action_label": lambda code: i18n.action_label(code, lang),
-            "state_label": lambda code: i18n.state_label(code, lang),
+            **i18n.labels(lang),
             "lang": lang,
             "csrf": session.csrf_for(token) if token else anonymous,
             "csrf_field": session.CSRF_FIELD,

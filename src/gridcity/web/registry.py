@@ -287,7 +287,7 @@ def access_log_page(
     for row in rows:
         row["field_labels"] = [_field_label(f, lang) for f in row["fields"]]
         row["at_local"] = datetime.fromisoformat(row["at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-        row["role_label"] = Role(row["role"]).label_zh if lang == "zh" else row["role"]
+        row["role_label"] = i18n.role_label(row["role"], lang)
     query = {k: v for k, v in typed.items() if v}
     return render(
         request,

@@ -27,6 +27,27 @@ router = APIRouter(include_in_schema=False)
 
 DELIVERY_STATES = ("pending", "delivered", "failed", "cancelled")
 
+# what each webhook event (services.webhooks.EVENTS, named by its code in <code>) means
+i18n.add_words(
+    {
+        "admin.event.dispatched": (
+            "派遣：派到部门（或核查不通过后返工）",
+            "dispatched to the department (or back for rework)",
+        ),
+        "admin.event.accepted": ("签收：部门签收了案件", "the department accepted the case"),
+        "admin.event.extension_requested": ("申请延期", "an extension was asked for"),
+        "admin.event.extension_decided": ("延期审批：批准或驳回", "an extension was approved or denied"),
+        "admin.event.disposed": ("处置反馈：部门反馈处置完毕", "the department reported it done"),
+        "admin.event.overdue": (
+            "超时升级：超过时限被巡检升级",
+            "escalated by the deadline sweep: past its deadline",
+        ),
+        "admin.event.closed": ("结案", "closed"),
+        "admin.event.reopened": ("重新办理：市民重新打开", "reopened by the citizen"),
+        "admin.event.any": ("案件的每一次变化", "every change of a case"),
+    }
+)
+
 i18n.add_words(
     {
         "admin.webhooks": ("事件推送订阅", "Webhook subscriptions"),

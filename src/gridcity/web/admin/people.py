@@ -231,8 +231,8 @@ def _users_page(
 
 
 def _role_label(request: Request) -> Any:
-    zh = i18n.language(request) == "zh"
-    return lambda role: Role(role).label_zh if zh else role.replace("_", " ")
+    lang = i18n.language(request)
+    return lambda role: i18n.role_label(role, lang)
 
 
 @router.get("/admin/users")
