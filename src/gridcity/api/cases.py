@@ -282,11 +282,11 @@ def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: Row
     row, path = attachments.attachment_path(platform, db, attachment_id)
     if row.case_id is None:
         if row.uploaded_by != user.id:
-            raise attachments.NotFound(f"attachment {attachment_id} not found")
+            raise attachments.NotFound(message("api.no_attachment", attachment=attachment_id))
     else:
         case = db.get(Case, row.case_id)
         if case is None or not case_visible(user, case):
-            raise attachments.NotFound(f"attachment {attachment_id} not found")
+            raise attachments.NotFound(message("api.no_attachment", attachment=attachment_id))
     return FileResponse(path, media_type=row.content_type, filename=row.filename)
 
 

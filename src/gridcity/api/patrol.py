@@ -78,7 +78,7 @@ def unassign(
 
 def _supervisor(user: Principal) -> None:
     if user.role != Role.SUPERVISOR:
-        raise Forbidden(message("patrol.supervisors_only"))
+        raise Forbidden(message("patrol.for_supervisors"))
 
 
 @router.get("/me/grids", response_model=Any, responses=answers(MyGrids, 401, 403))

@@ -88,6 +88,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "page.staff_only": ("巡查情况由平台人员查看", "patrols are shown to platform staff only"),
     "page.too_long": ("“{field}”最多 {max} 个字符", "{field}: at most {max} characters"),
     "access.city_admin": ("只有市级平台管理员可以{what_zh}", "only an admin of the city platform {what}"),
+    "api.no_attachment": ("找不到附件 {attachment}", "attachment {attachment} not found"),
     "api.sign_in": (
         "请先登录：用 POST /api/v1/auth/token 取得令牌，以 'Authorization: Bearer <令牌>' 发送",
         "sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token",
@@ -201,7 +202,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "integrations.department_needed": ("请选择部门", "choose the department"),
     "apps.name_needed": ("请填写应用名称", "give the application's name"),
     "patrol.grid_unassigned": ("网格 {grid} 没有分配给监督员", "grid {grid} is not assigned to a supervisor"),
-    "patrol.supervisors_only": ("这是监督员的功能", "this is for supervisors only"),
+    "patrol.for_supervisors": ("这是监督员的功能", "this is for supervisors only"),
+    "patrol.batch_too_big": ("一批轨迹最多 {max} 个点", "a batch of the track holds at most {max} points"),
+    "patrol.not_json": ("轨迹不是 JSON：请发送 {{points: [...]}}", "not JSON: send {{points: [...]}}"),
     "patrol.day_range": ("日期须在 1970 年至 2100 年之间", "day: a day between 1970 and 2100"),
     "calendar.unconfirmed_year": (
         "国家节假日表尚未收录 {year} 年：该年时限按周一至周五计算，"

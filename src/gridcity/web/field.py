@@ -368,11 +368,12 @@ async def patrol_points(request: Request, platform: PlatformDep, user: PageUser)
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > PATROL_MAX_BYTES:
-            return JSONResponse({"detail": f"一批轨迹最多 {patrol.MAX_BATCH} 个点"}, status_code=413)
+            too_many = messages.message("patrol.batch_too_big", max=patrol.MAX_BATCH)
+            return JSONResponse({"detail": str(too_many)}, status_code=413)
     try:
         batch = patrol.parse_batch(json.loads(raw))
     except ValueError:
-        return JSONResponse({"detail": "not JSON: send {points: [...]}"}, status_code=422)
+        return JSONResponse({"detail": str(messages.message("patrol.not_json"))}, status_code=422)
     except DomainError as exc:
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
 
