@@ -173,7 +173,7 @@ def test_admin_reads_and_filters_the_access_log(
     # a date input holds only real dates: an impossible one comes from an edited link
     response = page.goto(f"{base}/registry/access-log?since=2026-02-30")
     assert response is not None and response.status == 422
-    expect(page.get_by_role("alert")).to_contain_text("not a date")
+    expect(page.get_by_role("alert")).to_contain_text("不是日期")
     expect(filters).to_be_visible()
 
 
