@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -28,8 +29,10 @@ from gridcity.api import (
     responses,
     territory,
 )
+from gridcity.api.problems import http_problem, problem
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Invalid, Unauthorized
+from gridcity.domain.messages import message, speaking
 from gridcity.services.platform import Platform
 from gridcity.web import admin, casework, console, dashboard, department, field, pages, portal
 from gridcity.web import auth as web_auth
@@ -37,7 +40,7 @@ from gridcity.web import components as web_components
 from gridcity.web import errors as web_errors
 from gridcity.web import rankings as web_rankings
 from gridcity.web import registry as web_registry
-from gridcity.web.language import LanguageMiddleware
+from gridcity.web.language import LanguageMiddleware, request_language
 from gridcity.web.session import CsrfError
 
 
@@ -61,7 +64,8 @@ class RefuseNulInURL:
             if not web_errors.wants_json(request):  # a page: the error page, in the person's words
                 await web_errors.render_error(request, 400, message_key="error.nul")(scope, receive, send)
                 return
-            body = b'{"detail":"the address holds a NUL character (%00)"}'
+            with speaking(request_language(request)):
+                body = json.dumps({"detail": str(message("request.nul"))}, ensure_ascii=False).encode()
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
             await send({"type": "http.response.start", "status": 400, "headers": headers})
             await send({"type": "http.response.body", "body": body})
@@ -144,12 +148,15 @@ def _install_error_handlers(app: FastAPI) -> None:
         # number beyond a column): bad input, not a fault of the platform; its transaction was
         # rolled back, so nothing of it was written
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "a value is out of range"
-        return await domain_error(request, Invalid(f"a value of the request cannot be stored: {reason}"))
+        return await domain_error(request, Invalid(message("request.unstorable", reason=reason)))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
-            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg")}
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "message": str(problem(err)),
+            }
             for err in exc.errors()
         ]
         if not web_errors.wants_json(request):
@@ -157,14 +164,19 @@ def _install_error_handlers(app: FastAPI) -> None:
             names = [str(err.get("loc", ("",))[-1]) for err in exc.errors()]
             return web_errors.render_error(request, 422, fields=list(dict.fromkeys(names)))
         text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        return JSONResponse({"detail": f"invalid request: {text}", "errors": problems}, status_code=422)
+        detail = str(message("request.invalid", problems=text))
+        return JSONResponse({"detail": detail, "errors": problems}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if not web_errors.wants_json(request):
             detail = web_errors.http_detail(exc.status_code, exc.detail)
             return web_errors.render_error(request, exc.status_code, detail, headers=exc.headers)
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            {"detail": http_problem(exc.status_code, exc.detail)},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, _exc: Exception) -> Response:

@@ -169,11 +169,11 @@ def test_admin_reads_and_filters_the_access_log(
     filters.get_by_label("截止日期").fill("")
     filters.get_by_label("人员编号").fill("abc")
     filters.get_by_role("button", name="筛选").click()
-    expect(page.get_by_role("alert")).to_contain_text("not a number")
+    expect(page.get_by_role("alert")).to_contain_text("不是数字")
     # a date input holds only real dates: an impossible one comes from an edited link
     response = page.goto(f"{base}/registry/access-log?since=2026-02-30")
     assert response is not None and response.status == 422
-    expect(page.get_by_role("alert")).to_contain_text("not a date")
+    expect(page.get_by_role("alert")).to_contain_text("不是日期")
     expect(filters).to_be_visible()
 
 

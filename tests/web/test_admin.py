@@ -457,7 +457,7 @@ def test_a_city_rest_day_set_on_the_page_moves_a_deadline(client, clock, make_us
     no_reason = client.post(
         "/admin/calendar/days", data={"csrf_token": token, "day": "2026-12-08", "kind": "rest"}
     )
-    assert no_reason.status_code == 422 and "reason" in no_reason.text
+    assert no_reason.status_code == 422 and "请填写原因" in no_reason.text
     r = client.post(
         "/admin/calendar/days",
         data={"csrf_token": token, "day": "2026-12-08", "kind": "rest", "note": "城市停工日"},
@@ -492,7 +492,7 @@ def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_use
         "/admin/calendar/days",
         data={"csrf_token": token, "day": "2027-01-01", "kind": "rest", "note": "元旦"},
     )
-    assert r.status_code == 403 and "city platform" in r.text
+    assert r.status_code == 403 and "只有市级平台管理员可以设定工作日历" in r.text
     assert "元旦" not in _own_days(client.get("/admin/calendar", params={"year": 2027}).text)
     assert client.get("/admin/calendar", params={"year": 1900}).status_code == 422
     assert client.get("/admin/calendar", params={"year": "soon"}).status_code == 422
@@ -501,7 +501,7 @@ def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_use
     bad = client.post(
         "/admin/calendar/days", data={"csrf_token": token, "day": "2027-02-30", "kind": "rest", "note": "x"}
     )
-    assert bad.status_code == 422 and "not a date" in bad.text
+    assert bad.status_code == 422 and "不是日期" in bad.text
     r = client.post(
         "/admin/calendar/days",
         data={"csrf_token": token, "day": "2027-02-13", "kind": "work", "note": "调休上班"},
@@ -654,7 +654,7 @@ def test_bad_grid_files_change_nothing(client, make_user) -> None:  # type: igno
         (json.dumps(point).encode(), "city_management", 422, "Point"),
         (json.dumps(moved).encode(), "city_management", 422, "crosses the boundary"),
         (json.dumps(xicheng).encode(), "public_security", 403, "outside your area"),
-        (json.dumps(good).encode(), "weather", 422, "unknown grid layer"),
+        (json.dumps(good).encode(), "weather", 422, "没有“weather”这个网格图层"),
     ]
     for content, layer, status, message in cases:
         r = _upload(client, token, layer, content)

@@ -102,7 +102,7 @@ def test_bad_subscriptions_are_refused_with_the_message_and_nothing_stored(clien
         ({"url": "https://example.org/x", "events": "teleported"}, 422, "unknown event"),
         ({"url": "https://example.org/x"}, 422, "name at least one event"),
         ({"url": "https://example.org/x", "events": "any", "department": "NO-SUCH"}, 404, "no department"),
-        ({"url": "", "events": "any"}, 422, "give the URL"),
+        ({"url": "", "events": "any"}, 422, "请填写接收事件的网址"),
     ]
     for fields, status, message in cases:
         name = _unique("bad")
@@ -115,7 +115,7 @@ def test_bad_subscriptions_are_refused_with_the_message_and_nothing_stored(clien
         "/admin/webhooks/subscriptions",
         data={"csrf_token": token, "url": "https://example.org/x", "events": "any"},
     )
-    assert nameless.status_code == 422 and "give the subscription" in nameless.text
+    assert nameless.status_code == 422 and "请填写订阅名称" in nameless.text
 
 
 def test_a_department_system_key_is_shown_once_works_and_is_revoked(client, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -164,7 +164,7 @@ def test_bad_department_systems_are_refused_with_the_message(client, make_user) 
     empty = client.post(
         "/admin/integrations/systems", data={"csrf_token": token, "name": " ", "department": CGW}
     )
-    assert empty.status_code == 422 and "give the system" in empty.text
+    assert empty.status_code == 422 and "请填写系统名称" in empty.text
     bad = client.post(
         "/admin/integrations/systems", data={"csrf_token": token, "name": "no spaces", "department": CGW}
     )
@@ -187,7 +187,7 @@ def test_only_the_city_admin_gets_in_and_forms_need_their_token(client, make_use
     token = csrf_of(client.get("/admin").text)
     for page in pages:
         refused = client.get(page)
-        assert refused.status_code == 403 and "市级管理员" in refused.text
+        assert refused.status_code == 403 and "只有市级平台管理员可以" in refused.text
     posted = client.post(
         "/admin/webhooks/subscriptions",
         data={"csrf_token": token, "name": "district-x", "url": "https://example.org/x", "events": "any"},

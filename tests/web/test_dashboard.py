@@ -64,7 +64,7 @@ def test_console_roles_open_the_dashboard_and_others_are_refused(client, make_us
         assert page.status_code == 403 and "领导" in page.text, role
         assert 'href="/dashboard"' not in page.text  # no link to a page they cannot open
         refused = client.get("/dashboard/data/overdue.json")
-        assert refused.status_code == 403 and "this page is for" in refused.json()["detail"], role
+        assert refused.status_code == 403 and "本页面供" in refused.json()["detail"], role
         assert client.get("/dashboard/data/overdue.csv").status_code == 403, role
 
 
@@ -88,7 +88,7 @@ def test_bad_dates_and_filters_get_a_clear_422(client, make_user) -> None:  # ty
     bad_box = client.get("/dashboard/data/hotspots.json", params={"level": "grid", "bbox": "1,2,0,3"})
     assert bad_box.status_code == 422 and "bbox" in bad_box.json()["detail"]
     unknown = client.get("/dashboard/data/pie.json")
-    assert unknown.status_code == 404 and "no chart 'pie'" in unknown.json()["detail"]
+    assert unknown.status_code == 404 and "没有“pie”这个图表" in unknown.json()["detail"]
 
 
 def test_a_street_user_sees_only_their_street(client, desk: Desk) -> None:  # type: ignore[no-untyped-def]

@@ -130,7 +130,14 @@ def test_api_and_data_addresses_keep_json(client, make_user, login) -> None:  # 
         assert "detail" in r.json() or isinstance(r.json(), list), path
     # a script that asks for JSON gets JSON on a page address too
     r = client.get("/no/such/page", headers={"Accept": "application/json"})
-    assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
+    assert r.status_code == 404 and r.json() == {"detail": "没有这个地址"}  # a page's language: Chinese
+    # the API answers in English unless the caller asks for Chinese
+    assert client.get("/api/v1/no-such-thing").json() == {"detail": "Not Found"}
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    assert client.get("/api/v1/no-such-thing", headers=zh).json() == {"detail": "没有这个地址"}
+    assert client.delete("/api/v1/auth/token", headers=zh).json() == {"detail": "该地址不支持这种请求方式"}
+    invalid = client.get("/api/v1/cases/abc", headers={**headers, **zh}).json()
+    assert invalid["detail"] == "请求有误：path.case_id: 应为整数", invalid
 
 
 def test_sign_in_keeps_next(client, make_user, login) -> None:  # type: ignore[no-untyped-def]

@@ -178,7 +178,7 @@ def test_admin_reads_the_access_log(client, platform, db, make_user) -> None:  #
     assert "核实助餐资格" not in client.get("/registry/access-log", params=tomorrow).text
 
     bad = client.get("/registry/access-log", params={"since": "2026-02-30"})
-    assert bad.status_code == 422 and "not a date" in bad.text
+    assert bad.status_code == 422 and "不是日期" in bad.text
     assert client.get("/registry/access-log", params={"resident_id": "abc"}).status_code == 422
     backwards = client.get("/registry/access-log", params={"since": "2026-05-02", "until": "2026-05-01"})
     assert backwards.status_code == 422 and "after it ends" in backwards.text

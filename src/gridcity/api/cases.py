@@ -34,6 +34,7 @@ from gridcity.api.views import FastJSON, case_detail, case_summary, split_values
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.territory import parse_bbox
 from gridcity.services import attachments, case_clock, case_contact, cases, notifications
 from gridcity.services.access import case_visible, visibility_clause
@@ -105,10 +106,10 @@ def case_filter(
 ) -> CaseFilter:
     """The filters of a case list (GET /cases, the exports), within what the caller may see."""
     if sort not in SORTS:
-        raise Invalid(f"unknown sort {sort!r}; sorts: {', '.join(SORTS)}")
+        raise Invalid(message("list.unknown_sort", sort=sort, sorts=", ".join(SORTS)))
     for moment in (reported_from, reported_to):
         if moment is not None and moment.tzinfo is None:
-            raise Invalid("give times with a timezone, e.g. 2026-11-01T00:00:00+08:00")
+            raise Invalid(message("list.timezone_needed"))
     numbered = platform.case_id_from_number(q or "")
     return CaseFilter(
         states=split_values(state),
@@ -281,11 +282,11 @@ def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: Row
     row, path = attachments.attachment_path(platform, db, attachment_id)
     if row.case_id is None:
         if row.uploaded_by != user.id:
-            raise attachments.NotFound(f"attachment {attachment_id} not found")
+            raise attachments.NotFound(message("api.no_attachment", attachment=attachment_id))
     else:
         case = db.get(Case, row.case_id)
         if case is None or not case_visible(user, case):
-            raise attachments.NotFound(f"attachment {attachment_id} not found")
+            raise attachments.NotFound(message("api.no_attachment", attachment=attachment_id))
     return FileResponse(path, media_type=row.content_type, filename=row.filename)
 
 

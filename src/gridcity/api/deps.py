@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import Forbidden, Unauthorized
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import users
@@ -62,7 +63,7 @@ async def get_user(
     if not token and request.method in _SAFE_METHODS:
         token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        raise Unauthorized("sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token")
+        raise Unauthorized(message("api.sign_in"))
     cached = users.cached_actor(platform, token)
     if cached is not None:
         return cached
@@ -80,7 +81,13 @@ UserDep = Annotated[Principal, Depends(get_user)]
 def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
     def check(user: UserDep) -> Principal:
         if user.role not in roles:
-            raise Forbidden(f"this needs the role {' or '.join(r.value for r in roles)}")
+            raise Forbidden(
+                message(
+                    "api.role_needed",
+                    roles=" or ".join(r.value for r in roles),
+                    roles_zh="或".join(r.label_zh for r in roles),
+                )
+            )
         return user
 
     return Depends(check)

@@ -16,6 +16,7 @@ from gridcity.api.deps import DbDep, PlatformDep, UserDep
 from gridcity.api.responses import BINARY, GEOJSON, TEXT, download, media, refusal
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.services import export
 from gridcity.services.platform import Platform
 
@@ -90,7 +91,7 @@ def export_grids(
 ) -> StreamingResponse:
     """The current grids of a layer, full geometry, as GeoJSON."""
     if layer not in export.LAYERS:
-        raise Invalid(f"unknown grid layer {layer!r}; layers: {', '.join(export.LAYERS)}")
+        raise Invalid(message("list.unknown_layer", layer=layer, layers=", ".join(export.LAYERS)))
 
     def chunks() -> Iterator[str]:
         with platform.sessions() as db:
@@ -112,7 +113,7 @@ def export_territory(
 ) -> StreamingResponse:
     """District, street or community outlines at full precision, as GeoJSON."""
     if level not in export.LEVELS:
-        raise Invalid(f"level is {', '.join(export.LEVELS)}")
+        raise Invalid(message("list.unknown_level", levels=", ".join(export.LEVELS)))
 
     def chunks() -> Iterator[str]:
         with platform.sessions() as db:

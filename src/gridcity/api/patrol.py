@@ -22,6 +22,7 @@ from gridcity.api.responses.patrol import (
     PointsRecorded,
 )
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import patrol, supervisor_grids
@@ -71,13 +72,13 @@ def unassign(
     """End the assignment of a unit grid (admins); 404 when nobody holds it."""
     ended = supervisor_grids.unassign(platform, db, user, [grid_code])
     if not ended:
-        raise NotFound(f"网格 {grid_code} 没有分配给监督员")
+        raise NotFound(message("patrol.grid_unassigned", grid=grid_code))
     return {"ended": ended}
 
 
 def _supervisor(user: Principal) -> None:
     if user.role != Role.SUPERVISOR:
-        raise Forbidden("这是监督员的功能（supervisors only）")
+        raise Forbidden(message("patrol.for_supervisors"))
 
 
 @router.get("/me/grids", response_model=Any, responses=answers(MyGrids, 401, 403))
@@ -143,9 +144,9 @@ def patrolled(
 ) -> dict[str, Any]:
     """The unit grids patrolled on a day in the caller's area (platform staff)."""
     if user.role not in PATROL_READERS or user.org_unit.kind == "department":
-        raise Forbidden("巡查情况由平台人员查看（platform staff only）")
+        raise Forbidden(message("page.staff_only"))
     if day is not None and not 1970 <= day.year <= 2100:
-        raise Invalid("day: a day between 1970 and 2100", key="day")
+        raise Invalid(message("patrol.day_range"), key="day")
     chosen = day or patrol.today(platform, db)
     visited = patrol.patrolled_on(platform, db, chosen, str(user.org_unit.scope_code or ""))
     return {"day": chosen.isoformat(), "items": [_visit_view(v) for v in visited]}

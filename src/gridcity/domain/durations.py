@@ -34,9 +34,19 @@ _UNIT_ALIASES = {
     "work_day": TimeUnit.WORK_DAYS,
     "work_days": TimeUnit.WORK_DAYS,
     "wd": TimeUnit.WORK_DAYS,
+    # as the pages write a limit (web.i18n.duration_label), so that a person can type it back
+    "分钟": TimeUnit.MINUTES,
+    "工作小时": TimeUnit.WORK_HOURS,
+    "个工作小时": TimeUnit.WORK_HOURS,
+    "working hour": TimeUnit.WORK_HOURS,
+    "working hours": TimeUnit.WORK_HOURS,
+    "工作日": TimeUnit.WORK_DAYS,
+    "个工作日": TimeUnit.WORK_DAYS,
+    "working day": TimeUnit.WORK_DAYS,
+    "working days": TimeUnit.WORK_DAYS,
 }
-_CALENDAR_HOURS = {"h", "hour", "hours"}
-_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z_]+)\s*$")
+_CALENDAR_HOURS = {"h", "hour", "hours", "小时", "个小时"}
+_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z_]+(?: [a-z]+)?|[\u4e00-\u9fff]+)\s*$")
 
 
 @dataclass(frozen=True, order=True)

@@ -62,6 +62,10 @@ class Stage(StrEnum):
     def label_zh(self) -> str:
         return _STAGE_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _STAGE_LABELS_EN[self]
+
     @classmethod
     def known(cls, value: object) -> Stage | None:
         """The stage a stored value names, or None (no clock, or a value of an older version)."""
@@ -87,6 +91,17 @@ _STAGE_LABELS = {
     Stage.CHECK: "核查",
     Stage.CLOSE: "结案",
     Stage.DECIDE: "审批",
+}
+_STAGE_LABELS_EN = {
+    Stage.ACCEPT: "Accept",
+    Stage.VERIFY: "Verify",
+    Stage.FILE: "File",
+    Stage.DISPATCH: "Dispatch",
+    Stage.DISPOSE: "Dispose",
+    Stage.REWORK: "Rework",
+    Stage.CHECK: "Check",
+    Stage.CLOSE: "Close",
+    Stage.DECIDE: "Decide",
 }
 DEPARTMENT_STAGES = frozenset({Stage.DISPOSE, Stage.REWORK})
 # Every class sets a limit for these; the rework limit may be left out: half the disposal limit.

@@ -33,6 +33,10 @@ class Role(StrEnum):
     def label_zh(self) -> str:
         return _ROLE_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _ROLE_LABELS_EN[self]
+
 
 _ROLE_LABELS = {
     Role.SUPERVISOR: "监督员",
@@ -45,6 +49,19 @@ _ROLE_LABELS = {
     Role.CITIZEN: "市民",
     Role.GRID_WORKER: "网格员",
     Role.POLICE: "治安网格员",
+}
+
+_ROLE_LABELS_EN = {
+    Role.SUPERVISOR: "Supervisor",
+    Role.OPERATOR: "Operator",
+    Role.SHIFT_LEADER: "Shift leader",
+    Role.DISPATCHER: "Dispatcher",
+    Role.HANDLER: "Department",
+    Role.ADMIN: "Administrator",
+    Role.LEADER: "Leader",
+    Role.CITIZEN: "Citizen",
+    Role.GRID_WORKER: "Grid worker",
+    Role.POLICE: "Community police",
 }
 
 
@@ -71,6 +88,10 @@ class CaseState(StrEnum):
         return _STATE_LABELS[self]
 
     @property
+    def label_en(self) -> str:
+        return _STATE_LABELS_EN[self]
+
+    @property
     def is_terminal(self) -> bool:
         return self in TERMINAL_STATES
 
@@ -92,6 +113,25 @@ _STATE_LABELS = {
     CaseState.CLOSED: "已结案",
     CaseState.VOID_REQUESTED: "申请作废",
     CaseState.VOID: "已作废",
+}
+
+_STATE_LABELS_EN = {
+    CaseState.REPORTED: "Reported",
+    CaseState.VERIFYING: "Verifying",
+    CaseState.ACCEPTED: "Accepted",
+    CaseState.REJECTED: "Rejected",
+    CaseState.FILED: "Filed",
+    CaseState.DISPATCHED: "Dispatched",
+    CaseState.DISPOSING: "Disposing",
+    CaseState.RETURN_REQUESTED: "Return requested",
+    CaseState.EXTENSION_REQUESTED: "Extension requested",
+    CaseState.SUSPENSION_REQUESTED: "Suspension requested",
+    CaseState.SUSPENDED: "Suspended",
+    CaseState.DISPOSED: "Disposed",
+    CaseState.CHECKED: "Checked",
+    CaseState.CLOSED: "Closed",
+    CaseState.VOID_REQUESTED: "Void requested",
+    CaseState.VOID: "Void",
 }
 
 # CLOSED is terminal for staff but a citizen may reopen it within the configured window.
@@ -137,6 +177,10 @@ class CaseAction(StrEnum):
     def label_zh(self) -> str:
         return _ACTION_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _ACTION_LABELS_EN[self]
+
 
 _ACTION_LABELS = {
     CaseAction.SEND_VERIFY: "派发核实",
@@ -174,6 +218,42 @@ _ACTION_LABELS = {
     CaseAction.CALLBACK: "回访",
 }
 
+_ACTION_LABELS_EN = {
+    CaseAction.SEND_VERIFY: "Send to verify",
+    CaseAction.VERIFY_OK: "Verified: true",
+    CaseAction.VERIFY_FALSE: "Verified: not true",
+    CaseAction.ACCEPT_REPORT: "Accept",
+    CaseAction.REJECT: "Reject",
+    CaseAction.FILE: "File",
+    CaseAction.SEND_BACK: "Send back",
+    CaseAction.REQUEST_VOID: "Request void",
+    CaseAction.APPROVE_VOID: "Approve void",
+    CaseAction.DENY_VOID: "Deny void",
+    CaseAction.DISPATCH: "Dispatch",
+    CaseAction.ACCEPT: "Sign for",
+    CaseAction.REQUEST_RETURN: "Request return",
+    CaseAction.APPROVE_RETURN: "Approve return",
+    CaseAction.DENY_RETURN: "Deny return",
+    CaseAction.REQUEST_EXTENSION: "Request extension",
+    CaseAction.APPROVE_EXTENSION: "Approve extension",
+    CaseAction.DENY_EXTENSION: "Deny extension",
+    CaseAction.REQUEST_SUSPENSION: "Request suspension",
+    CaseAction.APPROVE_SUSPENSION: "Approve suspension",
+    CaseAction.DENY_SUSPENSION: "Deny suspension",
+    CaseAction.RESUME: "Resume",
+    CaseAction.REPORT_DONE: "Report disposal",
+    CaseAction.ASSIGN_CHECK: "Send to check",
+    CaseAction.CHECK_PASS: "Check passed",
+    CaseAction.CHECK_FAIL: "Check failed",
+    CaseAction.CLOSE: "Close",
+    CaseAction.SELF_HANDLE: "Handle on the spot",
+    CaseAction.REOPEN: "Reopen",
+    CaseAction.TRANSFER: "Transfer",
+    CaseAction.COMMENT: "Comment",
+    CaseAction.ESCALATE: "Escalate",
+    CaseAction.CALLBACK: "Call back",
+}
+
 # The platform's decisions on a pending request (审批): timed by the decision's own clock.
 DECISIONS = frozenset(
     {
@@ -205,6 +285,10 @@ class ClosingType(StrEnum):
     def label_zh(self) -> str:
         return _CLOSING_LABELS[self]
 
+    @property
+    def label_en(self) -> str:
+        return _CLOSING_LABELS_EN[self]
+
 
 _CLOSING_LABELS = {
     ClosingType.NORMAL: "正常结案",
@@ -212,6 +296,14 @@ _CLOSING_LABELS = {
     ClosingType.ERRONEOUS: "差错结案",
     ClosingType.SPECIAL: "特殊结案",
     ClosingType.SELF_HANDLED: "自行处置",
+}
+
+_CLOSING_LABELS_EN = {
+    ClosingType.NORMAL: "Normal closing",
+    ClosingType.OVERDUE: "Overdue closing",
+    ClosingType.ERRONEOUS: "Erroneous closing",
+    ClosingType.SPECIAL: "Special closing",
+    ClosingType.SELF_HANDLED: "Handled on the spot",
 }
 
 

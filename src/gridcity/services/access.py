@@ -72,4 +72,13 @@ def require_city_admin(actor: Principal | None, what: str) -> None:
     admin of the city platform; `actor` None is the command line, run by whoever runs the
     installation. `what` completes the refusal: "… manages webhook subscriptions"."""
     if actor is not None and (actor.role != Role.ADMIN or actor.org_unit.kind != "city"):
-        raise Forbidden(f"only an admin of the city platform (市级管理员) {what}")
+        raise Forbidden(message("access.city_admin", what=what, what_zh=_WHAT_ZH.get(what, "办理此事")))
+
+
+# what a city admin alone may do, as require_city_admin's callers name it, in Chinese
+_WHAT_ZH = {
+    "sets the working calendar": "设定工作日历",
+    "manages department integrations": "管理部门系统对接",
+    "manages webhook subscriptions": "管理事件订阅",
+    "manages Open311 client applications": "管理 Open311 应用",
+}

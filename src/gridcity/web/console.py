@@ -15,6 +15,7 @@ from gridcity.db.models import Case, User
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.components import ComponentState
 from gridcity.domain.errors import DomainError, Forbidden, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import CaseState, Role
@@ -31,7 +32,7 @@ from gridcity.services import (
 )
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
-from gridcity.web import casework, i18n, session
+from gridcity.web import case_words, casework, i18n, session  # noqa: F401 (case_words: the case page's words)
 from gridcity.web.pages import (
     PAGE_SIZE,
     CasePath,
@@ -42,7 +43,7 @@ from gridcity.web.pages import (
     read_photos,
     render,
 )
-from gridcity.web.queues import CSV_HEADER, QUEUES, case_row, csv_row, queue_counts
+from gridcity.web.queues import CSV_HEADER, QUEUES, case_row, csv_row, english_class_name, queue_counts
 
 router = APIRouter(include_in_schema=False)
 
@@ -116,11 +117,11 @@ def queue_query(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> QueueQuery:
     if queue not in QUEUES:
-        raise Invalid(f"unknown queue {queue!r}; one of {', '.join(QUEUES)}")
+        raise Invalid(message("queue.unknown", queue=queue, queues=", ".join(QUEUES)))
     if sort not in SORTS:
-        raise Invalid(f"unknown sort {sort!r}")
+        raise Invalid(message("list.unknown_sort", sort=sort, sorts=", ".join(SORTS)))
     if network and network not in NETWORKS:
-        raise Invalid(f"unknown network {network!r}; one of {', '.join(NETWORKS)}")
+        raise Invalid(message("list.unknown_network", network=network, networks=", ".join(NETWORKS)))
     return QueueQuery(queue, sort, q.strip(), street, network, class_code.strip(), overdue, page)
 
 
@@ -235,7 +236,7 @@ def console_map(request: Request, platform: PlatformDep, user: PageUser) -> HTML
     with platform.sessions() as db:
         bounds = territory.area_bounds(db, scope)
     if bounds is None:
-        raise Invalid("this account's area has no territory on the map yet")
+        raise Invalid(message("page.no_territory"))
     return render(
         request,
         "work/map.html",
@@ -253,7 +254,7 @@ def patrolled_today(platform: PlatformDep, user: PageUser) -> Response:
     """The unit grids patrolled today in the user's area (巡查, services.patrol), each with the
     supervisors who were there: the console map's patrol layer."""
     if user.role in (Role.CITIZEN, Role.HANDLER) or user.org_unit.kind == "department":
-        raise Forbidden("巡查情况由平台人员查看（platform staff only）")
+        raise Forbidden(message("page.staff_only"))
     with platform.sessions() as db:
         visited = patrol.patrolled_on(
             platform, db, patrol.today(platform, db), str(user.org_unit.scope_code or "")
@@ -331,6 +332,7 @@ def _case_page(
         contact=revealed or case_contact.contact_view(user, case),
         contact_error=contact_error,
         history_name=lambda name: case_contact.actor_name(name, case),
+        class_name_en=english_class_name(platform, db, case),
     )
 
 

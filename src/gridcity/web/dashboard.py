@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gridcity.domain import analysis as rules
 from gridcity.domain.durations import TimeUnit
 from gridcity.domain.errors import DomainError, NotFound, Unauthorized
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS, Stage
 from gridcity.domain.territory import parse_bbox
@@ -147,7 +148,7 @@ i18n.add_words(
         "dash.col.sd": ("标准差", "Std. dev."),
         "dash.col.threshold": ("提示阈值", "Threshold"),
         "dash.col.hint": ("提示", "Hint"),
-        **{f"dash.stage.{s.value}": (s.label_zh, s.value) for s in Stage},
+        **{f"dash.stage.{s.value}": (s.label_zh, s.label_en) for s in Stage},
         "dash.unit.working": ("工作小时", "working hours"),
         "dash.unit.calendar": ("自然小时", "calendar hours"),
     }
@@ -235,7 +236,7 @@ def dashboard(request: Request, platform: PlatformDep, user: PageUser, chosen: P
 def _user_for_data(request: Request, platform: Platform) -> Principal:
     user = session.current_user(platform, request)
     if user is None:
-        raise Unauthorized("sign in first")
+        raise Unauthorized(message("page.sign_in"))
     require_role(user, *ROLES)
     return user
 
@@ -303,7 +304,7 @@ def _table(
 ) -> dict[str, Any]:
     builder = _BUILDERS.get(chart)
     if builder is None:
-        raise NotFound(f"no chart {chart!r}; charts: {', '.join(CHARTS)}")
+        raise NotFound(message("list.unknown_chart", chart=chart, charts=", ".join(CHARTS)))
     lang = i18n.language(request)
     with platform.sessions() as db:
         scope = chosen.scope(platform, db, user)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.models import Case, OrgUnit
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
 from gridcity.services import cases
@@ -58,7 +59,7 @@ def _department(user: Principal) -> Any:
     require_role(user, Role.HANDLER)
     unit = user.org_unit
     if unit.kind != "department":
-        raise Invalid("this account does not belong to a department; ask an administrator to move it")
+        raise Invalid(message("page.not_a_department"))
     return unit
 
 
@@ -72,7 +73,7 @@ def _tab_clause(unit_id: int, tab: str) -> ColumnElement[bool]:
 
 def _filter(unit_id: int, tab: str, q: str | None, platform: Any) -> CaseFilter:
     if tab not in TABS:
-        raise Invalid(f"unknown tab {tab!r}; one of {', '.join(TABS)}")
+        raise Invalid(message("page.unknown_tab", tab=tab, tabs=", ".join(TABS)))
     numbered = platform.case_id_from_number(q or "")
     return CaseFilter(
         sort="deadline",

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from gridcity.domain import messages
 from gridcity.domain.errors import Conflict, DomainError, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
@@ -367,11 +368,12 @@ async def patrol_points(request: Request, platform: PlatformDep, user: PageUser)
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > PATROL_MAX_BYTES:
-            return JSONResponse({"detail": f"一批轨迹最多 {patrol.MAX_BATCH} 个点"}, status_code=413)
+            too_many = messages.message("patrol.batch_too_big", max=patrol.MAX_BATCH)
+            return JSONResponse({"detail": str(too_many)}, status_code=413)
     try:
         batch = patrol.parse_batch(json.loads(raw))
     except ValueError:
-        return JSONResponse({"detail": "not JSON: send {points: [...]}"}, status_code=422)
+        return JSONResponse({"detail": str(messages.message("patrol.not_json"))}, status_code=422)
     except DomainError as exc:
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
 
@@ -680,7 +682,7 @@ async def task_act(request: Request, platform: PlatformDep, user: PageUser, case
             ids: list[int] = []
             try:
                 if version < 0:
-                    raise Invalid("the form has no case version; reload the page")
+                    raise Invalid(messages.message("page.no_case_version"))
                 fieldwork.check_photos(platform, photos, required=False)
                 ids = fieldwork.store_photos(platform, db, user, photos)
                 request_ = cases.ActionRequest(action=action, version=version, note=note, attachments=ids)

@@ -3,9 +3,14 @@ uses are here; each page module adds its own with add_words() so that its words 
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 
-from gridcity.domain.workflow import CaseAction, CaseState
+from gridcity.domain.durations import Duration
+from gridcity.domain.registry import Relationship, ResidentTag, VisitKind
+from gridcity.domain.taxonomy import Stage
+from gridcity.domain.workflow import CaseAction, CaseState, ClosingType, Role
 
 LANGUAGES = ("zh", "en")
 COOKIE = "gridcity_lang"
@@ -99,6 +104,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "dept_desk": ("部门工作台", "Department desk"),
     "admin": ("系统管理", "Administration"),
     "portal": ("市民服务", "Citizens"),
+    "action.report": ("上报", "Report"),
 }
 
 
@@ -136,9 +142,72 @@ def translator(lang: str):  # type: ignore[no-untyped-def]
 def action_label(code: str, lang: str) -> str:
     """The name of a history entry's action: 上报 for the report, else the workflow action's label."""
     if code == "report":
-        return "上报" if lang == "zh" else "report"
-    return CaseAction(code).label_zh if lang == "zh" else code.replace("_", " ")
+        return _WORDS["action.report"][LANGUAGES.index(lang)]
+    return _label(CaseAction, code, lang)
 
 
 def state_label(code: str, lang: str) -> str:
-    return CaseState(code).label_zh if lang == "zh" else code.replace("_", " ")
+    return _label(CaseState, code, lang)
+
+
+def stage_label(code: str | None, lang: str) -> str:
+    return _label(Stage, code, lang) if code else ""
+
+
+def closing_label(code: str | None, lang: str) -> str:
+    return _label(ClosingType, code, lang) if code else ""
+
+
+def role_label(code: str, lang: str) -> str:
+    return _label(Role, code, lang)
+
+
+def light_label(light: str | None, lang: str) -> str:
+    """What a traffic light means (its title): 按时 / 临近时限 / 超时, 不计时 without a clock."""
+    key = {"green": "map.in_time", "yellow": "map.near_limit", "red": "map.overdue"}.get(
+        light or "", "map.no_clock"
+    )
+    return _WORDS[key][LANGUAGES.index(lang)]
+
+
+def duration_label(duration: Duration, lang: str) -> str:
+    """A time limit as a person reads it: 4工作小时 / 4 working hours (the stored form is 4 work_hours)."""
+    if lang == "zh":
+        return duration.label_zh
+    amount = int(duration.amount) if duration.amount == int(duration.amount) else duration.amount
+    unit = {"minutes": "minute", "work_hours": "working hour", "work_days": "working day"}[
+        duration.unit.value
+    ]
+    return f"{amount} {unit}{'' if amount == 1 else 's'}"
+
+
+_REGISTRY_KINDS = {"relation": Relationship, "tag": ResidentTag, "visit": VisitKind}
+
+
+def registry_label(kind: str, code: str, lang: str) -> str:
+    """A value of the registry (a resident's relation or tag, a visit's kind) in the language."""
+    return _label(_REGISTRY_KINDS[kind], code, lang)
+
+
+def _label(kind: Any, code: str, lang: str) -> str:
+    """An enum member's label in the language; a value the enum does not know (an older version's)
+    is shown as it is stored."""
+    try:
+        member = kind(code)
+    except ValueError:
+        return code
+    return str(member.label_zh if lang == "zh" else member.label_en)
+
+
+def labels(lang: str) -> dict[str, Any]:
+    """The label helpers every template gets (pages.render)."""
+    return {
+        "action_label": lambda code: action_label(code, lang),
+        "state_label": lambda code: state_label(code, lang),
+        "stage_label": lambda code: stage_label(code, lang),
+        "closing_label": lambda code: closing_label(code, lang),
+        "role_label": lambda code: role_label(code, lang),
+        "light_label": lambda light: light_label(light, lang),
+        "duration_label": lambda duration: duration_label(duration, lang),
+        "registry_label": lambda kind, code: registry_label(kind, code, lang),
+    }

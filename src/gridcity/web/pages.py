@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from gridcity.db.models import MAX_ID, MAX_ROW_ID
 from gridcity.domain.errors import Forbidden
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
@@ -56,8 +57,13 @@ RowPath = Annotated[int, FastPath(ge=1, le=MAX_ROW_ID)]
 def require_role(user: Principal, *roles: Role) -> None:
     """A page meant for some roles only: anyone else gets a clear 403 page."""
     if user.role not in roles:
-        names = "、".join(r.label_zh for r in roles)
-        raise Forbidden(f"this page is for {names} ({', '.join(r.value for r in roles)})")
+        raise Forbidden(
+            message(
+                "page.not_for_role",
+                roles_zh="、".join(r.label_zh for r in roles),
+                roles_en=", ".join(r.label_en for r in roles),
+            )
+        )
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -72,8 +78,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         name,
         {
             "t": i18n.translator(lang),
-            "action_label": lambda code: i18n.action_label(code, lang),
-            "state_label": lambda code: i18n.state_label(code, lang),
+            **i18n.labels(lang),
             "lang": lang,
             "csrf": session.csrf_for(token) if token else anonymous,
             "csrf_field": session.CSRF_FIELD,

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassDef
 from gridcity.domain.workflow import Role
@@ -464,7 +465,7 @@ def boundaries(
     """District outlines, the streets of a district, or the communities of a street (one parent
     at a time below the district level): the public maps' vector base layer, names and codes only."""
     if level != "district" and parent is None:
-        raise Invalid("name the parent district (for streets) or street (for communities)")
+        raise Invalid(message("map.parent_needed"))
     with platform.sessions() as db:
         return _json(public.boundaries(db, level, parent), max_age=3600)
 
@@ -553,7 +554,7 @@ async def _track_action(request: Request, platform: Platform, which: str) -> Res
                     try:
                         version = int(typed["version"])
                     except ValueError:
-                        raise Invalid("the form is damaged", reason="form_damaged") from None
+                        raise Invalid(message("page.form_damaged"), reason="form_damaged") from None
                     public.reopen(platform, db, case, version, typed["reason"], typed["key"], user)
             except DomainError as exc:
                 db.rollback()
@@ -591,7 +592,7 @@ async def track_reopen(request: Request, platform: PlatformDep) -> Response:
 
 def _days(days: int) -> int:
     if days not in MAP_DAYS:
-        raise Invalid(f"days is one of {', '.join(map(str, MAP_DAYS))}")
+        raise Invalid(message("list.map_days", days=", ".join(map(str, MAP_DAYS))))
     return days
 
 

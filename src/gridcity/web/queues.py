@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case
+from gridcity.domain.errors import DomainError
 from gridcity.domain.workflow import CaseState, Role
 from gridcity.services import case_clock
 from gridcity.services.platform import Platform
@@ -44,6 +45,14 @@ def queue_counts(by_state: dict[str, int]) -> dict[str, int]:
     return counts
 
 
+def english_class_name(platform: Platform, db: Session, case: Case) -> str | None:
+    """The class's English name where the catalogue has one (an English page shows it)."""
+    try:
+        return platform.catalogue(db).find(case.class_code, case.standard, case.kind).name_en or None
+    except DomainError:  # a class the catalogue no longer holds: the name stored with the case
+        return None
+
+
 def case_row(platform: Platform, db: Session, case: Case) -> dict[str, Any]:
     """A case as one row of a list page."""
     clock = case_clock.case_clock(platform, db, case)
@@ -52,6 +61,7 @@ def case_row(platform: Platform, db: Session, case: Case) -> dict[str, Any]:
         "version": case.version,
         "number": platform.case_number(case),
         "class_name": case.class_name,
+        "class_name_en": english_class_name(platform, db, case),
         "state": CaseState(case.state),
         "street": platform.territory(db).names.get(case.street_code, case.street_code),
         "deadline": case.stage_deadline,

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import DomainError, Forbidden, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.registry import MAX_REASON, PersonalField, VisitKind
 from gridcity.domain.workflow import Role
@@ -242,7 +243,8 @@ def _day(value: str | None, what: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
+        what_zh = {"from": "起始日期", "to": "截止日期"}.get(what, what)
+        raise Invalid(message("list.bad_date", what=what, what_zh=what_zh, value=value)) from None
 
 
 @router.get("/registry/access-log")
@@ -267,7 +269,7 @@ def access_log_page(
         try:
             resident = resident_id.strip()
             if resident and not resident.isdigit():
-                raise Invalid(f"resident id: {resident_id!r} is not a number")
+                raise Invalid(message("list.bad_resident", value=resident_id))
             flt = reg.AccessLogFilter(
                 user=username.strip() or None,
                 resident_id=int(resident) if resident else None,
@@ -285,7 +287,7 @@ def access_log_page(
     for row in rows:
         row["field_labels"] = [_field_label(f, lang) for f in row["fields"]]
         row["at_local"] = datetime.fromisoformat(row["at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-        row["role_label"] = Role(row["role"]).label_zh if lang == "zh" else row["role"]
+        row["role_label"] = i18n.role_label(row["role"], lang)
     query = {k: v for k, v in typed.items() if v}
     return render(
         request,

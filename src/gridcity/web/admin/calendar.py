@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.services import calendar
 from gridcity.services.platform import Platform
@@ -68,9 +69,9 @@ def _year(value: str | int | None, default: int) -> int:
     try:
         year = int(str(value))
     except ValueError:
-        raise Invalid(f"not a year: {value!r}") from None
+        raise Invalid(message("calendar.not_a_year", value=value)) from None
     if not 2000 <= year <= 2100:
-        raise Invalid("the calendar shows the years 2000 to 2100")
+        raise Invalid(message("calendar.year_range"))
     return year
 
 
@@ -93,7 +94,7 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"not a date: {value!r} (write it as 2027-01-01)") from None
+        raise Invalid(message("calendar.not_a_date", value=value)) from None
 
 
 def _year_of(platform: Platform, day: str) -> int:
@@ -118,13 +119,13 @@ async def set_day(request: Request, platform: PlatformDep, user: PageUser) -> Re
     submitted = {k: str(form.get(k) or "") for k in ("day", "kind", "note")}
 
     def work(db: Session) -> Response:
-        day = _day(text(form, "day", required="choose the day"))
+        day = _day(text(form, "day", required=message("calendar.day_needed")))
         kind = text(form, "kind")
         if kind not in ("rest", "work"):
-            raise Invalid("choose whether the day is a rest day or a working day")
-        note = text(form, "note", required="give the reason (e.g. 元旦, 调休上班)", max_length=200)
+            raise Invalid(message("calendar.day_kind"))
+        note = text(form, "note", required=message("calendar.reason_needed"), max_length=200)
         if not 2000 <= day.year <= 2100:
-            raise Invalid("the calendar covers the years 2000 to 2100")
+            raise Invalid(message("calendar.year_range"))
         calendar.set_day(platform, db, user, day, kind == "work", note)
         return RedirectResponse(f"/admin/calendar?year={day.year}&done={day.isoformat()}", status_code=303)
 

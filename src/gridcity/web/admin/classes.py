@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import DomainError, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS, REQUIRED_STAGES, Catalogue, ClassDef, Stage
 from gridcity.services import classes
@@ -92,11 +93,13 @@ def _resolve(code: str, district: str, street: str | None) -> str:
 
 def _search(book: ClassBook, standard: str, kind: str, network: str, q: str) -> list[ClassDef]:
     if standard and standard not in book.catalogue.standards:
-        raise Invalid(f"unknown standard {standard!r}; standards: {', '.join(book.catalogue.standards)}")
+        raise Invalid(
+            message("list.unknown_standard", standard=standard, standards=", ".join(book.catalogue.standards))
+        )
     if kind and kind not in KINDS:
-        raise Invalid("kind is component or event")
+        raise Invalid(message("list.unknown_kind"))
     if network and network not in NETWORKS:
-        raise Invalid(f"unknown network {network!r}; networks: {', '.join(NETWORKS)}")
+        raise Invalid(message("list.unknown_network", network=network, networks=", ".join(NETWORKS)))
     return book.search(standard=standard or None, network=network or None, kind=kind or None, text=q or None)
 
 
@@ -204,7 +207,7 @@ def classes_csv(
 
 def _find(book: ClassBook, ref: str) -> ClassDef:
     if not ref:
-        raise Invalid("name the class: ref=standard:kind:code")
+        raise Invalid(message("classes.ref_needed"))
     return book.catalogue.by_ref(ref)
 
 
@@ -298,7 +301,7 @@ def _limits_patch(form: FormData, cls: ClassDef) -> dict[str, Any]:
         given = text(form, f"limit_{s}", max_length=40)
         if given != _set_limit(cls, s):
             if not given and Stage(s) in REQUIRED_STAGES:
-                raise Invalid(f"every class needs a {s} limit; it cannot be left empty")
+                raise Invalid(message("classes.limit_required", stage=s, stage_zh=Stage(s).label_zh))
             limits[s] = given  # "" for rework: back to half the disposal limit
         before = str(cls.urgent_limits[Stage(s)]) if Stage(s) in cls.urgent_limits else ""
         urgent_given = text(form, f"urgent_{s}", max_length=40)
@@ -319,26 +322,24 @@ def _set_limit(cls: ClassDef, stage: str) -> str:
 
 def _owners_patch(form: FormData, cls: ClassDef) -> dict[str, Any]:
     patch: dict[str, Any] = {}
-    owner = text(form, "owner_department", required="choose the default owner department", max_length=60)
+    owner = text(form, "owner_department", required=message("classes.owner_needed"), max_length=60)
     if owner != cls.owner_department:
         patch["owner_department"] = owner
     cooperating = [str(v) for v in form.getlist("cooperating") if str(v)]
     if list(dict.fromkeys(cooperating)) != list(cls.cooperating):
         if owner in cooperating:
-            raise Invalid("the owner department cannot also be a cooperating unit")
+            raise Invalid(message("classes.owner_cooperating"))
         patch["cooperating"] = cooperating
     return patch
 
 
 def _area_patch(form: FormData, cls: ClassDef, clear: bool) -> dict[str, Any]:
-    area = text(form, "area", required="choose the area (district or street)", max_length=12)
+    area = text(form, "area", required=message("classes.area_needed"), max_length=12)
     if clear:
         if area not in cls.owner_by_area:
-            raise Invalid(f"{area} has no owner of its own for this class")
+            raise Invalid(message("classes.no_area_owner", area=area))
         return {"owner_by_area": {area: ""}}
-    owner = text(
-        form, "area_owner", required="choose the department that owns the class there", max_length=60
-    )
+    owner = text(form, "area_owner", required=message("classes.area_owner_needed"), max_length=60)
     if cls.owner_by_area.get(area) == owner:
         return {}
     return {"owner_by_area": {area: owner}}
@@ -361,7 +362,7 @@ async def edit_class(request: Request, platform: PlatformDep, user: PageUser) ->
 
     def work(db: Session) -> Response:
         if part not in PARTS:
-            raise Invalid(f"unknown part of the class form: {part!r}")
+            raise Invalid(message("classes.unknown_part", part=part))
         cls = _find(platform.catalogue(db), ref)
         patch = PARTS[part](form, cls)
         if not patch:

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.messages import Message, message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import users
@@ -101,9 +102,8 @@ i18n.add_words(
         "admin.limits": ("时限", "Time limits"),
         "admin.urgent_limits": ("紧急时限（留空则同一般）", "Urgent limits (empty: as normal)"),
         "admin.limit_hint": (
-            "写法：30 minutes、2 hours（自然时间）、4 work_hours（工作小时）、20 work_days（工作日）；"
-            "返工时限留空即为处置时限的一半",
-            "Write 30 minutes, 2 hours (calendar), 4 work_hours, 20 work_days; "
+            "写法：30 分钟、2 小时（自然时间）、4 工作小时、20 工作日；返工时限留空即为处置时限的一半",
+            "Write 30 minutes, 2 hours (calendar), 4 working hours, 20 working days; "
             "an empty rework limit is half the disposal limit",
         ),
         "admin.owner": ("主责部门", "Owner"),
@@ -133,6 +133,7 @@ i18n.add_words(
         "admin.rest_day": ("休息日", "Rest day"),
         "admin.work_day": ("工作日", "Working day"),
         "admin.reason": ("原因", "Reason"),
+        "admin.reason_example": ("元旦 / 调休上班", "New Year's Day / make-up working day"),
         "admin.set_day": ("设置日期", "Set a day"),
         "admin.own_days": ("本市自定义日期", "The city's own days"),
         "admin.national": ("国家安排", "National table"),
@@ -225,14 +226,14 @@ async def read_form(request: Request) -> FormData:
     return form
 
 
-def text(form: FormData, name: str, required: str | None = None, max_length: int = 200) -> str:
+def text(form: FormData, name: str, required: Message | None = None, max_length: int = 200) -> str:
     """A text field; `required` is the message when it is empty."""
     value = form.get(name)
     value = value.strip() if isinstance(value, str) else ""
     if required and not value:
         raise Invalid(required)
     if len(value) > max_length:
-        raise Invalid(f"{name}: at most {max_length} characters")
+        raise Invalid(message("page.too_long", field=name, max=max_length))
     return value
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import DomainError
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.services import departments, integrations, webhooks
 from gridcity.services.access import require_city_admin
@@ -25,6 +26,27 @@ from gridcity.web.pages import PageUser, PlatformDep, render
 router = APIRouter(include_in_schema=False)
 
 DELIVERY_STATES = ("pending", "delivered", "failed", "cancelled")
+
+# what each webhook event (services.webhooks.EVENTS, named by its code in <code>) means
+i18n.add_words(
+    {
+        "admin.event.dispatched": (
+            "派遣：派到部门（或核查不通过后返工）",
+            "dispatched to the department (or back for rework)",
+        ),
+        "admin.event.accepted": ("签收：部门签收了案件", "the department accepted the case"),
+        "admin.event.extension_requested": ("申请延期", "an extension was asked for"),
+        "admin.event.extension_decided": ("延期审批：批准或驳回", "an extension was approved or denied"),
+        "admin.event.disposed": ("处置反馈：部门反馈处置完毕", "the department reported it done"),
+        "admin.event.overdue": (
+            "超时升级：超过时限被巡检升级",
+            "escalated by the deadline sweep: past its deadline",
+        ),
+        "admin.event.closed": ("结案", "closed"),
+        "admin.event.reopened": ("重新办理：市民重新打开", "reopened by the citizen"),
+        "admin.event.any": ("案件的每一次变化", "every change of a case"),
+    }
+)
 
 i18n.add_words(
     {
@@ -152,8 +174,8 @@ async def add_subscription(request: Request, platform: PlatformDep, user: PageUs
     } | {"events": chosen}
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="give the subscription's name", max_length=60)
-        url = text(form, "url", required="give the URL to send the events to", max_length=webhooks.MAX_URL)
+        name = text(form, "name", required=message("integrations.name_needed"), max_length=60)
+        url = text(form, "url", required=message("integrations.url_needed"), max_length=webhooks.MAX_URL)
         department = text(form, "department", max_length=40) or None
         scope = text(form, "scope", max_length=20)
         sub, secret = webhooks.add_subscription(
@@ -175,7 +197,7 @@ async def disable_subscription(request: Request, platform: PlatformDep, user: Pa
     form = await read_form(request)
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="name the subscription", max_length=60)
+        name = text(form, "name", required=message("integrations.name_needed"), max_length=60)
         webhooks.disable_subscription(platform, db, name, actor=user)
         return RedirectResponse("/admin/webhooks", status_code=303)
 
@@ -242,8 +264,10 @@ async def issue_integration(request: Request, platform: PlatformDep, user: PageU
     typed = {key: str(form.get(key) or "")[:200] for key in ("name", "department")}
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="give the system's name", max_length=60)
-        department = text(form, "department", required="choose the department", max_length=40)
+        name = text(form, "name", required=message("integrations.system_needed"), max_length=60)
+        department = text(
+            form, "department", required=message("integrations.department_needed"), max_length=40
+        )
         row, key = integrations.issue_integration(platform, db, name, department, actor=user)
         return _integrations_page(request, platform, db, user, status_code=201, new_key=(row.name, key))
 
@@ -261,7 +285,7 @@ async def revoke_integration(request: Request, platform: PlatformDep, user: Page
     form = await read_form(request)
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="name the system", max_length=60)
+        name = text(form, "name", required=message("integrations.system_needed"), max_length=60)
         integrations.revoke_integration(platform, db, name, actor=user)
         return RedirectResponse("/admin/integrations", status_code=303)
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from gridcity.domain.errors import DomainError
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.services import open311
 from gridcity.services.platform import Platform
@@ -100,7 +101,7 @@ async def add_client(request: Request, platform: PlatformDep, user: PageUser) ->
     typed = {"name": str(form.get("name") or "")[:200]}
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="give the application's name", max_length=60)
+        name = text(form, "name", required=message("apps.name_needed"), max_length=60)
         client, key = open311.issue_client(platform, db, name, actor=user)
         return _page(request, platform, db, user, status_code=201, new_key=(client.name, key))
 
@@ -116,7 +117,7 @@ async def revoke_client(request: Request, platform: PlatformDep, user: PageUser)
     form = await read_form(request)
 
     def work(db: Session) -> Response:
-        name = text(form, "name", required="name the application", max_length=60)
+        name = text(form, "name", required=message("apps.name_needed"), max_length=60)
         open311.revoke_client(platform, db, name, actor=user)
         return RedirectResponse("/admin/open311", status_code=303)
 

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 
 from gridcity.db.models import OrgUnit, User
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import Role
@@ -137,8 +138,8 @@ async def add_department(request: Request, platform: PlatformDep, user: PageUser
             platform,
             db,
             user,
-            text(form, "code", required="give the department's code", max_length=40),
-            text(form, "name", required="give the department's name"),
+            text(form, "code", required=message("people.code_needed"), max_length=40),
+            text(form, "name", required=message("people.name_needed")),
             text(form, "scope_code", max_length=12),
             submitted["networks"],
         )
@@ -163,7 +164,7 @@ async def rename_department(
 
     def work(db: Session) -> Response:
         unit = departments.rename_department(
-            platform, db, user, unit_id, text(form, "name", required="give the new name")
+            platform, db, user, unit_id, text(form, "name", required=message("people.new_name_needed"))
         )
         return RedirectResponse(
             f"/admin/departments?{urlencode({'done': unit.name, 'what': 'renamed'})}", status_code=303
@@ -180,9 +181,9 @@ async def rename_department(
 
 def _filter(role: str, unit: str, active: str, q: str) -> UserFilter:
     if role and role not in ROLES:
-        raise Invalid(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        raise Invalid(message("list.unknown_role", role=role, roles=", ".join(ROLES)))
     if active not in ("", "1", "0"):
-        raise Invalid("active is 1 (active) or 0 (deactivated)")
+        raise Invalid(message("list.active_flag"))
     return UserFilter(
         role=role or None,
         unit=unit.strip() or None,
@@ -230,8 +231,8 @@ def _users_page(
 
 
 def _role_label(request: Request) -> Any:
-    zh = i18n.language(request) == "zh"
-    return lambda role: Role(role).label_zh if zh else role.replace("_", " ")
+    lang = i18n.language(request)
+    return lambda role: i18n.role_label(role, lang)
 
 
 @router.get("/admin/users")
@@ -294,10 +295,10 @@ async def add_user(request: Request, platform: PlatformDep, user: PageUser) -> R
         created = users.create_user(
             db,
             user,
-            text(form, "username", required="give the username", max_length=80),
+            text(form, "username", required=message("people.username_needed"), max_length=80),
             str(form.get("password") or ""),
-            text(form, "role", required="choose the role", max_length=20),
-            text(form, "unit", required="choose the unit the user belongs to", max_length=40),
+            text(form, "role", required=message("people.role_needed"), max_length=20),
+            text(form, "unit", required=message("people.unit_needed"), max_length=40),
             text(form, "display_name", max_length=120),
             text(form, "phone", max_length=40),
         )
@@ -399,9 +400,11 @@ async def change_user(request: Request, platform: PlatformDep, user: PageUser, u
             db,
             user,
             user_id,
-            role=text(form, "role", required="choose the role", max_length=20),
-            unit_code=text(form, "unit", required="choose the unit", max_length=40),
-            display_name=text(form, "display_name", required="give the display name", max_length=120),
+            role=text(form, "role", required=message("people.role_needed"), max_length=20),
+            unit_code=text(form, "unit", required=message("people.unit_needed"), max_length=40),
+            display_name=text(
+                form, "display_name", required=message("people.display_name_needed"), max_length=120
+            ),
         )
         return "changed"
 
@@ -413,7 +416,7 @@ async def set_active(request: Request, platform: PlatformDep, user: PageUser, us
     def action(db: Session, form: FormData) -> str:
         active = text(form, "active")
         if active not in ("0", "1"):
-            raise Invalid("active is 1 (reactivate) or 0 (deactivate)")
+            raise Invalid(message("list.active_flag"))
         users.set_active(db, user, user_id, active == "1")
         return "reactivated" if active == "1" else "deactivated"
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import GridStaff, OrgUnit, User
+from gridcity.domain import messages
 from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.territory import parse_bbox
@@ -95,7 +96,7 @@ def _page(
     scope = admin_scope(user)
     bounds = territory.area_bounds(db, scope)
     if bounds is None:
-        raise Invalid("your area has no territory on the map yet: import its boundaries first")
+        raise Invalid(messages.message("page.no_territory"))
     holdings, total = supervisor_grids.holdings(db, scope, limit=LIST_ROWS)
     return render(
         request,
@@ -159,13 +160,15 @@ async def change(request: Request, platform: PlatformDep, user: PageUser) -> Res
     t = words(request)
 
     def work(db: Session) -> Response:
-        codes = _codes(text(form, "grid_codes", "请填写网格编码（give grid codes）", max_length=40_000))
+        codes = _codes(
+            text(form, "grid_codes", messages.message("supervisors.codes_needed"), max_length=40_000)
+        )
         if what == "unassign":
             ended = supervisor_grids.unassign(platform, db, user, codes)
             message = t("admin.sv.ended").format(n=len(ended))
         else:
             if not username:
-                raise Invalid("请选择监督员（choose a supervisor）")
+                raise Invalid(messages.message("supervisors.choose"))
             done = supervisor_grids.assign(platform, db, user, username, codes)
             holder = db.scalar(select(User.display_name).where(User.username == username))
             message = t("admin.sv.assigned").format(

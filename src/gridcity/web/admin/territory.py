@@ -18,9 +18,11 @@ from starlette.datastructures import UploadFile
 
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.services import territory
 from gridcity.services.platform import Platform
+from gridcity.web import i18n
 from gridcity.web.admin.common import LAYERS, admin_scope, page_or_error, read_form, scope_name, words
 from gridcity.web.pages import PageUser, PlatformDep, render
 
@@ -34,7 +36,7 @@ def _layer(layer: str | None) -> str:
     if layer in (None, ""):
         return LAYERS[0]
     if layer not in LAYERS:
-        raise Invalid(f"unknown grid layer {layer!r}; layers: {', '.join(LAYERS)}")
+        raise Invalid(message("list.unknown_layer", layer=layer, layers=", ".join(LAYERS)))
     return layer
 
 
@@ -52,7 +54,7 @@ def _page(
     scope = admin_scope(user)
     bounds = territory.area_bounds(db, scope)
     if bounds is None:
-        raise Invalid("your area has no territory on the map yet: import its boundaries first")
+        raise Invalid(message("page.no_territory"))
     try:
         versions, total = territory.grid_versions(db, scope, layer or None, parent or None, VERSION_ROWS)
     except Invalid as exc:  # a bad filter: say so, and show the unfiltered list
@@ -128,7 +130,7 @@ async def import_grids(request: Request, platform: PlatformDep, user: PageUser) 
 
     def work(db: Session) -> Response:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise Invalid("choose a GeoJSON file of grids to import")
+            raise Invalid(message("territory.file_needed"))
         result = territory.import_grid_upload(platform, db, user, _layer(layer), data, filename)
         parents = sorted(result.versions)
         # the versions table then shows the place the file covered: its community, street or district
@@ -168,7 +170,14 @@ def download_grids(
     with platform.sessions() as db:
         grids = territory.grids_of_parent(db, scope, _layer(layer), parent)
         if not grids:
-            raise Invalid(f"{parent} has no current {layer} grids")
+            raise Invalid(
+                message(
+                    "territory.no_grids",
+                    parent=parent,
+                    layer=layer,
+                    layer_zh=i18n.translator("zh")(f"network.{layer}"),
+                )
+            )
         body = json.dumps(territory.grids_feature_collection(grids), ensure_ascii=False)
     return Response(
         body,
