@@ -47,7 +47,7 @@
     var s = map.getBounds();
     return [s.getWest(), s.getSouth(), s.getEast(), s.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
   }
-  var markers = {}, pendingOpen = null;
+  var markers = {}, pendingOpen = null, selected = null;
   var rowsBody = document.getElementById("map-list-rows");
   var more = document.getElementById("map-list-more");
   var total = document.getElementById("map-list-total");
@@ -59,9 +59,9 @@
     });
   }
   function select(id) {
-    Object.keys(markers).forEach(function (k) {
-      var row = document.getElementById("map-row-" + k);
-      if (row) { row.classList.toggle("selected", String(k) === String(id)); }
+    selected = String(id);
+    Array.prototype.forEach.call(rowsBody ? rowsBody.querySelectorAll("tr.selected") : [], function (tr) {
+      tr.classList.remove("selected");
     });
     var row = document.getElementById("map-row-" + id);
     if (row) {
@@ -106,6 +106,7 @@
       tr.id = "map-row-" + r.id;
       tr.dataset.id = String(r.id);
       tr.tabIndex = 0;
+      if (String(r.id) === selected) { tr.classList.add("selected"); }
       tr.innerHTML =
         '<td><span class="light ' + escape(r.light || "none") + '"></span> <a href="/cases/' + r.id + '">' +
         escape(r.number) + '</a><span class="sub">' + escape(r.class_name) + "</span></td>" +

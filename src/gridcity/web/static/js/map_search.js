@@ -7,7 +7,7 @@
   var list = document.getElementById("map-search-list");
   var map = window.gridcityMap || window.gridcityPublicMap;
   if (!input || !list || !map) { return; }
-  var items = [], active = -1, timer = null, asked = 0;
+  var items = [], active = -1, timer = null, asked = 0, goFirst = false;
   var outline = L.layerGroup().addTo(map);
   var container = map.getContainer();
 
@@ -102,9 +102,15 @@
     var ticket = ++asked;
     fetch(input.dataset.url + "?q=" + encodeURIComponent(text), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { items: [] }; })
-      .then(function (data) { if (ticket === asked) { show(data.items); } });
+      .then(function (data) {
+        if (ticket !== asked) { return; }
+        show(data.items);
+        if (goFirst && data.items.length) { choose(0); }
+        goFirst = false;
+      });
   }
   input.addEventListener("input", function () {
+    goFirst = false;
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(ask, 200);
   });
@@ -117,8 +123,10 @@
       mark();
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (timer) { clearTimeout(timer); timer = null; ask(); return; }
-      if (!list.hidden && active >= 0) { choose(active); } else { ask(); }
+      if (!list.hidden && active >= 0 && items.length) { choose(active); return; }
+      if (timer) { clearTimeout(timer); timer = null; }
+      goFirst = true;  // Enter before the answer came: go to the best hit when it comes
+      ask();
     } else if (event.key === "Escape") {
       close();
     }
