@@ -160,7 +160,7 @@
     }).catch(function (e) { status.textContent = String(e); });
   }
   if (filters) { filters.addEventListener("change", refresh); }
-  if (window.gridcityLabels) { window.gridcityLabels(map, { url: "/map/labels.json" }); }
+  if (window.gridcityLabels) { window.gridcityLabels(map, { url: "/map/labels.json", first: el.dataset.scope }); }
   getJSON("/api/v1/boundaries?level=street&parent=" + encodeURIComponent(el.dataset.scope))
     .then(function (d) { streets.addData(d); });
   map.on("moveend", refresh);

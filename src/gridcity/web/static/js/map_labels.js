@@ -30,10 +30,30 @@
       var height = label.h * perDegree / Math.cos(label.lat * Math.PI / 180);
       return width >= 0.8 * label.name.length * CHAR_PX[level] && height >= 12;
     }
-    function draw(level, data, z) {
+    // a name is left out where it would cover one already written (the server sends the largest
+    // units first, so the bigger unit keeps its name)
+    function free(label, level, placed) {
+      var at = map.latLngToContainerPoint([label.lat, label.lon]);
+      var w = label.name.length * CHAR_PX[level] / 2 + 2, h = 9;
+      var box = [at.x - w, at.y - h, at.x + w, at.y + h];
+      for (var i = 0; i < placed.length; i++) {
+        var o = placed[i];
+        if (box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]) { return false; }
+      }
+      placed.push(box);
+      return true;
+    }
+    // the person's own area first (options.first: a territory code prefix), then the largest units
+    function ownFirst(labels) {
+      var prefix = options.first || "";
+      if (!prefix) { return labels; }
+      var own = labels.filter(function (l) { return l.code.indexOf(prefix) === 0; });
+      return own.concat(labels.filter(function (l) { return l.code.indexOf(prefix) !== 0; }));
+    }
+    function draw(level, data, z, placed) {
       var shown = 0;
-      data.labels.forEach(function (label) {
-        if (!fits(label, level, z)) { return; }
+      ownFirst(data.labels).forEach(function (label) {
+        if (!fits(label, level, z) || !free(label, level, placed)) { return; }
         var text = document.createElement("span");
         text.textContent = label.name;
         layer.addLayer(L.marker([label.lat, label.lon], {
@@ -57,8 +77,8 @@
       Promise.all(jobs).then(function (results) {
         if (ticket !== asked) { return; }  // the map moved on meanwhile
         layer.clearLayers();
-        var shown = 0;
-        results.forEach(function (pair) { shown += draw(pair[0], pair[1], z); });
+        var shown = 0, placed = [];
+        results.forEach(function (pair) { shown += draw(pair[0], pair[1], z, placed); });
         el.dataset.labels = String(shown);
         el.dataset.labelDraws = String(Number(el.dataset.labelDraws || 0) + 1);
       }).catch(function () { /* names are a help, not the map: keep the last ones */ });

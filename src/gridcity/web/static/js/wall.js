@@ -16,7 +16,7 @@
   fetch("/api/v1/boundaries?level=street&parent=" + encodeURIComponent(el.dataset.scope), { credentials: "same-origin" })
     .then(function (r) { return r.ok ? r.json() : { features: [] }; })
     .then(function (d) { streets.addData(d); });
-  if (window.gridcityLabels) { window.gridcityLabels(map, { url: "/map/labels.json" }); }
+  if (window.gridcityLabels) { window.gridcityLabels(map, { url: "/map/labels.json", first: el.dataset.scope }); }
   var cases = L.layerGroup().addTo(map);
   var known = null;  // the ids of the last draw: a new case pulses once
 
