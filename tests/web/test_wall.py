@@ -40,6 +40,13 @@ def test_the_wall_is_for_the_command_centre_and_the_leaders(client, make_user) -
         assert '<a href="/wall">' not in client.get("/map").text
     sign_in(client, make_user("dispatcher"))
     assert client.get("/wall", params={"every": 1}).status_code == 422
+    client.get("/lang/en")  # in English, no Chinese label of the page is left
+    wall, console_map = client.get("/wall").text, client.get("/map").text
+    assert "City management wall" in wall and "Updated" in wall and "Most overdue" in wall
+    assert "指挥大屏" not in wall and "更新于" not in wall and "超时最久" not in wall
+    assert "Cases in the map window" in console_map and "Search the map" in console_map
+    assert "地图范围内的案件" not in console_map and "搜索地图" not in console_map
+    client.get("/lang/zh")
 
 
 def test_the_wall_counts_are_the_queue_counts(client, make_user, login, clock) -> None:  # type: ignore[no-untyped-def]
