@@ -321,6 +321,7 @@ class OverdueCase:
     deadline: datetime
     overdue_hours: float  # past the deadline, in the stage's measure (working or calendar hours)
     unit: str  # the stage clock's unit (TimeUnit)
+    department_id: int | None = None  # the department it was dispatched to, if any
 
 
 @dataclass
@@ -356,6 +357,7 @@ def overdue_cases(
                 deadline=c.stage_deadline or now,
                 overdue_hours=round(max(late, 0.0) / 3600, 1),
                 unit=clock.unit.value,
+                department_id=c.department_id,
             )
         )
     return OverdueList(total, rows)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case
-from gridcity.domain.clock import StageClock, WorkingCalendar, traffic_light
+from gridcity.domain.clock import Light, StageClock, WorkingCalendar, traffic_light
 from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import Conflict
 from gridcity.domain.taxonomy import Stage
@@ -181,6 +181,11 @@ def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | 
     clock = clock_of(case)
     now = platform.now()
     elapsed = clock.elapsed(calendar, now)
+    light = traffic_light(elapsed, clock.budget_seconds, platform.settings.yellow_ratio)
+    if case.stage_deadline is not None and case.stage_deadline < now:
+        # past the deadline is overdue, the one rule of the queues' filter (CaseFilter(overdue=True));
+        # after working hours the working time elapsed stays at the budget, which alone is yellow
+        light = Light.RED
     return {
         "stage": case.stage,
         "stage_name": stage.label_zh if (stage := Stage.known(case.stage)) else case.stage,
@@ -191,5 +196,5 @@ def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | 
         "elapsed_seconds": elapsed,
         "remaining_seconds": clock.budget_seconds - elapsed,
         "paused": clock.paused_since is not None,
-        "light": traffic_light(elapsed, clock.budget_seconds, platform.settings.yellow_ratio).value,
+        "light": light.value,
     }

@@ -32,7 +32,7 @@ from gridcity.services import (
 )
 from gridcity.services.access import territory_covers, visibility_clause
 from gridcity.services.platform import Platform
-from gridcity.web import case_words, casework, i18n, session  # noqa: F401 (case_words: the case page's words)
+from gridcity.web import case_words, casework, i18n, map_data, session  # noqa: F401 (case_words: the case page's words)
 from gridcity.web.pages import (
     PAGE_SIZE,
     CasePath,
@@ -235,11 +235,13 @@ def console_map(request: Request, platform: PlatformDep, user: PageUser) -> HTML
     scope = user.org_unit.scope_code
     with platform.sessions() as db:
         bounds = territory.area_bounds(db, scope)
+        beside = map_data.page_context(platform, db, user)  # the list's filters, the wall's link
     if bounds is None:
         raise Invalid(message("page.no_territory"))
     return render(
         request,
         "work/map.html",
+        **beside,
         user=user,
         bounds=bounds,
         scope=scope,

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case
 from gridcity.domain.errors import DomainError
+from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseState, Role
 from gridcity.services import case_clock
+from gridcity.services.access import visibility_clause
 from gridcity.services.platform import Platform
 
 S = CaseState
@@ -35,6 +38,14 @@ HOME_QUEUE = {
     Role.DISPATCHER: "dispatch",
     Role.HANDLER: "dispose",
 }
+
+
+def state_counts(db: Session, user: Principal) -> dict[str, int]:
+    """How many cases the person may see are in each state (the queue page's tabs, the wall)."""
+    rows = db.execute(
+        select(Case.state, func.count()).where(visibility_clause(user)).group_by(Case.state)
+    ).all()
+    return {str(state): int(n) for state, n in rows}
 
 
 def queue_counts(by_state: dict[str, int]) -> dict[str, int]:

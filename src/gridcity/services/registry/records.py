@@ -449,6 +449,29 @@ def get_located(db: Session, actor: Principal | None, what: str, row_id: int) ->
     return row
 
 
+def find_places(db: Session, actor: Principal | None, text: str, limit: int = 10) -> list[RegistryPlace]:
+    """Current places whose name or address holds `text`, in the caller's area, shortest names
+    first (the map search's places and addresses); none for a caller who may not see places. A
+    place is not a person: households and residents are never searched here."""
+    reader = reader_of(db, actor)
+    if not reader.platform_staff or not text:
+        return []
+    stmt = (
+        select(RegistryPlace)
+        .where(
+            _area_clause(RegistryPlace, reader.scope),
+            RegistryPlace.valid_to.is_(None),
+            or_(
+                RegistryPlace.name.contains(text, autoescape=True),
+                RegistryPlace.address.contains(text, autoescape=True),
+            ),
+        )
+        .order_by(func.length(RegistryPlace.name), RegistryPlace.id)
+        .limit(limit)
+    )
+    return list(db.scalars(stmt))
+
+
 def located_view(row: Any) -> dict[str, Any]:
     return {
         "lon": row.lon,

@@ -1,4 +1,5 @@
-// The case page's small map: the reported point and the unit grids around it, its own grid marked.
+// The case page's small map: the reported point and the unit grids around it, its own grid marked,
+// each with its code (map_labels.js, loaded here so that the case page needs no other tag).
 (function () {
   "use strict";
   var el = document.getElementById("case-map");
@@ -21,4 +22,15 @@
       L.circleMarker([lat, lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#d1242f", fillOpacity: 1 }).addTo(map);
       el.dataset.ready = "1";
     });
+  // the unit-grid codes written on the grids (and the community's name further out)
+  var labels = document.createElement("script");
+  labels.src = "/static/js/map_labels.js";
+  labels.onload = function () { window.gridcityLabels(map, { url: "/map/labels.json" }); };
+  document.head.appendChild(labels);
+  if (!document.querySelector('link[href="/static/css/maps.css"]')) {
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = "/static/css/maps.css";
+    document.head.appendChild(css);
+  }
 })();

@@ -1,6 +1,7 @@
 // The console map: boundaries of the user's area, unit grids at high zoom, cases as clustered
-// markers coloured by their traffic light. Data come from the JSON API (the session cookie
-// authorises these GET requests); tiles only when a tile URL is configured.
+// markers coloured by their traffic light, and beside it the list of the window's cases under the
+// same filters (stage, street, class, overdue), most urgent first: a row opens its marker, a marker
+// marks its row. Names are written by map_labels.js; tiles only when a tile URL is configured.
 (function () {
   "use strict";
   var el = document.getElementById("map");
@@ -46,22 +47,105 @@
     var s = map.getBounds();
     return [s.getWest(), s.getSouth(), s.getEast(), s.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
   }
+  var markers = {}, pendingOpen = null, selected = null;
+  var rowsBody = document.getElementById("map-list-rows");
+  var more = document.getElementById("map-list-more");
+  var total = document.getElementById("map-list-total");
+  var filters = document.getElementById("map-filters");
+
+  function escape(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, function (ch) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch];
+    });
+  }
+  function select(id) {
+    selected = String(id);
+    Array.prototype.forEach.call(rowsBody ? rowsBody.querySelectorAll("tr.selected") : [], function (tr) {
+      tr.classList.remove("selected");
+    });
+    var row = document.getElementById("map-row-" + id);
+    if (row) {
+      row.classList.add("selected");
+      row.scrollIntoView({ block: "nearest" });
+    }
+    el.dataset.selected = String(id);
+  }
+  function openCase(id) {
+    var marker = markers[id];
+    if (!marker) { return false; }
+    cases.zoomToShowLayer(marker, function () { marker.openPopup(); });
+    select(id);
+    return true;
+  }
   function showCases(data) {
     cases.clearLayers();
+    markers = {};
     data.features.forEach(function (f) {
       var c = f.geometry.coordinates, p = f.properties;
       var marker = L.circleMarker([c[1], c[0]], {
         pane: "cases", radius: 6, color: "#fff", weight: 1, fillOpacity: 0.9, fillColor: colours[p.light] || "#888"
       });
       marker.options.light = p.light;
-      marker.bindPopup('<a href="/cases/' + p.id + '">' + p.number + "</a><br>" + p.class_name);
+      marker.bindPopup('<a href="/cases/' + p.id + '">' + escape(p.number) + "</a><br>" + escape(p.class_name), { autoPan: false });
+      marker.on("click", function () { select(p.id); });
+      markers[p.id] = marker;
       cases.addLayer(marker);
     });
+    showList(data.list);
+    if (pendingOpen !== null) {
+      var id = pendingOpen;
+      pendingOpen = null;
+      openCase(id);
+    }
   }
+  function showList(list) {
+    if (!rowsBody) { return; }
+    rowsBody.textContent = "";
+    list.rows.forEach(function (r) {
+      var tr = document.createElement("tr");
+      tr.id = "map-row-" + r.id;
+      tr.dataset.id = String(r.id);
+      tr.tabIndex = 0;
+      if (String(r.id) === selected) { tr.classList.add("selected"); }
+      tr.innerHTML =
+        '<td><span class="light ' + escape(r.light || "none") + '"></span> <a href="/cases/' + r.id + '">' +
+        escape(r.number) + '</a><span class="sub">' + escape(r.class_name) + "</span></td>" +
+        "<td>" + escape(r.street) + '<span class="sub">' + escape(r.state_label) + "</span></td>" +
+        "<td>" + escape(r.deadline) + "</td>";
+      function go(event) {
+        if (event.target.tagName === "A") { return; }
+        if (!openCase(r.id)) {
+          pendingOpen = r.id;
+          map.setView([r.lat, r.lon], Math.max(map.getZoom(), 17));
+        }
+      }
+      tr.addEventListener("click", go);
+      tr.addEventListener("keydown", function (event) { if (event.key === "Enter") { go(event); } });
+      rowsBody.appendChild(tr);
+    });
+    total.textContent = list.total_text;
+    more.textContent = list.rows.length ? list.more_text : more.dataset.empty;
+    el.dataset.listRows = String(list.rows.length);
+    el.dataset.listTotal = String(list.total);
+  }
+  function query() {
+    var q = "";
+    if (document.getElementById("map-all").checked) { q += "&ended=1"; }
+    if (filters) {
+      ["queue", "street", "class_code"].forEach(function (name) {
+        var v = filters.elements[name].value;
+        if (v) { q += "&" + name + "=" + encodeURIComponent(v); }
+      });
+      if (filters.elements.overdue.checked) { q += "&overdue=1"; }
+    }
+    return q;
+  }
+  var asked = 0;
   function refresh() {
-    var box = bbox(), began = performance.now();
-    var states = document.getElementById("map-all").checked ? "" : "&state=" + el.dataset.openStates;
-    var jobs = [getJSON("/api/v1/cases.geojson?bbox=" + box + states).then(showCases)];
+    var box = bbox(), began = performance.now(), ticket = ++asked;
+    var jobs = [getJSON("/map/cases.json?bbox=" + box + query()).then(function (d) {
+      if (ticket === asked) { showCases(d); }
+    })];
     grids.clearLayers();
     if (map.getZoom() >= Number(el.dataset.gridZoom)) {
       jobs.push(getJSON("/api/v1/grids?layer=city_management&bbox=" + box).then(function (d) { grids.addData(d); }));
@@ -75,6 +159,8 @@
       status.textContent = cases.getLayers().length + " · " + grids.getLayers().length;
     }).catch(function (e) { status.textContent = String(e); });
   }
+  if (filters) { filters.addEventListener("change", refresh); }
+  if (window.gridcityLabels) { window.gridcityLabels(map, { url: "/map/labels.json", first: el.dataset.scope }); }
   getJSON("/api/v1/boundaries?level=street&parent=" + encodeURIComponent(el.dataset.scope))
     .then(function (d) { streets.addData(d); });
   map.on("moveend", refresh);

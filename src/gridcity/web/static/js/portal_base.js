@@ -1,6 +1,7 @@
 // The public maps' base layer without tiles: district outlines, then the streets of the districts
-// in view (zoom 12+), then the communities of the streets in view (zoom 15+), each with its name,
-// so that a citizen can find their street on a map that has no background picture.
+// in view (zoom 12+), then the communities of the streets in view (zoom 15+); map_labels.js writes
+// their names (and the unit-grid codes closer in), so that a citizen can find their street on a
+// map that has no background picture.
 (function () {
   "use strict";
   var STYLE = {
@@ -8,8 +9,6 @@
     street: { color: "#0b62a4", weight: 1.3, opacity: 0.8, fill: false },
     community: { color: "#0b62a4", weight: 0.8, opacity: 0.6, dashArray: "4 3", fill: false }
   };
-  // which level's names show at which zoom
-  var LABEL_ZOOM = { district: [9, 12], street: [13, 15], community: [16, 99] };
 
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
@@ -18,32 +17,30 @@
     });
   }
 
+  // map_labels.js (and its styles) on a page that did not load them itself
+  window.gridcityWithLabels = function (map, url) {
+    if (window.gridcityLabels) { window.gridcityLabels(map, { url: url }); return; }
+    if (!document.querySelector('link[href="/static/css/maps.css"]')) {
+      var link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.href = "/static/css/maps.css";
+      document.head.appendChild(link);
+    }
+    var script = document.createElement("script");
+    script.src = "/static/js/map_labels.js";
+    script.onload = function () { window.gridcityLabels(map, { url: url }); };
+    document.head.appendChild(script);
+  };
+
   window.gridcityPortalBase = function (map) {
-    var layers = {}, labels = {}, loaded = {};
+    var layers = {}, loaded = {};
     Object.keys(STYLE).forEach(function (level) {
       layers[level] = L.geoJSON(null, { style: STYLE[level], interactive: false }).addTo(map);
-      labels[level] = L.layerGroup();
     });
     function add(level, data) {
       layers[level].addData(data);
-      data.features.forEach(function (f) {
-        var name = document.createElement("span");
-        name.textContent = f.properties.name;
-        var at = L.geoJSON(f).getBounds().getCenter();
-        labels[level].addLayer(L.marker(at, {
-          icon: L.divIcon({ className: "portal-label portal-label-" + level, html: name, iconSize: null }),
-          interactive: false, keyboard: false
-        }));
-      });
     }
-    function showLabels() {
-      var z = map.getZoom();
-      Object.keys(labels).forEach(function (level) {
-        var on = z >= LABEL_ZOOM[level][0] && z <= LABEL_ZOOM[level][1];
-        if (on && !map.hasLayer(labels[level])) { labels[level].addTo(map); }
-        if (!on && map.hasLayer(labels[level])) { map.removeLayer(labels[level]); }
-      });
-    }
+    window.gridcityWithLabels(map, "/portal/labels.json");
     function loadChildren(parentLevel, childLevel, minZoom) {
       if (map.getZoom() < minZoom) { return; }
       var view = map.getBounds();
@@ -59,7 +56,6 @@
     function refresh() {
       loadChildren("district", "street", 12);
       loadChildren("street", "community", 15);
-      showLabels();
     }
     map.on("moveend", refresh);
     return getJSON("/portal/boundaries.geojson?level=district").then(function (d) {
