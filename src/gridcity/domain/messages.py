@@ -85,6 +85,211 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the national holiday table does not know {year} yet: its statutory holidays are confirmed as the "
         "city's own days; enter the make-up working days (调休) when the notice comes",
     ),
+    # domain and spatial refusals
+    # settings files and class patches (类别设置)
+    "settings.problem": ("{at} 有误：{reason}", "{at}: {reason}"),
+    "settings.unknown_stage": (
+        "{at}：没有“{value}”这个环节（可选：{stages}）",
+        "{at}: unknown stage {value!r} (use {stages})",
+    ),
+    "settings.not_duration": (
+        "{at}：时限应写成“4 work_hours”这样的文本，而不是 {value!r}",
+        "{at}: a duration must be a text like '4 work_hours', not {value!r}",
+    ),
+    "settings.limit_not_positive": ("{at}：时限必须大于零", "{at}: a time limit must be more than zero"),
+    "settings.not_text": ("{at}：应填写文本，而不是 {value!r}", "{at}: must be a text, not {value!r}"),
+    "settings.empty": ("{at}：不能为空", "{at}: must not be empty"),
+    "settings.unknown_network": (
+        "{at}：没有“{value}”这个网络（可选：{networks}）",
+        "{at}: unknown network {value!r} (use {networks})",
+    ),
+    "settings.not_department_list": ("{at}：应为部门代码列表", "{at}: must be a list of department codes"),
+    "settings.not_level_list": (
+        "{at}：应为非空的紧急程度列表，例如 ['normal', 'urgent']",
+        "{at}: must be a non-empty list of levels, e.g. ['normal', 'urgent']",
+    ),
+    "settings.levels_not_distinct": (
+        "{at}：紧急程度不能为空，也不能重复：{levels}",
+        "{at}: levels must be distinct and non-empty: {levels}",
+    ),
+    "settings.not_boolean": (
+        "{at}：应为 true 或 false，而不是 {value!r}",
+        "{at}: must be true or false, not {value!r}",
+    ),
+    "settings.not_action_list": (
+        "{at}：应为操作列表，例如 ['verify_ok', 'report_done']",
+        "{at}: must be a list of actions, e.g. ['verify_ok', 'report_done']",
+    ),
+    "settings.no_photo_action": (
+        "{at}：{unknown} 不能要求照片（可附照片的操作：{actions}）",
+        "{at}: {unknown} cannot require a photo (actions that carry photos: {actions})",
+    ),
+    "settings.not_table": ("{at}：应为一个表，而不是 {value!r}", "{at}: must be a table, not {value!r}"),
+    "settings.not_area_code": (
+        "{at}：区域应为 6 位区县代码或 9 位街道代码",
+        "{at}: an area must be a 6-digit district or 9-digit street code",
+    ),
+    "settings.limit_required": (
+        "{at}：每个类别都必须有“{stage_zh}”时限，不能删除",
+        "{at}: every class needs a {stage} limit; it cannot be removed",
+    ),
+    "settings.unknown_field": ("{at}：没有这个字段", "{at}: unknown field"),
+    "settings.not_field_table": ("{at}：应为由字段组成的表", "{at}: must be a table of fields"),
+    "settings.not_object": ("{at}：应为由字段组成的对象", "{at}: must be an object of fields"),
+    "settings.field_not_allowed": (
+        "{at}：此处不能有这个字段（可用字段：{allowed}）",
+        "{at}: unknown field (allowed here: {allowed})",
+    ),
+    "settings.not_array": (
+        "{at}：应写成表数组（[[{section}]]）",
+        "{at}: must be an array of tables ([[{section}]])",
+    ),
+    "settings.not_entry_table": ("{at}：应为一个表", "{at}: must be a table"),
+    "settings.missing": ("{at}：缺少此项", "{at}: missing"),
+    "settings.not_nonempty_list": ("{at}：应为非空列表", "{at}: must be a non-empty list"),
+    "settings.unknown_section": (
+        "{at}：没有这一节（可用：{sections}）",
+        "{at}: unknown section (use {sections})",
+    ),
+    "settings.unknown_kind": (
+        "{at}：没有“{value}”这种类型（可选：部件 component 或 事件 event）",
+        "{at}: unknown kind {value!r} (use component or event)",
+    ),
+    "settings.missing_column": (
+        "{at}：缺少“{column}”列（现有列：{have}）",
+        "{at}: missing column {column!r} (have {have})",
+    ),
+    "settings.not_toml": ("{at}：不是有效的 TOML 文件：{error}", "{at}: not valid TOML: {error}"),
+    "settings.code_or_codes": (
+        "{at}：请填写 code = '...' 或 codes = [...]，二者只能选一",
+        "{at}: give either code = '...' or codes = [...]",
+    ),
+    "settings.not_code_list": ("{at}：应为非空的类别代码列表", "{at}: must be a non-empty list of codes"),
+    "settings.unchangeable": ("{at}：不能修改（当前为 {value!r}）", "{at}: cannot be changed ({value!r})"),
+    "settings.unknown_standard": ("{at}：没有“{standard}”这个标准", "{at}: unknown standard {standard!r}"),
+    "settings.unknown_standard_kind": (
+        "{at}：标准“{standard}”中没有{kind_zh}类别",
+        "{at}: unknown standard {standard!r} ({kind})",
+    ),
+    # classes (类别)
+    "class.unknown_urgency": (
+        "类别 {code} {name} 没有“{level}”这个紧急程度；可选：{levels}",
+        "unknown urgency {level!r} for class {code} {name}: use one of {levels}",
+    ),
+    "class.not_found": ("找不到代码为 {code} 的类别", "no class {code}"),
+    "class.not_found_in": ("{standard} 中找不到代码为 {code} 的类别", "no class {code} in {standard}"),
+    "class.kind_not_found": ("找不到代码为 {code} 的{kind_zh}类别", "no {kind} class {code}"),
+    "class.kind_not_found_in": (
+        "{standard} 中找不到代码为 {code} 的{kind_zh}类别",
+        "no {kind} class {code} in {standard}",
+    ),
+    "class.ambiguous": (
+        "代码 {code} 对应多个类别，请注明部件/事件或标准：{options}",
+        "class {code} is ambiguous, give the kind or standard: {options}",
+    ),
+    "class.bad_ref": (
+        "“{ref}”不是类别引用（应写成 标准:类型:代码）",
+        "not a class reference (standard:kind:code): {ref!r}",
+    ),
+    "class.bad_code": ("{at}：“{value}”不是类别代码", "{at}: not a class code: {value!r}"),
+    "class.code_mismatch": (
+        "{at}：代码 {code} 不等于大类代码加小类代码（{major}{minor}）",
+        "{at}: {code} is not major_code + minor_code ({major}{minor})",
+    ),
+    "class.names_empty": (
+        "{at}：类别名称和大类名称都不能为空",
+        "{at}: name and major_name must not be empty",
+    ),
+    "class.setting_missing": (
+        "类别 {label} 没有设置 {field}（请在 [defaults] 中补上）",
+        "class {label}: no {field} set (add it to [defaults])",
+    ),
+    "class.limits_missing": (
+        "{at}：类别 {label} 缺少以下环节的时限：{stages}",
+        "{at}: class {label} has no limit for {stages}",
+    ),
+    "class.default_urgency": (
+        "{at}：类别 {label} 的默认紧急程度“{default}”不在紧急程度列表 {levels} 中（列表设于 {origin}）",
+        "{at}: default urgency {default!r} of class {label} is not one of the urgency_levels {levels} "
+        "(set at {origin})",
+    ),
+    "class.ref_mismatch": ("{at}：与标准、类型和代码不一致", "{at}: does not match standard, kind and code"),
+    "class.needs_street": (
+        "类别 {code} {name}：主责部门 {department} 按街道设置，需要案件所在街道的代码",
+        "class {code} {name}: department {department} needs the case's street code",
+    ),
+    "class.needs_district": (
+        "类别 {code} {name}：主责部门 {department} 按区县设置，需要案件所在区县的代码",
+        "class {code} {name}: department {department} needs the case's district code",
+    ),
+    "class.twice": (
+        "{at}：类别 {standard} {kind} {code} 出现了两次",
+        "{at}: class {standard} {kind} {code} appears twice",
+    ),
+    "class.local_exists": (
+        "{at}：类别 {standard} {kind} {code} 已存在（请用 [[class]] 修改）",
+        "{at}: class {standard} {kind} {code} already exists (change it with [[class]])",
+    ),
+    "class.unknown_major": (
+        "{at}：{standard} 中没有大类“{major}”",
+        "{at}: unknown major class {major!r} in {standard!r}",
+    ),
+    "class.unknown": ("{at}：{standard} 中没有类别“{code}”", "{at}: unknown class {code!r} in {standard!r}"),
+    "class.unknown_of_kind": (
+        "{at}：{standard} 中没有{kind_zh}类别“{code}”",
+        "{at}: unknown {kind} class {code!r} in {standard!r}",
+    ),
+    # departments (部门)
+    "department.bad_code": ("{at}：“{value}”不是部门代码", "{at}: not a department code: {value!r}"),
+    "department.unknown_at": ("{at}：没有代码为“{code}”的部门", "{at}: unknown department {code!r}"),
+    "department.unknown": ("没有代码为“{code}”的部门", "unknown department {code!r}"),
+    "department.needs_street": (
+        "部门 {code} 按街道设置：需要街道代码",
+        "department {code} is per street: a street code is needed",
+    ),
+    "department.needs_district": (
+        "部门 {code} 按区县设置：需要区县代码",
+        "department {code} is per district: a district code is needed",
+    ),
+    "department.unknown_tier": (
+        "{at}：没有“{tier}”这个层级（可选：{tiers}）",
+        "{at}: unknown tier {tier!r} (use {tiers})",
+    ),
+    "department.unknown_kind": (
+        "{at}：没有“{kind}”这种部门类型（可选：{kinds}）",
+        "{at}: unknown kind {kind!r} (use {kinds})",
+    ),
+    "department.code_needs_placeholder": (
+        "{at}：{tier_zh}部门的代码必须包含 {placeholder}",
+        "{at}: a {tier}-tier code must contain {placeholder}",
+    ),
+    "department.city_code_placeholder": (
+        "{at}：市级部门代码不能包含 {{district}} 或 {{street}}",
+        "{at}: a city-tier code must not contain {{district}} or {{street}}",
+    ),
+    "department.district_code_street": (
+        "{at}：区级部门代码不能包含 {{street}}",
+        "{at}: a district-tier code cannot contain {{street}}",
+    ),
+    "department.bad_name": ("{at}：名称中的占位符写法有误：{error}", "{at}: {error}"),
+    "department.name_placeholders": (
+        "{at}：不能使用占位符 {fields}（模板部门可用：{allowed}）",
+        "{at}: placeholders {fields} not allowed (templates may use {allowed})",
+    ),
+    "department.defined_twice": ("{at}：部门 {code} 重复定义", "{at}: department {code}: defined twice"),
+    # territory (区县、街道、网格代码)
+    "territory.not_street_code": (
+        "“{code}”不是街道代码（9 位数字）",
+        "not a street code (9 digits): {code!r}",
+    ),
+    "territory.not_district_code": (
+        "“{code}”不是区县代码（6 位数字）",
+        "not a district code (6 digits): {code!r}",
+    ),
+    "territory.street_outside": (
+        "街道 {street} 不在区县 {district} 内",
+        "street {street} is not in district {district}",
+    ),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")
@@ -120,7 +325,7 @@ class Message:
         return self.render()
 
 
-def message(code: str, **params: Any) -> Message:
+def message(code: str, /, **params: Any) -> Message:
     if code not in CATALOGUE:
         raise KeyError(f"message {code!r} is not in the catalogue")
     return Message(code, params)
