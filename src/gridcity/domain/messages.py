@@ -290,6 +290,164 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "街道 {street} 不在区县 {district} 内",
         "street {street} is not in district {district}",
     ),
+    # working time and stage clocks (工作时间、环节计时)
+    "clock.yellow_ratio": (
+        "黄灯比例应在 0 到 1 之间（不含 0），而不是 {ratio}",
+        "the yellow ratio must be in (0, 1], not {ratio}",
+    ),
+    "clock.bad_light_input": (
+        "无法计算亮灯：已用时 {elapsed}，时限 {budget}",
+        "bad light input: elapsed={elapsed}, budget={budget}",
+    ),
+    "clock.period_needs_times": (
+        "工作时段需要两个 datetime.time 时刻",
+        "a work period needs two datetime.time values",
+    ),
+    "clock.period_with_zone": (
+        "工作时段是当地钟点时间：请不要带时区",
+        "work period times are local wall-clock times: give them without tzinfo",
+    ),
+    "clock.period_backwards": (
+        "工作时段的结束时间必须晚于开始时间：{period}",
+        "a work period must end after it starts: {period}",
+    ),
+    "clock.not_a_period": (
+        "“{text}”不是工作时段（请写成 08:30-12:00 这样）",
+        "not a work period: {text!r} (write e.g. '08:30-12:00')",
+    ),
+    "clock.not_datetime": ("{name} 应为日期时间，而不是 {type}", "{name} must be a datetime, not {type}"),
+    "clock.naive_datetime": ("{name} 必须带时区：{value}", "{name} must be timezone-aware: {value}"),
+    "clock.unknown_unit": ("没有“{unit}”这个时间单位", "unknown time unit: {unit!r}"),
+    "clock.not_finite": (
+        "{what} 应为有限的数值，而不是 {value!r}",
+        "{what} must be a finite number, not {value!r}",
+    ),
+    "clock.negative": ("{what} 不能为负数：{value}", "{what} cannot be negative: {value}"),
+    "clock.not_a_work_period": ("{value!r} 不是工作时段", "not a WorkPeriod: {value!r}"),
+    "clock.no_periods": ("工作日历至少需要一个工作时段", "a working calendar needs at least one work period"),
+    "clock.periods_overlap": (
+        "工作时段重叠：{before} 与 {after}",
+        "work periods overlap: {before} and {after}",
+    ),
+    "clock.unknown_zone": ("没有“{zone}”这个时区", "unknown time zone: {zone!r}"),
+    "clock.override_not_date": (
+        "调整的日子必须是日期，而不是 {value!r}",
+        "override keys must be dates, not {value!r}",
+    ),
+    "clock.not_a_date": (
+        "{function} 需要一个日期，而不是 {value!r}",
+        "{function} takes a date, not {value!r}",
+    ),
+    "clock.year_out_of_range": ("日期超出范围：{year} 年", "date out of range: year {year}"),
+    "clock.not_a_duration": ("{value!r} 不是时限", "not a Duration: {value!r}"),
+    "clock.no_working_time": (
+        "从 {first} 年起 {years} 年内没有任何工作时间",
+        "no working time in {years} years from {first}",
+    ),
+    "clock.suspended_before_start": (
+        "环节不能在开始之前挂起",
+        "a stage cannot be suspended before it started",
+    ),
+    "clock.already_suspended": ("该环节自 {since} 起已挂起", "the stage is already suspended since {since}"),
+    "clock.not_suspended": ("该环节没有挂起", "the stage is not suspended"),
+    "clock.resumed_before_suspension": (
+        "环节不能在挂起之前恢复",
+        "a stage cannot be resumed before it was suspended",
+    ),
+    "territory.code_not_text": (
+        "{what_zh}应为数字串，而不是 {type} {code!r}",
+        "{what} must be a string of digits, got {type} {code!r}",
+    ),
+    "territory.code_digits": (
+        "{what_zh}应为 {shape_zh} 位数字，而不是 {code!r}",
+        "{what} must be {shape} digits, got {code!r}",
+    ),
+    "territory.zero_segment": (
+        "{code} 中的{what_zh}段为 {segment}；全为 0 的段留给上一级使用",
+        "{what} segment of {code!r} is {segment!r}; zero is reserved for the parent level",
+    ),
+    "territory.not_public_security_code": (
+        "治安网格代码应为 9 位街道代码 + PS + 3 位序号，而不是 {code!r}",
+        "public-security grid code must be 9 digits + 'PS' + 3 digits, got {code!r}",
+    ),
+    "territory.sequence_range": (
+        "{what_zh}应为 {low} 到 {high} 之间的整数，而不是 {seq!r}",
+        "{what} must be an integer from {low} to {high}, got {seq!r}",
+    ),
+    "territory.bad_bbox": (
+        "地图范围“{text}”应为四个数字：最小经度,最小纬度,最大经度,最大纬度（度），且最小值小于最大值",
+        "bbox {text!r} is not four numbers min_lon,min_lat,max_lon,max_lat (degrees) with min < max",
+    ),
+    # transfer to another network (转办)
+    "routing.no_target_network": (
+        "请指定要转入的网络：{networks} 之一",
+        "name the target network: one of {networks}",
+    ),
+    "routing.same_network": ("案件已在{network_zh}网络中", "the case is already in the {network} network"),
+    "routing.no_target_class": (
+        "请指定案件转入{network_zh}网络后的类别",
+        "name the class of the {network} network the case becomes",
+    ),
+    "routing.class_of_other_network": (
+        "类别 {code}（{name}）不属于{network_zh}网络",
+        "class {code} ({name}) is not a class of the {network} network",
+    ),
+    # time limits (时限)
+    "duration.negative": ("时限不能为负数：{amount}", "a duration cannot be negative: {amount}"),
+    "duration.not_a_duration": (
+        "“{text}”不是时限（请写成“30 minutes”“4 work_hours”“20 work_days”这样）",
+        "not a duration: {text!r} (write e.g. '30 minutes', '4 work_hours', '20 work_days')",
+    ),
+    "duration.unknown_unit": (
+        "“{text}”中的时间单位“{unit}”无法识别："
+        "请用 minutes（分钟）、hours（小时）、work_hours（工作小时）或 work_days（工作日）",
+        "unknown time unit {unit!r} in {text!r}: use minutes, hours, work_hours or work_days",
+    ),
+    # escalation (督办升级)
+    "escalation.unknown_urgency": (
+        "没有“{urgency}”这个紧急程度；可选：{levels}",
+        "unknown urgency {urgency!r}: use one of {levels}",
+    ),
+    "escalation.one_duration": (
+        "{name}：请填写一个时限，而不是 {given} 个：{texts!r}",
+        "{name}: give one duration, not {given}: {texts!r}",
+    ),
+    "escalation.step_durations": (
+        "{name}：请填写 {count} 个时限（街道、区、市），而不是 {given} 个：{texts!r}",
+        "{name}: give {count} durations (street, district, city), not {given}: {texts!r}",
+    ),
+    "escalation.not_three_steps": (
+        "{name}：应为三个时限（街道、区、市），而不是 {value!r}",
+        "{name}: three durations (street, district, city), not {value!r}",
+    ),
+    "escalation.supervision_not_duration": (
+        "supervision_after 应为时限，而不是 {value!r}",
+        "supervision_after must be a duration, not {value!r}",
+    ),
+    "escalation.level_out_of_range": ("督办级别超出范围：{level}", "escalation level out of range: {level}"),
+    "escalation.warned_out_of_range": ("预警级别超出范围：{warned}", "warned out of range: {warned}"),
+    # analysis (统计分析)
+    "analysis.unknown_preset": (
+        "没有“{name}”这个时间段；可选：{presets}",
+        "unknown period preset {name!r}; presets: {presets}",
+    ),
+    "analysis.not_a_date": (
+        "{which_zh}日期“{text}”不是日期，请写成 YYYY-MM-DD",
+        "the {which} date {text!r} is not a date; write it as YYYY-MM-DD",
+    ),
+    "analysis.starts_after_end": (
+        "时间段的开始日期（{start}）晚于结束日期（{end}）",
+        "the period starts ({start}) after it ends ({end})",
+    ),
+    "analysis.too_long": (
+        "时间段长 {days} 天，最多只能选 {most} 天",
+        "the period is {days} days long; choose at most {most} days",
+    ),
+    "analysis.no_baseline": (
+        "异常判断至少需要一周的基准数据",
+        "the anomaly rule needs at least one baseline week",
+    ),
+    "analysis.negative_counts": ("数量不能为负数", "counts cannot be negative"),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")

@@ -41,6 +41,7 @@ SOCIAL_SERVICE_STANDARD = "GRIDCITY-SS-2026"
 PUBLIC_SECURITY_STANDARD = "GRIDCITY-PS-2026"
 
 NETWORKS: tuple[str, ...] = ("city_management", "social_service", "public_security")
+NETWORK_LABELS = {"city_management": "城市管理", "social_service": "社会服务", "public_security": "社会治安"}
 TIERS: tuple[str, ...] = ("city", "district", "street")
 _TIER_LABELS = {"city": "市级", "district": "区级", "street": "街道级"}
 DEPARTMENT_KINDS: tuple[str, ...] = ("bureau", "enterprise", "department")
