@@ -1100,11 +1100,19 @@ class Catalogue:
             for c in self._by_code.get(code, [])
             if (k is None or c.kind == k) and (standard is None or c.standard == standard)
         ]
-        absent = (
-            message("class.not_found", code=code)
-            if k is None
-            else message("class.kind_not_found", kind=k.value, kind_zh=k.label_zh, code=code)
-        )
+        if k is not None:
+            names = {"kind": k.value, "kind_zh": k.label_zh, "code": code}
+            absent = (
+                message("class.kind_not_found", **names)
+                if standard is None
+                else message("class.kind_not_found_in", **names, standard=standard)
+            )
+        else:
+            absent = (
+                message("class.not_found", code=code)
+                if standard is None
+                else message("class.not_found_in", code=code, standard=standard)
+            )
         return self._pick(matches, code, absent)
 
     def by_ref(self, ref: str) -> ClassDef:
