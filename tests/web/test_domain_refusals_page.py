@@ -34,6 +34,6 @@ def test_a_grids_file_of_points_is_refused_in_the_persons_language(client, make_
         assert r.status_code == 422
         return r.text
 
-    assert "第 0 个要素：几何类型为 Point，应为 MultiPolygon 或 Polygon" in upload()
+    assert "第 1 个要素：几何类型为 Point，应为 MultiPolygon 或 Polygon" in upload()
     client.get("/lang/en")
     assert "feature 0: geometry is a Point, expected MultiPolygon or Polygon" in upload()

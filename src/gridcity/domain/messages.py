@@ -773,45 +773,45 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "GeoJSON file {file} is not valid JSON: {error} at line {line} column {column}",
     ),
     "geojson.not_feature": (
-        "第 {index} 个要素：不是 GeoJSON Feature 对象",
+        "第 {number} 个要素：不是 GeoJSON Feature 对象",
         "feature {index}: not a GeoJSON Feature object",
     ),
     "geojson.bad_properties": (
-        "第 {index} 个要素：properties 必须是对象",
+        "第 {number} 个要素：properties 必须是对象",
         "feature {index}: 'properties' must be an object",
     ),
-    "geojson.no_geometry": ("第 {index} 个要素：没有几何", "feature {index}: has no geometry"),
+    "geojson.no_geometry": ("第 {number} 个要素：没有几何", "feature {index}: has no geometry"),
     "geojson.wrong_type": (
-        "第 {index} 个要素：几何类型为 {kind}，应为 {expected_zh}",
+        "第 {number} 个要素：几何类型为 {kind}，应为 {expected_zh}",
         "feature {index}: geometry is a {kind}, expected {expected}",
     ),
     "geojson.malformed": (
-        "第 {index} 个要素：{kind} 几何格式有误：{error}",
+        "第 {number} 个要素：{kind} 几何格式有误：{error}",
         "feature {index}: malformed {kind} geometry: {error}",
     ),
-    "geojson.empty": ("第 {index} 个要素：几何为空", "feature {index}: geometry is empty"),
+    "geojson.empty": ("第 {number} 个要素：几何为空", "feature {index}: geometry is empty"),
     "geojson.not_finite": (
-        "第 {index} 个要素：坐标中有 NaN 或无穷大",
+        "第 {number} 个要素：坐标中有 NaN 或无穷大",
         "feature {index}: coordinates contain NaN or infinity",
     ),
     "geojson.projected": (
-        "第 {index} 个要素：坐标（{x}, {y}）不是 WGS84 经纬度；文件似乎是投影坐标（米），"
+        "第 {number} 个要素：坐标（{x}, {y}）不是 WGS84 经纬度；文件似乎是投影坐标（米），"
         "请先转换为 EPSG:4326 再导入",
         "feature {index}: coordinate ({x}, {y}) is not a WGS84 longitude/latitude; the file looks projected "
         "(metres) — reproject it to EPSG:4326 before loading",
     ),
     "geojson.repair_changes_area": (
-        "第 {index} 个要素：多边形无效（{reason}）；修复会使面积改变 {change}，超过 {most}，请手工修正",
+        "第 {number} 个要素：多边形无效（{reason}）；修复会使面积改变 {change}，超过 {most}，请手工修正",
         "feature {index}: invalid polygon ({reason}); repairing it would change its area by {change}, "
         "more than {most}, so it must be fixed by hand",
     ),
     "geojson.repair_unknown_area": (
-        "第 {index} 个要素：多边形无效（{reason}）；修复后面积的变化无法确定（超过 {most}），请手工修正",
+        "第 {number} 个要素：多边形无效（{reason}）；修复后面积的变化无法确定（超过 {most}），请手工修正",
         "feature {index}: invalid polygon ({reason}); repairing it would change its area by "
         "an unknown amount, more than {most}, so it must be fixed by hand",
     ),
     "geojson.repair_type": (
-        "第 {index} 个要素：多边形无效（{reason}）；修复后变成了 {kind}",
+        "第 {number} 个要素：多边形无效（{reason}）；修复后变成了 {kind}",
         "feature {index}: invalid polygon ({reason}); the repair is a {kind}",
     ),
     # generating grids (划分网格)

@@ -88,10 +88,10 @@ def _load(source: str | Path | bytes | Mapping[str, Any]) -> Any:
 
 def _read_feature(index: int, raw: Any, allowed: frozenset[str] | None, max_area_change: float) -> Feature:
     if not isinstance(raw, Mapping) or raw.get("type") != "Feature":
-        raise Invalid(message("geojson.not_feature", index=index), feature_index=index)
+        raise Invalid(message("geojson.not_feature", index=index, number=index + 1), feature_index=index)
     properties = raw.get("properties") or {}
     if not isinstance(properties, Mapping):
-        raise Invalid(message("geojson.bad_properties", index=index), feature_index=index)
+        raise Invalid(message("geojson.bad_properties", index=index, number=index + 1), feature_index=index)
     geometry = _read_geometry(index, raw.get("geometry"), allowed)
     _check_lonlat(index, geometry)
     if geometry.geom_type in POLYGONAL:
@@ -101,12 +101,13 @@ def _read_feature(index: int, raw: Any, allowed: frozenset[str] | None, max_area
 
 def _read_geometry(index: int, raw: Any, allowed: frozenset[str] | None) -> BaseGeometry:
     if not isinstance(raw, Mapping):
-        raise Invalid(message("geojson.no_geometry", index=index), feature_index=index)
+        raise Invalid(message("geojson.no_geometry", index=index, number=index + 1), feature_index=index)
     kind = raw.get("type")
     if allowed is not None and kind not in allowed:
         refusal = message(
             "geojson.wrong_type",
             index=index,
+            number=index + 1,
             kind=kind,
             expected=" or ".join(sorted(allowed)),
             expected_zh=" 或 ".join(sorted(allowed)),
@@ -115,10 +116,10 @@ def _read_geometry(index: int, raw: Any, allowed: frozenset[str] | None) -> Base
     try:
         geometry = shape(raw)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        refusal = message("geojson.malformed", index=index, kind=kind, error=str(exc))
+        refusal = message("geojson.malformed", index=index, number=index + 1, kind=kind, error=str(exc))
         raise Invalid(refusal, feature_index=index) from exc
     if geometry.is_empty:
-        raise Invalid(message("geojson.empty", index=index), feature_index=index)
+        raise Invalid(message("geojson.empty", index=index, number=index + 1), feature_index=index)
     return geometry
 
 
@@ -126,12 +127,13 @@ def _check_lonlat(index: int, geometry: BaseGeometry) -> None:
     """Reject coordinates outside lon/lat range: almost always a file left in a projected CRS."""
     coords = shapely.get_coordinates(geometry)
     if not np.isfinite(coords).all():
-        raise Invalid(message("geojson.not_finite", index=index), feature_index=index)
+        raise Invalid(message("geojson.not_finite", index=index, number=index + 1), feature_index=index)
     bad = (np.abs(coords[:, 0]) > 180.0) | (np.abs(coords[:, 1]) > 90.0)
     if bad.any():
         x, y = coords[np.argmax(bad)]
         raise Invalid(
-            message("geojson.projected", index=index, x=f"{x:.6g}", y=f"{y:.6g}"), feature_index=index
+            message("geojson.projected", index=index, number=index + 1, x=f"{x:.6g}", y=f"{y:.6g}"),
+            feature_index=index,
         )
 
 
@@ -148,15 +150,22 @@ def _repair_polygon(
     if repaired.is_empty or change > max_area_change:
         most = f"{max_area_change:.1%}"
         refusal = (
-            message("geojson.repair_unknown_area", index=index, reason=reason, most=most)
+            message("geojson.repair_unknown_area", index=index, number=index + 1, reason=reason, most=most)
             if math.isinf(change)
             else message(
-                "geojson.repair_changes_area", index=index, reason=reason, change=f"{change:.2%}", most=most
+                "geojson.repair_changes_area",
+                index=index,
+                number=index + 1,
+                reason=reason,
+                change=f"{change:.2%}",
+                most=most,
             )
         )
         raise Invalid(refusal, feature_index=index)
     if allowed is not None and repaired.geom_type not in allowed:
-        refusal = message("geojson.repair_type", index=index, reason=reason, kind=repaired.geom_type)
+        refusal = message(
+            "geojson.repair_type", index=index, number=index + 1, reason=reason, kind=repaired.geom_type
+        )
         raise Invalid(refusal, feature_index=index)
     return repaired
 
