@@ -187,7 +187,8 @@ def test_refusals_are_clear_4xx(platform, db, client, desk, docked, make_user) -
     r = client.post(f"{BASE}/cases/{mine}/report_done", headers=key, json={"attachment_ids": [foreign]})
     assert r.status_code == 403
     # no photo: 处置反馈 needs one (the class table's default), said in Chinese
-    r = client.post(f"{BASE}/cases/{mine}/report_done", headers=key, json={"note": "已处理"})
+    chinese = {**key, "Accept-Language": "zh-CN"}
+    r = client.post(f"{BASE}/cases/{mine}/report_done", headers=chinese, json={"note": "已处理"})
     assert r.status_code == 422 and r.json()["detail"].startswith("处置反馈需要至少一张现场照片")
     upload = client.post(f"{BASE}/attachments", headers=key, files={"file": ("a.png", png(), "image/png")})
     photo = upload.json()["id"]

@@ -41,12 +41,13 @@ class Desk:
         self.case = r.json()
         return self.case
 
-    def post(self, role: str, action: str, **body: Any) -> Any:
+    def post(self, role: str, action: str, language: str = "zh-CN", **body: Any) -> Any:
+        """An action by a client speaking `language` (Chinese unless the test says otherwise)."""
         self.clock.advance(minutes=10)
         return self.client.post(
             f"/api/v1/cases/{self.case['id']}/actions",
             json={"action": action, "version": self.case["version"], "note": f"{action} 说明", **body},
-            headers=self.heads[role],
+            headers={**self.heads[role], "Accept-Language": language},
         )
 
     def do(self, role: str, action: str, **body: Any) -> dict[str, Any]:
@@ -75,8 +76,10 @@ def test_verify_check_and_report_done_are_refused_without_a_photo_and_nothing_ch
     seen = desk.read()
 
     refused = desk.post("supervisor", "verify_ok")
-    assert refused.status_code == 422
+    assert refused.status_code == 422 and refused.json()["code"] == "evidence.photo_required"
     assert refused.json()["detail"] == "核实属实需要至少一张现场照片：请拍摄或上传照片后再提交"
+    english = desk.post("supervisor", "verify_ok", language="en")
+    assert english.json()["detail"].startswith("verify_ok (核实属实) needs at least one photo of the scene")
     after = desk.read()
     assert (after["state"], after["version"], len(after["history"])) == (
         "verifying",

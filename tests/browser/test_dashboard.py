@@ -83,7 +83,7 @@ def test_a_leader_reads_the_dashboard_and_changes_the_period(
     # a period that ends before it starts is refused, and the person is told why
     page.locator("input[name=from]").fill("2023-03-25")
     page.get_by_role("button", name="更新").click()
-    expect(page.locator("#dash-status")).to_contain_text("after it ends")
+    expect(page.locator("#dash-status")).to_contain_text("晚于结束日期")
 
 
 def test_the_dashboard_over_the_demo_city(browser: Browser, demo_city: tuple[str, Platform]) -> None:

@@ -122,9 +122,9 @@ def test_unknown_and_malformed_codes_are_told_not_500(platform, client, make_use
     assert missing.status_code == 404 and "no component 11010104007999999" in missing.text
     assert '<p class="error" role="alert">' in missing.text
     malformed = client.get("/components/manhole-7")
-    assert malformed.status_code == 422 and "must be 16 digits" in malformed.text
+    assert malformed.status_code == 422 and "应为 16 位数字" in malformed.text
     zero = client.get("/components/11010104007000000")
-    assert zero.status_code == 422 and "sequence starts at 000001" in zero.text
+    assert zero.status_code == 422 and "流水号从 000001 开始" in zero.text
 
 
 def test_the_console_map_offers_the_component_layer(client, make_user) -> None:  # type: ignore[no-untyped-def]

@@ -71,9 +71,9 @@ def test_console_roles_open_the_dashboard_and_others_are_refused(client, make_us
 def test_bad_dates_and_filters_get_a_clear_422(client, make_user) -> None:  # type: ignore[no-untyped-def]
     sign_in(client, make_user("leader"))
     for query, message in (
-        ({"from": "2023-02-30"}, "is not a date"),
-        ({"from": "2023-03-10", "to": "2023-03-01"}, "after it ends"),
-        ({"from": "2019-01-01", "to": "2023-01-01"}, "at most 731 days"),
+        ({"from": "2023-02-30"}, "不是日期"),  # a page speaks Chinese unless the person chose English
+        ({"from": "2023-03-10", "to": "2023-03-01"}, "晚于结束日期"),
+        ({"from": "2019-01-01", "to": "2023-01-01"}, "最多只能选 731 天"),
         ({"network": "water"}, "unknown network"),
         ({"class_code": "99999"}, "is not the code of a class"),
         ({"street": "110101"}, "is not the code of a street"),
@@ -86,7 +86,7 @@ def test_bad_dates_and_filters_get_a_clear_422(client, make_user) -> None:  # ty
     assert client.get("/dashboard/data/daily.json", params={"stack": "colour"}).status_code == 422
     assert client.get("/dashboard/data/hotspots.json", params={"level": "planet"}).status_code == 422
     bad_box = client.get("/dashboard/data/hotspots.json", params={"level": "grid", "bbox": "1,2,0,3"})
-    assert bad_box.status_code == 422 and "bbox" in bad_box.json()["detail"]
+    assert bad_box.status_code == 422 and "地图范围“1,2,0,3”" in bad_box.json()["detail"]
     unknown = client.get("/dashboard/data/pie.json")
     assert unknown.status_code == 404 and "没有“pie”这个图表" in unknown.json()["detail"]
 

@@ -59,7 +59,7 @@ def test_grid_worker_page_masks_reveals_with_reason_and_records_a_visit(
     token = csrf_of(page.text)
 
     refused = client.post(f"/registry/residents/{elder.id}/reveal", data={"csrf_token": token, "reason": ""})
-    assert refused.status_code == 422 and "reason" in refused.text
+    assert refused.status_code == 422 and "请说明查看个人信息明文的原因" in refused.text
     shown = client.post(
         f"/registry/residents/{elder.id}/reveal", data={"csrf_token": token, "reason": "电话回访老人"}
     )

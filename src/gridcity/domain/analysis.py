@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.taxonomy import Stage
 from gridcity.domain.workflow import REQUEST_STATES, STAGE_OF_STATE, CaseState
 
@@ -50,7 +51,7 @@ def preset_period(name: str, today: date) -> Period:
     if name == "last_month":
         last_day = today.replace(day=1) - timedelta(days=1)
         return Period(last_day.replace(day=1), last_day)
-    raise Invalid(f"unknown period preset {name!r}; presets: {', '.join(PRESETS)}")
+    raise Invalid(message("analysis.unknown_preset", name=name, presets=", ".join(PRESETS)))
 
 
 def parse_period(start_text: str, end_text: str, today: date) -> Period:
@@ -65,7 +66,8 @@ def parse_period(start_text: str, end_text: str, today: date) -> Period:
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise Invalid(f"the {what} date {text!r} is not a date; write it as YYYY-MM-DD") from None
+            which_zh = "开始" if what == "start" else "结束"
+            raise Invalid(message("analysis.not_a_date", which=what, which_zh=which_zh, text=text)) from None
 
     start, end = parsed(start_text, "start"), parsed(end_text, "end")
     span = timedelta(days=DEFAULT_DAYS - 1)
@@ -77,10 +79,10 @@ def parse_period(start_text: str, end_text: str, today: date) -> Period:
     if end is None:
         end = start + span
     if start > end:
-        raise Invalid(f"the period starts ({start}) after it ends ({end})")
+        raise Invalid(message("analysis.starts_after_end", start=start, end=end))
     period = Period(start, end)
     if period.days > MAX_DAYS:
-        raise Invalid(f"the period is {period.days} days long; choose at most {MAX_DAYS} days")
+        raise Invalid(message("analysis.too_long", days=period.days, most=MAX_DAYS))
     return period
 
 
@@ -128,9 +130,9 @@ def anomaly(
     be flat, or empty, does not raise an alarm at every small rise; and `min_count` keeps 0 → 2
     from being an alarm at all."""
     if not baseline:
-        raise Invalid("the anomaly rule needs at least one baseline week")
+        raise Invalid(message("analysis.no_baseline"))
     if current < 0 or any(n < 0 for n in baseline):
-        raise Invalid("counts cannot be negative")
+        raise Invalid(message("analysis.negative_counts"))
     mean = statistics.fmean(baseline)
     sd = statistics.pstdev(baseline)
     spread = max(sd, math.sqrt(mean), 1.0)

@@ -169,6 +169,7 @@ from zoneinfo import ZoneInfo
 
 from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import Message, message
 
 # --- scopes ----------------------------------------------------------------------------------
 
@@ -200,19 +201,22 @@ def check_scope(kind: str | None, level: str | None) -> tuple[ScopeKind, str]:
     try:
         scope = ScopeKind(kind or ScopeKind.REGION)
     except ValueError:
-        raise Invalid(f"unknown kind {kind!r}: use region, department or post", key="kind") from None
+        raise Invalid(message("assessment.unknown_scope", kind=kind), key="kind") from None
     if scope is ScopeKind.REGION:
         level = level or "district"
         if level not in REGION_LEVELS:
-            raise Invalid(f"unknown region level {level!r}: use {', '.join(REGION_LEVELS)}", key="level")
+            levels = ", ".join(REGION_LEVELS)
+            raise Invalid(message("assessment.unknown_region_level", level=level, levels=levels), key="level")
     elif scope is ScopeKind.DEPARTMENT:
         if level not in (None, "", "department"):
-            raise Invalid(f"departments have no level {level!r}: leave level out", key="level")
+            raise Invalid(message("assessment.department_level", level=level), key="level")
         level = "department"
     else:
         level = level or "supervisor"
         if level not in POST_LEVELS:
-            raise Invalid(f"unknown post {level!r}: use {', '.join(POST_LEVELS)}", key="level")
+            raise Invalid(
+                message("assessment.unknown_post", post=level, posts=", ".join(POST_LEVELS)), key="level"
+            )
     return scope, level
 
 
@@ -254,10 +258,10 @@ def month_period(text: str, tz: ZoneInfo | str) -> Period:
     text = (text or "").strip()
     parts = text.split("-")
     if len(parts) != 2 or len(parts[0]) != 4 or len(parts[1]) != 2 or not (parts[0] + parts[1]).isdigit():
-        raise Invalid(f"not a month: {text!r} (write it as YYYY-MM, e.g. 2026-11)", key="period")
+        raise Invalid(message("assessment.not_a_month", text=text), key="period")
     year, month = int(parts[0]), int(parts[1])
     if not 1 <= month <= 12 or year < 1900:
-        raise Invalid(f"not a month: {text!r} (write it as YYYY-MM, e.g. 2026-11)", key="period")
+        raise Invalid(message("assessment.not_a_month", text=text), key="period")
     first = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     return Period(text, _local_midnight(first, zone), _local_midnight(following, zone), Fraction(1))
@@ -267,11 +271,7 @@ def range_period(first_day: date, end_day: date, tz: ZoneInfo | str) -> Period:
     """The local days [first_day, end_day) — `end_day` is the first day *not* included."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     if end_day <= first_day:
-        raise Invalid(
-            f"the period ends ({end_day}) before or when it starts ({first_day}); "
-            "'to' is the first day not included",
-            key="period",
-        )
+        raise Invalid(message("assessment.period_backwards", end=end_day, first=first_day), key="period")
     start, end = _local_midnight(first_day, zone), _local_midnight(end_day, zone)
     if _first_of_month(first_day) and _first_of_month(end_day):
         months = Fraction((end_day.year - first_day.year) * 12 + end_day.month - first_day.month)
@@ -304,12 +304,12 @@ def parse_period(
     """A month ('YYYY-MM'), or 'YYYY-MM-DD..YYYY-MM-DD', or the days `first_day` / `end_day`."""
     if first_day or end_day:
         if period:
-            raise Invalid("give either a period or from/to, not both", key="period")
+            raise Invalid(message("assessment.period_or_range"), key="period")
         if not (first_day and end_day):
-            raise Invalid("give both from and to (YYYY-MM-DD; 'to' is not included)", key="period")
+            raise Invalid(message("assessment.range_needs_both"), key="period")
         return range_period(_day(first_day), _day(end_day), tz)
     if not period:
-        raise Invalid("say which period: period=YYYY-MM, or from/to as YYYY-MM-DD", key="period")
+        raise Invalid(message("assessment.no_period"), key="period")
     if ".." in period:
         a, b = period.split("..", 1)
         return range_period(_day(a), _day(b), tz)
@@ -320,7 +320,7 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid(f"not a day: {text!r} (write it as YYYY-MM-DD)", key="period") from None
+        raise Invalid(message("assessment.not_a_day", text=text), key="period") from None
 
 
 # --- indicators ------------------------------------------------------------------------------
@@ -656,7 +656,9 @@ def load_config(path: Path | str | None = None) -> AssessmentConfig:
     try:
         text = location.read_text(encoding="utf-8")
     except OSError as exc:
-        raise Invalid(f"assessment configuration {location}: cannot read it ({exc.strerror})") from None
+        raise Invalid(
+            message("assessment.config_unreadable", source=str(location), error=exc.strerror)
+        ) from None
     return parse_config(merge_config(base, _toml(text, str(location))), str(location))
 
 
@@ -664,7 +666,7 @@ def _toml(text: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise Invalid(f"assessment configuration {source}: not valid TOML ({exc})") from None
+        raise Invalid(message("assessment.config_not_toml", source=source, error=str(exc))) from None
 
 
 def merge_config(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -688,55 +690,62 @@ def merge_config(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[s
 def parse_config(data: Mapping[str, Any], source: str = "configuration") -> AssessmentConfig:
     """Validate a configuration document; `Invalid` names the file and the key at fault."""
 
-    def fail(where: str, message: str) -> Invalid:
-        return Invalid(f"assessment configuration {source}: {where}: {message}", key=where)
+    def fail(where: str, reason: str | Message) -> Invalid:
+        return Invalid(
+            message("assessment.config_problem", source=source, at=where, reason=reason), key=where
+        )
 
     unknown = set(data) - _TOP_KEYS
     if unknown:
-        raise fail(", ".join(sorted(unknown)), f"unknown section; sections: {', '.join(sorted(_TOP_KEYS))}")
+        sections = ", ".join(sorted(_TOP_KEYS))
+        raise fail(", ".join(sorted(unknown)), message("assessment.unknown_section", sections=sections))
 
     # grades
     grades_raw = data.get("grades")
     if not isinstance(grades_raw, dict) or not grades_raw:
-        raise fail("grades", "give the lowest score of each grade, e.g. A = 90, B = 75, C = 60, D = 40")
+        raise fail("grades", message("assessment.grades_missing"))
     grades: list[tuple[str, Fraction]] = []
     for name, value in grades_raw.items():
         score = _number(value, fail, f"grades.{name}")
         if not 0 < score <= 100:
-            raise fail(f"grades.{name}", f"a grade's lowest score lies in (0, 100], not {value}")
+            raise fail(f"grades.{name}", message("assessment.grade_range", value=value))
         grades.append((str(name), score))
     for (a, sa), (b, sb) in pairwise(grades):
         if sb >= sa:
-            raise fail("grades", f"grades go from best to worst with falling scores: {b} ({sb}) ≥ {a} ({sa})")
+            raise fail("grades", message("assessment.grades_order", b=b, sb=sb, a=a, sa=sa))
     lowest = _next_grade_letter(grades[-1][0])
 
     channels = data.get("channels", {})
     public = channels.get("public") if isinstance(channels, dict) else None
     if not isinstance(public, list) or not public:
-        raise fail("channels.public", 'list the public channels, e.g. ["citizen", "hotline", "media"]')
+        raise fail("channels.public", message("assessment.channels_missing"))
     bad = [c for c in public if c not in KNOWN_CHANNELS]
     if bad:
-        raise fail("channels.public", f"unknown channel {bad[0]!r}; channels: {', '.join(KNOWN_CHANNELS)}")
+        channels_all = ", ".join(KNOWN_CHANNELS)
+        raise fail(
+            "channels.public", message("assessment.unknown_channel", channel=bad[0], channels=channels_all)
+        )
 
     satisfaction = data.get("satisfaction", {})
     dissatisfied = satisfaction.get("dissatisfied_at_most", 2) if isinstance(satisfaction, dict) else None
     if not isinstance(dissatisfied, int) or isinstance(dissatisfied, bool) or not 1 <= dissatisfied <= 4:
-        raise fail("satisfaction.dissatisfied_at_most", "a whole number of stars from 1 to 4")
+        raise fail("satisfaction.dissatisfied_at_most", message("assessment.stars"))
 
     composites: dict[str, CompositeConfig] = {}
     for name in COMPOSITES:
         section = data.get(name)
         if not isinstance(section, dict):
-            raise fail(name, "missing section (its weights at least)")
+            raise fail(name, message("assessment.section_missing"))
         allowed = _SECTION_KEYS.get(name, {"weights", "bands"})
         extra = set(section) - allowed
         if extra:
-            raise fail(f"{name}.{sorted(extra)[0]}", f"unknown key; keys here: {', '.join(sorted(allowed))}")
+            keys = ", ".join(sorted(allowed))
+            raise fail(f"{name}.{sorted(extra)[0]}", message("assessment.unknown_key", keys=keys))
         composites[name] = _composite(name, section, fail)
 
     hotline = data.get("hotline", {"respond_within": "2 hours"})
     if not isinstance(hotline, dict) or set(hotline) - {"respond_within"}:
-        raise fail("hotline", 'the only key here is respond_within, e.g. respond_within = "2 hours"')
+        raise fail("hotline", message("assessment.hotline_keys"))
     limits = {}
     for section, key in (
         ("operator", "verify_dispatch_within"),
@@ -746,30 +755,31 @@ def parse_config(data: Mapping[str, Any], source: str = "configuration") -> Asse
     ):
         text = (hotline if section == "hotline" else data[section]).get(key)
         if text is None:
-            raise fail(f"{section}.{key}", 'missing, e.g. "10 minutes"')
+            raise fail(f"{section}.{key}", message("assessment.limit_missing"))
         try:
             limit = Duration.parse(str(text))
         except Invalid as exc:
-            raise fail(f"{section}.{key}", exc.message) from None
+            raise fail(f"{section}.{key}", exc.reason) from None
         if limit.unit is not TimeUnit.MINUTES or limit.amount <= 0:
-            raise fail(f"{section}.{key}", "a calendar time greater than zero, in minutes or hours")
+            raise fail(f"{section}.{key}", message("assessment.limit_calendar"))
         limits[key] = limit
 
     groups: list[PeerGroup] = []
     seen: dict[str, str] = {}
     raw_groups = data.get("peer_group", [])
     if not isinstance(raw_groups, list):
-        raise fail("peer_group", "write peer groups as [[peer_group]] entries with name and districts")
+        raise fail("peer_group", message("assessment.peer_groups_form"))
     for n, group in enumerate(raw_groups, start=1):
         name = group.get("name") if isinstance(group, dict) else None
         districts = group.get("districts") if isinstance(group, dict) else None
         if not isinstance(name, str) or not name.strip() or not isinstance(districts, list) or not districts:
-            raise fail(f"peer_group[{n}]", "each peer group has a name and a list of district codes")
+            raise fail(f"peer_group[{n}]", message("assessment.peer_group_entry"))
         for code in districts:
             if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
-                raise fail(f"peer_group[{n}].districts", f"{code!r} is not a 6-digit district code")
+                raise fail(f"peer_group[{n}].districts", message("assessment.peer_district_code", code=code))
             if code in seen:
-                raise fail(f"peer_group[{n}].districts", f"district {code} is already in group {seen[code]}")
+                refusal = message("assessment.peer_district_twice", code=code, group=seen[code])
+                raise fail(f"peer_group[{n}].districts", refusal)
             seen[code] = name
         groups.append(PeerGroup(name.strip(), tuple(districts)))
 
@@ -796,7 +806,7 @@ def _next_grade_letter(last: str) -> str:
 
 def _number(value: Any, fail: Any, where: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise fail(where, f"a number, not {value!r}")
+        raise fail(where, message("assessment.not_a_number", value=value))
     return Fraction(str(value))
 
 
@@ -804,35 +814,35 @@ def _composite(name: str, section: Mapping[str, Any], fail: Any) -> CompositeCon
     indicators = {i.key: i for i in INDICATORS[name]}
     raw = section.get("weights")
     if not isinstance(raw, dict) or not raw:
-        raise fail(f"{name}.weights", f"give the weights, e.g. {{ {next(iter(indicators))} = 100 }}")
+        raise fail(f"{name}.weights", message("assessment.weights_missing", example=next(iter(indicators))))
     weights: dict[str, Fraction] = {}
     for key, value in raw.items():
         if key not in indicators:
-            raise fail(
-                f"{name}.weights.{key}", f"not an indicator of {name}; indicators: {', '.join(indicators)}"
-            )
+            refusal = message("assessment.not_an_indicator", composite=name, indicators=", ".join(indicators))
+            raise fail(f"{name}.weights.{key}", refusal)
         weight = _number(value, fail, f"{name}.weights.{key}")
         if weight < 0:
-            raise fail(f"{name}.weights.{key}", "a weight cannot be negative")
+            raise fail(f"{name}.weights.{key}", message("assessment.negative_weight"))
         weights[key] = weight
     total = sum(weights.values(), Fraction(0))
     if total != 100:
         shown = ", ".join(f"{k} {float(v):g}" for k, v in weights.items())
-        raise fail(f"{name}.weights", f"the weights sum to {float(total):g}, not 100 ({shown})")
+        raise fail(
+            f"{name}.weights", message("assessment.weights_sum", total=f"{float(total):g}", shown=shown)
+        )
 
     bands: dict[str, Bands] = {}
     raw_bands = section.get("bands", {})
     if not isinstance(raw_bands, dict):
-        raise fail(f"{name}.bands", "write bands as bands.<indicator> = [{ at_least = 0, score = 0 }, …]")
+        raise fail(f"{name}.bands", message("assessment.bands_form"))
     for key, steps in raw_bands.items():
         if key not in indicators:
-            raise fail(
-                f"{name}.bands.{key}", f"not an indicator of {name}; indicators: {', '.join(indicators)}"
-            )
+            refusal = message("assessment.not_an_indicator", composite=name, indicators=", ".join(indicators))
+            raise fail(f"{name}.bands.{key}", refusal)
         bands[key] = _bands(indicators[key], steps, fail, f"{name}.bands.{key}")
     for key, weight in weights.items():
         if weight and indicators[key].is_count and key not in bands:
-            raise fail(f"{name}.bands.{key}", f"{key} is a count: give its bands to score it")
+            raise fail(f"{name}.bands.{key}", message("assessment.count_needs_bands", indicator=key))
     return CompositeConfig(weights, bands)
 
 
@@ -840,41 +850,57 @@ def _bands(indicator: Indicator, steps: Any, fail: Any, where: str) -> Bands:
     direction = "at_least" if indicator.higher_is_better else "at_most"
     other = "at_most" if direction == "at_least" else "at_least"
     if not isinstance(steps, list) or not steps:
-        raise fail(where, f"a list of bands, e.g. [{{ {direction} = 0, score = 0 }}, …]")
+        raise fail(where, message("assessment.bands_list", direction=direction))
     parsed: list[tuple[Fraction, Fraction]] = []
     for n, step in enumerate(steps, start=1):
         if not isinstance(step, dict) or set(step) != {direction, "score"}:
-            better = "higher" if indicator.higher_is_better else "lower"
-            hint = (
-                f" ({indicator.key} is better when {better}: write {direction}, not {other})"
-                if (isinstance(step, dict) and other in step)
-                else ""
-            )
-            raise fail(f"{where}[{n}]", f"each band is {{ {direction} = …, score = … }}{hint}")
+            if isinstance(step, dict) and other in step:
+                refusal = message(
+                    "assessment.band_direction",
+                    direction=direction,
+                    indicator=indicator.key,
+                    better="higher" if indicator.higher_is_better else "lower",
+                    better_zh="越高越好" if indicator.higher_is_better else "越低越好",
+                    other=other,
+                )
+            else:
+                refusal = message("assessment.band_entry", direction=direction)
+            raise fail(f"{where}[{n}]", refusal)
         threshold = _number(step[direction], fail, f"{where}[{n}].{direction}")
         score = _number(step["score"], fail, f"{where}[{n}].score")
         if not 0 <= score <= 100:
-            raise fail(f"{where}[{n}].score", f"a score lies in 0–100, not {step['score']}")
+            raise fail(f"{where}[{n}].score", message("assessment.score_range", value=step["score"]))
         if threshold < 0:
-            raise fail(f"{where}[{n}].{direction}", "a threshold cannot be negative")
+            raise fail(f"{where}[{n}].{direction}", message("assessment.negative_threshold"))
         parsed.append((threshold, score))
     for (t0, s0), (t1, s1) in pairwise(parsed):
         if t1 <= t0:
-            raise fail(where, f"thresholds must be ascending: {float(t1):g} after {float(t0):g}")
+            raise fail(
+                where,
+                message("assessment.thresholds_order", later=f"{float(t1):g}", earlier=f"{float(t0):g}"),
+            )
         if direction == "at_least" and s1 < s0:
-            raise fail(
-                where, f"a higher {indicator.key} cannot score less: {float(s1):g} after {float(s0):g}"
+            refusal = message(
+                "assessment.scores_fall",
+                indicator=indicator.key,
+                later=f"{float(s1):g}",
+                earlier=f"{float(s0):g}",
             )
+            raise fail(where, refusal)
         if direction == "at_most" and s1 > s0:
-            raise fail(
-                where, f"a higher {indicator.key} cannot score more: {float(s1):g} after {float(s0):g}"
+            refusal = message(
+                "assessment.scores_rise",
+                indicator=indicator.key,
+                later=f"{float(s1):g}",
+                earlier=f"{float(s0):g}",
             )
+            raise fail(where, refusal)
     if direction == "at_least" and parsed[0][0] != 0:
-        raise fail(where, "the first band starts at_least = 0, so that every value has a score")
+        raise fail(where, message("assessment.first_band"))
     if direction == "at_most":
         cover = 100 if indicator.unit is Unit.PERCENT else None
         if cover is not None and parsed[-1][0] < cover:
-            raise fail(where, "the last band is at_most = 100, so that every rate has a score")
+            raise fail(where, message("assessment.last_band"))
     return Bands(direction, tuple(parsed))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 
 SATISFIED, BASICALLY_SATISFIED, DISSATISFIED = "satisfied", "basically_satisfied", "dissatisfied"
 VERDICTS = (SATISFIED, BASICALLY_SATISFIED, DISSATISFIED)
@@ -28,11 +29,8 @@ def parse_verdict(value: Any) -> str:
     text = "" if value is None else str(value).strip()
     verdict = _BY_LABEL.get(text, text)
     if verdict not in VERDICTS:
-        raise Invalid(
-            "回访结果 verdict 只能是 satisfied（满意）、basically_satisfied（基本满意）"
-            "或 dissatisfied（不满意）" + (f"，不是 {text!r}" if text else "：请填写"),
-            key="verdict",
-        )
+        refusal = message("callback.bad_verdict", text=text) if text else message("callback.no_verdict")
+        raise Invalid(refusal, key="verdict")
     return verdict
 
 
@@ -45,4 +43,4 @@ def parse_solved(value: Any) -> bool:
         return True
     if text in _NO:
         return False
-    raise Invalid("回访请填写诉求人是否认为问题已解决 solved：true（已解决）或 false（未解决）", key="solved")
+    raise Invalid(message("callback.no_solved"), key="solved")

@@ -47,6 +47,7 @@ import chinese_calendar
 from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import Invalid
 from gridcity.domain.holidays import statutory_rest_days
+from gridcity.domain.messages import message
 
 __all__ = [
     "DEFAULT_PERIODS",
@@ -97,9 +98,9 @@ def traffic_light(
     Exactly 80 % is still green, exactly 100 % is still yellow. A zero budget is green at 0, red after.
     """
     if not 0 < yellow_ratio <= 1:
-        raise Invalid(f"the yellow ratio must be in (0, 1], not {yellow_ratio}")
+        raise Invalid(message("clock.yellow_ratio", ratio=yellow_ratio))
     if math.isnan(elapsed_seconds) or math.isnan(budget_seconds) or budget_seconds < 0:
-        raise Invalid(f"bad light input: elapsed={elapsed_seconds}, budget={budget_seconds}")
+        raise Invalid(message("clock.bad_light_input", elapsed=elapsed_seconds, budget=budget_seconds))
     if budget_seconds == 0:
         return Light.RED if elapsed_seconds > 0 else Light.GREEN
     ratio = elapsed_seconds / budget_seconds  # division keeps exact percentages exact (0.8 == 11520/14400)
@@ -126,11 +127,11 @@ class WorkPeriod:
 
     def __post_init__(self) -> None:
         if not isinstance(self.start, time) or not isinstance(self.end, time):
-            raise Invalid("a work period needs two datetime.time values")
+            raise Invalid(message("clock.period_needs_times"))
         if self.start.tzinfo is not None or self.end.tzinfo is not None:
-            raise Invalid("work period times are local wall-clock times: give them without tzinfo")
+            raise Invalid(message("clock.period_with_zone"))
         if self.start >= self.end:
-            raise Invalid(f"a work period must end after it starts: {self}")
+            raise Invalid(message("clock.period_backwards", period=str(self)))
 
     @classmethod
     def parse(cls, text: str) -> WorkPeriod:
@@ -140,7 +141,7 @@ class WorkPeriod:
             start, end = (part.strip() for part in cleaned.split("-"))
             return cls(time.fromisoformat(start), time.fromisoformat(end))
         except ValueError as exc:
-            raise Invalid(f"not a work period: {text!r} (write e.g. '08:30-12:00')") from exc
+            raise Invalid(message("clock.not_a_period", text=text)) from exc
 
     @property
     def seconds(self) -> float:
@@ -158,9 +159,9 @@ DEFAULT_PERIODS: tuple[WorkPeriod, ...] = (
 
 def _require_aware(value: datetime, name: str) -> None:
     if not isinstance(value, datetime):
-        raise Invalid(f"{name} must be a datetime, not {type(value).__name__}")
+        raise Invalid(message("clock.not_datetime", name=name, type=type(value).__name__))
     if value.tzinfo is None or value.utcoffset() is None:
-        raise Invalid(f"{name} must be timezone-aware: {value.isoformat()}")
+        raise Invalid(message("clock.naive_datetime", name=name, value=value.isoformat()))
 
 
 def _to_us(value: datetime) -> int:
@@ -176,14 +177,14 @@ def _unit(unit: TimeUnit | str) -> TimeUnit:
     try:
         return TimeUnit(unit)
     except ValueError as exc:
-        raise Invalid(f"unknown time unit: {unit!r}") from exc
+        raise Invalid(message("clock.unknown_unit", unit=unit)) from exc
 
 
 def _seconds_to_us(seconds: float, what: str = "seconds") -> int:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds):
-        raise Invalid(f"{what} must be a finite number, not {seconds!r}")
+        raise Invalid(message("clock.not_finite", what=what, value=seconds))
     if seconds < 0:
-        raise Invalid(f"{what} cannot be negative: {seconds}")
+        raise Invalid(message("clock.negative", what=what, value=seconds))
     return round(seconds * _US)
 
 
@@ -216,21 +217,21 @@ class WorkingCalendar:
     ) -> None:
         for period in periods:
             if not isinstance(period, WorkPeriod):
-                raise Invalid(f"not a WorkPeriod: {period!r}")
+                raise Invalid(message("clock.not_a_work_period", value=period))
         ordered = tuple(sorted(periods, key=lambda p: (p.start, p.end)))
         if not ordered:
-            raise Invalid("a working calendar needs at least one work period")
+            raise Invalid(message("clock.no_periods"))
         for before, after in pairwise(ordered):
             if after.start < before.end:
-                raise Invalid(f"work periods overlap: {before} and {after}")
+                raise Invalid(message("clock.periods_overlap", before=str(before), after=str(after)))
         try:
             self._tz = ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-            raise Invalid(f"unknown time zone: {tz!r}") from exc
+            raise Invalid(message("clock.unknown_zone", zone=tz)) from exc
         cleaned: dict[date, bool] = {}
         for day, working in (overrides or {}).items():
             if isinstance(day, datetime) or not isinstance(day, date):
-                raise Invalid(f"override keys must be dates, not {day!r}")
+                raise Invalid(message("clock.override_not_date", value=day))
             cleaned[day] = bool(working)
         self.periods: tuple[WorkPeriod, ...] = ordered
         self.tz_name: str = tz
@@ -268,7 +269,7 @@ class WorkingCalendar:
             _require_aware(day, "day")
             day = day.astimezone(self._tz).date()
         elif not isinstance(day, date):
-            raise Invalid(f"is_workday takes a date, not {day!r}")
+            raise Invalid(message("clock.not_a_date", function="is_workday", value=day))
         cached = self._workday_cache.get(day)
         if cached is None:
             cached = self._compute_workday(day)
@@ -300,7 +301,7 @@ class WorkingCalendar:
     def work_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         """Working intervals of a local date as aware datetimes in the calendar's zone; [] on rest days."""
         if isinstance(day, datetime) or not isinstance(day, date):
-            raise Invalid(f"work_intervals takes a date, not {day!r}")
+            raise Invalid(message("clock.not_a_date", function="work_intervals", value=day))
         year = self._year(day.year)
         index = day.toordinal() - year.first.toordinal()
         return [(_from_us(s, self._tz), _from_us(e, self._tz)) for s, e in year.intervals[index]]
@@ -324,7 +325,7 @@ class WorkingCalendar:
         table = self._years.get(year)
         if table is None:
             if not 1 <= year <= 9999:
-                raise Invalid(f"date out of range: year {year}")
+                raise Invalid(message("clock.year_out_of_range", year=year))
             first = date(year, 1, 1)
             days = (date(year, 12, 31) - first).days + 1
             intervals = tuple(self._day_intervals(first + timedelta(days=i)) for i in range(days))
@@ -353,7 +354,7 @@ class WorkingCalendar:
     def budget_seconds(self, duration: Duration) -> float:
         """The limit in its unit's measure: MINUTES → calendar s; WORK_HOURS / WORK_DAYS → working s."""
         if not isinstance(duration, Duration):
-            raise Invalid(f"not a Duration: {duration!r}")
+            raise Invalid(message("clock.not_a_duration", value=duration))
         if duration.unit is TimeUnit.MINUTES:
             return duration.amount * 60.0
         if duration.unit is TimeUnit.WORK_HOURS:
@@ -387,7 +388,8 @@ class WorkingCalendar:
                 break
             empty_years = empty_years + 1 if table.total == 0 else 0
             if empty_years >= _MAX_EMPTY_YEARS:
-                raise Invalid(f"no working time in {_MAX_EMPTY_YEARS} years from {year - empty_years + 1}")
+                first = year - empty_years + 1
+                raise Invalid(message("clock.no_working_time", years=_MAX_EMPTY_YEARS, first=first))
             target -= table.total
             year += 1
         index = bisect_left(table.cum, target) - 1  # cum[index] < target <= cum[index + 1]
@@ -444,7 +446,7 @@ class StageClock:
         if self.paused_since is not None:
             _require_aware(self.paused_since, "paused_since")
             if _to_us(self.paused_since) < _to_us(self.started_at):
-                raise Invalid("a stage cannot be suspended before it started")
+                raise Invalid(message("clock.suspended_before_start"))
 
     @classmethod
     def start(cls, calendar: WorkingCalendar, started_at: datetime, limit: Duration) -> StageClock:
@@ -458,18 +460,18 @@ class StageClock:
         """Suspend the stage (挂起). Pausing an already paused clock is an `Invalid` error."""
         _require_aware(now, "now")
         if self.paused_since is not None:
-            raise Invalid(f"the stage is already suspended since {self.paused_since.isoformat()}")
+            raise Invalid(message("clock.already_suspended", since=self.paused_since.isoformat()))
         if _to_us(now) < _to_us(self.started_at):
-            raise Invalid("a stage cannot be suspended before it started")
+            raise Invalid(message("clock.suspended_before_start"))
         return replace(self, paused_since=now)
 
     def resume(self, calendar: WorkingCalendar, now: datetime) -> StageClock:
         """End the suspension: the paused time, in the unit's measure, goes to `paused_seconds`."""
         _require_aware(now, "now")
         if self.paused_since is None:
-            raise Invalid("the stage is not suspended")
+            raise Invalid(message("clock.not_suspended"))
         if _to_us(now) < _to_us(self.paused_since):
-            raise Invalid("a stage cannot be resumed before it was suspended")
+            raise Invalid(message("clock.resumed_before_suspension"))
         paused = calendar.elapsed(self.paused_since, now, self.unit)
         return replace(self, paused_seconds=self.paused_seconds + paused, paused_since=None)
 
@@ -481,7 +483,7 @@ class StageClock:
         work_hours × 3600 s, work_days × 86400 s.
         """
         if not isinstance(extra, Duration):
-            raise Invalid(f"not a Duration: {extra!r}")
+            raise Invalid(message("clock.not_a_duration", value=extra))
         if self.unit.is_working_time:
             seconds = calendar.budget_seconds(extra)
         else:

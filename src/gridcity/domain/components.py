@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import shapely
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.registry import parse_uscc
 from gridcity.domain.taxonomy import BEIJING_STANDARD, NATIONAL_STANDARD
 
@@ -56,21 +57,15 @@ def parse_component_code(code: object) -> ComponentCode:
     """Split and check an identity code; Invalid with a message a data clerk can act on."""
     text = code.strip() if isinstance(code, str) else str(code).strip() if code is not None else ""
     if not _CODE_RE.match(text):
-        raise Invalid(
-            f"component code {text!r} must be 16 digits (6 district + 2 major + 2 minor + 6 sequence) "
-            "or 17 digits (GB/T 47678: 6 + 2 + 3 + 6)",
-            key="code",
-        )
+        raise Invalid(message("component.bad_code", code=text), key="code")
     class_len, standard = _GENERATIONS[len(text)]
     district, cls, seq = text[:6], text[6 : 6 + class_len], text[6 + class_len :]
     if district[:2] == "00" or district[2:] == "0000":
-        raise Invalid(f"component code {text}: {district} is not a district code", key="code")
+        raise Invalid(message("component.bad_district", code=text, district=district), key="code")
     if cls[:2] == "00" or int(cls[2:]) == 0:
-        raise Invalid(
-            f"component code {text}: {cls} is not a class code (major and minor from 01)", key="code"
-        )
+        raise Invalid(message("component.bad_class", code=text, cls=cls), key="code")
     if int(seq) == 0:
-        raise Invalid(f"component code {text}: the sequence starts at 000001", key="code")
+        raise Invalid(message("component.zero_sequence", code=text), key="code")
     return ComponentCode(text, district, cls, seq, standard)
 
 
@@ -78,7 +73,7 @@ def component_code(district_code: str, class_code: str, seq: int) -> str:
     """The identity code of the `seq`-th component of a class in a district (the generation follows
     the class code's length)."""
     if not (1 <= seq <= 999_999):
-        raise Invalid(f"component sequence {seq} out of 1..999999")
+        raise Invalid(message("component.sequence_range", seq=seq))
     code = f"{district_code}{class_code}{seq:06d}"
     parse_component_code(code)
     return code
@@ -125,8 +120,9 @@ def parse_state(text: object) -> ComponentState:
     state = _STATE_BY_TEXT.get(value) or _STATE_BY_TEXT.get(value.lower())
     if state is None:
         labels = "、".join(_STATE_LABELS.values())
+        states = ", ".join(ComponentState)
         raise Invalid(
-            f"component state {value!r} is not one of {labels} ({', '.join(ComponentState)})", key="state"
+            message("component.unknown_state", value=value, labels=labels, states=states), key="state"
         )
     return state
 
@@ -159,7 +155,9 @@ def parse_census_date(text: object, what: str) -> date:
             if len(_DATES) < 100_000:  # a census has few distinct dates: each is parsed once
                 _DATES[value] = day
             return day
-    raise Invalid(f"{what} {value!r} is not a date (YYYYMMDD)", key=what)
+    raise Invalid(
+        message("component.not_a_date", field=what, field_zh=census_label(what), value=value), key=what
+    )
 
 
 # --- distances -----------------------------------------------------------------------------------
@@ -185,7 +183,7 @@ def ground_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> flo
 
 def check_radius(radius_m: float) -> float:
     if not (0 < radius_m <= MAX_SEARCH_RADIUS_M) or math.isnan(radius_m):
-        raise Invalid(f"radius must be between 0 and {MAX_SEARCH_RADIUS_M:,.0f} metres", key="radius")
+        raise Invalid(message("component.radius", most=f"{MAX_SEARCH_RADIUS_M:,.0f}"), key="radius")
     return radius_m
 
 
@@ -236,16 +234,20 @@ def census_header(columns: Sequence[str]) -> dict[str, str]:
                 found[field_name] = column
                 break
     missing = [f for f in REQUIRED_FIELDS if f not in found]
+    missing_zh = [census_label(f) for f in missing]
     if "geometry" not in found and not ("lon" in found and "lat" in found):
         missing.append("lon + lat (or geometry)")
+        missing_zh.append("经度和纬度（或几何）")
     if missing:
         raise Invalid(
-            "the census file lacks the column(s) "
-            + ", ".join(missing)
-            + " (named as GB/T 47678.5 does, e.g. 管理部件标识码 / GLBJBSM, or in English: code, name, "
-            "owner_name, state, initial_date, lon, lat)"
+            message("component.census_columns", missing=", ".join(missing), missing_zh="、".join(missing_zh))
         )
     return found
+
+
+def census_label(field_name: str) -> str:
+    """The standard's (Chinese) name of a census field, e.g. 'initial_date' → 初始日期."""
+    return next((zh for name, zh, _, _ in CENSUS_FIELDS if name == field_name), field_name)
 
 
 class CensusRow(NamedTuple):
@@ -321,11 +323,14 @@ class CensusReader:
             (initial_text, "initial_date"),
         ):
             if not value:
-                raise Invalid(f"{field_name} is empty", key=field_name)
+                refusal = message(
+                    "component.field_empty", field=field_name, field_zh=census_label(field_name)
+                )
+                raise Invalid(refusal, key=field_name)
         code = parse_component_code(code_text)
         if declared_class and declared_class != code.class_code:
             raise Invalid(
-                f"class_code {declared_class} differs from the code's class {code.class_code}",
+                message("component.class_differs", declared=declared_class, cls=code.class_code),
                 key="class_code",
             )
         for value, field_name in (
@@ -337,16 +342,21 @@ class CensusReader:
             (note, "note"),
         ):
             if len(value) > MAX_LENGTHS[field_name]:
-                raise Invalid(
-                    f"{field_name} is longer than {MAX_LENGTHS[field_name]} characters", key=field_name
+                refusal = message(
+                    "component.field_too_long",
+                    field=field_name,
+                    field_zh=census_label(field_name),
+                    most=MAX_LENGTHS[field_name],
                 )
+                raise Invalid(refusal, key=field_name)
         x, y, wkb = _place(lon or None, lat or None, geometry or None)
         initial = parse_census_date(initial_text, "initial_date")
         changed = parse_census_date(changed_text, "change_date") if changed_text else None
         if changed is not None and changed < initial:
-            raise Invalid(
-                f"change_date {changed:%Y%m%d} is before initial_date {initial:%Y%m%d}", key="change_date"
+            refusal = message(
+                "component.changed_before_initial", changed=f"{changed:%Y%m%d}", initial=f"{initial:%Y%m%d}"
             )
+            raise Invalid(refusal, key="change_date")
         return CensusRow(
             code,
             name,
@@ -374,7 +384,14 @@ def _uscc(value: str | None, what: str) -> str | None:
     try:
         return parse_uscc(value)
     except Invalid as exc:
-        raise Invalid(f"{what} {value!r}: {exc.message}", key=what) from None
+        refusal = message(
+            "component.bad_credit_code",
+            field=what,
+            field_zh=census_label(what),
+            value=value,
+            reason=exc.reason,
+        )
+        raise Invalid(refusal, key=what) from None
 
 
 def _place(lon_text: str | None, lat_text: str | None, wkt: str | None) -> tuple[float, float, bytes | None]:
@@ -384,9 +401,9 @@ def _place(lon_text: str | None, lat_text: str | None, wkt: str | None) -> tuple
         try:
             geom = shapely.from_wkt(wkt)
         except shapely.errors.GEOSException:
-            raise Invalid(f"geometry {wkt[:40]!r} is not WKT", key="geometry") from None
+            raise Invalid(message("component.not_wkt", text=wkt[:40]), key="geometry") from None
         if geom is None or geom.is_empty:
-            raise Invalid("geometry is empty", key="geometry")
+            raise Invalid(message("component.empty_geometry"), key="geometry")
         if geom.geom_type == "Point":
             return (*_coordinates(geom.x, geom.y), None)
         if geom.geom_type in ("LineString", "MultiLineString"):
@@ -394,24 +411,24 @@ def _place(lon_text: str | None, lat_text: str | None, wkt: str | None) -> tuple
         elif geom.geom_type in ("Polygon", "MultiPolygon"):
             anchor = geom.point_on_surface()
         else:
-            raise Invalid(
-                f"a component is a point, a line or an area, not a {geom.geom_type}", key="geometry"
-            )
+            raise Invalid(message("component.geometry_type", type=geom.geom_type), key="geometry")
         minx, miny, maxx, maxy = geom.bounds
         _coordinates(minx, miny)
         _coordinates(maxx, maxy)
         return (*_coordinates(anchor.x, anchor.y), shapely.to_wkb(geom))
     if lon_text is None or lat_text is None:
-        raise Invalid("the point is missing (lon and lat, or a geometry)", key="lon")
+        raise Invalid(message("component.no_point"), key="lon")
     try:
         return (*_coordinates(float(lon_text), float(lat_text)), None)
     except ValueError:
-        raise Invalid(f"lon/lat {lon_text!r}, {lat_text!r} are not numbers", key="lon") from None
+        raise Invalid(
+            message("component.lonlat_not_numbers", lon=lon_text, lat=lat_text), key="lon"
+        ) from None
 
 
 def _coordinates(lon: float, lat: float) -> tuple[float, float]:
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise Invalid(f"({lon}, {lat}) is not a longitude/latitude in degrees", key="lon")
+        raise Invalid(message("component.not_lonlat", lon=lon, lat=lat), key="lon")
     return lon, lat
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 
 
 class TimeUnit(StrEnum):
@@ -58,23 +59,19 @@ class Duration:
 
     def __post_init__(self) -> None:
         if self.amount < 0:
-            raise Invalid(f"a duration cannot be negative: {self.amount}")
+            raise Invalid(message("duration.negative", amount=self.amount))
 
     @classmethod
     def parse(cls, text: str) -> Duration:
         """Parse '30 minutes', '2 hours' (calendar), '4 work_hours', '20 work_days'."""
         match = _PATTERN.match(str(text).lower())
         if not match:
-            raise Invalid(
-                f"not a duration: {text!r} (write e.g. '30 minutes', '4 work_hours', '20 work_days')"
-            )
+            raise Invalid(message("duration.not_a_duration", text=text))
         amount, unit = float(match.group(1)), match.group(2)
         if unit in _CALENDAR_HOURS:
             return cls(amount * 60, TimeUnit.MINUTES)
         if unit not in _UNIT_ALIASES:
-            raise Invalid(
-                f"unknown time unit {unit!r} in {text!r}: use minutes, hours, work_hours or work_days"
-            )
+            raise Invalid(message("duration.unknown_unit", unit=unit, text=text))
         return cls(amount, _UNIT_ALIASES[unit])
 
     def halved(self) -> Duration:

@@ -22,6 +22,11 @@ class DomainError(Exception):
         return str(self._message)
 
     @property
+    def reason(self) -> str | Message:
+        """The refusal as raised, to pass into another message (rendered when that one is read)."""
+        return self._message
+
+    @property
     def code(self) -> str | None:
         return self._message.code if isinstance(self._message, Message) else None
 

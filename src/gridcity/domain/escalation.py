@@ -36,6 +36,7 @@ from enum import IntEnum, StrEnum
 from gridcity.domain.clock import DEFAULT_YELLOW_RATIO, Light, StageClock, WorkingCalendar, traffic_light
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.workflow import Role
 
 __all__ = [
@@ -131,7 +132,7 @@ def is_urgent_level(levels: Sequence[str], urgency: str) -> bool:
     """Urgent for escalation: any urgency above the class's lowest level (levels run least to most
     urgent). A class whose default is already urgent (突发事件) escalates on the urgent steps too."""
     if urgency not in levels:
-        raise Invalid(f"unknown urgency {urgency!r}: use one of {', '.join(levels)}")
+        raise Invalid(message("escalation.unknown_urgency", urgency=urgency, levels=", ".join(levels)))
     return list(levels).index(urgency) > 0
 
 
@@ -143,14 +144,18 @@ def _durations(name: str, texts: Sequence[str] | str, count: int) -> tuple[Durat
         texts = [texts]
     texts = list(texts)
     if len(texts) != count:
-        what = "one duration" if count == 1 else f"{count} durations (street, district, city)"
-        raise Invalid(f"{name}: give {what}, not {len(texts)}: {texts!r}", key=name)
+        refusal = (
+            message("escalation.one_duration", name=name, given=len(texts), texts=texts)
+            if count == 1
+            else message("escalation.step_durations", name=name, count=count, given=len(texts), texts=texts)
+        )
+        raise Invalid(refusal, key=name)
     out = []
     for text in texts:
         try:
             out.append(Duration.parse(str(text)))
         except Invalid as exc:
-            raise Invalid(f"{name}: {exc.message}", key=name) from None
+            raise Invalid(message("settings.problem", at=name, reason=exc.reason), key=name) from None
     return tuple(out)
 
 
@@ -169,11 +174,11 @@ class EscalationPolicy:
         for name in ("steps", "urgent_steps"):
             value = getattr(self, name)
             if len(value) != 3 or not all(isinstance(d, Duration) for d in value):
-                raise Invalid(f"{name}: three durations (street, district, city), not {value!r}")
+                raise Invalid(message("escalation.not_three_steps", name=name, value=value))
         if not isinstance(self.supervision_after, Duration):
-            raise Invalid(f"supervision_after must be a duration, not {self.supervision_after!r}")
+            raise Invalid(message("escalation.supervision_not_duration", value=self.supervision_after))
         if not 0 < self.yellow_ratio <= 1:
-            raise Invalid(f"the yellow ratio must be in (0, 1], not {self.yellow_ratio}")
+            raise Invalid(message("clock.yellow_ratio", ratio=self.yellow_ratio))
 
     @classmethod
     def parse(
@@ -211,9 +216,9 @@ class SweepFacts:
 
     def __post_init__(self) -> None:
         if not Level.NONE <= self.level <= Level.SUPERVISION:
-            raise Invalid(f"escalation level out of range: {self.level}")
+            raise Invalid(message("escalation.level_out_of_range", level=self.level))
         if not Warned.NONE <= self.warned <= Warned.RED:
-            raise Invalid(f"warned out of range: {self.warned}")
+            raise Invalid(message("escalation.warned_out_of_range", warned=self.warned))
 
 
 @dataclass(frozen=True)

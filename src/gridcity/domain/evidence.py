@@ -16,6 +16,7 @@ from datetime import datetime
 
 from gridcity.domain.components import ground_distance_m
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 
 FAR_M = 200  # metres from the case point beyond which a photo is not of the scene (GRIDCITY_PHOTO_FAR_M)
 BEFORE_REPORT = "before_report"
@@ -29,7 +30,7 @@ def require_photos(
     """Refuse `action` when the class requires a photo for it and none of the files is an image."""
     if action in required and not any(t in PHOTO_TYPES for t in content_types):
         raise Invalid(
-            f"{action_label_zh}需要至少一张现场照片：请拍摄或上传照片后再提交",
+            message("evidence.photo_required", action=action, action_zh=action_label_zh),
             key="attachments",
             action=action,
         )

@@ -60,6 +60,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import Joined, Message, message
 
 CHANNELS = ("supervisor", "citizen", "hotline", "sensor", "higher_level", "media")
 CRSES = ("wgs84", "gcj02")
@@ -252,23 +253,23 @@ def parse_mapping(text: str) -> ImportMapping:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise Invalid(f"the mapping is not valid TOML: {exc}") from None
+        raise Invalid(message("mapping.not_toml", error=str(exc))) from None
     return _Reader(raw).mapping()
 
 
 class _Reader:
     def __init__(self, raw: Mapping[str, Any]) -> None:
         self.raw = raw
-        self.problems: list[str] = []
+        self.problems: list[Message] = []
 
     def table(self, name: str, required: bool = True) -> Mapping[str, Any]:
         value = self.raw.get(name)
         if value is None:
             if required:
-                self.problems.append(f"the {name!r} section is missing")
+                self.problems.append(message("mapping.section_missing", section=name))
             return {}
         if not isinstance(value, Mapping):
-            self.problems.append(f"{name!r} must be a section (a TOML table)")
+            self.problems.append(message("mapping.not_section", section=name))
             return {}
         return value
 
@@ -276,17 +277,19 @@ class _Reader:
         value = table.get(key)
         if value is None:
             if required:
-                self.problems.append(f"{where}.{key} is missing")
+                self.problems.append(message("mapping.key_missing", at=f"{where}.{key}"))
             return None
         if not isinstance(value, str) or not value.strip():
-            self.problems.append(f"{where}.{key} must be a non-empty string")
+            self.problems.append(message("mapping.not_text", at=f"{where}.{key}"))
             return None
         return value
 
     def mapping(self) -> ImportMapping:
         known = {"source", "time", "location", "description", "class", "status", "department"}
         for extra in sorted(set(self.raw) - known):
-            self.problems.append(f"unknown section {extra!r}; sections: {', '.join(sorted(known))}")
+            self.problems.append(
+                message("mapping.unknown_section", section=extra, sections=", ".join(sorted(known)))
+            )
         source = self.table("source")
         time = self.table("time")
         location = self.table("location")
@@ -297,12 +300,12 @@ class _Reader:
 
         name = self.text(source, "source", "name", required=True) or ""
         if name and (":" in name or len(name) > 30):
-            self.problems.append("source.name has no ':' and is at most 30 characters")
+            self.problems.append(message("mapping.source_name"))
         id_column = self.text(source, "source", "id", required=True) or ""
         channel = self.text(source, "source", "channel") or "hotline"
         if channel not in CHANNELS:
             self.problems.append(
-                f"source.channel {channel!r} is not a channel; channels: {', '.join(CHANNELS)}"
+                message("mapping.unknown_channel", channel=channel, channels=", ".join(CHANNELS))
             )
 
         tz_name = self.text(time, "time", "timezone") or "UTC"
@@ -310,28 +313,30 @@ class _Reader:
         try:
             tz = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError):
-            self.problems.append(f"time.timezone {tz_name!r} is not a timezone (e.g. Asia/Shanghai)")
+            self.problems.append(message("mapping.unknown_zone", zone=tz_name))
         time_format = self.text(time, "time", "format") or "iso"
         if time_format != "iso" and "%" not in time_format:
-            self.problems.append(f"time.format {time_format!r} is neither 'iso' nor a strptime format")
+            self.problems.append(message("mapping.time_format", format=time_format))
         reported = self.text(time, "time", "reported", required=True) or ""
 
         lon, lat = self.text(location, "location", "lon"), self.text(location, "location", "lat")
         address = self.text(location, "location", "address")
         if (lon is None) != (lat is None):
-            self.problems.append("location.lon and location.lat go together")
+            self.problems.append(message("mapping.lon_lat_together"))
         if lon is None and address is None and location:
-            self.problems.append("the location section needs lon and lat columns, or an address column")
+            self.problems.append(message("mapping.no_location"))
         crs = self.text(location, "location", "crs") or "wgs84"
         if crs.lower() not in CRSES:
-            self.problems.append(f"location.crs {crs!r} is not supported; use {' or '.join(CRSES)}")
+            self.problems.append(
+                message("mapping.unknown_crs", crs=crs, crses=" or ".join(CRSES), crses_zh=" 或 ".join(CRSES))
+            )
         places = self.places(location.get("places", {}))
 
         columns = description.get("columns", [])
         if isinstance(columns, str):
             columns = [columns]
         if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-            self.problems.append("description.columns must be a list of column names")
+            self.problems.append(message("mapping.description_columns"))
             columns = []
 
         class_column = self.text(klass, "class", "column", required=True) or ""
@@ -346,26 +351,41 @@ class _Reader:
         statuses: dict[str, str] = {}
         for key, value in self.sub(status, "status", "map", required=bool(status)).items():
             if value not in TARGETS:
-                self.problems.append(f"status.map.{key!r}: {value!r} is not one of {', '.join(TARGETS)}")
+                self.problems.append(
+                    message(
+                        "mapping.unknown_status",
+                        at=f"status.map.{key!r}",
+                        value=value,
+                        targets=", ".join(TARGETS),
+                    )
+                )
             else:
                 statuses[key] = value
         default_status = self.text(status, "status", "default")
         if default_status is not None and default_status not in TARGETS:
-            self.problems.append(f"status.default {default_status!r} is not one of {', '.join(TARGETS)}")
+            self.problems.append(
+                message(
+                    "mapping.unknown_status",
+                    at="status.default",
+                    value=default_status,
+                    targets=", ".join(TARGETS),
+                )
+            )
         if "closed" in statuses.values() and self.text(time, "time", "closed") is None:
-            self.problems.append("closed statuses need time.closed: the column with the close time")
+            self.problems.append(message("mapping.closed_needs_time"))
 
         department_column = self.text(department, "department", "column", required=bool(department))
         departments: dict[str, str] = {}
         for key, value in self.sub(department, "department", "map").items():
             if not isinstance(value, str) or not value:
-                self.problems.append(f"department.map.{key!r} must be a department code")
+                self.problems.append(message("mapping.not_department", key=key))
             else:
                 departments[key] = value
 
         if self.problems:
             raise Invalid(
-                "the mapping has problems: " + "; ".join(self.problems), problems=list(self.problems)
+                message("mapping.problems", problems=Joined(tuple(self.problems))),
+                problems=[str(p) for p in self.problems],
             )
         return ImportMapping(
             source=name,
@@ -400,13 +420,13 @@ class _Reader:
         value = table.get(key)
         if value is None:
             if required:
-                self.problems.append(f"the '{where}.{key}' table is missing")
+                self.problems.append(message("mapping.table_missing", at=f"{where}.{key}"))
             return {}
         if not isinstance(value, Mapping):
-            self.problems.append(f"{where}.{key} must be a table")
+            self.problems.append(message("mapping.not_table", at=f"{where}.{key}"))
             return {}
         if required and not value:
-            self.problems.append(f"the '{where}.{key}' table is empty")
+            self.problems.append(message("mapping.table_empty", at=f"{where}.{key}"))
         return value
 
     def target(self, key: str, value: Any) -> ClassTarget | None:
@@ -416,20 +436,18 @@ class _Reader:
             unknown = set(value) - {"code", "standard", "kind"}
             kind = value.get("kind")
             if unknown:
-                self.problems.append(f"class.map.{key!r}: unknown keys {', '.join(sorted(unknown))}")
+                self.problems.append(message("mapping.class_keys", key=key, keys=", ".join(sorted(unknown))))
             elif kind is not None and kind not in KINDS:
-                self.problems.append(f"class.map.{key!r}: kind is component or event")
+                self.problems.append(message("mapping.class_kind", key=key))
             else:
                 return ClassTarget(str(value["code"]), value.get("standard"), kind)
             return None
-        self.problems.append(
-            f"class.map.{key!r} must be a class code or {{ code = …, standard = …, kind = … }}"
-        )
+        self.problems.append(message("mapping.class_target", key=key))
         return None
 
     def places(self, raw: Any) -> dict[str, tuple[float, float]]:
         if not isinstance(raw, Mapping):
-            self.problems.append("location.places must be a table of address = a pair of lon, lat")
+            self.problems.append(message("mapping.places_table"))
             return {}
         out: dict[str, tuple[float, float]] = {}
         for address, point in raw.items():
@@ -443,7 +461,5 @@ class _Reader:
             ):
                 out[address] = (float(point[0]), float(point[1]))
             else:
-                self.problems.append(
-                    f"location.places.{address!r} must be a pair of lon, lat (e.g. 116.40, 39.91)"
-                )
+                self.problems.append(message("mapping.place_point", address=address))
         return out

@@ -222,6 +222,827 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the national holiday table does not know {year} yet: its statutory holidays are confirmed as the "
         "city's own days; enter the make-up working days (调休) when the notice comes",
     ),
+    # domain and spatial refusals
+    # settings files and class patches (类别设置)
+    "settings.problem": ("{at} 有误：{reason}", "{at}: {reason}"),
+    "settings.unknown_stage": (
+        "{at}：没有“{value}”这个环节（可选：{stages}）",
+        "{at}: unknown stage {value!r} (use {stages})",
+    ),
+    "settings.not_duration": (
+        "{at}：时限应写成“4 work_hours”这样的文本，而不是 {value!r}",
+        "{at}: a duration must be a text like '4 work_hours', not {value!r}",
+    ),
+    "settings.limit_not_positive": ("{at}：时限必须大于零", "{at}: a time limit must be more than zero"),
+    "settings.not_text": ("{at}：应填写文本，而不是 {value!r}", "{at}: must be a text, not {value!r}"),
+    "settings.empty": ("{at}：不能为空", "{at}: must not be empty"),
+    "settings.unknown_network": (
+        "{at}：没有“{value}”这个网络（可选：{networks}）",
+        "{at}: unknown network {value!r} (use {networks})",
+    ),
+    "settings.not_department_list": ("{at}：应为部门代码列表", "{at}: must be a list of department codes"),
+    "settings.not_level_list": (
+        "{at}：应为非空的紧急程度列表，例如 ['normal', 'urgent']",
+        "{at}: must be a non-empty list of levels, e.g. ['normal', 'urgent']",
+    ),
+    "settings.levels_not_distinct": (
+        "{at}：紧急程度不能为空，也不能重复：{levels}",
+        "{at}: levels must be distinct and non-empty: {levels}",
+    ),
+    "settings.not_boolean": (
+        "{at}：应为 true 或 false，而不是 {value!r}",
+        "{at}: must be true or false, not {value!r}",
+    ),
+    "settings.not_action_list": (
+        "{at}：应为操作列表，例如 ['verify_ok', 'report_done']",
+        "{at}: must be a list of actions, e.g. ['verify_ok', 'report_done']",
+    ),
+    "settings.no_photo_action": (
+        "{at}：{unknown} 不能要求照片（可附照片的操作：{actions}）",
+        "{at}: {unknown} cannot require a photo (actions that carry photos: {actions})",
+    ),
+    "settings.not_table": ("{at}：应为一个表，而不是 {value!r}", "{at}: must be a table, not {value!r}"),
+    "settings.not_area_code": (
+        "{at}：区域应为 6 位区县代码或 9 位街道代码",
+        "{at}: an area must be a 6-digit district or 9-digit street code",
+    ),
+    "settings.limit_required": (
+        "{at}：每个类别都必须有“{stage_zh}”时限，不能删除",
+        "{at}: every class needs a {stage} limit; it cannot be removed",
+    ),
+    "settings.unknown_field": ("{at}：没有这个字段", "{at}: unknown field"),
+    "settings.not_field_table": ("{at}：应为由字段组成的表", "{at}: must be a table of fields"),
+    "settings.not_object": ("{at}：应为由字段组成的对象", "{at}: must be an object of fields"),
+    "settings.field_not_allowed": (
+        "{at}：此处不能有这个字段（可用字段：{allowed}）",
+        "{at}: unknown field (allowed here: {allowed})",
+    ),
+    "settings.not_array": (
+        "{at}：应写成表数组（[[{section}]]）",
+        "{at}: must be an array of tables ([[{section}]])",
+    ),
+    "settings.not_entry_table": ("{at}：应为一个表", "{at}: must be a table"),
+    "settings.missing": ("{at}：缺少此项", "{at}: missing"),
+    "settings.not_nonempty_list": ("{at}：应为非空列表", "{at}: must be a non-empty list"),
+    "settings.unknown_section": (
+        "{at}：没有这一节（可用：{sections}）",
+        "{at}: unknown section (use {sections})",
+    ),
+    "settings.unknown_kind": (
+        "{at}：没有“{value}”这种类型（可选：部件 component 或 事件 event）",
+        "{at}: unknown kind {value!r} (use component or event)",
+    ),
+    "settings.missing_column": (
+        "{at}：缺少“{column}”列（现有列：{have}）",
+        "{at}: missing column {column!r} (have {have})",
+    ),
+    "settings.not_toml": ("{at}：不是有效的 TOML 文件：{error}", "{at}: not valid TOML: {error}"),
+    "settings.code_or_codes": (
+        "{at}：请填写 code = '...' 或 codes = [...]，二者只能选一",
+        "{at}: give either code = '...' or codes = [...]",
+    ),
+    "settings.not_code_list": ("{at}：应为非空的类别代码列表", "{at}: must be a non-empty list of codes"),
+    "settings.unchangeable": ("{at}：不能修改（当前为 {value!r}）", "{at}: cannot be changed ({value!r})"),
+    "settings.unknown_standard": ("{at}：没有“{standard}”这个标准", "{at}: unknown standard {standard!r}"),
+    "settings.unknown_standard_kind": (
+        "{at}：标准“{standard}”中没有{kind_zh}类别",
+        "{at}: unknown standard {standard!r} ({kind})",
+    ),
+    # classes (类别)
+    "class.unknown_urgency": (
+        "类别 {code} {name} 没有“{level}”这个紧急程度；可选：{levels}",
+        "unknown urgency {level!r} for class {code} {name}: use one of {levels}",
+    ),
+    "class.not_found": ("找不到代码为 {code} 的类别", "no class {code}"),
+    "class.not_found_in": ("{standard} 中找不到代码为 {code} 的类别", "no class {code} in {standard}"),
+    "class.kind_not_found": ("找不到代码为 {code} 的{kind_zh}类别", "no {kind} class {code}"),
+    "class.kind_not_found_in": (
+        "{standard} 中找不到代码为 {code} 的{kind_zh}类别",
+        "no {kind} class {code} in {standard}",
+    ),
+    "class.ambiguous": (
+        "代码 {code} 对应多个类别，请注明部件/事件或标准：{options}",
+        "class {code} is ambiguous, give the kind or standard: {options}",
+    ),
+    "class.bad_ref": (
+        "“{ref}”不是类别引用（应写成 标准:类型:代码）",
+        "not a class reference (standard:kind:code): {ref!r}",
+    ),
+    "class.bad_code": ("{at}：“{value}”不是类别代码", "{at}: not a class code: {value!r}"),
+    "class.code_mismatch": (
+        "{at}：代码 {code} 不等于大类代码加小类代码（{major}{minor}）",
+        "{at}: {code} is not major_code + minor_code ({major}{minor})",
+    ),
+    "class.names_empty": (
+        "{at}：类别名称和大类名称都不能为空",
+        "{at}: name and major_name must not be empty",
+    ),
+    "class.setting_missing": (
+        "类别 {label} 没有设置 {field}（请在 [defaults] 中补上）",
+        "class {label}: no {field} set (add it to [defaults])",
+    ),
+    "class.limits_missing": (
+        "{at}：类别 {label} 缺少以下环节的时限：{stages}",
+        "{at}: class {label} has no limit for {stages}",
+    ),
+    "class.default_urgency": (
+        "{at}：类别 {label} 的默认紧急程度“{default}”不在紧急程度列表 {levels} 中（列表设于 {origin}）",
+        "{at}: default urgency {default!r} of class {label} is not one of the urgency_levels {levels} "
+        "(set at {origin})",
+    ),
+    "class.ref_mismatch": ("{at}：与标准、类型和代码不一致", "{at}: does not match standard, kind and code"),
+    "class.needs_street": (
+        "类别 {code} {name}：主责部门 {department} 按街道设置，需要案件所在街道的代码",
+        "class {code} {name}: department {department} needs the case's street code",
+    ),
+    "class.needs_district": (
+        "类别 {code} {name}：主责部门 {department} 按区县设置，需要案件所在区县的代码",
+        "class {code} {name}: department {department} needs the case's district code",
+    ),
+    "class.twice": (
+        "{at}：类别 {standard} {kind} {code} 出现了两次",
+        "{at}: class {standard} {kind} {code} appears twice",
+    ),
+    "class.local_exists": (
+        "{at}：类别 {standard} {kind} {code} 已存在（请用 [[class]] 修改）",
+        "{at}: class {standard} {kind} {code} already exists (change it with [[class]])",
+    ),
+    "class.unknown_major": (
+        "{at}：{standard} 中没有大类“{major}”",
+        "{at}: unknown major class {major!r} in {standard!r}",
+    ),
+    "class.unknown": ("{at}：{standard} 中没有类别“{code}”", "{at}: unknown class {code!r} in {standard!r}"),
+    "class.unknown_of_kind": (
+        "{at}：{standard} 中没有{kind_zh}类别“{code}”",
+        "{at}: unknown {kind} class {code!r} in {standard!r}",
+    ),
+    # departments (部门)
+    "department.bad_code": ("{at}：“{value}”不是部门代码", "{at}: not a department code: {value!r}"),
+    "department.unknown_at": ("{at}：没有代码为“{code}”的部门", "{at}: unknown department {code!r}"),
+    "department.unknown": ("没有代码为“{code}”的部门", "unknown department {code!r}"),
+    "department.needs_street": (
+        "部门 {code} 按街道设置：需要街道代码",
+        "department {code} is per street: a street code is needed",
+    ),
+    "department.needs_district": (
+        "部门 {code} 按区县设置：需要区县代码",
+        "department {code} is per district: a district code is needed",
+    ),
+    "department.unknown_tier": (
+        "{at}：没有“{tier}”这个层级（可选：{tiers}）",
+        "{at}: unknown tier {tier!r} (use {tiers})",
+    ),
+    "department.unknown_kind": (
+        "{at}：没有“{kind}”这种部门类型（可选：{kinds}）",
+        "{at}: unknown kind {kind!r} (use {kinds})",
+    ),
+    "department.code_needs_placeholder": (
+        "{at}：{tier_zh}部门的代码必须包含 {placeholder}",
+        "{at}: a {tier}-tier code must contain {placeholder}",
+    ),
+    "department.city_code_placeholder": (
+        "{at}：市级部门代码不能包含 {{district}} 或 {{street}}",
+        "{at}: a city-tier code must not contain {{district}} or {{street}}",
+    ),
+    "department.district_code_street": (
+        "{at}：区级部门代码不能包含 {{street}}",
+        "{at}: a district-tier code cannot contain {{street}}",
+    ),
+    "department.bad_name": ("{at}：名称中的占位符写法有误：{error}", "{at}: {error}"),
+    "department.name_placeholders": (
+        "{at}：不能使用占位符 {fields}（模板部门可用：{allowed}）",
+        "{at}: placeholders {fields} not allowed (templates may use {allowed})",
+    ),
+    "department.defined_twice": ("{at}：部门 {code} 重复定义", "{at}: department {code}: defined twice"),
+    # territory (区县、街道、网格代码)
+    "territory.not_street_code": (
+        "“{code}”不是街道代码（9 位数字）",
+        "not a street code (9 digits): {code!r}",
+    ),
+    "territory.not_district_code": (
+        "“{code}”不是区县代码（6 位数字）",
+        "not a district code (6 digits): {code!r}",
+    ),
+    "territory.street_outside": (
+        "街道 {street} 不在区县 {district} 内",
+        "street {street} is not in district {district}",
+    ),
+    # working time and stage clocks (工作时间、环节计时)
+    "clock.yellow_ratio": (
+        "黄灯比例应在 0 到 1 之间（不含 0），而不是 {ratio}",
+        "the yellow ratio must be in (0, 1], not {ratio}",
+    ),
+    "clock.bad_light_input": (
+        "无法计算亮灯：已用时 {elapsed}，时限 {budget}",
+        "bad light input: elapsed={elapsed}, budget={budget}",
+    ),
+    "clock.period_needs_times": (
+        "工作时段需要两个 datetime.time 时刻",
+        "a work period needs two datetime.time values",
+    ),
+    "clock.period_with_zone": (
+        "工作时段是当地钟点时间：请不要带时区",
+        "work period times are local wall-clock times: give them without tzinfo",
+    ),
+    "clock.period_backwards": (
+        "工作时段的结束时间必须晚于开始时间：{period}",
+        "a work period must end after it starts: {period}",
+    ),
+    "clock.not_a_period": (
+        "“{text}”不是工作时段（请写成 08:30-12:00 这样）",
+        "not a work period: {text!r} (write e.g. '08:30-12:00')",
+    ),
+    "clock.not_datetime": ("{name} 应为日期时间，而不是 {type}", "{name} must be a datetime, not {type}"),
+    "clock.naive_datetime": ("{name} 必须带时区：{value}", "{name} must be timezone-aware: {value}"),
+    "clock.unknown_unit": ("没有“{unit}”这个时间单位", "unknown time unit: {unit!r}"),
+    "clock.not_finite": (
+        "{what} 应为有限的数值，而不是 {value!r}",
+        "{what} must be a finite number, not {value!r}",
+    ),
+    "clock.negative": ("{what} 不能为负数：{value}", "{what} cannot be negative: {value}"),
+    "clock.not_a_work_period": ("{value!r} 不是工作时段", "not a WorkPeriod: {value!r}"),
+    "clock.no_periods": ("工作日历至少需要一个工作时段", "a working calendar needs at least one work period"),
+    "clock.periods_overlap": (
+        "工作时段重叠：{before} 与 {after}",
+        "work periods overlap: {before} and {after}",
+    ),
+    "clock.unknown_zone": ("没有“{zone}”这个时区", "unknown time zone: {zone!r}"),
+    "clock.override_not_date": (
+        "调整的日子必须是日期，而不是 {value!r}",
+        "override keys must be dates, not {value!r}",
+    ),
+    "clock.not_a_date": (
+        "{function} 需要一个日期，而不是 {value!r}",
+        "{function} takes a date, not {value!r}",
+    ),
+    "clock.year_out_of_range": ("日期超出范围：{year} 年", "date out of range: year {year}"),
+    "clock.not_a_duration": ("{value!r} 不是时限", "not a Duration: {value!r}"),
+    "clock.no_working_time": (
+        "从 {first} 年起 {years} 年内没有任何工作时间",
+        "no working time in {years} years from {first}",
+    ),
+    "clock.suspended_before_start": (
+        "环节不能在开始之前挂起",
+        "a stage cannot be suspended before it started",
+    ),
+    "clock.already_suspended": ("该环节自 {since} 起已挂起", "the stage is already suspended since {since}"),
+    "clock.not_suspended": ("该环节没有挂起", "the stage is not suspended"),
+    "clock.resumed_before_suspension": (
+        "环节不能在挂起之前恢复",
+        "a stage cannot be resumed before it was suspended",
+    ),
+    "territory.code_not_text": (
+        "{what_zh}应为数字串，而不是 {type} {code!r}",
+        "{what} must be a string of digits, got {type} {code!r}",
+    ),
+    "territory.code_digits": (
+        "{what_zh}应为 {shape_zh} 位数字，而不是 {code!r}",
+        "{what} must be {shape} digits, got {code!r}",
+    ),
+    "territory.zero_segment": (
+        "{code} 中的{what_zh}段为 {segment}；全为 0 的段留给上一级使用",
+        "{what} segment of {code!r} is {segment!r}; zero is reserved for the parent level",
+    ),
+    "territory.not_public_security_code": (
+        "治安网格代码应为 9 位街道代码 + PS + 3 位序号，而不是 {code!r}",
+        "public-security grid code must be 9 digits + 'PS' + 3 digits, got {code!r}",
+    ),
+    "territory.sequence_range": (
+        "{what_zh}应为 {low} 到 {high} 之间的整数，而不是 {seq!r}",
+        "{what} must be an integer from {low} to {high}, got {seq!r}",
+    ),
+    "territory.bad_bbox": (
+        "地图范围“{text}”应为四个数字：最小经度,最小纬度,最大经度,最大纬度（度），且最小值小于最大值",
+        "bbox {text!r} is not four numbers min_lon,min_lat,max_lon,max_lat (degrees) with min < max",
+    ),
+    # transfer to another network (转办)
+    "routing.no_target_network": (
+        "请指定要转入的网络：{networks} 之一",
+        "name the target network: one of {networks}",
+    ),
+    "routing.same_network": ("案件已在{network_zh}网络中", "the case is already in the {network} network"),
+    "routing.no_target_class": (
+        "请指定案件转入{network_zh}网络后的类别",
+        "name the class of the {network} network the case becomes",
+    ),
+    "routing.class_of_other_network": (
+        "类别 {code}（{name}）不属于{network_zh}网络",
+        "class {code} ({name}) is not a class of the {network} network",
+    ),
+    # time limits (时限)
+    "duration.negative": ("时限不能为负数：{amount}", "a duration cannot be negative: {amount}"),
+    "duration.not_a_duration": (
+        "“{text}”不是时限（请写成“30 minutes”“4 work_hours”“20 work_days”这样）",
+        "not a duration: {text!r} (write e.g. '30 minutes', '4 work_hours', '20 work_days')",
+    ),
+    "duration.unknown_unit": (
+        "“{text}”中的时间单位“{unit}”无法识别："
+        "请用 minutes（分钟）、hours（小时）、work_hours（工作小时）或 work_days（工作日）",
+        "unknown time unit {unit!r} in {text!r}: use minutes, hours, work_hours or work_days",
+    ),
+    # escalation (督办升级)
+    "escalation.unknown_urgency": (
+        "没有“{urgency}”这个紧急程度；可选：{levels}",
+        "unknown urgency {urgency!r}: use one of {levels}",
+    ),
+    "escalation.one_duration": (
+        "{name}：请填写一个时限，而不是 {given} 个：{texts!r}",
+        "{name}: give one duration, not {given}: {texts!r}",
+    ),
+    "escalation.step_durations": (
+        "{name}：请填写 {count} 个时限（街道、区、市），而不是 {given} 个：{texts!r}",
+        "{name}: give {count} durations (street, district, city), not {given}: {texts!r}",
+    ),
+    "escalation.not_three_steps": (
+        "{name}：应为三个时限（街道、区、市），而不是 {value!r}",
+        "{name}: three durations (street, district, city), not {value!r}",
+    ),
+    "escalation.supervision_not_duration": (
+        "supervision_after 应为时限，而不是 {value!r}",
+        "supervision_after must be a duration, not {value!r}",
+    ),
+    "escalation.level_out_of_range": ("督办级别超出范围：{level}", "escalation level out of range: {level}"),
+    "escalation.warned_out_of_range": ("预警级别超出范围：{warned}", "warned out of range: {warned}"),
+    # analysis (统计分析)
+    "analysis.unknown_preset": (
+        "没有“{name}”这个时间段；可选：{presets}",
+        "unknown period preset {name!r}; presets: {presets}",
+    ),
+    "analysis.not_a_date": (
+        "{which_zh}日期“{text}”不是日期，请写成 YYYY-MM-DD",
+        "the {which} date {text!r} is not a date; write it as YYYY-MM-DD",
+    ),
+    "analysis.starts_after_end": (
+        "时间段的开始日期（{start}）晚于结束日期（{end}）",
+        "the period starts ({start}) after it ends ({end})",
+    ),
+    "analysis.too_long": (
+        "时间段长 {days} 天，最多只能选 {most} 天",
+        "the period is {days} days long; choose at most {most} days",
+    ),
+    "analysis.no_baseline": (
+        "异常判断至少需要一周的基准数据",
+        "the anomaly rule needs at least one baseline week",
+    ),
+    "analysis.negative_counts": ("数量不能为负数", "counts cannot be negative"),
+    # components (部件) and their census (部件普查)
+    "component.bad_code": (
+        "部件标识码“{code}”应为 16 位数字（6 位区县 + 2 位大类 + 2 位小类 + 6 位流水号）"
+        "或 17 位数字（GB/T 47678：6 + 2 + 3 + 6）",
+        "component code {code!r} must be 16 digits (6 district + 2 major + 2 minor + 6 sequence) "
+        "or 17 digits (GB/T 47678: 6 + 2 + 3 + 6)",
+    ),
+    "component.bad_district": (
+        "部件标识码 {code}：{district} 不是区县代码",
+        "component code {code}: {district} is not a district code",
+    ),
+    "component.bad_class": (
+        "部件标识码 {code}：{cls} 不是部件类型代码（大类和小类都从 01 开始）",
+        "component code {code}: {cls} is not a class code (major and minor from 01)",
+    ),
+    "component.zero_sequence": (
+        "部件标识码 {code}：流水号从 000001 开始",
+        "component code {code}: the sequence starts at 000001",
+    ),
+    "component.sequence_range": (
+        "部件流水号 {seq} 超出 1 到 999999 的范围",
+        "component sequence {seq} out of 1..999999",
+    ),
+    "component.unknown_state": (
+        "部件状态“{value}”不是{labels}之一",
+        "component state {value!r} is not one of {labels} ({states})",
+    ),
+    "component.not_a_date": (
+        "{field_zh}“{value}”不是日期（请写成 YYYYMMDD）",
+        "{field} {value!r} is not a date (YYYYMMDD)",
+    ),
+    "component.radius": ("查找半径应在 0 到 {most} 米之间", "radius must be between 0 and {most} metres"),
+    "component.census_columns": (
+        "普查文件缺少以下列：{missing_zh}（列名按 GB/T 47678.5 写，如 管理部件标识码 / GLBJBSM，"
+        "或用英文：code, name, owner_name, state, initial_date, lon, lat）",
+        "the census file lacks the column(s) {missing} (named as GB/T 47678.5 does, e.g. 管理部件标识码 / "
+        "GLBJBSM, or in English: code, name, owner_name, state, initial_date, lon, lat)",
+    ),
+    "component.field_empty": ("{field_zh}为空", "{field} is empty"),
+    "component.class_differs": (
+        "部件类型代码 {declared} 与标识码中的类型 {cls} 不一致",
+        "class_code {declared} differs from the code's class {cls}",
+    ),
+    "component.field_too_long": ("{field_zh}超过 {most} 个字", "{field} is longer than {most} characters"),
+    "component.changed_before_initial": (
+        "变更日期 {changed} 早于初始日期 {initial}",
+        "change_date {changed} is before initial_date {initial}",
+    ),
+    "component.bad_credit_code": ("{field_zh}“{value}”有误：{reason}", "{field} {value!r}: {reason}"),
+    "component.not_wkt": ("几何“{text}”不是 WKT 格式", "geometry {text!r} is not WKT"),
+    "component.empty_geometry": ("几何为空", "geometry is empty"),
+    "component.geometry_type": (
+        "部件应为点、线或面，而不是 {type}",
+        "a component is a point, a line or an area, not a {type}",
+    ),
+    "component.no_point": (
+        "缺少位置（经度和纬度，或几何）",
+        "the point is missing (lon and lat, or a geometry)",
+    ),
+    "component.lonlat_not_numbers": (
+        "经纬度“{lon}”“{lat}”不是数字",
+        "lon/lat {lon!r}, {lat!r} are not numbers",
+    ),
+    "component.not_lonlat": (
+        "（{lon}, {lat}）不是以度为单位的经纬度",
+        "({lon}, {lat}) is not a longitude/latitude in degrees",
+    ),
+    # the social base data (人地事物组织)
+    "registry.unknown_choice": (
+        "没有“{value}”这个{what_zh}；可选：{choices_zh}",
+        "unknown {what} {value!r}; choose one of: {choices}",
+    ),
+    "registry.id_form": (
+        "身份证号应为 18 位：17 位数字加 1 位校验码（数字或 X）",
+        "an ID number (身份证号) has 17 digits and a check digit or X (18 characters)",
+    ),
+    "registry.id_region": (
+        "身份证号的地区码 {region} 不是 GB/T 2260 代码",
+        "the ID number's region code {region} is not a GB/T 2260 code",
+    ),
+    "registry.id_birth_not_a_day": (
+        "身份证号中的出生日期 {born} 不是真实的日期",
+        "the ID number's birth date {born} is not a real day",
+    ),
+    "registry.id_birth_range": (
+        "身份证号中的出生日期 {born} 超出范围",
+        "the ID number's birth date {born} is out of range",
+    ),
+    "registry.id_check": (
+        "身份证号的校验码不对：有字符输错了",
+        "the ID number's check digit is wrong: a character was mistyped",
+    ),
+    "registry.uscc_form": (
+        "统一社会信用代码应为 18 位：数字和大写字母（不含 I、O、Z、S、V）",
+        "a unified social credit code (统一社会信用代码) has 18 characters: digits and capital letters "
+        "except I, O, Z, S, V",
+    ),
+    "registry.uscc_region": (
+        "统一社会信用代码的地区码 {region} 不是 6 位数字",
+        "the credit code's region part {region} is not a 6-digit code",
+    ),
+    "registry.uscc_check": (
+        "统一社会信用代码的校验码不对：有字符输错了",
+        "the credit code's check character is wrong: a character was mistyped",
+    ),
+    "registry.not_a_phone": (
+        "“{text}”不是电话号码：手机号为 11 位，固定电话以区号开头",
+        "{text!r} is not a phone number: a mobile has 11 digits, a landline starts with its area code",
+    ),
+    "registry.reason_too_short": (
+        "请说明查看个人信息明文的原因（至少 {least} 个字），查看记录会连同原因一起留存",
+        "say why you need the personal data in clear (reason, at least {least} characters); "
+        "the read is logged with it",
+    ),
+    "registry.reason_too_long": ("原因不能超过 {most} 个字", "the reason is longer than {most} characters"),
+    # assessment (考核评价)
+    "assessment.unknown_scope": (
+        "没有“{kind}”这种考核对象：可选 region（区域）、department（部门）或 post（岗位）",
+        "unknown kind {kind!r}: use region, department or post",
+    ),
+    "assessment.unknown_region_level": (
+        "没有“{level}”这个区域层级：可选 {levels}",
+        "unknown region level {level!r}: use {levels}",
+    ),
+    "assessment.department_level": (
+        "部门考核不分层级（不能是“{level}”）：请不要填写层级",
+        "departments have no level {level!r}: leave level out",
+    ),
+    "assessment.unknown_post": ("没有“{post}”这个岗位：可选 {posts}", "unknown post {post!r}: use {posts}"),
+    "assessment.not_a_month": (
+        "“{text}”不是月份（请写成 YYYY-MM，例如 2026-11）",
+        "not a month: {text!r} (write it as YYYY-MM, e.g. 2026-11)",
+    ),
+    "assessment.period_backwards": (
+        "时间段的结束日（{end}）不晚于开始日（{first}）；“至”是不包含在内的第一天",
+        "the period ends ({end}) before or when it starts ({first}); 'to' is the first day not included",
+    ),
+    "assessment.period_or_range": (
+        "请填写考核期或起止日期，不能两者都填",
+        "give either a period or from/to, not both",
+    ),
+    "assessment.range_needs_both": (
+        "请同时填写起止日期（YYYY-MM-DD；不含结束日）",
+        "give both from and to (YYYY-MM-DD; 'to' is not included)",
+    ),
+    "assessment.no_period": (
+        "请指定考核期：period=YYYY-MM，或以 YYYY-MM-DD 填写起止日期",
+        "say which period: period=YYYY-MM, or from/to as YYYY-MM-DD",
+    ),
+    "assessment.not_a_day": (
+        "“{text}”不是日期（请写成 YYYY-MM-DD）",
+        "not a day: {text!r} (write it as YYYY-MM-DD)",
+    ),
+    "assessment.config_unreadable": (
+        "考核配置 {source}：无法读取（{error}）",
+        "assessment configuration {source}: cannot read it ({error})",
+    ),
+    "assessment.config_not_toml": (
+        "考核配置 {source}：不是有效的 TOML（{error}）",
+        "assessment configuration {source}: not valid TOML ({error})",
+    ),
+    "assessment.config_problem": (
+        "考核配置 {source}：{at}：{reason}",
+        "assessment configuration {source}: {at}: {reason}",
+    ),
+    "assessment.unknown_section": (
+        "没有这一节；可用的节：{sections}",
+        "unknown section; sections: {sections}",
+    ),
+    "assessment.grades_missing": (
+        "请填写每个等级的最低分，例如 A = 90, B = 75, C = 60, D = 40",
+        "give the lowest score of each grade, e.g. A = 90, B = 75, C = 60, D = 40",
+    ),
+    "assessment.grade_range": (
+        "等级的最低分应在 0（不含）到 100 之间，而不是 {value}",
+        "a grade's lowest score lies in (0, 100], not {value}",
+    ),
+    "assessment.grades_order": (
+        "等级应从高到低排列、分数依次下降：{b}（{sb}）≥ {a}（{sa}）",
+        "grades go from best to worst with falling scores: {b} ({sb}) ≥ {a} ({sa})",
+    ),
+    "assessment.channels_missing": (
+        '请列出公众渠道，例如 ["citizen", "hotline", "media"]',
+        'list the public channels, e.g. ["citizen", "hotline", "media"]',
+    ),
+    "assessment.unknown_channel": (
+        "没有“{channel}”这个渠道；可选：{channels}",
+        "unknown channel {channel!r}; channels: {channels}",
+    ),
+    "assessment.stars": ("应为 1 到 4 之间的整数星级", "a whole number of stars from 1 to 4"),
+    "assessment.section_missing": ("缺少这一节（至少要有权重）", "missing section (its weights at least)"),
+    "assessment.unknown_key": ("没有这一项；此处可用：{keys}", "unknown key; keys here: {keys}"),
+    "assessment.hotline_keys": (
+        '此处只有 respond_within 一项，例如 respond_within = "2 hours"',
+        'the only key here is respond_within, e.g. respond_within = "2 hours"',
+    ),
+    "assessment.limit_missing": ('缺少此项，例如 "10 minutes"', 'missing, e.g. "10 minutes"'),
+    "assessment.limit_calendar": (
+        "应为大于零的自然时间，以分钟或小时计",
+        "a calendar time greater than zero, in minutes or hours",
+    ),
+    "assessment.peer_groups_form": (
+        "同类组请写成 [[peer_group]] 条目，包含名称和区县",
+        "write peer groups as [[peer_group]] entries with name and districts",
+    ),
+    "assessment.peer_group_entry": (
+        "每个同类组都要有名称和区县代码列表",
+        "each peer group has a name and a list of district codes",
+    ),
+    "assessment.peer_district_code": (
+        "{code!r} 不是 6 位区县代码",
+        "{code!r} is not a 6-digit district code",
+    ),
+    "assessment.peer_district_twice": (
+        "区县 {code} 已在同类组“{group}”中",
+        "district {code} is already in group {group}",
+    ),
+    "assessment.not_a_number": ("应为数字，而不是 {value!r}", "a number, not {value!r}"),
+    "assessment.weights_missing": (
+        "请填写权重，例如 {{ {example} = 100 }}",
+        "give the weights, e.g. {{ {example} = 100 }}",
+    ),
+    "assessment.not_an_indicator": (
+        "不是 {composite} 的指标；可用指标：{indicators}",
+        "not an indicator of {composite}; indicators: {indicators}",
+    ),
+    "assessment.negative_weight": ("权重不能为负数", "a weight cannot be negative"),
+    "assessment.weights_sum": (
+        "权重合计为 {total}，而不是 100（{shown}）",
+        "the weights sum to {total}, not 100 ({shown})",
+    ),
+    "assessment.bands_form": (
+        "分档请写成 bands.<指标> = [{{ at_least = 0, score = 0 }}, …]",
+        "write bands as bands.<indicator> = [{{ at_least = 0, score = 0 }}, …]",
+    ),
+    "assessment.count_needs_bands": (
+        "{indicator} 是计数指标：请给出分档才能计分",
+        "{indicator} is a count: give its bands to score it",
+    ),
+    "assessment.bands_list": (
+        "应为分档列表，例如 [{{ {direction} = 0, score = 0 }}, …]",
+        "a list of bands, e.g. [{{ {direction} = 0, score = 0 }}, …]",
+    ),
+    "assessment.band_entry": (
+        "每一档写成 {{ {direction} = …, score = … }}",
+        "each band is {{ {direction} = …, score = … }}",
+    ),
+    "assessment.band_direction": (
+        "每一档写成 {{ {direction} = …, score = … }}"
+        "（{indicator} {better_zh}：请写 {direction}，不是 {other}）",
+        "each band is {{ {direction} = …, score = … }} "
+        "({indicator} is better when {better}: write {direction}, not {other})",
+    ),
+    "assessment.score_range": ("分数应在 0–100 之间，而不是 {value}", "a score lies in 0–100, not {value}"),
+    "assessment.negative_threshold": ("分档界限不能为负数", "a threshold cannot be negative"),
+    "assessment.thresholds_order": (
+        "分档界限必须递增：{later} 排在 {earlier} 之后",
+        "thresholds must be ascending: {later} after {earlier}",
+    ),
+    "assessment.scores_fall": (
+        "{indicator} 越高，得分不能越低：{later} 排在 {earlier} 之后",
+        "a higher {indicator} cannot score less: {later} after {earlier}",
+    ),
+    "assessment.scores_rise": (
+        "{indicator} 越高，得分不能越高：{later} 排在 {earlier} 之后",
+        "a higher {indicator} cannot score more: {later} after {earlier}",
+    ),
+    "assessment.first_band": (
+        "第一档从 at_least = 0 开始，这样每个数值都有得分",
+        "the first band starts at_least = 0, so that every value has a score",
+    ),
+    "assessment.last_band": (
+        "最后一档为 at_most = 100，这样每个比率都有得分",
+        "the last band is at_most = 100, so that every rate has a score",
+    ),
+    # callbacks (回访)
+    "callback.bad_verdict": (
+        "回访结果只能是 satisfied（满意）、basically_satisfied（基本满意）"
+        "或 dissatisfied（不满意），不是 {text!r}",
+        "the callback verdict is satisfied, basically_satisfied or dissatisfied, not {text!r}",
+    ),
+    "callback.no_verdict": (
+        "回访结果只能是 satisfied（满意）、basically_satisfied（基本满意）或 dissatisfied（不满意）：请填写",
+        "the callback verdict is satisfied, basically_satisfied or dissatisfied: fill it in",
+    ),
+    "callback.no_solved": (
+        "回访请填写诉求人是否认为问题已解决：true（已解决）或 false（未解决）",
+        "say whether the caller considers the problem solved: true (solved) or false (not solved)",
+    ),
+    # photo evidence (现场照片)
+    "evidence.photo_required": (
+        "{action_zh}需要至少一张现场照片：请拍摄或上传照片后再提交",
+        "{action} ({action_zh}) needs at least one photo of the scene: take or upload one, then submit",
+    ),
+    # the case workflow, system steps
+    "workflow.system_cannot": (
+        "案件当前为“{state_zh}”，系统不能“{action_zh}”",
+        "the system cannot '{action}' ({action_zh}) a case that is '{state}' ({state_zh})",
+    ),
+    # GeoJSON files (网格、区划边界文件)
+    "geojson.not_collection": (
+        "GeoJSON 必须是 FeatureCollection，而不是 {kind!r}",
+        "GeoJSON must be a FeatureCollection, got {kind!r}",
+    ),
+    "geojson.no_features": (
+        "GeoJSON FeatureCollection 中没有“features”列表",
+        "GeoJSON FeatureCollection has no 'features' list",
+    ),
+    "geojson.not_json": (
+        "GeoJSON 不是有效的 JSON：第 {line} 行第 {column} 列 {error}",
+        "GeoJSON is not valid JSON: {error} at line {line} column {column}",
+    ),
+    "geojson.unreadable": (
+        "无法读取 GeoJSON 文件 {file}：{error}",
+        "cannot read GeoJSON file {file}: {error}",
+    ),
+    "geojson.not_unicode": (
+        "GeoJSON {file} 不是 UTF-8 文本（RFC 7946 要求 UTF-8）",
+        "GeoJSON {file} is not UTF-8 text (RFC 7946 requires UTF-8)",
+    ),
+    "geojson.file_not_json": (
+        "GeoJSON 文件 {file} 不是有效的 JSON：第 {line} 行第 {column} 列 {error}",
+        "GeoJSON file {file} is not valid JSON: {error} at line {line} column {column}",
+    ),
+    "geojson.not_feature": (
+        "第 {number} 个要素：不是 GeoJSON Feature 对象",
+        "feature {index}: not a GeoJSON Feature object",
+    ),
+    "geojson.bad_properties": (
+        "第 {number} 个要素：properties 必须是对象",
+        "feature {index}: 'properties' must be an object",
+    ),
+    "geojson.no_geometry": ("第 {number} 个要素：没有几何", "feature {index}: has no geometry"),
+    "geojson.wrong_type": (
+        "第 {number} 个要素：几何类型为 {kind}，应为 {expected_zh}",
+        "feature {index}: geometry is a {kind}, expected {expected}",
+    ),
+    "geojson.malformed": (
+        "第 {number} 个要素：{kind} 几何格式有误：{error}",
+        "feature {index}: malformed {kind} geometry: {error}",
+    ),
+    "geojson.empty": ("第 {number} 个要素：几何为空", "feature {index}: geometry is empty"),
+    "geojson.not_finite": (
+        "第 {number} 个要素：坐标中有 NaN 或无穷大",
+        "feature {index}: coordinates contain NaN or infinity",
+    ),
+    "geojson.projected": (
+        "第 {number} 个要素：坐标（{x}, {y}）不是 WGS84 经纬度；文件似乎是投影坐标（米），"
+        "请先转换为 EPSG:4326 再导入",
+        "feature {index}: coordinate ({x}, {y}) is not a WGS84 longitude/latitude; the file looks projected "
+        "(metres) — reproject it to EPSG:4326 before loading",
+    ),
+    "geojson.repair_changes_area": (
+        "第 {number} 个要素：多边形无效（{reason}）；修复会使面积改变 {change}，超过 {most}，请手工修正",
+        "feature {index}: invalid polygon ({reason}); repairing it would change its area by {change}, "
+        "more than {most}, so it must be fixed by hand",
+    ),
+    "geojson.repair_unknown_area": (
+        "第 {number} 个要素：多边形无效（{reason}）；修复后面积的变化无法确定（超过 {most}），请手工修正",
+        "feature {index}: invalid polygon ({reason}); repairing it would change its area by "
+        "an unknown amount, more than {most}, so it must be fixed by hand",
+    ),
+    "geojson.repair_type": (
+        "第 {number} 个要素：多边形无效（{reason}）；修复后变成了 {kind}",
+        "feature {index}: invalid polygon ({reason}); the repair is a {kind}",
+    ),
+    # generating grids (划分网格)
+    "gridgen.seq_digits": (
+        "序号位数至少为 1，而不是 {digits}",
+        "seq_digits must be at least 1, got {digits}",
+    ),
+    "gridgen.target_area": (
+        "目标网格面积应为正数（平方米），而不是 {area!r}",
+        "target grid area must be a positive number of m², got {area!r}",
+    ),
+    "gridgen.not_polygon": (
+        "只能在 Polygon 或 MultiPolygon 范围内划分网格，而不是 {kind}",
+        "grids can only be generated inside a Polygon or MultiPolygon, got {kind}",
+    ),
+    "gridgen.bad_polygon": (
+        "不能在空的或无效的多边形（{kind}）内划分网格",
+        "cannot generate grids inside an empty or invalid polygon ({kind})",
+    ),
+    # mappings of cases imported from another system (案件导入映射)
+    "mapping.not_toml": ("映射文件不是有效的 TOML：{error}", "the mapping is not valid TOML: {error}"),
+    "mapping.problems": ("映射文件有问题：{problems}", "the mapping has problems: {problems}"),
+    "mapping.section_missing": ("缺少“{section}”一节", "the {section!r} section is missing"),
+    "mapping.not_section": ("“{section}”应为一节（TOML 表）", "{section!r} must be a section (a TOML table)"),
+    "mapping.key_missing": ("缺少 {at}", "{at} is missing"),
+    "mapping.not_text": ("{at} 应为非空文本", "{at} must be a non-empty string"),
+    "mapping.unknown_section": (
+        "没有“{section}”这一节；可用的节：{sections}",
+        "unknown section {section!r}; sections: {sections}",
+    ),
+    "mapping.source_name": (
+        "source.name 不能含“:”，且最多 30 个字",
+        "source.name has no ':' and is at most 30 characters",
+    ),
+    "mapping.unknown_channel": (
+        "source.channel“{channel}”不是上报渠道；可选：{channels}",
+        "source.channel {channel!r} is not a channel; channels: {channels}",
+    ),
+    "mapping.unknown_zone": (
+        "time.timezone“{zone}”不是时区（例如 Asia/Shanghai）",
+        "time.timezone {zone!r} is not a timezone (e.g. Asia/Shanghai)",
+    ),
+    "mapping.time_format": (
+        "time.format“{format}”既不是 iso，也不是 strptime 格式",
+        "time.format {format!r} is neither 'iso' nor a strptime format",
+    ),
+    "mapping.lon_lat_together": (
+        "location.lon 和 location.lat 要一起填写",
+        "location.lon and location.lat go together",
+    ),
+    "mapping.no_location": (
+        "location 一节需要经度和纬度列，或地址列",
+        "the location section needs lon and lat columns, or an address column",
+    ),
+    "mapping.unknown_crs": (
+        "不支持坐标系 location.crs“{crs}”；请用 {crses_zh}",
+        "location.crs {crs!r} is not supported; use {crses}",
+    ),
+    "mapping.description_columns": (
+        "description.columns 应为列名列表",
+        "description.columns must be a list of column names",
+    ),
+    "mapping.unknown_status": (
+        "{at}：“{value}”不是 {targets} 之一",
+        "{at}: {value!r} is not one of {targets}",
+    ),
+    "mapping.closed_needs_time": (
+        "有已结案状态时需要 time.closed：结案时间所在的列",
+        "closed statuses need time.closed: the column with the close time",
+    ),
+    "mapping.not_department": (
+        "department.map.{key!r} 应为部门代码",
+        "department.map.{key!r} must be a department code",
+    ),
+    "mapping.table_missing": ("缺少“{at}”表", "the '{at}' table is missing"),
+    "mapping.not_table": ("{at} 应为一个表", "{at} must be a table"),
+    "mapping.table_empty": ("“{at}”表是空的", "the '{at}' table is empty"),
+    "mapping.class_keys": ("class.map.{key!r}：没有这些键：{keys}", "class.map.{key!r}: unknown keys {keys}"),
+    "mapping.class_kind": (
+        "class.map.{key!r}：kind 只能是 component（部件）或 event（事件）",
+        "class.map.{key!r}: kind is component or event",
+    ),
+    "mapping.class_target": (
+        "class.map.{key!r} 应为类别代码或 {{ code = …, standard = …, kind = … }}",
+        "class.map.{key!r} must be a class code or {{ code = …, standard = …, kind = … }}",
+    ),
+    "mapping.places_table": (
+        "location.places 应为“地址 = 经度, 纬度”组成的表",
+        "location.places must be a table of address = a pair of lon, lat",
+    ),
+    "mapping.place_point": (
+        "location.places.{address!r} 应为一对经纬度（例如 116.40, 39.91）",
+        "location.places.{address!r} must be a pair of lon, lat (e.g. 116.40, 39.91)",
+    ),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")
@@ -257,7 +1078,19 @@ class Message:
         return self.render()
 
 
-def message(code: str, **params: Any) -> Message:
+@dataclass(frozen=True)
+class Joined:
+    """Several messages as one parameter of another (a list of problems), each rendered when that
+    one is read."""
+
+    parts: tuple[Message | str, ...]
+    separator: str = "; "
+
+    def __str__(self) -> str:
+        return self.separator.join(str(part) for part in self.parts)
+
+
+def message(code: str, /, **params: Any) -> Message:
     if code not in CATALOGUE:
         raise KeyError(f"message {code!r} is not in the catalogue")
     return Message(code, params)

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.workflow import Role
 
 
@@ -200,6 +201,20 @@ _LABELS: dict[StrEnum, tuple[str, str]] = {
 
 E = TypeVar("E", bound=StrEnum)
 
+# What a refusal calls a vocabulary in Chinese (the English name is the key callers pass).
+_CHOICE_NAMES_ZH = {
+    "tag": "标签",
+    "place kind": "场所类型",
+    "organisation kind": "组织类型",
+    "thing kind": "事物类型",
+    "risk level": "风险等级",
+    "relationship": "与户主关系",
+    "gender": "性别",
+    "visit kind": "走访类型",
+    "subject kind": "关联对象类型",
+    "subject role": "关联对象角色",
+}
+
 
 def parse_choice(enum: type[E], value: str | None, what: str) -> E:
     """A member of a vocabulary by its value; Invalid naming the choices otherwise."""
@@ -207,7 +222,18 @@ def parse_choice(enum: type[E], value: str | None, what: str) -> E:
         return enum((value or "").strip())
     except ValueError:
         choices = ", ".join(m.value for m in enum)
-        raise Invalid(f"unknown {what} {value!r}; choose one of: {choices}") from None
+        choices_zh = "、".join(
+            f"{m.value}（{m.label_zh}）" if isinstance(m, _Labelled) else m.value for m in enum
+        )
+        refusal = message(
+            "registry.unknown_choice",
+            what=what,
+            what_zh=_CHOICE_NAMES_ZH.get(what, what),
+            value=value,
+            choices=choices,
+            choices_zh=choices_zh,
+        )
+        raise Invalid(refusal) from None
 
 
 def parse_tags(values: list[str] | tuple[str, ...] | None) -> list[ResidentTag]:
@@ -242,17 +268,17 @@ def parse_id_number(text: str, today: date | None = None) -> IdNumber:
     1900) and the check character; the region part must look like a GB/T 2260 code."""
     value = (text or "").strip().upper().replace(" ", "")
     if not _ID_RE.match(value):
-        raise Invalid("an ID number (身份证号) has 17 digits and a check digit or X (18 characters)")
+        raise Invalid(message("registry.id_form"))
     if value[0] in "09":
-        raise Invalid(f"the ID number's region code {value[:6]} is not a GB/T 2260 code")
+        raise Invalid(message("registry.id_region", region=value[:6]))
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise Invalid(f"the ID number's birth date {value[6:14]} is not a real day") from None
+        raise Invalid(message("registry.id_birth_not_a_day", born=value[6:14])) from None
     if born.year < 1900 or (today is not None and born > today):
-        raise Invalid(f"the ID number's birth date {born.isoformat()} is out of range")
+        raise Invalid(message("registry.id_birth_range", born=born.isoformat()))
     if id_check_char(value[:17]) != value[17]:
-        raise Invalid("the ID number's check digit is wrong: a character was mistyped")
+        raise Invalid(message("registry.id_check"))
     gender = Gender.MALE if int(value[16]) % 2 else Gender.FEMALE
     return IdNumber(value, born, gender)
 
@@ -273,14 +299,11 @@ def parse_uscc(text: str) -> str:
     code's alphabet, region code digits, and the check character."""
     value = (text or "").strip().upper().replace(" ", "")
     if not _USCC_RE.match(value):
-        raise Invalid(
-            "a unified social credit code (统一社会信用代码) has 18 characters: digits and capital "
-            "letters except I, O, Z, S, V"
-        )
+        raise Invalid(message("registry.uscc_form"))
     if not value[2:8].isdigit():
-        raise Invalid(f"the credit code's region part {value[2:8]} is not a 6-digit code")
+        raise Invalid(message("registry.uscc_region", region=value[2:8]))
     if uscc_check_char(value[:17]) != value[17]:
-        raise Invalid("the credit code's check character is wrong: a character was mistyped")
+        raise Invalid(message("registry.uscc_check"))
     return value
 
 
@@ -298,9 +321,7 @@ def parse_phone(text: str) -> str:
         value = value[4:]
     if _MOBILE_RE.match(value) or _LANDLINE_RE.match(value):
         return value
-    raise Invalid(
-        f"{text!r} is not a phone number: a mobile has 11 digits, a landline starts with its area code"
-    )
+    raise Invalid(message("registry.not_a_phone", text=text))
 
 
 # --- masking --------------------------------------------------------------------------------
@@ -398,10 +419,7 @@ def check_reason(reason: str | None) -> str:
     """A read of personal data in clear must say why (为何查看), in a few words at least."""
     text = (reason or "").strip()
     if len(text) < MIN_REASON:
-        raise Invalid(
-            f"say why you need the personal data in clear (reason, at least {MIN_REASON} characters); "
-            "the read is logged with it"
-        )
+        raise Invalid(message("registry.reason_too_short", least=MIN_REASON))
     if len(text) > MAX_REASON:
-        raise Invalid(f"the reason is longer than {MAX_REASON} characters")
+        raise Invalid(message("registry.reason_too_long", most=MAX_REASON))
     return text

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gridcity.domain.errors import Invalid
-from gridcity.domain.taxonomy import NETWORKS, Catalogue, ClassDef
+from gridcity.domain.messages import message
+from gridcity.domain.taxonomy import NETWORK_LABELS, NETWORKS, Catalogue, ClassDef
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,20 @@ def route(catalogue: Catalogue, cls: ClassDef, district_code: str, street_code: 
 def check_transfer(current_network: str, target_network: str | None, target_class: ClassDef | None) -> str:
     """A transfer names another network and a class of that network; returns the target network."""
     if target_network not in NETWORKS:
-        raise Invalid(f"name the target network: one of {', '.join(NETWORKS)}")
+        raise Invalid(message("routing.no_target_network", networks=", ".join(NETWORKS)))
+    network_zh = NETWORK_LABELS[target_network]
     if target_network == current_network:
-        raise Invalid(f"the case is already in the {target_network} network")
+        raise Invalid(message("routing.same_network", network=target_network, network_zh=network_zh))
     if target_class is None:
-        raise Invalid(f"name the class of the {target_network} network the case becomes")
+        raise Invalid(message("routing.no_target_class", network=target_network, network_zh=network_zh))
     if target_class.network != target_network:
         raise Invalid(
-            f"class {target_class.code} ({target_class.name}) is not a class of the {target_network} network"
+            message(
+                "routing.class_of_other_network",
+                code=target_class.code,
+                name=target_class.name,
+                network=target_network,
+                network_zh=network_zh,
+            )
         )
     return target_network

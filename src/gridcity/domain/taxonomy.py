@@ -33,6 +33,7 @@ from typing import Any
 
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Invalid, NotFound
+from gridcity.domain.messages import Message, message
 
 NATIONAL_STANDARD = "GB/T 47678.5-2026"
 BEIJING_STANDARD = "CJ/T 214-2007-BJ"
@@ -40,7 +41,9 @@ SOCIAL_SERVICE_STANDARD = "GRIDCITY-SS-2026"
 PUBLIC_SECURITY_STANDARD = "GRIDCITY-PS-2026"
 
 NETWORKS: tuple[str, ...] = ("city_management", "social_service", "public_security")
+NETWORK_LABELS = {"city_management": "城市管理", "social_service": "社会服务", "public_security": "社会治安"}
 TIERS: tuple[str, ...] = ("city", "district", "street")
+_TIER_LABELS = {"city": "市级", "district": "区级", "street": "街道级"}
 DEPARTMENT_KINDS: tuple[str, ...] = ("bureau", "enterprise", "department")
 
 
@@ -209,8 +212,13 @@ class ClassDef:
         level = self.default_urgency if urgency is None else urgency
         if level not in self.urgency_levels:
             raise Invalid(
-                f"unknown urgency {level!r} for class {self.code} {self.name}: "
-                f"use one of {', '.join(self.urgency_levels)}",
+                message(
+                    "class.unknown_urgency",
+                    level=level,
+                    code=self.code,
+                    name=self.name,
+                    levels=", ".join(self.urgency_levels),
+                ),
                 key="urgency",
             )
         return self.urgency_levels.index(level) > self.urgency_levels.index(self.default_urgency)
@@ -276,8 +284,9 @@ def _stage(value: object, key: str) -> Stage:
     try:
         return Stage(str(value))
     except ValueError:
+        stages = ", ".join(s.value for s in Stage)
         raise Invalid(
-            f"{key}: unknown stage {value!r} (use {', '.join(s.value for s in Stage)})", key=key
+            message("settings.unknown_stage", at=key, value=value, stages=stages), key=key
         ) from None
 
 
@@ -288,22 +297,22 @@ def _duration(value: object, key: str) -> Duration:
         try:
             duration = Duration.parse(f"{value['amount']} {value['unit']}")
         except Invalid as exc:
-            raise Invalid(f"{key}: {exc.message}", key=key) from None
+            raise Invalid(message("settings.problem", at=key, reason=exc.reason), key=key) from None
     elif isinstance(value, str):
         try:
             duration = Duration.parse(value)
         except Invalid as exc:
-            raise Invalid(f"{key}: {exc.message}", key=key) from None
+            raise Invalid(message("settings.problem", at=key, reason=exc.reason), key=key) from None
     else:
-        raise Invalid(f"{key}: a duration must be a text like '4 work_hours', not {value!r}", key=key)
+        raise Invalid(message("settings.not_duration", at=key, value=value), key=key)
     if duration.amount <= 0:
-        raise Invalid(f"{key}: a time limit must be more than zero", key=key)
+        raise Invalid(message("settings.limit_not_positive", at=key), key=key)
     return duration
 
 
 def _text(value: object, key: str) -> str:
     if not isinstance(value, str):
-        raise Invalid(f"{key}: must be a text, not {value!r}", key=key)
+        raise Invalid(message("settings.not_text", at=key, value=value), key=key)
     return value.strip()
 
 
@@ -312,83 +321,89 @@ def _normalize(fld: str, value: Any, key: str, departments: _Departments | None)
     if fld in _TEXT_FIELDS:
         text = _text(value, key)
         if fld in _REQUIRED_TEXT and not text:
-            raise Invalid(f"{key}: must not be empty", key=key)
+            raise Invalid(message("settings.empty", at=key), key=key)
         return text
     if fld == "network":
         if value not in NETWORKS:
-            raise Invalid(f"{key}: unknown network {value!r} (use {', '.join(NETWORKS)})", key=key)
+            raise Invalid(
+                message("settings.unknown_network", at=key, value=value, networks=", ".join(NETWORKS)),
+                key=key,
+            )
         return value
     if fld == "owner_department":
         return _department_ref(value, key, departments)
     if fld == "cooperating":
         if isinstance(value, str) or not isinstance(value, Sequence):
-            raise Invalid(f"{key}: must be a list of department codes", key=key)
+            raise Invalid(message("settings.not_department_list", at=key), key=key)
         codes = [_department_ref(v, f"{key}[{i}]", departments) for i, v in enumerate(value)]
         return tuple(dict.fromkeys(codes))
     if fld == "urgency_levels":
         if isinstance(value, str) or not isinstance(value, Sequence) or not value:
-            raise Invalid(f"{key}: must be a non-empty list of levels, e.g. ['normal', 'urgent']", key=key)
+            raise Invalid(message("settings.not_level_list", at=key), key=key)
         levels = tuple(_text(v, f"{key}[{i}]") for i, v in enumerate(value))
         if any(not level for level in levels) or len(set(levels)) != len(levels):
-            raise Invalid(f"{key}: levels must be distinct and non-empty: {list(levels)}", key=key)
+            raise Invalid(message("settings.levels_not_distinct", at=key, levels=list(levels)), key=key)
         return levels
     if fld == "default_urgency":
         level = _text(value, key)
         if not level:
-            raise Invalid(f"{key}: must not be empty", key=key)
+            raise Invalid(message("settings.empty", at=key), key=key)
         return level
     if fld == "public":
         if not isinstance(value, bool):
-            raise Invalid(f"{key}: must be true or false, not {value!r}", key=key)
+            raise Invalid(message("settings.not_boolean", at=key, value=value), key=key)
         return value
     if fld == "photo_required":
         if isinstance(value, str) or not isinstance(value, Sequence):
-            raise Invalid(f"{key}: must be a list of actions, e.g. ['verify_ok', 'report_done']", key=key)
+            raise Invalid(message("settings.not_action_list", at=key), key=key)
         unknown = [v for v in value if v not in PHOTO_ACTIONS]
         if unknown:
             raise Invalid(
-                f"{key}: {', '.join(map(repr, unknown))} cannot require a photo "
-                f"(actions that carry photos: {', '.join(PHOTO_ACTIONS)})",
+                message(
+                    "settings.no_photo_action",
+                    at=key,
+                    unknown=", ".join(map(repr, unknown)),
+                    actions=", ".join(PHOTO_ACTIONS),
+                ),
                 key=key,
             )
         return tuple(a for a in PHOTO_ACTIONS if a in value)  # the table's order, each once
     if fld in _MAP_FIELDS:
         if not isinstance(value, Mapping):
-            raise Invalid(f"{key}: must be a table, not {value!r}", key=key)
+            raise Invalid(message("settings.not_table", at=key, value=value), key=key)
         out: dict[Any, Any] = {}
         for k, v in value.items():
             sub = f"{key}.{k}"
             if fld == "owner_by_area":
                 area = str(k)
                 if not _AREA_CODE.match(area):
-                    raise Invalid(
-                        f"{sub}: an area must be a 6-digit district or 9-digit street code", key=sub
-                    )
+                    raise Invalid(message("settings.not_area_code", at=sub), key=sub)
                 out[area] = None if v == "" else _department_ref(v, sub, departments)
             else:
                 st = _stage(k, sub)
                 if v == "":
                     if fld == "limits" and st in REQUIRED_STAGES:
                         raise Invalid(
-                            f"{sub}: every class needs a {st.value} limit; it cannot be removed", key=sub
+                            message("settings.limit_required", at=sub, stage=st.value, stage_zh=st.label_zh),
+                            key=sub,
                         )
                     out[st] = None
                 else:
                     out[st] = _duration(v, sub)
         return out
-    raise Invalid(f"{key}: unknown field", key=key)
+    raise Invalid(message("settings.unknown_field", at=key), key=key)
 
 
 def _normalize_patch(
     patch: Mapping[str, Any], where: str, allowed: Sequence[str], departments: _Departments | None
 ) -> dict[str, Any]:
     if not isinstance(patch, Mapping):
-        raise Invalid(f"{where}: must be a table of fields", key=where)
+        raise Invalid(message("settings.not_field_table", at=where), key=where)
     out = {}
     for fld, value in patch.items():
         key = f"{where}.{fld}"
         if fld not in allowed:
-            raise Invalid(f"{key}: unknown field (allowed here: {', '.join(allowed)})", key=key)
+            raise Invalid(message("settings.field_not_allowed", at=key, allowed=", ".join(allowed)), key=key)
         out[fld] = _normalize(fld, value, key, departments)
     return out
 
@@ -411,9 +426,9 @@ def _merge(settings: dict[str, Any], origins: dict[str, str], patch: Mapping[str
 def _department_ref(value: object, key: str, departments: _Departments | None) -> str:
     code = _text(value, key)
     if not code or not _DEPT_CODE.match(code):
-        raise Invalid(f"{key}: not a department code: {value!r}", key=key)
+        raise Invalid(message("department.bad_code", at=key, value=value), key=key)
     if departments is not None and not departments.knows(code):
-        raise Invalid(f"{key}: unknown department {code!r}", key=key)
+        raise Invalid(message("department.unknown_at", at=key, code=code), key=key)
     return code
 
 
@@ -460,11 +475,9 @@ class _Departments:
         if street and not district:
             district = street[:6]
         if "{street}" in template.code and not street:
-            raise Invalid(f"department {template.code} is per street: a street code is needed", key="street")
+            raise Invalid(message("department.needs_street", code=template.code), key="street")
         if "{district}" in template.code and not district:
-            raise Invalid(
-                f"department {template.code} is per district: a district code is needed", key="district"
-            )
+            raise Invalid(message("department.needs_district", code=template.code), key="district")
         district_name = names.get(district or "", district or "")
         street_name = names.get(street or "", street or "")
         values = {
@@ -493,58 +506,83 @@ class _Departments:
                 street = parts.get("street")
                 district = parts.get("district") or (street[:6] if street else None)
                 return self.instantiate(template, district, street, names)
-        raise NotFound(f"unknown department {code!r}", key="department")
+        raise NotFound(message("department.unknown", code=code), key="department")
 
 
 def _parse_departments(entries: object, where: str) -> list[DepartmentDef]:
     if not isinstance(entries, list):
-        raise Invalid(f"{where}: must be an array of tables ([[department]])", key=where)
+        raise Invalid(message("settings.not_array", at=where, section="department"), key=where)
     out = []
     allowed = {"code", "name", "tier", "kind", "networks", "note"}
     for i, entry in enumerate(entries):
         at = f"{where}[{i}]"
         if not isinstance(entry, Mapping):
-            raise Invalid(f"{at}: must be a table", key=at)
+            raise Invalid(message("settings.not_entry_table", at=at), key=at)
         for k in entry:
             if k not in allowed:
                 raise Invalid(
-                    f"{at}.{k}: unknown field (allowed: {', '.join(sorted(allowed))})", key=f"{at}.{k}"
+                    message("settings.field_not_allowed", at=f"{at}.{k}", allowed=", ".join(sorted(allowed))),
+                    key=f"{at}.{k}",
                 )
         for k in ("code", "name", "tier", "kind", "networks"):
             if k not in entry:
-                raise Invalid(f"{at}.{k}: missing", key=f"{at}.{k}")
+                raise Invalid(message("settings.missing", at=f"{at}.{k}"), key=f"{at}.{k}")
         code = _department_ref(entry["code"], f"{at}.code", None)
         name = _text(entry["name"], f"{at}.name")
         tier, kind, networks = entry["tier"], entry["kind"], entry["networks"]
         if tier not in TIERS:
-            raise Invalid(f"{at}.tier: unknown tier {tier!r} (use {', '.join(TIERS)})", key=f"{at}.tier")
+            raise Invalid(
+                message("department.unknown_tier", at=f"{at}.tier", tier=tier, tiers=", ".join(TIERS)),
+                key=f"{at}.tier",
+            )
         if kind not in DEPARTMENT_KINDS:
             raise Invalid(
-                f"{at}.kind: unknown kind {kind!r} (use {', '.join(DEPARTMENT_KINDS)})", key=f"{at}.kind"
+                message(
+                    "department.unknown_kind", at=f"{at}.kind", kind=kind, kinds=", ".join(DEPARTMENT_KINDS)
+                ),
+                key=f"{at}.kind",
             )
         if isinstance(networks, str) or not isinstance(networks, Sequence) or not networks:
-            raise Invalid(f"{at}.networks: must be a non-empty list", key=f"{at}.networks")
+            raise Invalid(message("settings.not_nonempty_list", at=f"{at}.networks"), key=f"{at}.networks")
         for j, n in enumerate(networks):
             if n not in NETWORKS:
-                raise Invalid(f"{at}.networks[{j}]: unknown network {n!r}", key=f"{at}.networks[{j}]")
+                where_n = f"{at}.networks[{j}]"
+                networks_all = ", ".join(NETWORKS)
+                raise Invalid(
+                    message("settings.unknown_network", at=where_n, value=n, networks=networks_all),
+                    key=where_n,
+                )
         template = "{district}" in code or "{street}" in code
         expected = {"city": "", "district": "{district}", "street": "{street}"}[tier]
         if (expected and expected not in code) or (not expected and template):
-            raise Invalid(
-                f"{at}.code: a {tier}-tier code must "
-                + (f"contain {expected}" if expected else "not contain {district} or {street}"),
-                key=f"{at}.code",
+            refusal = (
+                message(
+                    "department.code_needs_placeholder",
+                    at=f"{at}.code",
+                    tier=tier,
+                    tier_zh=_TIER_LABELS[tier],
+                    placeholder=expected,
+                )
+                if expected
+                else message("department.city_code_placeholder", at=f"{at}.code")
             )
+            raise Invalid(refusal, key=f"{at}.code")
         if tier == "district" and "{street}" in code:
-            raise Invalid(f"{at}.code: a district-tier code cannot contain {{street}}", key=f"{at}.code")
+            raise Invalid(message("department.district_code_street", at=f"{at}.code"), key=f"{at}.code")
         try:
             fields = {f for _, f, _, _ in string.Formatter().parse(name) if f is not None}
         except ValueError as exc:
-            raise Invalid(f"{at}.name: {exc}", key=f"{at}.name") from None
+            raise Invalid(
+                message("department.bad_name", at=f"{at}.name", error=str(exc)), key=f"{at}.name"
+            ) from None
         if fields - _NAME_FIELDS or (fields and not template):
             raise Invalid(
-                f"{at}.name: placeholders {sorted(fields)} not allowed "
-                f"(templates may use {', '.join(sorted(_NAME_FIELDS))})",
+                message(
+                    "department.name_placeholders",
+                    at=f"{at}.name",
+                    fields=sorted(fields),
+                    allowed=", ".join(sorted(_NAME_FIELDS)),
+                ),
                 key=f"{at}.name",
             )
         out.append(DepartmentDef(code, name, tier, kind, tuple(networks), template))
@@ -556,11 +594,13 @@ def load_departments(toml_text: str, name: str = "departments.toml") -> dict[str
     doc = _parse_toml(toml_text, name)
     for k in doc:
         if k not in ("department", "about"):
-            raise Invalid(f"{name}: {k}: unknown section (use [[department]])", key=k)
+            raise Invalid(
+                message("settings.unknown_section", at=f"{name}: {k}", sections="[[department]]"), key=k
+            )
     out: dict[str, DepartmentDef] = {}
     for d in _parse_departments(doc.get("department", []), f"{name}: department"):
         if d.code in out:
-            raise Invalid(f"{name}: department {d.code}: defined twice", key=d.code)
+            raise Invalid(message("department.defined_twice", at=name, code=d.code), key=d.code)
         out[d.code] = d
     return out
 
@@ -605,29 +645,30 @@ class ClassRow:
 def _kind(value: object, key: str) -> ClassKind:
     kind = _KIND_ALIASES.get(str(value).strip())
     if kind is None:
-        raise Invalid(f"{key}: unknown kind {value!r} (use component or event)", key=key)
+        raise Invalid(message("settings.unknown_kind", at=key, value=value), key=key)
     return kind
 
 
 def _make_row(values: Mapping[str, Any], at: str, default_source: str) -> ClassRow:
     standard = _text(values.get("standard", ""), f"{at}.standard")
     if not standard:
-        raise Invalid(f"{at}.standard: missing", key=f"{at}.standard")
+        raise Invalid(message("settings.missing", at=f"{at}.standard"), key=f"{at}.standard")
     kind = _kind(values.get("kind", ""), f"{at}.kind")
     major_code = _text(values.get("major_code", ""), f"{at}.major_code")
     minor_code = _text(values.get("minor_code", ""), f"{at}.minor_code")
     code = _text(values.get("code", "") or major_code + minor_code, f"{at}.code")
     for fld, v in (("major_code", major_code), ("minor_code", minor_code), ("code", code)):
         if not _CLASS_CODE.match(v):
-            raise Invalid(f"{at}.{fld}: not a class code: {v!r}", key=f"{at}.{fld}")
+            raise Invalid(message("class.bad_code", at=f"{at}.{fld}", value=v), key=f"{at}.{fld}")
     if code != major_code + minor_code:
         raise Invalid(
-            f"{at}.code: {code} is not major_code + minor_code ({major_code}{minor_code})", key=f"{at}.code"
+            message("class.code_mismatch", at=f"{at}.code", code=code, major=major_code, minor=minor_code),
+            key=f"{at}.code",
         )
     name = _text(values.get("name", ""), f"{at}.name")
     major_name = _text(values.get("major_name", ""), f"{at}.major_name")
     if not name or not major_name:
-        raise Invalid(f"{at}: name and major_name must not be empty", key=f"{at}.name")
+        raise Invalid(message("class.names_empty", at=at), key=f"{at}.name")
     return ClassRow(
         standard,
         kind,
@@ -652,7 +693,9 @@ def parse_class_table(csv_text: str, name: str = "classes.csv") -> list[ClassRow
     for fld, aliases in _CSV_COLUMNS.items():
         found = next((a for a in aliases if a in header), None)
         if found is None and fld not in _CSV_OPTIONAL:
-            raise Invalid(f"{name}: missing column {fld!r} (have {', '.join(header)})", key=fld)
+            raise Invalid(
+                message("settings.missing_column", at=name, column=fld, have=", ".join(header)), key=fld
+            )
         if found is not None:
             columns[fld] = found
     rows = []
@@ -673,18 +716,18 @@ def _parse_toml(text: str, name: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise Invalid(f"{name}: not valid TOML: {exc}", key=name) from None
+        raise Invalid(message("settings.not_toml", at=name, error=str(exc)), key=name) from None
 
 
 def _entries(doc: Mapping[str, Any], section: str, name: str) -> list[tuple[str, Mapping[str, Any]]]:
     entries = doc.get(section, [])
     if not isinstance(entries, list):
-        raise Invalid(f"{name}: {section}: must be an array of tables ([[{section}]])", key=section)
+        raise Invalid(message("settings.not_array", at=f"{name}: {section}", section=section), key=section)
     out = []
     for i, entry in enumerate(entries):
         at = f"{name}: {section}[{i}]"
         if not isinstance(entry, Mapping):
-            raise Invalid(f"{at}: must be a table", key=at)
+            raise Invalid(message("settings.not_entry_table", at=at), key=at)
         out.append((at, entry))
     return out
 
@@ -701,7 +744,7 @@ def _selector_kind(sel: Mapping[str, Any], at: str) -> ClassKind | None:
 
 def _selector_standard(sel: Mapping[str, Any], at: str) -> str:
     if "standard" not in sel:
-        raise Invalid(f"{at}.standard: missing", key=f"{at}.standard")
+        raise Invalid(message("settings.missing", at=f"{at}.standard"), key=f"{at}.standard")
     return _text(sel["standard"], f"{at}.standard")
 
 
@@ -721,7 +764,8 @@ def _read_settings(
 ) -> None:
     for k in doc:
         if k not in _SECTIONS:
-            raise Invalid(f"{name}: {k}: unknown section (use {', '.join(_SECTIONS[:-1])})", key=k)
+            sections = ", ".join(_SECTIONS[:-1])
+            raise Invalid(message("settings.unknown_section", at=f"{name}: {k}", sections=sections), key=k)
     if "defaults" in doc:
         at = f"{name}: defaults"
         layers.defaults.append((at, _normalize_patch(doc["defaults"], at, SETTING_FIELDS, departments)))
@@ -733,7 +777,7 @@ def _read_settings(
         sel, rest = _split(entry, ("standard", "kind", "major_code"))
         std, kind = _selector_standard(sel, at), _selector_kind(sel, at)
         if "major_code" not in sel:
-            raise Invalid(f"{at}.major_code: missing", key=f"{at}.major_code")
+            raise Invalid(message("settings.missing", at=f"{at}.major_code"), key=f"{at}.major_code")
         major = _text(sel["major_code"], f"{at}.major_code")
         layers.majors.append(
             (at, std, kind, major, _normalize_patch(rest, at, MAJOR_PATCH_FIELDS, departments))
@@ -742,10 +786,10 @@ def _read_settings(
         sel, rest = _split(entry, ("standard", "kind", "code", "codes"))
         std, kind = _selector_standard(sel, at), _selector_kind(sel, at)
         if ("code" in sel) == ("codes" in sel):
-            raise Invalid(f"{at}.code: give either code = '...' or codes = [...]", key=f"{at}.code")
+            raise Invalid(message("settings.code_or_codes", at=f"{at}.code"), key=f"{at}.code")
         raw = [sel["code"]] if "code" in sel else sel["codes"]
         if isinstance(raw, str) or not isinstance(raw, Sequence) or not raw:
-            raise Invalid(f"{at}.codes: must be a non-empty list of codes", key=f"{at}.codes")
+            raise Invalid(message("settings.not_code_list", at=f"{at}.codes"), key=f"{at}.codes")
         codes = tuple(_text(c, f"{at}.code") for c in raw)
         layers.classes.append(
             (at, std, kind, codes, _normalize_patch(rest, at, CLASS_PATCH_FIELDS, departments))
@@ -784,17 +828,25 @@ def _finish(identity: Mapping[str, Any], settings: Mapping[str, Any], origins: M
 
     for fld in _REQUIRED_SETTINGS:
         if fld not in settings:
-            raise Invalid(f"class {label}: no {fld} set (add it to [defaults])", key=fld)
+            raise Invalid(message("class.setting_missing", label=label, field=fld), key=fld)
     missing = [s.value for s in REQUIRED_STAGES if s not in settings["limits"]]
     if missing:
         key = f"{where('limits')}.limits"
-        raise Invalid(f"{key}: class {label} has no limit for {', '.join(missing)}", key=key)
+        raise Invalid(
+            message("class.limits_missing", at=key, label=label, stages=", ".join(missing)), key=key
+        )
     levels, default = settings["urgency_levels"], settings["default_urgency"]
     if default not in levels:
         key = f"{where('default_urgency')}.default_urgency"
         raise Invalid(
-            f"{key}: default urgency {default!r} of class {label} is not one of the urgency_levels "
-            f"{list(levels)} (set at {where('urgency_levels')})",
+            message(
+                "class.default_urgency",
+                at=key,
+                default=default,
+                label=label,
+                levels=list(levels),
+                origin=where("urgency_levels"),
+            ),
             key=key,
         )
     values = {**_FALLBACKS, **settings}
@@ -881,13 +933,16 @@ def apply_patch(
 
 def _apply_patch(cls: ClassDef, patch: Mapping[str, Any], index: _Departments | None, where: str) -> ClassDef:
     if not isinstance(patch, Mapping):
-        raise Invalid(f"{where}: must be an object of fields", key=where)
+        raise Invalid(message("settings.not_object", at=where), key=where)
     current = dump_class(cls)
     fields = {}
     for fld, value in patch.items():
         if fld in IDENTITY_FIELDS and fld != "major_name":
             if value != current[fld]:
-                raise Invalid(f"{where}.{fld}: cannot be changed ({current[fld]!r})", key=f"{where}.{fld}")
+                raise Invalid(
+                    message("settings.unchangeable", at=f"{where}.{fld}", value=current[fld]),
+                    key=f"{where}.{fld}",
+                )
             continue
         fields[fld] = value
     normalized = _normalize_patch(fields, where, (*CLASS_PATCH_FIELDS, "major_name"), index)
@@ -905,7 +960,7 @@ def class_from_dict(
 ) -> ClassDef:
     """A class from a complete dict as made by `dump_class` (e.g. stored in a database), validated."""
     if not isinstance(data, Mapping):
-        raise Invalid(f"{where}: must be an object of fields", key=where)
+        raise Invalid(message("settings.not_object", at=where), key=where)
     identity_fields = (
         "standard",
         "kind",
@@ -920,7 +975,7 @@ def class_from_dict(
         {k: data.get(k, "") for k in identity_fields} | {"source": data.get("source", "")}, where, ""
     )
     if "ref" in data and data["ref"] != f"{row.standard}:{row.kind}:{row.code}":
-        raise Invalid(f"{where}.ref: does not match standard, kind and code", key=f"{where}.ref")
+        raise Invalid(message("class.ref_mismatch", at=f"{where}.ref"), key=f"{where}.ref")
     index = None if departments is None else _Departments(departments.values())
     skip = {*identity_fields, "source", "ref"}
     patch = _normalize_patch({k: v for k, v in data.items() if k not in skip}, where, SETTING_FIELDS, index)
@@ -967,11 +1022,13 @@ def dump_class(cls: ClassDef) -> dict[str, Any]:
 
 def _area_codes(district_code: str | None, street_code: str | None) -> tuple[str | None, str | None]:
     if street_code is not None and not re.fullmatch(r"\d{9}", street_code):
-        raise Invalid(f"not a street code (9 digits): {street_code!r}", key="street_code")
+        raise Invalid(message("territory.not_street_code", code=street_code), key="street_code")
     if district_code is not None and not re.fullmatch(r"\d{6}", district_code):
-        raise Invalid(f"not a district code (6 digits): {district_code!r}", key="district_code")
+        raise Invalid(message("territory.not_district_code", code=district_code), key="district_code")
     if street_code and district_code and street_code[:6] != district_code:
-        raise Invalid(f"street {street_code} is not in district {district_code}", key="street_code")
+        raise Invalid(
+            message("territory.street_outside", street=street_code, district=district_code), key="street_code"
+        )
     if street_code and not district_code:
         district_code = street_code[:6]
     return district_code, street_code
@@ -1025,12 +1082,12 @@ class Catalogue:
 
     # -- lookups ---------------------------------------------------------------------------------
 
-    def _pick(self, matches: list[ClassDef], what: str) -> ClassDef:
+    def _pick(self, matches: list[ClassDef], code: str, absent: Message) -> ClassDef:
         if not matches:
-            raise NotFound(f"no class {what}", key="code")
+            raise NotFound(absent, key="code")
         if len(matches) > 1:
             options = "; ".join(f"{c.standard} {c.kind} {c.code} {c.name}" for c in matches)
-            raise Invalid(f"class {what} is ambiguous, give the kind or standard: {options}", key="code")
+            raise Invalid(message("class.ambiguous", code=code, options=options), key="code")
         return matches[0]
 
     def get(self, standard: str, code: str, kind: str | None = None) -> ClassDef:
@@ -1039,10 +1096,15 @@ class Catalogue:
             k = _kind(kind, "kind")
             found = self.classes.get((standard, str(k), code))
             if found is None:
-                raise NotFound(f"no {k} class {code} in {standard}", key="code")
+                absent = message(
+                    "class.kind_not_found_in", kind=k.value, kind_zh=k.label_zh, code=code, standard=standard
+                )
+                raise NotFound(absent, key="code")
             return found
         return self._pick(
-            [c for c in self._by_code.get(code, []) if c.standard == standard], f"{code} in {standard}"
+            [c for c in self._by_code.get(code, []) if c.standard == standard],
+            code,
+            message("class.not_found_in", code=code, standard=standard),
         )
 
     def find(self, code: str, standard: str | None = None, kind: str | None = None) -> ClassDef:
@@ -1053,14 +1115,27 @@ class Catalogue:
             for c in self._by_code.get(code, [])
             if (k is None or c.kind == k) and (standard is None or c.standard == standard)
         ]
-        return self._pick(matches, code if k is None else f"{k} {code}")
+        if k is not None:
+            names = {"kind": k.value, "kind_zh": k.label_zh, "code": code}
+            absent = (
+                message("class.kind_not_found", **names)
+                if standard is None
+                else message("class.kind_not_found_in", **names, standard=standard)
+            )
+        else:
+            absent = (
+                message("class.not_found", code=code)
+                if standard is None
+                else message("class.not_found_in", code=code, standard=standard)
+            )
+        return self._pick(matches, code, absent)
 
     def by_ref(self, ref: str) -> ClassDef:
         """The class named by `ClassDef.ref` ('standard:kind:code')."""
         standard, sep, rest = ref.rpartition(":")
         standard, sep2, kind = standard.rpartition(":")
         if not sep or not sep2:
-            raise Invalid(f"not a class reference (standard:kind:code): {ref!r}", key="ref")
+            raise Invalid(message("class.bad_ref", ref=ref), key="ref")
         return self.get(standard, rest, kind)
 
     # -- limits and owners -----------------------------------------------------------------------
@@ -1095,14 +1170,11 @@ class Catalogue:
 
     def _concrete(self, code: str, district: str | None, street: str | None, cls: ClassDef) -> str:
         if "{street}" in code and not street:
-            raise Invalid(
-                f"class {cls.code} {cls.name}: department {code} needs the case's street code", key="street"
-            )
+            refusal = message("class.needs_street", code=cls.code, name=cls.name, department=code)
+            raise Invalid(refusal, key="street")
         if "{district}" in code and not district:
-            raise Invalid(
-                f"class {cls.code} {cls.name}: department {code} needs the case's district code",
-                key="district",
-            )
+            refusal = message("class.needs_district", code=cls.code, name=cls.name, department=code)
+            raise Invalid(refusal, key="district")
         return code.format(district=district or "", street=street or "")
 
     def department(self, code: str, names: Mapping[str, str] | None = None) -> DepartmentDef:
@@ -1194,7 +1266,7 @@ def load_catalogue(
             departments = {} if departments is None else departments
             for d in _parse_departments(doc["department"], f"{name}: department"):
                 if d.code in departments:
-                    raise Invalid(f"{name}: department {d.code}: already defined", key=d.code)
+                    raise Invalid(message("department.defined_twice", at=name, code=d.code), key=d.code)
                 departments[d.code] = d
     index = None if departments is None else _Departments(departments.values())
 
@@ -1204,9 +1276,10 @@ def load_catalogue(
     for name, text in tables:
         for row in parse_class_table(text, name):
             if row.key in rows:
-                raise Invalid(
-                    f"{name}: class {row.standard} {row.kind} {row.code} appears twice", key=row.code
+                refusal = message(
+                    "class.twice", at=name, standard=row.standard, kind=row.kind.value, code=row.code
                 )
+                raise Invalid(refusal, key=row.code)
             rows[row.key] = row
 
     layers = _Layers()
@@ -1214,11 +1287,14 @@ def load_catalogue(
         _read_settings(doc, name, layers, index)
     for at, row in layers.local_rows:
         if row.key in rows:
-            raise Invalid(
-                f"{at}.code: class {row.standard} {row.kind} {row.code} already exists "
-                "(change it with [[class]])",
-                key=f"{at}.code",
+            refusal = message(
+                "class.local_exists",
+                at=f"{at}.code",
+                standard=row.standard,
+                kind=row.kind.value,
+                code=row.code,
             )
+            raise Invalid(refusal, key=f"{at}.code")
         rows[row.key] = row
     return _build(list(rows.values()), layers, departments or {})
 
@@ -1229,19 +1305,42 @@ def _build(rows: list[ClassRow], layers: _Layers, departments: Mapping[str, Depa
     codes = {(r.standard, r.kind, r.code) for r in rows}
     for at, std, kind, _ in layers.standards:
         if std not in standards or (kind and not any(r.standard == std and r.kind == kind for r in rows)):
-            raise Invalid(f"{at}.standard: unknown standard {std!r}" + (f" ({kind})" if kind else ""), key=at)
+            refusal = (
+                message(
+                    "settings.unknown_standard_kind",
+                    at=f"{at}.standard",
+                    standard=std,
+                    kind=kind.value,
+                    kind_zh=kind.label_zh,
+                )
+                if kind
+                else message("settings.unknown_standard", at=f"{at}.standard", standard=std)
+            )
+            raise Invalid(refusal, key=at)
     for at, std, kind, major, _ in layers.majors:
         kinds = [kind] if kind else list(ClassKind)
         if not any((std, k, major) in majors for k in kinds):
             raise Invalid(
-                f"{at}.major_code: unknown major class {major!r} in {std!r}", key=f"{at}.major_code"
+                message("class.unknown_major", at=f"{at}.major_code", major=major, standard=std),
+                key=f"{at}.major_code",
             )
     for at, std, kind, class_codes, _ in layers.classes:
         kinds = [kind] if kind else list(ClassKind)
         for c in class_codes:
             if not any((std, k, c) in codes for k in kinds):
-                what = f"{kind} class" if kind else "class"
-                raise Invalid(f"{at}.code: unknown {what} {c!r} in {std!r}", key=f"{at}.code")
+                refusal = (
+                    message(
+                        "class.unknown_of_kind",
+                        at=f"{at}.code",
+                        kind=kind.value,
+                        kind_zh=kind.label_zh,
+                        code=c,
+                        standard=std,
+                    )
+                    if kind
+                    else message("class.unknown", at=f"{at}.code", code=c, standard=std)
+                )
+                raise Invalid(refusal, key=f"{at}.code")
 
     base: dict[str, Any] = {}
     base_origins: dict[str, str] = {}

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 
 MAX_UNIT_GRID_SEQ = 999
 MAX_SOCIAL_SERVICE_SEQ = 99
@@ -79,18 +80,51 @@ class ParsedCode(NamedTuple):
     parts: CodeParts
 
 
+# What a refusal calls each code and segment, in Chinese (the English is the key).
+_WHAT_ZH = {
+    "code": "代码",
+    "district code": "区县代码",
+    "street code": "街道代码",
+    "community code": "社区代码",
+    "unit grid code": "单元网格代码",
+    "social-service grid code": "社会服务网格代码",
+    "territorial unit code": "行政区划代码",
+    "service-object class": "服务对象类别代码",
+    "district": "区县",
+    "street": "街道",
+    "community": "社区",
+    "unit grid sequence": "单元网格序号",
+    "social-service grid sequence": "社会服务网格序号",
+    "public-security grid sequence": "治安网格序号",
+}
+
+
 def _require_digits(code: object, lengths: tuple[int, ...], what: str) -> str:
     if not isinstance(code, str):
-        raise Invalid(f"{what} must be a string of digits, got {type(code).__name__} {code!r}")
+        refusal = message(
+            "territory.code_not_text", what=what, what_zh=_WHAT_ZH[what], type=type(code).__name__, code=code
+        )
+        raise Invalid(refusal)
     if len(code) not in lengths or not code.isascii() or not code.isdigit():
         shape = " or ".join(str(n) for n in lengths)
-        raise Invalid(f"{what} must be {shape} digits, got {code!r}")
+        shape_zh = "或".join(str(n) for n in lengths)
+        refusal = message(
+            "territory.code_digits",
+            what=what,
+            what_zh=_WHAT_ZH[what],
+            shape=shape,
+            shape_zh=shape_zh,
+            code=code,
+        )
+        raise Invalid(refusal)
     return code
 
 
 def _require_nonzero(segment: str, code: str, what: str) -> None:
     if set(segment) == {"0"}:
-        raise Invalid(f"{what} segment of {code!r} is {segment!r}; zero is reserved for the parent level")
+        raise Invalid(
+            message("territory.zero_segment", what=what, what_zh=_WHAT_ZH[what], code=code, segment=segment)
+        )
 
 
 def validate_district_code(code: str) -> str:
@@ -135,7 +169,7 @@ def validate_public_security_grid_code(code: str) -> str:
     """A public-security grid code: 9-digit street + 'PS' + 3-digit sequence, e.g. '110101001PS001'."""
     match = _PUBLIC_SECURITY_RE.match(code) if isinstance(code, str) else None
     if match is None:
-        raise Invalid(f"public-security grid code must be 9 digits + 'PS' + 3 digits, got {code!r}")
+        raise Invalid(message("territory.not_public_security_code", code=code))
     validate_street_code(match.group(1))
     _require_nonzero(match.group(2), code, "public-security grid sequence")
     return code
@@ -238,7 +272,11 @@ def is_synthetic_community(code: str) -> bool:
 
 def _check_seq(seq: int, low: int, high: int, what: str) -> None:
     if isinstance(seq, bool) or not isinstance(seq, int) or not low <= seq <= high:
-        raise Invalid(f"{what} must be an integer from {low} to {high}, got {seq!r}")
+        raise Invalid(
+            message(
+                "territory.sequence_range", what=what, what_zh=_WHAT_ZH[what], low=low, high=high, seq=seq
+            )
+        )
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
@@ -253,8 +291,5 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
         or not all(math.isfinite(v) for v in parts)
         or not (-180 <= parts[0] < parts[2] <= 180 and -90 <= parts[1] < parts[3] <= 90)
     ):
-        raise Invalid(
-            f"bbox {text!r} is not four numbers min_lon,min_lat,max_lon,max_lat (degrees) with min < max",
-            key="bbox",
-        )
+        raise Invalid(message("territory.bad_bbox", text=text), key="bbox")
     return parts[0], parts[1], parts[2], parts[3]

@@ -537,8 +537,13 @@ def system_transition(state: CaseState, action: CaseAction) -> Transition:
     row = TRANSITIONS.get((state, action))
     if row is None or row.roles:
         raise InvalidTransition(
-            f"the system cannot '{action.value}' ({action.label_zh}) a case that is "
-            f"'{state.value}' ({state.label_zh})",
+            message(
+                "workflow.system_cannot",
+                action=action.value,
+                action_zh=action.label_zh,
+                state=state.value,
+                state_zh=state.label_zh,
+            ),
             state=state.value,
             action=action.value,
         )

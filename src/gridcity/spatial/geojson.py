@@ -22,6 +22,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 
 POLYGONAL = frozenset({"Polygon", "MultiPolygon"})
 REPAIR_MAX_AREA_CHANGE = 0.001  # 0.1 %
@@ -50,10 +51,10 @@ def read_features(
     allowed = frozenset(geometry_types) if geometry_types is not None else None
     if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
         kind = data.get("type") if isinstance(data, Mapping) else type(data).__name__
-        raise Invalid(f"GeoJSON must be a FeatureCollection, got {kind!r}")
+        raise Invalid(message("geojson.not_collection", kind=kind))
     raw_features = data.get("features")
     if not isinstance(raw_features, list):
-        raise Invalid("GeoJSON FeatureCollection has no 'features' list")
+        raise Invalid(message("geojson.no_features"))
     return [_read_feature(i, raw, allowed, max_area_change) for i, raw in enumerate(raw_features)]
 
 
@@ -68,27 +69,29 @@ def _load(source: str | Path | bytes | Mapping[str, Any]) -> Any:
             return json.loads(source)
         text = Path(source).read_text(encoding="utf-8")
     except json.JSONDecodeError as exc:
-        raise Invalid(
-            f"GeoJSON is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
+        raise Invalid(message("geojson.not_json", error=exc.msg, line=exc.lineno, column=exc.colno)) from exc
     except OSError as exc:
-        raise Invalid(f"cannot read GeoJSON file {source!s}: {exc.strerror or exc}") from exc
+        raise Invalid(
+            message("geojson.unreadable", file=str(source), error=str(exc.strerror or exc))
+        ) from exc
     except UnicodeDecodeError:
-        raise Invalid(f"GeoJSON {source!s} is not UTF-8 text (RFC 7946 requires UTF-8)") from None
+        raise Invalid(message("geojson.not_unicode", file=str(source))) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise Invalid(
-            f"GeoJSON file {source!s} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            message(
+                "geojson.file_not_json", file=str(source), error=exc.msg, line=exc.lineno, column=exc.colno
+            )
         ) from exc
 
 
 def _read_feature(index: int, raw: Any, allowed: frozenset[str] | None, max_area_change: float) -> Feature:
     if not isinstance(raw, Mapping) or raw.get("type") != "Feature":
-        raise Invalid(f"feature {index}: not a GeoJSON Feature object", feature_index=index)
+        raise Invalid(message("geojson.not_feature", index=index, number=index + 1), feature_index=index)
     properties = raw.get("properties") or {}
     if not isinstance(properties, Mapping):
-        raise Invalid(f"feature {index}: 'properties' must be an object", feature_index=index)
+        raise Invalid(message("geojson.bad_properties", index=index, number=index + 1), feature_index=index)
     geometry = _read_geometry(index, raw.get("geometry"), allowed)
     _check_lonlat(index, geometry)
     if geometry.geom_type in POLYGONAL:
@@ -98,17 +101,25 @@ def _read_feature(index: int, raw: Any, allowed: frozenset[str] | None, max_area
 
 def _read_geometry(index: int, raw: Any, allowed: frozenset[str] | None) -> BaseGeometry:
     if not isinstance(raw, Mapping):
-        raise Invalid(f"feature {index}: has no geometry", feature_index=index)
+        raise Invalid(message("geojson.no_geometry", index=index, number=index + 1), feature_index=index)
     kind = raw.get("type")
     if allowed is not None and kind not in allowed:
-        expected = " or ".join(sorted(allowed))
-        raise Invalid(f"feature {index}: geometry is a {kind}, expected {expected}", feature_index=index)
+        refusal = message(
+            "geojson.wrong_type",
+            index=index,
+            number=index + 1,
+            kind=kind,
+            expected=" or ".join(sorted(allowed)),
+            expected_zh=" 或 ".join(sorted(allowed)),
+        )
+        raise Invalid(refusal, feature_index=index)
     try:
         geometry = shape(raw)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        raise Invalid(f"feature {index}: malformed {kind} geometry: {exc}", feature_index=index) from exc
+        refusal = message("geojson.malformed", index=index, number=index + 1, kind=kind, error=str(exc))
+        raise Invalid(refusal, feature_index=index) from exc
     if geometry.is_empty:
-        raise Invalid(f"feature {index}: geometry is empty", feature_index=index)
+        raise Invalid(message("geojson.empty", index=index, number=index + 1), feature_index=index)
     return geometry
 
 
@@ -116,13 +127,12 @@ def _check_lonlat(index: int, geometry: BaseGeometry) -> None:
     """Reject coordinates outside lon/lat range: almost always a file left in a projected CRS."""
     coords = shapely.get_coordinates(geometry)
     if not np.isfinite(coords).all():
-        raise Invalid(f"feature {index}: coordinates contain NaN or infinity", feature_index=index)
+        raise Invalid(message("geojson.not_finite", index=index, number=index + 1), feature_index=index)
     bad = (np.abs(coords[:, 0]) > 180.0) | (np.abs(coords[:, 1]) > 90.0)
     if bad.any():
         x, y = coords[np.argmax(bad)]
         raise Invalid(
-            f"feature {index}: coordinate ({x:.6g}, {y:.6g}) is not a WGS84 longitude/latitude; "
-            "the file looks projected (metres) — reproject it to EPSG:4326 before loading",
+            message("geojson.projected", index=index, number=index + 1, x=f"{x:.6g}", y=f"{y:.6g}"),
             feature_index=index,
         )
 
@@ -138,21 +148,26 @@ def _repair_polygon(
     before, after = abs(geometry.area), repaired.area
     change = abs(after - before) / before if before > 0 else math.inf
     if repaired.is_empty or change > max_area_change:
-        raise Invalid(
-            f"feature {index}: invalid polygon ({reason}); repairing it would change its area by "
-            f"{_percent(change)}, more than {max_area_change:.1%}, so it must be fixed by hand",
-            feature_index=index,
+        most = f"{max_area_change:.1%}"
+        refusal = (
+            message("geojson.repair_unknown_area", index=index, number=index + 1, reason=reason, most=most)
+            if math.isinf(change)
+            else message(
+                "geojson.repair_changes_area",
+                index=index,
+                number=index + 1,
+                reason=reason,
+                change=f"{change:.2%}",
+                most=most,
+            )
         )
+        raise Invalid(refusal, feature_index=index)
     if allowed is not None and repaired.geom_type not in allowed:
-        raise Invalid(
-            f"feature {index}: invalid polygon ({reason}); the repair is a {repaired.geom_type}",
-            feature_index=index,
+        refusal = message(
+            "geojson.repair_type", index=index, number=index + 1, reason=reason, kind=repaired.geom_type
         )
+        raise Invalid(refusal, feature_index=index)
     return repaired
-
-
-def _percent(change: float) -> str:
-    return "an unknown amount" if math.isinf(change) else f"{change:.2%}"
 
 
 def polygonal_part(geometry: BaseGeometry) -> BaseGeometry:

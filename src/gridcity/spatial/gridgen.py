@@ -28,6 +28,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.territory import (
     DEFAULT_SERVICE_CLASS,
     MAX_PUBLIC_SECURITY_SEQ,
@@ -116,7 +117,7 @@ def generate_coarse_grids(
     whose '00' means 'not subdivided'). Prefer the layer helpers below, which validate the codes.
     """
     if seq_digits < 1:
-        raise Invalid(f"seq_digits must be at least 1, got {seq_digits}")
+        raise Invalid(message("gridgen.seq_digits", digits=seq_digits))
 
     def code(seq: int, count: int) -> str:
         if count == 1 and single_seq is not None:
@@ -165,7 +166,7 @@ def _generate(
 ) -> GridList:
     polygon = _check_polygon(polygon)
     if not (math.isfinite(target_area_m2) and target_area_m2 > 0):
-        raise Invalid(f"target grid area must be a positive number of m², got {target_area_m2!r}")
+        raise Invalid(message("gridgen.target_area", area=target_area_m2))
     epsg = metric_epsg(polygon)
     polygon_m = to_metric(polygon, epsg)
     shapely.prepare(polygon_m)
@@ -190,9 +191,9 @@ def _generate(
 def _check_polygon(polygon: BaseGeometry) -> BaseGeometry:
     if not isinstance(polygon, BaseGeometry) or polygon.geom_type not in POLYGONAL:
         kind = getattr(polygon, "geom_type", type(polygon).__name__)
-        raise Invalid(f"grids can only be generated inside a Polygon or MultiPolygon, got {kind}")
+        raise Invalid(message("gridgen.not_polygon", kind=kind))
     if polygon.is_empty or not polygon.is_valid:
-        raise Invalid(f"cannot generate grids inside an empty or invalid polygon ({polygon.geom_type})")
+        raise Invalid(message("gridgen.bad_polygon", kind=polygon.geom_type))
     return polygon
 
 

@@ -34,6 +34,7 @@ from gridcity.domain.assessment import (
     rounded,
 )
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import speaking
 
 CST = ZoneInfo("Asia/Shanghai")
 DEFAULTS = load_config()
@@ -468,7 +469,7 @@ def test_a_callback_verdict_and_its_stars() -> None:
     assert STARS == {"satisfied": 5, "basically_satisfied": 3, "dissatisfied": 1}
     assert [parse_solved(v) for v in (True, "false", "是", "未解决")] == [True, False, True, False]
     for bad in (None, "", "great"):
-        with pytest.raises(Invalid, match="回访结果"):
+        with speaking("zh"), pytest.raises(Invalid, match="回访结果"):
             parse_verdict(bad)
     with pytest.raises(Invalid, match="solved"):
         parse_solved(None)

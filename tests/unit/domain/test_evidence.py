@@ -8,6 +8,7 @@ import pytest
 
 from gridcity.domain.errors import Invalid
 from gridcity.domain.evidence import FAR_M, check_photo, require_photos
+from gridcity.domain.messages import speaking
 from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED, PHOTO_ACTIONS, load_default_catalogue
 from gridcity.domain.workflow import TRANSITIONS, CaseAction
 
@@ -31,7 +32,9 @@ def test_the_actions_that_may_require_a_photo_are_those_that_carry_photos() -> N
 def test_refusal_names_the_action_in_chinese_and_a_pdf_is_not_a_photo() -> None:
     with pytest.raises(Invalid) as refused:
         require_photos(DEFAULT_PHOTO_REQUIRED, "check_pass", "核查通过", [])
-    assert refused.value.message == "核查通过需要至少一张现场照片：请拍摄或上传照片后再提交"
+    with speaking("zh"):
+        assert refused.value.message == "核查通过需要至少一张现场照片：请拍摄或上传照片后再提交"
+    assert refused.value.message.startswith("check_pass (核查通过) needs at least one photo")
     assert refused.value.status_code == 422
     with pytest.raises(Invalid):
         require_photos(DEFAULT_PHOTO_REQUIRED, "report_done", "处置反馈", ["application/pdf"])
