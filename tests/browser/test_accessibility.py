@@ -28,7 +28,7 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 # it is serious or critical, or one of ALWAYS)
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 FAILING_IMPACTS = {"serious", "critical"}
-ALWAYS = {"empty-table-header", "page-has-heading-one"}  # minor/moderate for axe, but the issue's
+ALWAYS = {"empty-table-header", "page-has-heading-one"}  # axe rates them minor/moderate; they fail here
 
 # (who, path): who is a demo username, or "anonymous"; the pages each person uses
 PAGES: list[tuple[str, str]] = [
@@ -44,6 +44,9 @@ PAGES: list[tuple[str, str]] = [
     ("citizen", "/portal"),
     ("citizen", "/portal/report"),
     ("citizen", "/track?number={citizen_number}"),
+    ("citizen", "/portal/map"),
+    ("citizen", "/portal/classes"),
+    ("citizen", "/portal/rankings"),
     ("supervisor", "/field"),
     ("supervisor", "/field/report"),
     ("supervisor", "/field/tasks"),
@@ -79,6 +82,9 @@ PAGES: list[tuple[str, str]] = [
     ("grid_worker", "/grid"),
     ("police", "/police"),
 ]
+# the people who use a phone are checked on a phone's screen (its layouts: cards, wrapped bars)
+DESKTOP = {"width": 1366, "height": 768}
+VIEWPORTS = {"citizen": {"width": 375, "height": 812}, "supervisor": {"width": 375, "height": 812}}
 # pages that answer an error on purpose (the error page is a page too)
 STATUS = {"/no-such-page": 404, "/cases/{no_such_case}": 404}
 
@@ -143,7 +149,7 @@ def context_of(
 
     def get(who: str) -> BrowserContext:
         if who not in made:
-            context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+            context = browser.new_context(viewport=VIEWPORTS.get(who, DESKTOP), locale="zh-CN")
             if who != "anonymous":
                 form = {"username": who, "password": demo.DEMO_PASSWORD}
                 signed_in = context.request.post(f"{base}/login", form=form, max_redirects=0)
