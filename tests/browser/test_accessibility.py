@@ -55,6 +55,7 @@ PAGES: list[tuple[str, str]] = [
     ("operator", "/cases/{reported}"),
     ("operator", "/map"),
     ("operator", "/dashboard"),
+    ("shift_leader", "/wall"),
     ("operator", "/components/{component}"),
     ("shift_leader", "/work?queue=file"),
     ("shift_leader", "/cases/{accepted}"),
