@@ -31,7 +31,7 @@ from gridcity.api import (
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Invalid, Unauthorized
 from gridcity.services.platform import Platform
-from gridcity.web import admin, console, dashboard, department, field, pages, portal
+from gridcity.web import admin, console, dashboard, department, field, pages, portal, publish_rankings
 from gridcity.web import auth as web_auth
 from gridcity.web import components as web_components
 from gridcity.web import errors as web_errors
@@ -89,7 +89,17 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         patrol.router,
     ):
         app.include_router(router, prefix="/api/v1", responses=responses.EVERY_OPERATION)
-    for module in (web_auth, console, field, department, admin, portal, dashboard, web_rankings):
+    for module in (
+        web_auth,
+        console,
+        field,
+        department,
+        admin,
+        portal,
+        dashboard,
+        web_rankings,
+        publish_rankings,
+    ):
         app.include_router(module.router)
     app.include_router(open311.router)  # Open311 GeoReport v2 at /open311/v2/
     # departments' own systems (by API key), bulk export (导出), the social registry (人地事物组织)
