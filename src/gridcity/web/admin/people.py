@@ -198,7 +198,7 @@ def _filter(role: str, unit: str, active: str, q: str) -> UserFilter:
     )
 
 
-def _unit_choices(db: Session, user: Principal) -> list[OrgUnit]:
+def _unit_choices(db: Session, user: Principal) -> list[users.UnitName]:
     """Units a user may be put into: platforms of the admin's area and below, and its departments."""
     return users.managed_units(db, user)
 
