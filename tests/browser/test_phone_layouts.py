@@ -140,6 +140,16 @@ def test_a_table_on_a_phone_is_cards_with_labelled_cells(
     ).startswith('"案件编号')
 
 
+def test_the_demo_shows_its_last_month_published(phone: Page, demo_city: tuple[str, Platform]) -> None:
+    """A fresh demo publishes its last ended month: the public rankings page is not empty."""
+    base, platform = demo_city
+    month = rankings.ended_months(platform, 1)[0]
+    phone.goto(f"{base}/portal/rankings")
+    expect(phone.get_by_role("heading", level=2).first).to_contain_text(f"{month} · 区")
+    expect(phone.locator("table.rank-table").first).to_contain_text("东城区")
+    _fits(phone, "visitor /portal/rankings")
+
+
 def test_the_readme_phone_screenshot(browser: Browser, demo_city: tuple[str, Platform]) -> None:
     """The grid worker's 我的网格 on a phone, for the README (docs/screenshots/phone.png)."""
     base, _ = demo_city
