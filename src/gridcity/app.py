@@ -44,6 +44,7 @@ from gridcity.web import (
     map_data,
     pages,
     portal,
+    publish_rankings,
     wall,
 )
 from gridcity.web import auth as web_auth
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         portal,
         dashboard,
         web_rankings,
+        publish_rankings,
     ):
         app.include_router(module.router)
     app.include_router(open311.router)  # Open311 GeoReport v2 at /open311/v2/

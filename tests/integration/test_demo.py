@@ -26,7 +26,7 @@ from gridcity.db.models import (
 )
 from gridcity.domain.components import ground_distance_m, parse_component_code
 from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
-from gridcity.services import attachments, demo, rollups
+from gridcity.services import attachments, demo, rankings, rollups
 from gridcity.services.platform import Platform
 from gridcity.services.sweep import month_of, sweep
 
@@ -94,6 +94,14 @@ def test_demo_city_has_every_role_real_territory_and_cases_in_many_states(tmp_pa
         ).json()["entries"]
         assert entries and all(e["stage"] in ("dispose", "rework") for e in entries)
         assert all(e["department"]["name"] and e["overdue_hours"] > 0 for e in entries)
+        # the last ended month is published ([8]): a fresh demo's public rankings page shows it
+        last_month = rankings.ended_months(platform, 1)[0]
+        for kind in rankings.KINDS:
+            assert client.get(f"/api/v1/rankings/{last_month}/{kind}").json()["version"] == 1
+        public_page = client.get("/portal/rankings").text
+        assert (
+            f"<option selected>{last_month}</option>" in public_page and "还没有公布的排名" not in public_page
+        )
     _check_department_accounts(platform, tmp_path)
 
 

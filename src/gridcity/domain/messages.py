@@ -208,6 +208,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "patrol.batch_too_big": ("一批轨迹最多 {max} 个点", "a batch of the track holds at most {max} points"),
     "patrol.not_json": ("轨迹不是 JSON：请发送 {{points: [...]}}", "not JSON: send {{points: [...]}}"),
     "patrol.day_range": ("日期须在 1970 年至 2100 年之间", "day: a day between 1970 and 2100"),
+    "rankings.not_publisher": (
+        "月度排名由市级领导或市级管理员公布",
+        "rankings are published by a city-level leader (市级领导) or admin (市级管理员)",
+    ),
+    "rankings.not_ended": (
+        "{month} 尚未结束（今天属于 {current}），月份结束后才能公布",
+        "{month} has not ended yet (today is in {current}); a month is published once it is over",
+    ),
+    "rankings.needs_reason": (
+        "{month} 的{kind_zh}排名已公布（第 {version} 版），再次公布即为更正：请写明更正原因",
+        "the {kind} ranking of {month} is already published (version {version}); "
+        "publishing it again is a correction: give the reason",
+    ),
+    "rankings.reason_long": (
+        "原因太长（最多 {limit} 个字）",
+        "the reason is too long (at most {limit} characters)",
+    ),
+    "rankings.published_meanwhile": (
+        "{month} 的{kind_zh}排名刚刚被他人同时公布，请刷新后查看",
+        "someone published {month} {kind} at the same moment; reload and check",
+    ),
     "calendar.unconfirmed_year": (
         "国家节假日表尚未收录 {year} 年：该年时限按周一至周五计算，"
         "扣除按现行规定计算出的法定节假日和本市设定的日子；"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import unit_of_work
@@ -56,15 +56,30 @@ _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{1,39}$")
 _TIER_BY_LENGTH = {0: "city", 6: "district", 9: "street"}
 
 
-def departments_in_tier(db: Session, user: Principal, text: str | None = None) -> list[OrgUnit]:
-    """The departments an admin manages: those serving their territory or a part of it."""
+def _in_tier(user: Principal, text: str | None) -> Select[OrgUnit]:
     scope = users.admin_scope(user)
-    stmt = select(OrgUnit).where(OrgUnit.kind == "department").order_by(OrgUnit.scope_code, OrgUnit.code)
+    stmt = select(OrgUnit).where(OrgUnit.kind == "department")
     if scope:
         stmt = stmt.where(OrgUnit.scope_code.startswith(scope))
     if text:
         stmt = stmt.where(OrgUnit.name.contains(text) | OrgUnit.code.contains(text))
-    return list(db.scalars(stmt))
+    return stmt
+
+
+def departments_in_tier(db: Session, user: Principal, text: str | None = None) -> list[OrgUnit]:
+    """The departments an admin manages: those serving their territory or a part of it."""
+    return list(db.scalars(_in_tier(user, text).order_by(OrgUnit.scope_code, OrgUnit.code)))
+
+
+def page_of_departments(
+    db: Session, user: Principal, text: str | None, offset: int, limit: int
+) -> tuple[list[OrgUnit], int]:
+    """One page of `departments_in_tier` (in its order) and how many there are in all: two
+    statements whatever the size of the list."""
+    stmt = _in_tier(user, text)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    page = db.scalars(stmt.order_by(OrgUnit.scope_code, OrgUnit.code).offset(offset).limit(limit))
+    return list(page), int(total)
 
 
 def add_department(

@@ -29,11 +29,14 @@ from gridcity.db.engine import unit_of_work
 from gridcity.db.models import OrgUnit, RankingSnapshot
 from gridcity.domain.assessment import (
     INDICATORS,
+    Period,
     composite_of,
     local_month_of,
     month_period,
+    previous_month,
 )
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import evaluation, sweep
@@ -64,38 +67,43 @@ def check_period(period: str) -> str:
     return month_period(period, "UTC").label  # the format only; raises Invalid
 
 
+def may_publish(user: Principal) -> bool:
+    """Whether the person may publish a month: a city-level leader (领导) or admin."""
+    return user.role in PUBLISHERS and user.org_unit.kind == "city"
+
+
 def _check_publisher(user: Principal | None) -> None:
     if user is None:  # the command line
         return
-    if user.role not in PUBLISHERS or user.org_unit.kind != "city":
-        raise Forbidden("rankings are published by a city-level leader (市级领导) or admin (市级管理员)")
+    if not may_publish(user):
+        raise Forbidden(message("rankings.not_publisher"))
 
 
-def publish(
-    platform: Platform, db: Session, user: Principal | None, period: str, kind: str, reason: str | None = None
-) -> RankingSnapshot:
-    """Freeze the ranking of (period, kind) as evaluated now: version 1, or with a reason the
-    next version (a correction). `user` None: the command line (the whole city)."""
-    _check_publisher(user)
-    check_kind(kind)
+def ended_months(platform: Platform, n: int = 12) -> list[str]:
+    """The last n months that have ended in the city's timezone, the newest first: the months one
+    may publish."""
+    months = [previous_month(platform.now(), platform.settings.timezone)]
+    while len(months) < n:
+        year, month = (int(x) for x in months[-1].split("-"))
+        months.append(f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}")
+    return months
+
+
+def _ended(platform: Platform, period: str) -> Period:
+    """The month, if it has ended in the city's timezone."""
     tz = platform.settings.timezone
-    chosen = month_period(period, tz)
-    now = platform.now()
+    chosen, now = month_period(period, tz), platform.now()
     if chosen.end > now:
         current = local_month_of(now, tz)
-        raise Invalid(
-            f"{chosen.label} has not ended yet (today is in {current}); a month is published once it is over",
-            key="period",
-        )
-    reason = (reason or "").strip()
-    if len(reason) > MAX_REASON:
-        raise Invalid(f"the reason is too long (at most {MAX_REASON} characters)", key="reason")
-    last = _last_version(db, chosen.label, kind)
-    if last and not reason:
-        raise Conflict(
-            f"the {kind} ranking of {chosen.label} is already published (version {last}); "
-            "publishing it again is a correction: give the reason",
-        )
+        raise Invalid(message("rankings.not_ended", month=chosen.label, current=current), key="period")
+    return chosen
+
+
+def draft(platform: Platform, db: Session, period: str, kind: str) -> RankingSnapshot:
+    """The ranking of (period, kind) as publishing it now would freeze it — a preview, not stored
+    (its version is the one publishing would make). Refused for a month that has not ended."""
+    check_kind(kind)
+    chosen, now = _ended(platform, period), platform.now()
     eval_kind, level = KINDS[kind]
     result = evaluation.evaluate(platform, db, None, chosen, eval_kind, level, as_of=now)
     cfg = evaluation.config(platform)
@@ -119,22 +127,42 @@ def publish(
         "lowest_grade": cfg.lowest_grade,
         "peer_groups": {g.name: list(g.districts) for g in cfg.peer_groups} if kind == "district" else {},
     }
-    snapshot = RankingSnapshot(
+    return RankingSnapshot(
         period=chosen.label,
         kind=kind,
-        version=last + 1,
+        version=_last_version(db, chosen.label, kind) + 1,
         published_at=now,
-        published_by=getattr(user, "id", None),
-        reason=reason,
+        reason="",
         rows=[evaluation.row_view(r) for r in result.rows],
         config=config,
     )
+
+
+def publish(
+    platform: Platform, db: Session, user: Principal | None, period: str, kind: str, reason: str | None = None
+) -> RankingSnapshot:
+    """Freeze the ranking of (period, kind) as evaluated now: version 1, or with a reason the
+    next version (a correction). `user` None: the command line (the whole city)."""
+    _check_publisher(user)
+    check_kind(kind)
+    label = _ended(platform, period).label
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise Invalid(message("rankings.reason_long", limit=MAX_REASON), key="reason")
+    last = _last_version(db, label, kind)
+    if last and not reason:
+        kind_zh = KIND_LABELS[kind][0]
+        needs = message("rankings.needs_reason", month=label, kind=kind, kind_zh=kind_zh, version=last)
+        raise Conflict(needs)
+    snapshot = draft(platform, db, label, kind)
+    snapshot.reason = reason
+    snapshot.published_by = getattr(user, "id", None)
     try:
         with unit_of_work(db):
             db.add(snapshot)
     except IntegrityError:
         raise Conflict(
-            f"someone published {chosen.label} {kind} at the same moment; reload and check"
+            message("rankings.published_meanwhile", month=label, kind=kind, kind_zh=KIND_LABELS[kind][0])
         ) from None
     return snapshot
 
@@ -172,6 +200,14 @@ def versions(db: Session, period: str, kind: str) -> list[RankingSnapshot]:
         .order_by(RankingSnapshot.version)
     )
     return list(db.scalars(stmt))
+
+
+def last_versions(db: Session) -> dict[tuple[str, str], int]:
+    """(period, kind) → the latest published version, for every published ranking."""
+    stmt = select(RankingSnapshot.period, RankingSnapshot.kind, func.max(RankingSnapshot.version)).group_by(
+        RankingSnapshot.period, RankingSnapshot.kind
+    )
+    return {(p, k): int(v) for p, k, v in db.execute(stmt)}
 
 
 def published(db: Session) -> list[tuple[str, str]]:

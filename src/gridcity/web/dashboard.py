@@ -26,7 +26,7 @@ from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS, Stage
 from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import Role
-from gridcity.services import analysis
+from gridcity.services import analysis, rankings
 from gridcity.services.analysis import Scope
 from gridcity.services.platform import Platform
 from gridcity.web import i18n, session
@@ -227,6 +227,7 @@ def dashboard(request: Request, platform: PlatformDep, user: PageUser, chosen: P
         area_name=area_name,
         bounds=bounds,
         tiles=platform.settings.map_tiles_url,
+        may_publish=rankings.may_publish(user),
     )
 
 

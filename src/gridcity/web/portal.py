@@ -22,8 +22,10 @@ from gridcity.services import public
 from gridcity.services.platform import Platform
 from gridcity.web import i18n, session
 from gridcity.web.pages import PlatformDep, csv_response, read_photos, render
+from gridcity.web.paging import PageParam, Paging
 
 router = APIRouter(include_in_schema=False)
+CLASSES_PAGE = 20  # classes a page of /portal/classes lists (the catalogue has hundreds)
 
 _WORDS: dict[str, tuple[str, str]] = {
     "portal.title": ("市民服务", "Citizen services"),
@@ -677,6 +679,7 @@ def classes_page(
     q: Annotated[str | None, Query(max_length=50)] = None,
     standard: Annotated[str | None, Query(max_length=40)] = None,
     area: Annotated[str | None, Query(max_length=9)] = None,
+    page: PageParam = 1,
 ) -> HTMLResponse:
     lang = i18n.language(request)
     error, status_code = None, 200
@@ -689,12 +692,14 @@ def classes_page(
             area = None
         areas = public.areas(platform, db)
         standards = list(dict.fromkeys(c.standard for c in public.public_classes(platform, db)))
+    paging = Paging.of(page, CLASSES_PAGE, len(entries))
     return render(
         request,
         "public/classes.html",
         status_code=status_code,
         user=_viewer(platform, request),
-        entries=entries,
+        entries=paging.rows(entries),
+        paging=paging,
         q=q or "",
         standard=standard or "",
         area=area or "",

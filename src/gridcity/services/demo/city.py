@@ -21,7 +21,7 @@ from gridcity.domain.errors import DomainError
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassKind
 from gridcity.domain.workflow import Role
-from gridcity.services import cases, classes, departments, territory, users
+from gridcity.services import cases, classes, departments, rankings, territory, users
 from gridcity.services.demo import components as demo_components
 from gridcity.services.demo.photos import FieldCamera
 from gridcity.services.platform import Platform
@@ -109,7 +109,18 @@ def build(
     from gridcity.services.demo import patrols as patrols_demo
 
     patrols_demo.build(platform, db, HOME_DISTRICT, progress, seed)  # 责任网格 and their patrols
+    if n_cases:
+        publish_last_month(platform, db)
     return made
+
+
+def publish_last_month(platform: Platform, db: Session) -> str:
+    """Publish the last month that has ended (districts, streets, departments), as the city does
+    after each month, so that a fresh demo's /portal/rankings shows a ranking; returns the month."""
+    month = rankings.ended_months(platform, 1)[0]
+    for kind in rankings.KINDS:
+        rankings.publish(platform, db, None, month, kind)
+    return month
 
 
 def _unit_code(db: Session, code: str) -> str:

@@ -266,7 +266,7 @@ def template_label(name: str) -> str:
     return name
 
 
-def areas_in_scope(db: Session, user: Principal) -> list[OrgUnit]:
+def areas_in_scope(db: Session, user: Principal) -> list[users.UnitName]:
     """The districts and streets an admin may name as an area (their own unit and below)."""
     return users.managed_units(db, user, kinds=["district", "street"])
 

@@ -33,8 +33,10 @@ from gridcity.web.admin.common import (
     words,
 )
 from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, RowPath, csv_response, render
+from gridcity.web.paging import PageParam, Paging
 
 router = APIRouter(include_in_schema=False)
+DEPARTMENTS_PAGE = 50  # departments a page of /admin/departments lists (353 in the demo)
 ROLES = tuple(r.value for r in Role)
 
 
@@ -51,9 +53,14 @@ def _departments_page(
     error: str | None = None,
     notice: str | None = None,
     form: dict[str, Any] | None = None,
+    page: int = 1,
 ) -> HTMLResponse:
     scope = admin_scope(user)
-    units = departments.departments_in_tier(db, user, q or None)
+    wanted = Paging(page, DEPARTMENTS_PAGE, 0)
+    units, total = departments.page_of_departments(db, user, q or None, wanted.offset, wanted.size)
+    paging = Paging.of(page, DEPARTMENTS_PAGE, total)
+    if paging.page != page:  # past the end: the last page
+        units, _ = departments.page_of_departments(db, user, q or None, paging.offset, paging.size)
     staff = dict(
         db.execute(
             select(User.org_unit_id, func.count())
@@ -71,6 +78,7 @@ def _departments_page(
         section="departments",
         area=scope_name(user, words(request)),
         units=units,
+        paging=paging,
         staff=staff,
         area_names=names,
         areas=areas,
@@ -91,6 +99,7 @@ def departments_page(
     q: Annotated[str, Query(max_length=50)] = "",
     done: Annotated[str, Query(max_length=60)] = "",
     what: Annotated[str, Query(max_length=20)] = "",
+    page: PageParam = 1,
 ) -> HTMLResponse:
     admin_scope(user)
     t = words(request)
@@ -98,7 +107,7 @@ def departments_page(
     if done and what in ("added", "renamed"):
         notice = f"{t('admin.' + what)}: {done}"
     with platform.sessions() as db:
-        return _departments_page(request, platform, db, user, q.strip(), notice=notice)
+        return _departments_page(request, platform, db, user, q.strip(), notice=notice, page=page)
 
 
 @router.get("/admin/departments.csv")
@@ -143,9 +152,8 @@ async def add_department(request: Request, platform: PlatformDep, user: PageUser
             text(form, "scope_code", max_length=12),
             submitted["networks"],
         )
-        return RedirectResponse(
-            f"/admin/departments?{urlencode({'done': unit.code, 'what': 'added'})}", status_code=303
-        )
+        added = urlencode({"q": unit.code, "done": unit.code, "what": "added"})
+        return RedirectResponse(f"/admin/departments?{added}", status_code=303)
 
     def failed(db: Session, exc: DomainError) -> HTMLResponse:
         return _departments_page(
@@ -166,9 +174,8 @@ async def rename_department(
         unit = departments.rename_department(
             platform, db, user, unit_id, text(form, "name", required=message("people.new_name_needed"))
         )
-        return RedirectResponse(
-            f"/admin/departments?{urlencode({'done': unit.name, 'what': 'renamed'})}", status_code=303
-        )
+        renamed = urlencode({"q": unit.code, "done": unit.name, "what": "renamed"})
+        return RedirectResponse(f"/admin/departments?{renamed}", status_code=303)
 
     def failed(db: Session, exc: DomainError) -> HTMLResponse:
         return _departments_page(request, platform, db, user, status_code=exc.status_code, error=exc.message)
@@ -192,7 +199,7 @@ def _filter(role: str, unit: str, active: str, q: str) -> UserFilter:
     )
 
 
-def _unit_choices(db: Session, user: Principal) -> list[OrgUnit]:
+def _unit_choices(db: Session, user: Principal) -> list[users.UnitName]:
     """Units a user may be put into: platforms of the admin's area and below, and its departments."""
     return users.managed_units(db, user)
 
