@@ -152,3 +152,31 @@ def test_the_case_sheet_prints_without_navigation(page: Page, live_server, clien
     expect(page.locator("ol.timeline li")).to_have_count(2)  # the report and the filing
     page.emulate_media(media="screen")
     expect(page.locator("header.bar")).to_be_visible()
+
+
+def test_a_stale_action_is_refused_in_chinese_and_changes_nothing(  # type: ignore[no-untyped-def]
+    page: Page, live_server, client, make_user, login
+) -> None:
+    """Two shift leaders open the same case; the second, acting on what has meanwhile changed, is
+    told in Chinese — on the page, not as a developer's message — and the case keeps the first one's
+    action."""
+    case = reported(client, login, make_user, "浏览器测试：两人同时处理")
+    sign_in(page, live_server, make_user("shift_leader"))
+    page.goto(f"{live_server}/cases/{case['id']}")
+    page.locator("details.action summary", has_text="立案").first.click()  # the form holds version 1
+
+    other = login(make_user("shift_leader"))
+    body = {"action": "file", "version": case["version"], "note": "另一位值班长已立案"}
+    assert client.post(f"/api/v1/cases/{case['id']}/actions", json=body, headers=other).status_code == 200
+
+    form = page.locator("details[open] form")
+    form.get_by_label("说明").fill("我也来立案")
+    form.get_by_role("button", name="提交").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(f"案件 {case['number']} 在您打开后已被他人处理")
+    expect(alert).to_contain_text("请刷新后再操作")
+    expect(alert).not_to_contain_text("changed since you loaded it")
+    page.goto(f"{live_server}/cases/{case['id']}")
+    timeline = page.locator("ol.timeline")
+    expect(timeline).to_contain_text("另一位值班长已立案")
+    expect(timeline).not_to_contain_text("我也来立案")
