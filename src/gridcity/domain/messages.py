@@ -85,6 +85,213 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the national holiday table does not know {year} yet: its statutory holidays are confirmed as the "
         "city's own days; enter the make-up working days (调休) when the notice comes",
     ),
+    # services refusals
+    "registry.staff_only": (
+        "人口和地情登记仅供平台工作人员使用（部门和市民不能使用）",
+        "the registry is for the staff of a platform (not departments or citizens)",
+    ),
+    "registry.residents_hidden": (
+        "居民信息仅管理员、领导、网格员和治安网格员可以查看",
+        "residents are seen by admins, leaders, grid workers (网格员) and police (治安网格员)",
+    ),
+    "registry.not_your_area": (
+        "只有本辖区的管理员或本网格的网格员、治安网格员可以登记或修改该{what}",
+        "only the admin of the area or the grid's own staff may record or change this {what}",
+    ),
+    "registry.not_a_number": ("{what}必须是数字，不能是 {value!r}", "{what} must be a number, not {value!r}"),
+    "registry.out_of_range": (
+        "{what} {value!r} 超出范围（{low}…{high}）",
+        "{what} {value!r} is out of range ({low}…{high})",
+    ),
+    "registry.required": ("请填写{what}", "{what} is required"),
+    "registry.too_long": (
+        "{what}不能超过 {max_length} 个字",
+        "{what} is longer than {max_length} characters",
+    ),
+    "registry.bad_attrs": (
+        "附加属性（attrs）必须是由名称和值组成的对象",
+        "attrs must be an object of names and values",
+    ),
+    "registry.no_parent": ("所在楼栋 {parent_id} 不存在或已注销", "no current place {parent_id} to lie in"),
+    "registry.parent_not_building": (
+        "地点 {parent_id}（{parent_name}）不是楼栋",
+        "place {parent_id} ({parent_name}) is not a building",
+    ),
+    "registry.place_needs_location": (
+        "地点需要坐标（lon, lat）、轮廓（geometry）或所在楼栋（parent_id）",
+        "a place needs its point (lon, lat), its outline (geometry) or its building (parent_id)",
+    ),
+    "registry.bad_geometry": ("轮廓（geometry）不是 GeoJSON 几何对象", "geometry is not a GeoJSON geometry"),
+    "registry.outline_type": (
+        "地点轮廓必须是多边形（Polygon 或 MultiPolygon），不能是 {geom_type}",
+        "a place's outline is a Polygon or MultiPolygon, not {geom_type}",
+    ),
+    "registry.outline_invalid": (
+        "地点轮廓不是有效的多边形（边线自相交）",
+        "the place's outline is not a valid polygon (it crosses itself)",
+    ),
+    "registry.place_fixed": (
+        "地点的 {unknown} 不能修改：请注销该地点后重新登记",
+        "a place's {unknown} cannot be changed; end it and record a new one",
+    ),
+    "registry.place_has_households": (
+        "地点 {place_id} 仍有住户居住：请先注销这些住户",
+        "households still live in place {place_id}: end them first",
+    ),
+    "registry.not_found": ("找不到{what} {row_id}", "no {what} {row_id}"),
+    "registry.ended": (
+        "{what} {row_id} 已于 {ended} 注销，其记录仅作历史保存",
+        "{what} {row_id} ended on {ended}: its record is history",
+    ),
+    "registry.uscc_taken": (
+        "统一社会信用代码为 {uscc} 的组织已经登记",
+        "an organisation with the credit code {uscc} is registered already",
+    ),
+    "registry.no_place": ("地点 {place_id} 不存在或已注销", "no current place {place_id}"),
+    "registry.needs_place": (
+        "{what}需要所在地点（place_id）或坐标（lon, lat）",
+        "{what}: give its place (place_id) or its point (lon, lat)",
+    ),
+    "registry.household_no_place": (
+        "住户所在地点 {place_id} 不存在或已注销",
+        "no current place {place_id} for the household",
+    ),
+    "registry.household_not_house": (
+        "地点 {place_id} 是{kind_zh}：住户只能住在房屋里",
+        "place {place_id} is a {kind}: a household lives in a house",
+    ),
+    "registry.no_household": ("住户 {household_id} 不存在或已注销", "no current household {household_id}"),
+    "registry.id_number_taken": (
+        "该身份证号已经登记（居民 {other_id}，住户 {household_id}）：请先在原住户办理迁出",
+        "this ID number is registered already (resident {other_id}, household {household_id}): move them "
+        "out there first",
+    ),
+    "registry.residents_by_staff": (
+        "居民由本辖区的管理员或本网格的网格员登记",
+        "residents are recorded by the admin of the area or the grid worker (网格员) of the grid",
+    ),
+    "registry.tag_not_yours": (
+        "{role_zh}不能设置或取消“{label_zh}”标签",
+        "a {role} may not set or clear the tag {tag} ({label_zh})",
+    ),
+    "registry.not_changeable": (
+        "不能修改 {unknown}（可修改：{allowed}）",
+        "cannot change {unknown} (changeable: {allowed})",
+    ),
+    "registry.police_own_grids": (
+        "治安网格员只能修改本网格居民的治安标签",
+        "the police change the public-security tags of residents of their own grids only",
+    ),
+    "registry.household_has_residents": (
+        "住户 {household_id} 仍有居民：请先办理迁出",
+        "household {household_id} still has residents: move them out first",
+    ),
+    "registry.tag_restricted": (
+        "“{label_zh}”标签仅治安网格员和管理员可见",
+        "the tag {tag} ({label_zh}) is known to the police and the admins only",
+    ),
+    "registry.masked_only": ("{role_zh}只能查看脱敏后的个人信息", "a {role} reads personal data masked only"),
+    "registry.export_admin_only": (
+        "只有管理员可以导出个人信息",
+        "only an admin (管理员) may export personal data",
+    ),
+    "registry.access_log_admin_only": (
+        "个人信息查阅记录仅管理员可以查看",
+        "the personal-data access log is for admins (管理员)",
+    ),
+    "registry.period_reversed": (
+        "起始日期（{since}）晚于结束日期（{until}）",
+        "the period starts ({since}) after it ends ({until})",
+    ),
+    "registry.households_hidden": (
+        "住户信息仅管理员、领导和网格员可以查看",
+        "households are seen by admins, leaders and grid workers (网格员)",
+    ),
+    "registry.assign_admin_only": (
+        "网格由管理员分配给网格工作人员",
+        "grids are assigned to their staff by an admin (管理员)",
+    ),
+    "registry.not_grid_staff": (
+        "{username} 是{role_zh}：网格只分配给网格员和治安网格员",
+        "{username} is a {role}: grids are assigned to grid workers and police",
+    ),
+    "registry.no_grid": ("没有现行的网格 {grid_code!r}（{layer}）", "no current {layer} grid {grid_code!r}"),
+    "registry.grid_outside_area": (
+        "网格 {grid_code} 不在您的辖区内",
+        "grid {grid_code} lies outside your area",
+    ),
+    "registry.visit_no_class": (
+        "只有“服务诉求”可以转为案件：走访没有案件类别",
+        "only a service request (服务诉求) becomes a case: a visit has no case class",
+    ),
+    "registry.not_a_member": (
+        "居民 {resident_id} 不是住户 {household_id} 的成员",
+        "resident {resident_id} is not a member of household {household_id}",
+    ),
+    "registry.police_key_persons": (
+        "治安网格员只登记对本网格重点人员的走访",
+        "the police record visits to the key persons of their own grids",
+    ),
+    "registry.visits_by_grid_worker": (
+        "走访由住户所在网格的网格员登记",
+        "visits are recorded by the grid worker (网格员) of the household's grid",
+    ),
+    "registry.household_ended": ("住户 {household_id} 已注销", "household {household_id} has ended"),
+    "registry.visit_needs_person": (
+        "走访须由登录的工作人员登记",
+        "a visit is recorded by a person (sign in)",
+    ),
+    "registry.request_by_grid_worker": (
+        "服务诉求由其所在网格的网格员上报为案件",
+        "a service request is reported as a case by the grid worker (网格员) of its grid",
+    ),
+    "registry.no_visit": ("找不到走访记录 {visit_id}", "no visit {visit_id}"),
+    "registry.not_a_request": (
+        "走访记录 {visit_id} 是“{label_zh}”，不是“服务诉求”",
+        "visit {visit_id} is a {label_zh}, not a service request (服务诉求)",
+    ),
+    "registry.request_reported": (
+        "服务诉求 {visit_id} 已转为案件 {case_id}",
+        "service request {visit_id} became case {case_id} already",
+    ),
+    "registry.request_reported_meanwhile": (
+        "服务诉求 {visit_id} 同时已被他人转为案件",
+        "service request {visit_id} became a case at the same moment",
+    ),
+    "registry.visit_no_place": (
+        "走访记录 {visit_id} 没有可上报案件的地点",
+        "visit {visit_id} has no place to report the case at",
+    ),
+    "registry.visits_hidden": (
+        "走访记录仅网格工作人员、管理员和领导可以查看",
+        "visits are seen by grid staff, admins and leaders",
+    ),
+    "registry.subjects_by_staff": (
+        "案件关联的人、地、物、组织由平台工作人员指定",
+        "the places and people of a case are named by platform staff",
+    ),
+    "registry.no_subject": ("找不到{kind_zh} {subject_id}", "no {subject_kind} {subject_id}"),
+    "registry.subject_linked": (
+        "该案件已关联{kind_zh} {subject_id}",
+        "{subject_kind} {subject_id} is linked to this case already",
+    ),
+    "user.not_found": ("找不到用户 {username!r}", "no user {username!r}"),
+    "class.unknown": (
+        "案件类别目录中没有类别 {class_code!r}",
+        "no case class {class_code!r} in the catalogue",
+    ),
+    "noun.name": ("名称", "the name"),
+    "noun.address": ("地址", "the address"),
+    "noun.household_number": ("户号", "the household number"),
+    "noun.note": ("备注", "the note"),
+    "noun.class_code": ("案件类别（class_code）", "the case class (class_code)"),
+    "noun.place": ("地点", "place"),
+    "noun.organisation": ("组织", "organisation"),
+    "noun.thing": ("物件", "thing"),
+    "noun.resident": ("居民", "resident"),
+    "noun.household": ("住户", "household"),
+    "noun.lon": ("经度（lon）", "lon"),
+    "noun.lat": ("纬度（lat）", "lat"),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")
