@@ -275,6 +275,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "该案件已关联{kind_zh} {subject_id}",
         "{subject_kind} {subject_id} is linked to this case already",
     ),
+    "registry.place_exists": ("已登记为地点 {same}", "registered already as place {same}"),
+    "registry.house_required": ("请填写所住房屋（place_id）", "place_id (the house) is required"),
+    "registry.bad_birth_date": (
+        "出生日期 birth_date {born!r} 不是日期（YYYY-MM-DD）",
+        "birth_date {born!r} is not a date (YYYY-MM-DD)",
+    ),
+    "registry.unknown_kind": (
+        "未知的登记类型 {kind!r}；可选：{kinds}",
+        "unknown registry kind {kind!r}; kinds: {kinds}",
+    ),
     "user.not_found": ("找不到用户 {username!r}", "no user {username!r}"),
     "class.unknown": (
         "案件类别目录中没有类别 {class_code!r}",
@@ -292,6 +302,169 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "noun.household": ("住户", "household"),
     "noun.lon": ("经度（lon）", "lon"),
     "noun.lat": ("纬度（lat）", "lat"),
+    "georeport.no_territory": (
+        "本市尚未导入行政区划和网格：请先导入，再登记 Open311 客户端",
+        "the city has no territory yet: import it before registering Open311 clients",
+    ),
+    "georeport.client_exists": (
+        "名为 {system_name!r} 的 Open311 客户端已存在",
+        "an Open311 client named {system_name!r} exists already",
+    ),
+    "georeport.no_client": ("没有名为 {name!r} 的 Open311 客户端", "no Open311 client named {name!r}"),
+    "georeport.key_required": (
+        "需要 api_key：请向平台管理员申请",
+        "an api_key is required: ask the platform's administrator for one",
+    ),
+    "georeport.key_invalid": ("api_key 无效", "the api_key is not valid"),
+    "georeport.key_revoked": ("api_key 已被吊销", "the api_key was revoked"),
+    "georeport.unknown_jurisdiction": (
+        "未知的 jurisdiction_id {jurisdiction_id!r}：本服务器服务于 {city_code} {city_name}（也可不填 "
+        "jurisdiction_id）",
+        "unknown jurisdiction_id {jurisdiction_id!r}: this server serves {city_code} {city_name} (or leave "
+        "jurisdiction_id out)",
+    ),
+    "georeport.unknown_service": (
+        "未知的 service_code {service_code!r}：GET services.xml 可列出全部服务",
+        "unknown service_code {service_code!r}: GET services.xml lists them",
+    ),
+    "georeport.not_an_attribute": (
+        "{key!r} 不是属性参数：请写成 attribute[code]=value",
+        "{key!r} is not an attribute parameter: write attribute[code]=value",
+    ),
+    "georeport.unknown_attribute": (
+        "未知的属性 {attribute!r}：该服务询问的是 {asked}",
+        "unknown attribute {attribute!r}: this service asks {asked}",
+    ),
+    "georeport.attribute_required": (
+        "请填写 attribute[{a_code}]：{description}",
+        "attribute[{a_code}] is required: {description}",
+    ),
+    "georeport.list_as_string": (
+        "{where}：多个值被当作一个字符串发送（{v}）；请把每个值作为单独的参数发送：{where}[]=a&{where}[]=b（"
+        "可选值：{keys}）",
+        "{where}: a list was sent as one string ({v}); send each value as its own parameter: "
+        "{where}[]=a&{where}[]=b (values: {keys})",
+    ),
+    "georeport.not_a_choice": ("{where}：{v!r} 不是 {keys} 之一", "{where}: {v!r} is not one of {keys}"),
+    "georeport.one_value": (
+        "{where} 只能有一个值，不能有 {values} 个",
+        "{where} takes one value, not {values}",
+    ),
+    "georeport.one_value_list": (
+        "{where}：多个值被当作一个字符串发送（{value}）；该问题只能取一个值：{keys}",
+        "{where}: a list was sent as one string ({value}); this question takes one value of: {keys}",
+    ),
+    "georeport.not_a_number": ("{where}：{value!r} 不是数字", "{where}: {value!r} is not a number"),
+    "georeport.too_long": ("{where} 不能超过 {limit} 个字符", "{where} is longer than {limit} characters"),
+    "georeport.bad_coordinate": (
+        "{name} {text!r} 不是 WGS84 坐标（{x_zh}）",
+        "{name} {text!r} is not a WGS84 {x}",
+    ),
+    "georeport.bad_address_id": (
+        "address_id {address_id!r} 不是本市的单元网格编码：请提供 lat 和 long",
+        "address_id {address_id!r} is not a unit grid code (单元网格编码) of the city: give lat and long",
+    ),
+    "georeport.service_code_required": (
+        "请填写 service_code：GET services.xml 可列出全部服务",
+        "service_code is required: GET services.xml lists them",
+    ),
+    "georeport.both_coordinates": ("请同时提供 lat 和 long", "give both lat and long"),
+    "georeport.address_needs_point": (
+        "本服务器不能仅凭 address_string 定位：请同时提供 lat 和 long（WGS84），或提供单元网格编码作为 "
+        "address_id",
+        "this server cannot locate an address_string by itself: give lat and long (WGS84) too, or an "
+        "address_id that is a unit grid code",
+    ),
+    "georeport.location_required": (
+        "请提供位置：lat 和 long（WGS84），或 address_id（单元网格编码）",
+        "give the location: lat and long (WGS84), or an address_id (a unit grid code)",
+    ),
+    "georeport.outside_city": (
+        "该点（lat {lat}，long {lon}）不在本市范围内",
+        "the point (lat {lat}, long {lon}) lies outside the city's territory",
+    ),
+    "georeport.bad_media_url": (
+        "media_url 必须是 http(s) 网址，且不超过 {limit} 个字符",
+        "media_url must be an http(s) URL of at most {limit} characters",
+    ),
+    "georeport.name_too_long": (
+        "first_name 和 last_name 合计不能超过 80 个字符",
+        "first_name and last_name are longer than 80 characters together",
+    ),
+    "georeport.bad_phone": ("{phone!r} 不是电话号码", "phone {phone!r} is not a phone number"),
+    "georeport.description_too_long": (
+        "description 和 media_url 合计不能超过 {limit} 个字符",
+        "description and media_url are longer than {limit} characters",
+    ),
+    "georeport.key_account_missing": (
+        "该 api_key 对应的账号已不存在：请向管理员申请新的 api_key",
+        "the api_key's account is missing: ask the administrator for a new key",
+    ),
+    "georeport.unknown_token": ("未知的 token {token!r}", "unknown token {token!r}"),
+    "georeport.bad_datetime": (
+        "{name} {text!r} 不是 ISO 8601 日期时间，例如 {example}",
+        "{name} {text!r} is not an ISO 8601 datetime, e.g. {example}",
+    ),
+    "georeport.needs_timezone": (
+        "{name} {text!r} 需要带时区，例如 2026-11-01T00:00:00+08:00",
+        "{name} {text!r} needs a timezone, e.g. 2026-11-01T00:00:00+08:00",
+    ),
+    "georeport.year_out_of_range": (
+        "{name} {text!r} 超出范围（年份须在 1900 至 2200 之间）",
+        "{name} {text!r} is out of range (years 1900 to 2200)",
+    ),
+    "georeport.bad_boolean": (
+        "{name} 只能是 true 或 false，不能是 {value!r}",
+        "{name} is true or false, not {value!r}",
+    ),
+    "georeport.bad_whole_number": (
+        "{name} 必须是 1 至 {high} 之间的整数，不能是 {text!r}",
+        "{name} is a whole number from 1 to {high}, not {text!r}",
+    ),
+    "georeport.period_reversed": ("end_date 早于 start_date", "end_date is before start_date"),
+    "georeport.period_too_long": (
+        "start_date 至 end_date 不能超过 90 天",
+        "start_date to end_date may not span more than 90 days",
+    ),
+    "georeport.bad_status": (
+        "status 只能是 open、closed 或 open,closed，不能是 {text!r}",
+        "status is open, closed or open,closed, not {text!r}",
+    ),
+    "georeport.no_such_service": ("service_code 未对应任何服务", "service_code names no service"),
+    "georeport.bad_request_id": (
+        "{part!r} 不是 service_request_id（案件编号，例如 2026111600000042）",
+        "{part!r} is not a service_request_id (a case number like 2026111600000042)",
+    ),
+    "georeport.too_many_ids": (
+        "一次最多查询 {limit} 个 service_request_id",
+        "at most {limit} service_request_ids at once",
+    ),
+    "georeport.no_request": ("找不到服务请求 {number!r}", "no service request {number!r}"),
+    "import.not_whole_number": (
+        "{name} 必须是整数，不能是 {text!r}",
+        "{name} must be a whole number, not {text!r}",
+    ),
+    "import.not_a_number": ("{name} 必须是数字，不能是 {text!r}", "{name} must be a number, not {text!r}"),
+    "personal_key.malformed": (
+        "{where} 中的个人信息密钥不是 base64 编码的 32 字节（可用以下命令生成：python -c \"import "
+        "os,base64;print(base64.b64encode(os.urandom(32)).decode())\"）",
+        "the personal-data key in {where} is not 32 bytes in base64 (make one with: python -c \"import "
+        "os,base64;print(base64.b64encode(os.urandom(32)).decode())\")",
+    ),
+    "personal_key.bad_format": (
+        "存储的 {field} 格式不正确",
+        "a stored {field} is not in the expected format",
+    ),
+    "personal_key.other_key": (
+        "存储的 {field} 是用另一个个人信息密钥加密的，与当前配置的密钥（GRIDCITY_PERSONAL_DATA_KEY "
+        "或数据目录中的 personal-data.key）不同",
+        "the stored {field} was encrypted with another personal-data key than the one configured "
+        "(GRIDCITY_PERSONAL_DATA_KEY or the data directory's personal-data.key)",
+    ),
+    "personal_key.altered": (
+        "存储的 {field} 无法解密：数据已被篡改",
+        "a stored {field} does not decrypt: it was altered",
+    ),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")
