@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case, OrgUnit
 from gridcity.domain.errors import Forbidden, NotFound
-from gridcity.domain.messages import message
+from gridcity.domain.messages import Message, message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 
@@ -67,9 +67,9 @@ def access_case(db: Session, user: Principal, case_id: int) -> Case:
     return case
 
 
-def require_city_admin(actor: Principal | None, what: str) -> None:
+def require_city_admin(actor: Principal | None, what: str | Message) -> None:
     """Things the whole city shares (its calendar, the systems docked with it) are managed by an
     admin of the city platform; `actor` None is the command line, run by whoever runs the
     installation. `what` completes the refusal: "… manages webhook subscriptions"."""
     if actor is not None and (actor.role != Role.ADMIN or actor.org_unit.kind != "city"):
-        raise Forbidden(f"only an admin of the city platform (市级管理员) {what}")
+        raise Forbidden(message("access.city_admin_only", what=what))

@@ -93,11 +93,11 @@ def issue_client(
     """Register a client application and issue its API key, which is returned here only (the
     database keeps its SHA-256). `actor`: the administrator issuing it (None: the command line,
     named by `issuer`). `key`: a chosen key (the demo's `demo`); None: a random one."""
-    require_city_admin(actor, "manages Open311 client applications")
+    require_city_admin(actor, message("task.georeport"))
     city = db.scalar(select(OrgUnit).where(OrgUnit.kind == "city"))
     if city is None:
         raise Invalid(message("georeport.no_territory"))
-    system = check_new_system(db, Open311Client, name, "an Open311 client", ACCOUNT_PREFIX, key)
+    system = check_new_system(db, Open311Client, name, message("noun.georeport_client"), ACCOUNT_PREFIX, key)
     now = platform.now()
     try:
         with unit_of_work(db):
@@ -119,7 +119,7 @@ def issue_client(
 
 
 def list_clients(db: Session, actor: Principal | None = None) -> list[Open311Client]:
-    require_city_admin(actor, "manages Open311 client applications")
+    require_city_admin(actor, message("task.georeport"))
     return list(db.scalars(select(Open311Client).order_by(Open311Client.name)))
 
 
@@ -127,7 +127,7 @@ def revoke_client(
     platform: Platform, db: Session, name: str, actor: Principal | None = None
 ) -> Open311Client:
     """Revoke a client's API key: from now on it gets 403. Its requests stay as they are."""
-    require_city_admin(actor, "manages Open311 client applications")
+    require_city_admin(actor, message("task.georeport"))
     client = db.scalar(select(Open311Client).where(Open311Client.name == (name or "").strip()))
     if client is None:
         raise NotFound(message("georeport.no_client", name=name))

@@ -34,6 +34,7 @@ from gridcity.domain.assessment import (
     month_period,
 )
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import evaluation, sweep
@@ -56,7 +57,7 @@ MAX_REASON = 2000
 
 def check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise Invalid(f"not a kind of ranking: {kind!r} (district, street or department)", key="kind")
+        raise Invalid(message("ranking.bad_kind", kind=kind), key="kind")
     return kind
 
 
@@ -68,7 +69,7 @@ def _check_publisher(user: Principal | None) -> None:
     if user is None:  # the command line
         return
     if user.role not in PUBLISHERS or user.org_unit.kind != "city":
-        raise Forbidden("rankings are published by a city-level leader (市级领导) or admin (市级管理员)")
+        raise Forbidden(message("ranking.publisher"))
 
 
 def publish(
@@ -84,17 +85,18 @@ def publish(
     if chosen.end > now:
         current = local_month_of(now, tz)
         raise Invalid(
-            f"{chosen.label} has not ended yet (today is in {current}); a month is published once it is over",
+            message("ranking.month_running", label=chosen.label, current=current),
             key="period",
         )
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
-        raise Invalid(f"the reason is too long (at most {MAX_REASON} characters)", key="reason")
+        raise Invalid(message("ranking.long_reason", limit=MAX_REASON), key="reason")
     last = _last_version(db, chosen.label, kind)
     if last and not reason:
         raise Conflict(
-            f"the {kind} ranking of {chosen.label} is already published (version {last}); "
-            "publishing it again is a correction: give the reason",
+            message(
+                "ranking.published", kind=kind, label=chosen.label, last=last, kind_zh=KIND_LABELS[kind][0]
+            ),
         )
     eval_kind, level = KINDS[kind]
     result = evaluation.evaluate(platform, db, None, chosen, eval_kind, level, as_of=now)
@@ -134,7 +136,9 @@ def publish(
             db.add(snapshot)
     except IntegrityError:
         raise Conflict(
-            f"someone published {chosen.label} {kind} at the same moment; reload and check"
+            message(
+                "ranking.published_meanwhile", label=chosen.label, kind=kind, kind_zh=KIND_LABELS[kind][0]
+            )
         ) from None
     return snapshot
 
@@ -157,8 +161,19 @@ def latest(db: Session, period: str, kind: str, version: int | None = None) -> R
         stmt = stmt.where(RankingSnapshot.version == version)
     found = db.scalar(stmt.order_by(RankingSnapshot.version.desc()).limit(1))
     if found is None:
-        what = f"version {version} of " if version is not None else ""
-        raise NotFound(f"{what}the {kind} ranking of {period} is not published")
+        if version is not None:
+            raise NotFound(
+                message(
+                    "ranking.version_not_published",
+                    version=version,
+                    kind=kind,
+                    period=period,
+                    kind_zh=KIND_LABELS[kind][0],
+                )
+            )
+        raise NotFound(
+            message("ranking.not_published", kind=kind, period=period, kind_zh=KIND_LABELS[kind][0])
+        )
     return found
 
 

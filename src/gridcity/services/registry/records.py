@@ -427,6 +427,12 @@ LOCATED: dict[str, Any] = {
     "thing": RegistryThing,
     "household": RegistryHousehold,
 }
+_LOCATED_NOUNS = {
+    "place": message("noun.place"),
+    "organisation": message("noun.organisation"),
+    "thing": message("noun.thing"),
+    "household": message("noun.household"),
+}
 
 
 def list_located(
@@ -445,7 +451,7 @@ def get_located(db: Session, actor: Principal | None, what: str, row_id: int) ->
     reader = reader_of(db, actor)
     row = db.get(LOCATED[what], row_id)
     if row is None or not _in_area(reader, row):
-        raise NotFound(message("registry.not_found", what=what, row_id=row_id))
+        raise NotFound(message("registry.not_found", what=_LOCATED_NOUNS[what], row_id=row_id))
     return row
 
 
