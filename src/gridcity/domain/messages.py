@@ -215,7 +215,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{username} 是{role_zh}：网格只分配给网格员和治安网格员",
         "{username} is a {role}: grids are assigned to grid workers and police",
     ),
-    "registry.no_grid": ("没有现行的网格 {grid_code!r}（{layer}）", "no current {layer} grid {grid_code!r}"),
+    "registry.no_grid": ("没有现行的{layer_zh} {grid_code!r}", "no current {layer} grid {grid_code!r}"),
     "registry.grid_outside_area": (
         "网格 {grid_code} 不在您的辖区内",
         "grid {grid_code} lies outside your area",

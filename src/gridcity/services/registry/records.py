@@ -1245,7 +1245,9 @@ def assign_grid(
         select(Grid).where(Grid.layer == layer.value, Grid.code == grid_code, Grid.valid_to.is_(None))
     )
     if grid is None:
-        raise Invalid(message("registry.no_grid", layer=layer.value, grid_code=grid_code))
+        raise Invalid(
+            message("registry.no_grid", layer=layer.value, layer_zh=layer.label_zh, grid_code=grid_code)
+        )
     if not territory_covers(reader.scope, grid.district_code, grid.street_code, grid.community_code):
         raise Forbidden(message("registry.grid_outside_area", grid_code=grid_code))
     with unit_of_work(db):
