@@ -45,7 +45,9 @@ def test_staff_see_the_contact_masked_and_reveal_it_with_a_logged_reason(  # typ
     assert PHONE not in seen.text and NAME not in seen.text
 
     for body in ({}, {"reason": ""}, {"reason": "  看看 "}):
-        refused = client.post(f"{url}/contact", json=body, headers=login(dispatcher))
+        refused = client.post(
+            f"{url}/contact", json=body, headers={**login(dispatcher), "Accept-Language": "zh"}
+        )
         assert refused.status_code == 422, refused.text
         assert "事由" in refused.json()["detail"] and PHONE not in refused.text
     assert log_rows(db, case["id"]) == []
@@ -117,7 +119,9 @@ def test_citizens_other_departments_and_cases_without_contact(client, db, make_u
     bare = report(client, login(operator), channel="hotline")
     assert client.get(f"/api/v1/cases/{bare['id']}", headers=login(dispatcher)).json()["contact"] is None
     none = client.post(
-        f"/api/v1/cases/{bare['id']}/contact", json={"reason": "回访核实"}, headers=login(dispatcher)
+        f"/api/v1/cases/{bare['id']}/contact",
+        json={"reason": "回访核实"},
+        headers={**login(dispatcher), "Accept-Language": "zh-CN"},
     )
     assert none.status_code == 404 and "没有留下联系方式" in none.json()["detail"]
     assert log_rows(db, bare["id"]) == []

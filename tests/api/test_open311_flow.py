@@ -242,7 +242,7 @@ def test_the_city_admin_issues_and_revokes_keys_on_the_admin_page(client, make_u
     listing = client.get("/admin/open311").text
     assert f'data-client="{name}"' in listing and key not in listing  # shown once only
     again = client.post("/admin/open311/clients", data={"csrf_token": token, "name": name})
-    assert again.status_code == 409 and "exists already" in again.text
+    assert again.status_code == 409 and "已存在" in again.text
     r = client.post(
         "/admin/open311/clients/revoke", data={"csrf_token": token, "name": name}, follow_redirects=False
     )

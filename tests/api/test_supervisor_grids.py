@@ -57,7 +57,7 @@ def test_admin_assigns_moves_and_ends_grids_and_is_refused_what_does_not_fit(
     r = client.post(
         "/api/v1/supervisor-grids",
         json={"username": wang.username, "grid_codes": [own[2], other_street]},
-        headers=admin,
+        headers={**admin, "Accept-Language": "zh-CN"},
     )
     assert r.status_code == 422
     assert other_street in r.json()["detail"] and "辖区" in r.json()["detail"]
@@ -217,14 +217,14 @@ def test_patrol_batches_are_checked_stored_once_and_only_on_duty(client, db, clo
     # refused whole: a point in the future, one without a zone, a bad latitude, an empty or huge batch
     future = {"at": (clock.t + timedelta(minutes=10)).isoformat(), "lon": DONGHUAMEN[0], "lat": DONGHUAMEN[1]}
     r = send([point(1), future])
-    assert r.status_code == 422 and "将来" in r.json()["detail"]
+    assert r.status_code == 422 and "in the future" in r.json()["detail"]
     assert send([{**point(1), "at": "2026-11-16T09:00:00"}]).status_code == 422
     assert send([{**point(1), "lat": 91}]).status_code == 422
     assert send([]).status_code == 422
     assert send([point(1)] * 501).status_code == 422
     old = {**point(0), "at": (clock.t - timedelta(days=91)).isoformat()}
     r = send([old])
-    assert r.status_code == 422 and "保留期" in r.json()["detail"]
+    assert r.status_code == 422 and "retention period" in r.json()["detail"]
     assert len(db.scalars(select(PatrolPoint).where(PatrolPoint.user_id == supervisor.id)).all()) == 4
 
     # the console's list of today's patrolled grids has the grid, with who and when

@@ -163,7 +163,7 @@ def test_admin_reads_and_filters_the_access_log(
     filters.get_by_label("起始日期").fill("2026-05-02")
     filters.get_by_label("截止日期").fill("2026-05-01")
     filters.get_by_role("button", name="筛选").click()
-    expect(page.get_by_role("alert")).to_contain_text("after it ends")
+    expect(page.get_by_role("alert")).to_contain_text("晚于结束日期")
     expect(page.get_by_role("heading", level=1)).to_have_text("个人信息访问日志")
     filters.get_by_label("起始日期").fill("")
     filters.get_by_label("截止日期").fill("")

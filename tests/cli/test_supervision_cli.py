@@ -61,8 +61,8 @@ def test_assign_a_plan_move_unassign_and_list(run, db, make_user, tmp_path: Path
 
     # refusals: a clear message, exit code 1, nothing written
     for args, message in (
-        (("supervisors", "assign", zhao.username, elsewhere), "辖区"),
-        (("supervisors", "assign", "no-such-user", a), "没有用户"),
+        (("supervisors", "assign", zhao.username, elsewhere), "lies outside"),
+        (("supervisors", "assign", "no-such-user", a), "no user"),
         (("supervisors", "assign", zhao.username), "give a supervisor and grid codes"),
         (("supervisors", "assign", "--file", str(tmp_path / "missing.csv")), "no such file"),
     ):

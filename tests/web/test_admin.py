@@ -121,12 +121,12 @@ def test_a_district_admin_adds_a_user_who_can_sign_in(client, other_client, make
 @pytest.mark.parametrize(
     ("fields", "status", "message"),
     [
-        ({"role": "supervisor", "unit": "110101001", "password": "short"}, 422, "at least 8 characters"),
-        ({"role": "wizard", "unit": "110101001"}, 422, "unknown role"),
-        ({"role": "admin", "unit": "110000"}, 403, "outside your area"),  # above the admin's tier
-        ({"role": "supervisor", "unit": "110102001"}, 403, "outside your area"),  # another district
+        ({"role": "supervisor", "unit": "110101001", "password": "short"}, 422, "密码至少 8 个字符"),
+        ({"role": "wizard", "unit": "110101001"}, 422, "未知的角色"),
+        ({"role": "admin", "unit": "110000"}, 403, "不在您的辖区"),  # above the admin's tier
+        ({"role": "supervisor", "unit": "110102001"}, 403, "不在您的辖区"),  # another district
         ({"role": "handler", "unit": "110101001"}, 422, "department"),  # a handler works in a department
-        ({"role": "supervisor", "unit": "999999"}, 404, "no organisation unit"),
+        ({"role": "supervisor", "unit": "999999"}, 404, "没有编码为"),
     ],
 )
 def test_bad_new_users_are_refused_with_a_message_and_nothing_written(  # type: ignore[no-untyped-def]
@@ -162,7 +162,7 @@ def test_a_duplicate_username_is_a_conflict(client, make_user) -> None:  # type:
     sign_in(client, make_user("admin", "110101"))
     _, token = _page(client, "/admin/users")
     r = _add_user(client, token, username=existing.username, role="supervisor", unit="110101")
-    assert r.status_code == 409 and "exists already" in r.text
+    assert r.status_code == 409 and "已存在" in r.text
 
 
 def test_change_role_and_unit_within_the_area_only(client, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -182,20 +182,20 @@ def test_change_role_and_unit_within_the_area_only(client, make_user) -> None:  
     out = client.post(
         url, data={"csrf_token": token, "role": "operator", "unit": "110102", "display_name": "x"}
     )
-    assert out.status_code == 403 and "outside your area" in out.text
+    assert out.status_code == 403 and "不在您的辖区" in out.text
     assert "景山街道" in client.get(url).text  # unchanged
     theirs = client.get(f"/admin/users/{neighbour.id}")
-    assert theirs.status_code == 403 and "outside your area" in theirs.text
+    assert theirs.status_code == 403 and "不在您的辖区" in theirs.text
     for path, form in [
         ("", {"role": "operator", "unit": "110102", "display_name": "x"}),
         ("/active", {"active": "0"}),
         ("/password", {"password": "new-password-1"}),
     ]:
         r = client.post(f"/admin/users/{neighbour.id}{path}", data={"csrf_token": token, **form})
-        assert r.status_code == 403 and "outside your area" in r.text
+        assert r.status_code == 403 and "不在您的辖区" in r.text
     # and an admin does not demote or deactivate themselves
     own = client.post(f"/admin/users/{admin.id}/active", data={"csrf_token": token, "active": "0"})
-    assert own.status_code == 403 and "your own account" in own.text
+    assert own.status_code == 403 and "不能停用自己的账号" in own.text
 
 
 def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(  # type: ignore[no-untyped-def]
@@ -231,7 +231,7 @@ def test_reset_password(client, other_client, make_user) -> None:  # type: ignor
     _, token = _page(client, f"/admin/users/{worker.id}")
     url = f"/admin/users/{worker.id}/password"
     short = client.post(url, data={"csrf_token": token, "password": "1234567"})
-    assert short.status_code == 422 and "at least 8 characters" in short.text
+    assert short.status_code == 422 and "密码至少 8 个字符" in short.text
     done = client.post(url, data={"csrf_token": token, "password": "a-new-secret"}, follow_redirects=False)
     assert done.status_code == 303
     assert other_client.get("/", follow_redirects=False).headers["location"] == "/login"  # signed out
@@ -283,12 +283,12 @@ def test_departments_add_rename_and_export_within_the_area(client, make_user, db
     assert all(r[3].startswith("110101") for r in rows[1:])
 
     refused = [
-        ({"code": _unique("110102-T"), "scope_code": "110102"}, 403, "outside your area"),
-        ({"code": _unique("BJ-T"), "scope_code": ""}, 403, "outside your area"),
-        ({"code": code, "scope_code": "110101"}, 409, "taken"),
-        ({"code": "空格 code", "scope_code": "110101"}, 422, "not a department code"),
-        ({"code": _unique("X-"), "scope_code": "110101"}, 422, "starting with 110101-"),
-        ({"code": "110101-CGZF", "scope_code": "110101"}, 409, "taken"),
+        ({"code": _unique("110102-T"), "scope_code": "110102"}, 403, "不在您的辖区"),
+        ({"code": _unique("BJ-T"), "scope_code": ""}, 403, "不在您的辖区"),
+        ({"code": code, "scope_code": "110101"}, 409, "已被占用"),
+        ({"code": "空格 code", "scope_code": "110101"}, 422, "不是有效的部门编码"),
+        ({"code": _unique("X-"), "scope_code": "110101"}, 422, "须以 110101- 开头"),
+        ({"code": "110101-CGZF", "scope_code": "110101"}, 409, "已被占用"),
         ({"code": "110101-ZZZ", "scope_code": "110101", "networks": "weather"}, 422, "networks"),
     ]
     for bad, status, message in refused:
@@ -320,14 +320,14 @@ def test_a_district_admin_cannot_rename_a_department_of_another_district(client,
     assert client.post("/admin/departments", data=form).status_code == 200  # redirected to the list
     # 110102-CGZF is the catalogue's 执法局 of 西城区, set up when 西城区's departments are
     clash = client.post("/admin/departments", data={**form, "code": "110102-CGZF"})
-    assert clash.status_code == 409 and "catalogue" in clash.text
+    assert clash.status_code == 409 and "部门目录" in clash.text
     unit_id = client.get("/admin/departments", params={"q": code}).text.split("/admin/departments/", 1)[1]
     unit_id = unit_id.split("/", 1)[0]
     sign_in(client, make_user("admin", "110101"))
     _, token = _page(client, "/admin/departments")
     assert code not in client.get("/admin/departments").text
     r = client.post(f"/admin/departments/{unit_id}/rename", data={"csrf_token": token, "name": "改名"})
-    assert r.status_code == 403 and "outside your area" in r.text
+    assert r.status_code == 403 and "不在您的辖区" in r.text
 
 
 # --- classes -------------------------------------------------------------------------------
@@ -408,7 +408,7 @@ def test_a_district_admin_sets_the_owner_in_their_area_only(client, make_user, l
     page, token = _page(client, "/admin/classes/edit?ref=" + GARBAGE_REF)
     assert "disabled" in page.split('name="part" value="limits"', 1)[1].split("</fieldset>", 1)[0]
     limits = _limits_form(client, token, limit_dispose="1 work_hours")
-    assert limits.status_code == 403 and "whole city" in limits.text
+    assert limits.status_code == 403 and "适用于全市" in limits.text
     code = _unique("110101-OWN")
     dept = {
         "csrf_token": token,
@@ -421,7 +421,7 @@ def test_a_district_admin_sets_the_owner_in_their_area_only(client, make_user, l
 
     form = {"csrf_token": token, "ref": GARBAGE_REF, "part": "area"}
     elsewhere = client.post("/admin/classes/edit", data={**form, "area": "110102", "area_owner": code})
-    assert elsewhere.status_code == 403 and "outside your area" in elsewhere.text
+    assert elsewhere.status_code == 403 and "不在您的辖区" in elsewhere.text
     foreign = client.post("/admin/classes/edit", data={**form, "area": "110101", "area_owner": "110102-CGZF"})
     assert foreign.status_code == 403
     r = client.post(
@@ -472,7 +472,7 @@ def test_a_city_rest_day_set_on_the_page_moves_a_deadline(client, clock, make_us
     assert cleared.status_code == 200
     assert datetime.fromisoformat(_dispatch_garbage(client, staff)["deadline"]).astimezone(CST) == before
     again = client.post("/admin/calendar/days/clear", data={"csrf_token": token, "day": "2026-12-08"})
-    assert again.status_code == 404 and "no city setting" in again.text
+    assert again.status_code == 404 and "没有本市设定" in again.text
 
 
 @pytest.mark.own_city
@@ -492,7 +492,7 @@ def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_use
         "/admin/calendar/days",
         data={"csrf_token": token, "day": "2027-01-01", "kind": "rest", "note": "元旦"},
     )
-    assert r.status_code == 403 and "只有市级平台管理员可以设定工作日历" in r.text
+    assert r.status_code == 403 and "只有市级管理员可以设置工作日历" in r.text
     assert "元旦" not in _own_days(client.get("/admin/calendar", params={"year": 2027}).text)
     assert client.get("/admin/calendar", params={"year": 1900}).status_code == 422
     assert client.get("/admin/calendar", params={"year": "soon"}).status_code == 422
@@ -523,7 +523,7 @@ def test_the_calendar_is_the_city_admins_and_unknown_years_warn(client, make_use
     spring = page.split('data-day="2027-02-06"', 1)[0].rsplit("<td", 1)[1]
     assert "own" in spring and "rest" in spring
     known = client.post("/admin/calendar/confirm", data={"csrf_token": token, "year": "2026"})
-    assert known.status_code == 422 and "knows 2026" in known.text
+    assert known.status_code == 422 and "已收录 2026 年" in known.text
 
 
 # --- territory and grids -------------------------------------------------------------------
@@ -567,7 +567,7 @@ def test_the_territory_page_maps_the_area_and_lists_grid_versions(client, make_u
     r = client.get(
         "/admin/territory/grids.geojson", params={"layer": "public_security", "parent": "110102001"}
     )
-    assert r.status_code == 403 and "outside your area" in r.text
+    assert r.status_code == 403 and "不在您的辖区" in r.text
 
 
 @pytest.mark.own_city
@@ -648,12 +648,12 @@ def test_bad_grid_files_change_nothing(client, make_user) -> None:  # type: igno
         ],
     }
     cases = [
-        (b"hello, not json", "city_management", 422, "not a GeoJSON file"),
-        (b"\xff\xfe\x00binary", "city_management", 422, "not a GeoJSON file"),
-        (b"", "city_management", 422, "empty"),
+        (b"hello, not json", "city_management", 422, "不是有效的 GeoJSON 文件"),
+        (b"\xff\xfe\x00binary", "city_management", 422, "不是 GeoJSON 文件"),
+        (b"", "city_management", 422, "空文件"),
         (json.dumps(point).encode(), "city_management", 422, "Point"),
-        (json.dumps(moved).encode(), "city_management", 422, "crosses the boundary"),
-        (json.dumps(xicheng).encode(), "public_security", 403, "outside your area"),
+        (json.dumps(moved).encode(), "city_management", 422, "越过了所属"),
+        (json.dumps(xicheng).encode(), "public_security", 403, "不在您的辖区"),
         (json.dumps(good).encode(), "weather", 422, "没有“weather”这个网格图层"),
     ]
     for content, layer, status, message in cases:

@@ -76,7 +76,7 @@ def test_the_city_admin_subscribes_a_system_and_disables_it(client, login, make_
     again = client.post(
         "/admin/webhooks/subscriptions", data={"csrf_token": token, "name": name, "url": url, "events": "any"}
     )
-    assert again.status_code == 409 and "exists already" in again.text
+    assert again.status_code == 409 and "已存在" in again.text
 
     disabled = client.post(
         "/admin/webhooks/subscriptions/disable",
@@ -91,17 +91,17 @@ def test_the_city_admin_subscribes_a_system_and_disables_it(client, login, make_
     missing = client.post(
         "/admin/webhooks/subscriptions/disable", data={"csrf_token": token, "name": "no-such"}
     )
-    assert missing.status_code == 404 and "no webhook subscription" in missing.text
+    assert missing.status_code == 404 and "没有名为" in missing.text
 
 
 def test_bad_subscriptions_are_refused_with_the_message_and_nothing_stored(client, make_user) -> None:  # type: ignore[no-untyped-def]
     sign_in(client, make_user("admin", "110000"))
     _, token = _open(client, "/admin/webhooks")
     cases = [
-        ({"url": "ftp://example.org/x", "events": "any"}, 422, "is not an http:// or https:// URL"),
-        ({"url": "https://example.org/x", "events": "teleported"}, 422, "unknown event"),
-        ({"url": "https://example.org/x"}, 422, "name at least one event"),
-        ({"url": "https://example.org/x", "events": "any", "department": "NO-SUCH"}, 404, "no department"),
+        ({"url": "ftp://example.org/x", "events": "any"}, 422, "不是 http:// 或 https:// 网址"),
+        ({"url": "https://example.org/x", "events": "teleported"}, 422, "未知的事件"),
+        ({"url": "https://example.org/x"}, 422, "请至少选择一种事件"),
+        ({"url": "https://example.org/x", "events": "any", "department": "NO-SUCH"}, 404, "的部门或企业"),
         ({"url": "", "events": "any"}, 422, "请填写接收事件的网址"),
     ]
     for fields, status, message in cases:
@@ -140,7 +140,7 @@ def test_a_department_system_key_is_shown_once_works_and_is_revoked(client, make
     again = client.post(
         "/admin/integrations/systems", data={"csrf_token": token, "name": name, "department": CGW}
     )
-    assert again.status_code == 409 and "exists already" in again.text
+    assert again.status_code == 409 and "已存在" in again.text
 
     revoked = client.post(
         "/admin/integrations/systems/revoke", data={"csrf_token": token, "name": name}, follow_redirects=False
@@ -158,7 +158,7 @@ def test_bad_department_systems_are_refused_with_the_message(client, make_user) 
     unknown = client.post(
         "/admin/integrations/systems", data={"csrf_token": token, "name": name, "department": "NO-SUCH"}
     )
-    assert unknown.status_code == 404 and "no department or enterprise" in unknown.text
+    assert unknown.status_code == 404 and "的部门或企业" in unknown.text
     assert 'id="integration-key"' not in unknown.text
     assert not _row(client.get("/admin/integrations").text, "data-system", name)
     empty = client.post(
@@ -168,9 +168,9 @@ def test_bad_department_systems_are_refused_with_the_message(client, make_user) 
     bad = client.post(
         "/admin/integrations/systems", data={"csrf_token": token, "name": "no spaces", "department": CGW}
     )
-    assert bad.status_code == 422 and "is not an integration name" in bad.text
+    assert bad.status_code == 422 and "不是有效的对接系统名称" in bad.text
     missing = client.post("/admin/integrations/systems/revoke", data={"csrf_token": token, "name": "no-such"})
-    assert missing.status_code == 404 and "no integration named" in missing.text
+    assert missing.status_code == 404 and "的对接系统" in missing.text
 
 
 def test_only_the_city_admin_gets_in_and_forms_need_their_token(client, make_user) -> None:  # type: ignore[no-untyped-def]

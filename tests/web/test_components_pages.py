@@ -119,7 +119,7 @@ def test_unknown_and_malformed_codes_are_told_not_500(platform, client, make_use
     assert client.get("/components/11010104007000001", follow_redirects=False).status_code == 303  # sign in
     sign_in(client, make_user("dispatcher"))
     missing = client.get("/components/11010104007999999")
-    assert missing.status_code == 404 and "no component 11010104007999999" in missing.text
+    assert missing.status_code == 404 and "找不到部件 11010104007999999" in missing.text
     assert '<p class="error" role="alert">' in missing.text
     malformed = client.get("/components/manhole-7")
     assert malformed.status_code == 422 and "应为 16 位数字" in malformed.text
@@ -155,7 +155,7 @@ def test_a_field_report_names_the_component_the_supervisor_picked(
     default = send(client, report_form(client, ref, here))
     assert default.json()["component_code"] == near  # none chosen: the nearest of the class
     wrong = send(client, report_form(client, ref, here, component_code="11010104007999998"))
-    assert wrong.status_code == 404 and "no component 11010104007999998" in wrong.json()["detail"]
+    assert wrong.status_code == 404 and "找不到部件 11010104007999998" in wrong.json()["detail"]
     db.expire_all()
     linked = db.scalars(select(Case.component_code).where(Case.reporter_id == supervisor.id)).all()
     assert sorted(linked) == sorted([near, far])

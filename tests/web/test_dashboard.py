@@ -74,9 +74,9 @@ def test_bad_dates_and_filters_get_a_clear_422(client, make_user) -> None:  # ty
         ({"from": "2023-02-30"}, "不是日期"),  # a page speaks Chinese unless the person chose English
         ({"from": "2023-03-10", "to": "2023-03-01"}, "晚于结束日期"),
         ({"from": "2019-01-01", "to": "2023-01-01"}, "最多只能选 731 天"),
-        ({"network": "water"}, "unknown network"),
-        ({"class_code": "99999"}, "is not the code of a class"),
-        ({"street": "110101"}, "is not the code of a street"),
+        ({"network": "water"}, "未知的网络"),
+        ({"class_code": "99999"}, "不是类别编码"),
+        ({"street": "110101"}, "不是街道编码"),
     ):
         page = client.get("/dashboard", params=query)
         assert page.status_code == 422 and message in page.text, query
@@ -106,7 +106,7 @@ def test_a_street_user_sees_only_their_street(client, desk: Desk) -> None:  # ty
     streets = client.get("/dashboard/data/hotspots.json", params={**day, "level": "street"}).json()
     assert [(r[1], r[3]) for r in streets["rows"]] == [("110101001", 2)]
     other = client.get("/dashboard/data/daily.json", params={**day, "street": "110101016"})
-    assert other.status_code == 403 and "outside your area" in other.json()["detail"]
+    assert other.status_code == 403 and "不在您的辖区内" in other.json()["detail"]
     assert client.get("/dashboard", params={"street": "110101016"}).status_code == 403
     page = client.get("/dashboard")
     assert "东华门街道" in page.text and "天坛街道" not in page.text  # the street filter's choices

@@ -146,7 +146,7 @@ def test_department_reports_done_with_a_photo_on_the_case_page(client, make_user
     bad = client.post(
         f"/cases/{case['id']}/act", data=form, files={"photos": ("x.jpg", b"not a photo", "image/jpeg")}
     )
-    assert bad.status_code == 422 and "not an accepted file type" in bad.text
+    assert bad.status_code == 422 and "不是可接受的文件类型" in bad.text
     assert "处置中" in bad.text  # nothing changed
     done = client.post(
         f"/cases/{case['id']}/act",

@@ -73,7 +73,7 @@ def test_bad_choices_get_a_clear_message(client, platform, db, make_user, clock)
     clock.set(datetime(2025, 10, 9, 9, tzinfo=CST))
     rankings.publish(platform, db, None, "2025-01", "street")
     r = client.get("/portal/rankings?period=2025-01&kind=department")
-    assert r.status_code == 404 and "not published" in r.text
+    assert r.status_code == 404 and "排名尚未发布" in r.text
     r = client.get("/portal/rankings?period=2025-1&kind=street")
     assert r.status_code == 422 and "不是月份" in r.text
     r = client.get("/portal/rankings.csv?period=2024-01&kind=street")

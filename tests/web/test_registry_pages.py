@@ -139,7 +139,7 @@ def test_grid_worker_reports_a_service_request_as_a_case(client, platform, db, m
     db.expire_all()
     assert db.get(RegistryVisit, request.id).case_id is not None
     again = client.post(url, data={"csrf_token": token, "class_code": "SS0206"})
-    assert again.status_code == 409 and "already" in again.text
+    assert again.status_code == 409 and "已转为案件" in again.text
 
 
 def _read_in_clear(client, platform, db, make_user):  # type: ignore[no-untyped-def]
@@ -181,7 +181,7 @@ def test_admin_reads_the_access_log(client, platform, db, make_user) -> None:  #
     assert bad.status_code == 422 and "不是日期" in bad.text
     assert client.get("/registry/access-log", params={"resident_id": "abc"}).status_code == 422
     backwards = client.get("/registry/access-log", params={"since": "2026-05-02", "until": "2026-05-01"})
-    assert backwards.status_code == 422 and "after it ends" in backwards.text
+    assert backwards.status_code == 422 and "晚于结束日期" in backwards.text
     client.get("/lang/en")
     english = client.get("/registry/access-log", params={"username": worker.username})
     assert "Personal-data access log" in english.text and "ID number, phone" in english.text

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case, OrgUnit
 from gridcity.domain.errors import Forbidden, NotFound
-from gridcity.domain.messages import message
+from gridcity.domain.messages import Message, message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 
@@ -67,18 +67,9 @@ def access_case(db: Session, user: Principal, case_id: int) -> Case:
     return case
 
 
-def require_city_admin(actor: Principal | None, what: str) -> None:
+def require_city_admin(actor: Principal | None, what: str | Message) -> None:
     """Things the whole city shares (its calendar, the systems docked with it) are managed by an
     admin of the city platform; `actor` None is the command line, run by whoever runs the
     installation. `what` completes the refusal: "… manages webhook subscriptions"."""
     if actor is not None and (actor.role != Role.ADMIN or actor.org_unit.kind != "city"):
-        raise Forbidden(message("access.city_admin", what=what, what_zh=_WHAT_ZH.get(what, "办理此事")))
-
-
-# what a city admin alone may do, as require_city_admin's callers name it, in Chinese
-_WHAT_ZH = {
-    "sets the working calendar": "设定工作日历",
-    "manages department integrations": "管理部门系统对接",
-    "manages webhook subscriptions": "管理事件订阅",
-    "manages Open311 client applications": "管理 Open311 应用",
-}
+        raise Forbidden(message("access.city_admin_only", what=what))

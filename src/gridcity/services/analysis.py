@@ -33,6 +33,7 @@ from gridcity.domain import analysis as rules
 from gridcity.domain.analysis import RUN_STAGES, Anomaly, Period
 from gridcity.domain.durations import TimeUnit
 from gridcity.domain.errors import Forbidden, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS, Stage
 from gridcity.domain.workflow import CaseState
@@ -115,17 +116,17 @@ def make_scope(
     if street:
         names = platform.territory(db).names
         if len(street) != 9 or not street.isdigit() or street not in names:
-            raise Invalid(f"{street!r} is not the code of a street (9 digits)")
+            raise Invalid(message("analysis.not_a_street", street=street))
         area = user_area(user)
         if not territory_covers(area, street[:6], street, None):
-            raise Forbidden(f"street {street} ({names[street]}) lies outside your area")
+            raise Forbidden(message("analysis.street_outside_area", street=street, names=names[street]))
     if network and network not in NETWORKS:
-        raise Invalid(f"unknown network {network!r}; one of {', '.join(NETWORKS)}")
+        raise Invalid(message("analysis.unknown_network", network=network, networks=", ".join(NETWORKS)))
     if class_code and (
         not _CLASS_CODE.fullmatch(class_code)
         or not any(c.code == class_code for c in platform.catalogue(db).catalogue)
     ):
-        raise Invalid(f"{class_code!r} is not the code of a class")
+        raise Invalid(message("analysis.not_a_class", class_code=class_code))
     return Scope(period, street or None, network or None, class_code or None)
 
 
@@ -148,7 +149,7 @@ def area_bounds(db: Session, area: str) -> list[float]:
     """The box around the user's area for a map's first view; for city staff, all the districts."""
     bounds = territory.area_bounds(db, area)
     if bounds is None:
-        raise Invalid("this account's area has no territory on the map yet")
+        raise Invalid(message("analysis.no_territory"))
     return bounds
 
 
@@ -221,7 +222,7 @@ def daily_counts(
     """Cases reported per local day, stacked by network or by the `top` classes (the rest summed
     as OTHER). Every report counts, whatever became of it (rejected and void included)."""
     if stack not in ("network", "class"):
-        raise Invalid(f"stack is network or class, not {stack!r}")
+        raise Invalid(message("analysis.bad_stack", stack=stack))
     start, end = _bounds(platform, scope.period)
     day = _local_day(db, platform, Case.reported_at, start).label("day")
     keys = [Case.network] if stack == "network" else [Case.class_code, Case.class_name]
@@ -390,7 +391,7 @@ def hotspots(
         "grid": Case.grid_code,
     }.get(level)
     if column is None:
-        raise Invalid(f"level is one of {', '.join(LEVELS)}, not {level!r}")
+        raise Invalid(message("analysis.bad_level", level=level, levels=", ".join(LEVELS)))
     start, end = _bounds(platform, scope.period)
     flt = _filter(user, scope, reported_from=start, reported_to=end, bbox=bbox)
     rows = db.execute(

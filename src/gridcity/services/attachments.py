@@ -19,6 +19,7 @@ from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Attachment, Case, CaseEvent
 from gridcity.domain import evidence
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.services.photo_exif import PhotoFacts, read_photo_facts
 from gridcity.services.platform import Platform
@@ -49,14 +50,20 @@ def store_upload(
 ) -> Attachment:
     settings = platform.settings
     if not content:
-        raise Invalid("the file is empty")
+        raise Invalid(message("attachment.empty"))
     if len(content) > settings.max_upload_bytes:
         raise Invalid(
-            f"the file is {len(content) / 1e6:.1f} MB; the limit is {settings.max_upload_bytes / 1e6:.1f} MB"
+            message(
+                "attachment.too_large",
+                size=f"{len(content) / 1e6:.1f}",
+                limit=f"{settings.max_upload_bytes / 1e6:.1f}",
+            )
         )
     content_type = sniff_type(content[:16])
     if content_type is None or content_type not in settings.upload_types:
-        raise Invalid(f"{filename!r} is not an accepted file type ({', '.join(settings.upload_types)})")
+        raise Invalid(
+            message("attachment.bad_type", filename=filename, upload_types=", ".join(settings.upload_types))
+        )
     digest = hashlib.sha256(content).hexdigest()
     relative = Path(digest[:2]) / f"{digest}{_EXTENSIONS[content_type]}"
     target = settings.effective_attachments_dir / relative
@@ -95,11 +102,11 @@ def link_attachments(
     for attachment_id in ids:
         row = found.get(attachment_id)
         if row is None:
-            raise Invalid(f"attachment {attachment_id} does not exist; upload it first")
+            raise Invalid(message("attachment.missing", attachment_id=attachment_id))
         if row.uploaded_by != user.id:
-            raise Forbidden(f"attachment {attachment_id} was uploaded by someone else")
+            raise Forbidden(message("attachment.not_yours", attachment_id=attachment_id))
         if row.event_id is not None:
-            raise Invalid(f"attachment {attachment_id} already belongs to another record")
+            raise Invalid(message("attachment.used", attachment_id=attachment_id))
         row.case_id, row.event_id = case_id, event_id
     return [found[i] for i in ids]
 
@@ -128,5 +135,5 @@ def photo_checks(platform: Platform, case: Case) -> dict[int, evidence.PhotoChec
 def attachment_path(platform: Platform, db: Session, attachment_id: int) -> tuple[Attachment, Path]:
     row = db.get(Attachment, attachment_id)
     if row is None:
-        raise NotFound(f"attachment {attachment_id} not found")
+        raise NotFound(message("attachment.not_found", attachment_id=attachment_id))
     return row, platform.settings.effective_attachments_dir / row.storage_path

@@ -25,7 +25,7 @@ def set_day(
     platform: Platform, db: Session, user: Principal | None, day: date, is_workday: bool, note: str = ""
 ) -> CalendarDay:
     """Declare a day a working day or a rest day for the whole city (overrides the national table)."""
-    require_city_admin(user, "sets the working calendar")
+    require_city_admin(user, message("task.calendar"))
     with unit_of_work(db):
         row = db.get(CalendarDay, day)
         if row is None:
@@ -37,11 +37,11 @@ def set_day(
 
 
 def clear_day(platform: Platform, db: Session, user: Principal | None, day: date) -> None:
-    require_city_admin(user, "sets the working calendar")
+    require_city_admin(user, message("task.calendar"))
     with unit_of_work(db):
         row = db.get(CalendarDay, day)
         if row is None:
-            raise NotFound(f"{day} has no city setting")
+            raise NotFound(message("calendar.no_setting", day=day))
         db.delete(row)
     platform.invalidate("calendar")
 
@@ -52,12 +52,12 @@ def confirm_computed(platform: Platform, db: Session, user: Principal | None, ye
     so the year's deadlines no longer rest on a computation nobody checked. A day the city already
     set is left as it is. The 调休 make-up days still come from the State Council's notice: the
     admin enters them one by one. Returns the days confirmed now."""
-    require_city_admin(user, "sets the working calendar")
+    require_city_admin(user, message("task.calendar"))
     if WorkingCalendar.national_table_knows(year):
-        raise Invalid(f"the national holiday table knows {year}: there is nothing computed to confirm")
+        raise Invalid(message("calendar.nothing_to_confirm", year=year))
     computed = statutory_rest_days(year)
     if not computed:
-        raise Invalid(f"no statutory holidays can be computed for {year} (the rules apply from 2025)")
+        raise Invalid(message("calendar.no_rules", year=year))
     with unit_of_work(db):
         first, last = date(year, 1, 1), date(year, 12, 31)
         of_year = select(CalendarDay.day).where(CalendarDay.day >= first, CalendarDay.day <= last)
@@ -155,7 +155,7 @@ def month_grid(platform: Platform, db: Session, year: int) -> list[dict[str, Any
     """The year as twelve month grids (weeks from Monday) for the calendar page: each day with the
     national table's verdict, the city's own setting, and whether deadlines count it as working."""
     if not 2000 <= year <= 2100:
-        raise Invalid("the calendar shows the years 2000 to 2100")
+        raise Invalid(message("calendar.years"))
     overrides = {
         r.day: r
         for r in db.scalars(

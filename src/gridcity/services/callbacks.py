@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.models import Case, CaseRating
 from gridcity.domain.callbacks import STARS, VERDICT_LABELS, parse_solved, parse_verdict
 from gridcity.domain.errors import Conflict, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.services import rollups
 from gridcity.services.platform import Platform
@@ -30,7 +31,7 @@ def record(
     for a case that did not come by telephone, without a verdict, or already rated."""
     if case.channel not in CALLBACK_CHANNELS:
         raise Invalid(
-            "回访只适用于12345热线（电话）受理的案件；本案件不是热线案件，由上报人在门户评价",
+            message("callback.not_hotline"),
             key="channel",
         )
     verdict = parse_verdict(request.fields.get("verdict"))
@@ -39,8 +40,8 @@ def record(
         select(CaseRating.source).where(CaseRating.case_id == case.id, CaseRating.round == case.reopen_count)
     )
     if rated is not None:
-        who = "已回访" if rated == "callback" else "上报人已评价"
-        raise Conflict(f"本次结案{who}，每次结案只记一次评价", key="rated_twice")
+        who = message("callback.called_back") if rated == "callback" else message("callback.reporter_rated")
+        raise Conflict(message("callback.rated", who=who), key="rated_twice")
     rating = CaseRating(
         case_id=case.id,
         round=case.reopen_count,

@@ -18,6 +18,7 @@ from gridcity.db.models import Case
 from gridcity.domain.clock import Light, StageClock, WorkingCalendar, traffic_light
 from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import Conflict
+from gridcity.domain.messages import message
 from gridcity.domain.taxonomy import Stage
 from gridcity.domain.workflow import STAGE_OF_STATE, CaseAction, CaseState, next_stage
 from gridcity.services.platform import Platform
@@ -25,7 +26,7 @@ from gridcity.services.platform import Platform
 
 def clock_of(case: Case) -> StageClock:
     if case.stage is None or case.stage_started_at is None or case.stage_unit is None:
-        raise Conflict("this case has no running stage clock")
+        raise Conflict(message("clock.no_stage_clock"))
     return StageClock(
         started_at=case.stage_started_at,
         unit=TimeUnit(case.stage_unit),
@@ -143,7 +144,7 @@ def extend_parked(case: Case, calendar: WorkingCalendar, extension: Duration) ->
     """An approved extension (延期) adds to the disposal clock the request interrupted."""
     parked = parked_clock(case)
     if parked is None:
-        raise Conflict("this case has no disposal clock waiting for the decision")
+        raise Conflict(message("clock.no_disposal_clock"))
     clock = _from_json(parked).extend(calendar, extension)
     case.pending_request = {**(case.pending_request or {}), "parked": {**parked, **_clock_json(clock)}}
 

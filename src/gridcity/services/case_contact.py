@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.registry import MAX_REASON, MIN_REASON, PersonalField, mask_name, mask_phone
 from gridcity.domain.workflow import Role
@@ -58,11 +59,11 @@ def check_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if len(text) < MIN_REASON:
         raise Invalid(
-            f"查看完整联系方式需要填写事由（至少 {MIN_REASON} 个字），查看将连同事由记入个人信息访问日志",
+            message("contact.reason_required", minimum=MIN_REASON),
             key="reason",
         )
     if len(text) > MAX_REASON:
-        raise Invalid(f"事由不能超过 {MAX_REASON} 个字", key="reason")
+        raise Invalid(message("contact.reason_long", limit=MAX_REASON), key="reason")
     return text
 
 
@@ -73,9 +74,9 @@ def reveal_contact(
     which case, why) in the personal-data access log in the same transaction."""
     case = access_case(db, actor, case_id)
     if not may_see_contact(actor):
-        raise Forbidden("市民不能查看他人的联系方式")
+        raise Forbidden(message("contact.citizen"))
     if not has_contact(case):
-        raise NotFound(f"案件 {platform.case_number(case)} 的上报人没有留下联系方式")
+        raise NotFound(message("contact.none", case=platform.case_number(case)))
     why = check_reason(reason)
     with unit_of_work(db):
         log_access(

@@ -29,6 +29,7 @@ from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Conflict, Forbidden, Invalid
 from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
+from gridcity.domain.registry import StaffLayer
 from gridcity.domain.rollups import CASE_INPUTS
 from gridcity.domain.routing import check_transfer, route
 from gridcity.domain.taxonomy import PHOTO_ACTIONS
@@ -145,18 +146,26 @@ def _report(
     role = Role(user.role)
     channel = report.channel or _default_channel(role)
     if channel not in Channel.ALL:
-        raise Invalid(f"unknown channel {channel!r}; channels: {', '.join(Channel.ALL)}")
+        raise Invalid(message("case.unknown_channel", channel=channel, channels=", ".join(Channel.ALL)))
     if channel not in _CHANNELS_OF_ROLE.get(role, set()):
-        raise Forbidden(f"a {role.value} cannot report through the {channel} channel")
+        raise Forbidden(
+            message(
+                "case.channel_not_yours",
+                role=role.value,
+                channel=channel,
+                role_zh=role.label_zh,
+                channel_zh=Channel.LABELS_ZH.get(channel, channel),
+            )
+        )
     if len(report.description) > 4000:
-        raise Invalid("the description is longer than 4,000 characters")
+        raise Invalid(message("case.long_description", limit="4,000"))
 
     book = platform.catalogue(db)
     cls = book.find(report.class_code, report.standard, report.kind)
     urgency = _urgency(cls, report.urgency)
     place = platform.territory(db).locate(report.lon, report.lat)  # raises outside the city
     if not place_in_scope(user, place.district_code, place.street_code, place.community_code):
-        raise Forbidden("this point lies outside the territory you are responsible for")
+        raise Forbidden(message("case.outside_territory"))
 
     now = platform.now()
     calendar = platform.calendar(db)
@@ -246,7 +255,7 @@ def _case_by_client_key(db: Session, key: str) -> Case | None:
 
 def _replayed(user: Principal, case: Case, key: str) -> Case:
     if case.reporter_id != user.id:
-        raise Conflict(f"the client key {key!r} was already used by another reporter")
+        raise Conflict(message("case.key_used", key=key))
     return case
 
 
@@ -258,7 +267,12 @@ def _urgency(cls: Any, requested: str | None) -> str:
     urgency = requested or cls.default_urgency
     if urgency not in cls.urgency_levels:
         raise Invalid(
-            f"urgency {urgency!r} is not a level of class {cls.code}; levels: {', '.join(cls.urgency_levels)}"
+            message(
+                "case.bad_urgency",
+                urgency=urgency,
+                urgency_levels=", ".join(cls.urgency_levels),
+                class_code=cls.code,
+            )
         )
     return str(urgency)
 
@@ -384,12 +398,12 @@ def _assign_supervisor(ctx: _Context) -> dict[str, Any]:
         return {"assignee_id": holder.id, "assignee": holder.display_name, "by_grid": True}
     supervisor = ctx.db.get(User, int(assignee_id))
     if supervisor is None or supervisor.role != Role.SUPERVISOR or not supervisor.active:
-        raise Invalid(f"user {assignee_id} is not an active field supervisor")
+        raise Invalid(message("case.not_a_supervisor", assignee_id=assignee_id))
     case = ctx.case
     if not territory_covers(
         supervisor.org_unit.scope_code, case.district_code, case.street_code, case.community_code
     ):
-        raise Invalid(f"supervisor {supervisor.display_name} does not patrol this case's area")
+        raise Invalid(message("case.supervisor_elsewhere", display_name=supervisor.display_name))
     case.assignee_id = supervisor.id
     return {"assignee_id": supervisor.id, "assignee": supervisor.display_name}
 
@@ -407,7 +421,14 @@ def _file(ctx: _Context) -> dict[str, Any]:
     if ctx.field("class_code") and ctx.field("class_code") != case.class_code:
         cls = book.find(ctx.field("class_code"), ctx.field("standard"), ctx.field("kind"))
         if cls.network != case.network:
-            raise Invalid(f"class {cls.code} belongs to the {cls.network} network: transfer the case instead")
+            raise Invalid(
+                message(
+                    "case.other_network",
+                    network=cls.network,
+                    class_code=cls.code,
+                    network_zh=StaffLayer(cls.network).label_zh,
+                )
+            )
         data["class"] = {"from": case.class_code, "to": cls.code}
         case.standard, case.class_code, case.class_name, case.kind = (
             cls.standard,
@@ -431,7 +452,7 @@ def _dispatch(ctx: _Context) -> dict[str, Any]:
     case = ctx.case
     department_id = ctx.field("department_id", case.proposed_department_id)
     if department_id is None:
-        raise Invalid("no department proposed for this class and place: name the department_id")
+        raise Invalid(message("case.no_department"))
     department = _department(ctx.db, department_id)
     named = ctx.request.fields.get("cooperating_ids")
     if named is None:  # not named: the class's cooperating units (配合单位) at this place
@@ -440,7 +461,7 @@ def _dispatch(ctx: _Context) -> dict[str, Any]:
         ids = list(dict.fromkeys(int(d) for d in named))
     cooperating = [_department(ctx.db, d) for d in ids]
     if department.id in ids:
-        raise Invalid("the responsible department cannot also be a cooperating one")
+        raise Invalid(message("case.cooperating_is_responsible"))
     overridden = case.proposed_department_id is not None and department.id != case.proposed_department_id
     case.department_id, case.cooperating, case.dispatched_at = department.id, cooperating, ctx.now
     case.response_s = None  # the new department's answer is awaited (12345 响应率)
@@ -457,7 +478,7 @@ def _department(db: Session, department_id: Any) -> OrgUnit:
     except (TypeError, ValueError):
         unit = None
     if unit is None or unit.kind != "department":
-        raise Invalid(f"{department_id!r} is not a department")
+        raise Invalid(message("case.not_a_department", department_id=department_id))
     return unit
 
 
@@ -479,10 +500,10 @@ def _extension(ctx: _Context) -> Duration:
         pending = ctx.case.pending_request or {}
         text = pending.get("extension")
     if text is None:
-        raise Invalid("say how long the extension is, e.g. '4 work_hours' or '2 work_days'")
+        raise Invalid(message("case.extension_length"))
     duration = Duration.parse(str(text))
     if duration.amount <= 0:
-        raise Invalid("an extension must be longer than zero")
+        raise Invalid(message("case.extension_zero"))
     return duration
 
 
@@ -554,7 +575,7 @@ def department_was_late(events: Sequence[Any]) -> bool:
 
 def _self_handle(ctx: _Context) -> dict[str, Any]:
     if not ctx.request.attachments and not ctx.request.note.strip():
-        raise Invalid("self-handling needs a photo or a note of what was done")
+        raise Invalid(message("case.self_handle_evidence"))
     ctx.case.closing_type, ctx.case.closed_at = ClosingType.SELF_HANDLED.value, ctx.now
     if ctx.case.filed_at is None:
         ctx.case.filed_at = ctx.now
@@ -565,7 +586,7 @@ def _reopen(ctx: _Context) -> dict[str, Any]:
     case = ctx.case
     days = ctx.platform.settings.reopen_days
     if case.closed_at is None or ctx.now - case.closed_at > timedelta(days=days):
-        raise Conflict(f"a case can be reopened only within {days} days of its closure")
+        raise Conflict(message("case.reopen_too_late", days=days))
     ctx.require_note("reopening a case")
     case.reopen_count += 1
     case.closed_at, case.closing_type, case.department_id, case.disposed_at = None, None, None, None
@@ -596,10 +617,10 @@ def _transfer(ctx: _Context) -> dict[str, Any]:
 
 def _comment(ctx: _Context) -> dict[str, Any]:
     if not ctx.request.note.strip() and not ctx.request.attachments:
-        raise Invalid("a note needs some text or an attachment")
+        raise Invalid(message("case.empty_note"))
     to_role = ctx.field("to_role")
     if to_role is not None and to_role not in {r.value for r in Role}:
-        raise Invalid(f"unknown role {to_role!r}")
+        raise Invalid(message("case.unknown_role", to_role=to_role))
     return {"to_role": to_role} if to_role else {}
 
 
@@ -900,7 +921,7 @@ def record_system_changes(
         )
         matched += connection.execute(stmt, batch).rowcount  # SQLite and psycopg sum an executemany's
     if matched != len(items):
-        raise Conflict(f"{len(items) - matched} of {len(items)} cases changed meanwhile; nothing recorded")
+        raise Conflict(message("case.bulk_changed", changed=len(items) - matched, total=len(items)))
 
     rows: list[dict[str, Any]] = []
     notes: list[list[dict[str, Any]]] = []

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.models import CaseClass, OrgUnit
 from gridcity.domain.durations import Duration
 from gridcity.domain.errors import Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.taxonomy import (
     NETWORKS,
     Catalogue,
@@ -76,7 +77,7 @@ class ClassBook:
     def first_of_network(self, network: str) -> ClassDef:
         items = self.search(network=network)
         if not items:
-            raise Invalid(f"no class of the {network} network")
+            raise Invalid(message("class.no_network_class", network=network))
         return items[0]
 
     def demo_classes(self) -> list[tuple[ClassDef, float]]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import CaseClass
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import (
     Catalogue,
@@ -79,9 +80,7 @@ def patch_class(
     current = book.find(code, standard, kind)
     changes = {k: v for k, v in patch.items() if k not in {"kind", "standard", "code"}}
     if not changes:
-        raise Invalid(
-            'nothing to change: send the fields to edit, e.g. {"limits": {"dispose": "3 work_hours"}}'
-        )
+        raise Invalid(message("class.nothing_to_change"))
     check_patch_tier(user, changes, book.catalogue)
     updated = book.catalogue.apply_patch(current, changes)
     with unit_of_work(db):
@@ -103,23 +102,26 @@ def check_patch_tier(user: Principal, changes: Mapping[str, Any], catalogue: Cat
     if user is None:  # the command line, run by whoever runs the installation
         return
     if user.role != "admin":
-        raise Forbidden("only a platform admin (管理员) may change a class")
+        raise Forbidden(message("class.admin_only"))
     scope = user.org_unit.scope_code
     if not scope:
         return
     citywide = sorted(k for k in changes if k != "owner_by_area")
     if citywide:
         raise Forbidden(
-            f"{', '.join(citywide)} of a class apply to the whole city: only the city platform's admin "
-            f"may change them; as the admin of {user.org_unit.name} you set the owner within your area"
+            message("class.citywide", citywide=", ".join(citywide), org_unit_name=user.org_unit.name)
         )
     areas = changes.get("owner_by_area")
     if isinstance(areas, Mapping):
         outside = sorted(str(a) for a in areas if not str(a).startswith(scope))
         if outside:
             raise Forbidden(
-                f"{', '.join(outside)} lies outside your area {user.org_unit.name} ({scope}): "
-                "only an admin of a platform above it may set its owner"
+                message(
+                    "class.owner_outside_area",
+                    outside=", ".join(outside),
+                    org_unit_name=user.org_unit.name,
+                    scope=scope,
+                )
             )
         for area, code in areas.items():
             if catalogue is None or not isinstance(code, str) or not code or "{" in code:
@@ -129,6 +131,4 @@ def check_patch_tier(user: Principal, changes: Mapping[str, Any], catalogue: Cat
             except NotFound:
                 continue  # the patch's own validation names the unknown code
             if serves and not (str(area).startswith(serves) or serves.startswith(scope)):
-                raise Forbidden(
-                    f"{code} serves {serves}, not {area}: name a department of your area or a city unit"
-                )
+                raise Forbidden(message("class.owner_elsewhere", serves=serves, area=area, department=code))

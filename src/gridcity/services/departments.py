@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import OrgUnit
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.services import users
@@ -27,11 +28,11 @@ def instantiate(
     units = {u.code: u for u in db.scalars(select(OrgUnit).where(OrgUnit.kind != "community"))}
     city = next((u for u in units.values() if u.kind == "city"), None)
     if city is None:
-        raise NotFound("import the territory (districts and streets) before the departments")
+        raise NotFound(message("department.no_territory"))
     districts = {c: units[c].name for c in district_codes if c in units}
     missing = set(district_codes) - set(districts)
     if missing:
-        raise NotFound(f"districts not imported: {', '.join(sorted(missing))}")
+        raise NotFound(message("department.districts_missing", missing=", ".join(sorted(missing))))
     streets = {u.code: u.name for u in units.values() if u.kind == "street" and u.code[:6] in districts}
     defs = catalogue.departments_for_territory(districts, streets)
     with unit_of_work(db):
@@ -96,42 +97,42 @@ def add_department(
     scope = users.admin_scope(user)
     code, name, scope_code = code.strip(), name.strip(), scope_code.strip()
     if not _CODE.match(code) or "{" in code:
-        raise Invalid(
-            f"not a department code: {code!r} (2 to 40 letters, digits, '-', '_' or '.', "
-            "e.g. 110101-JD for a district unit)"
-        )
+        raise Invalid(message("department.bad_unit_code", unit_code=code))
     if not 1 <= len(name) <= 200:
-        raise Invalid("a department's name is 1 to 200 characters")
+        raise Invalid(message("department.name_length"))
     if len(scope_code) not in _TIER_BY_LENGTH:
-        raise Invalid("a department serves the city, a district (6 digits) or a street (9 digits)")
+        raise Invalid(message("department.bad_scope"))
     if not users.in_tier(scope, scope_code):
         raise Forbidden(
-            f"a department serving {scope_code or 'the whole city'} lies outside your area "
-            f"{user.org_unit.name}: only an admin of a platform above it may add it"
+            message(
+                "department.outside_area",
+                org_unit_name=user.org_unit.name,
+                scope=scope_code or message("noun.whole_city"),
+            )
         )
     networks = list(dict.fromkeys(networks))
     if not networks or any(n not in NETWORKS for n in networks):
-        raise Invalid(f"a department works in one or more of the networks {', '.join(NETWORKS)}")
+        raise Invalid(message("department.bad_networks", networks=", ".join(NETWORKS)))
     territory = db.scalar(select(OrgUnit).where(OrgUnit.kind == "city")) if not scope_code else None
     if scope_code:
         territory = db.scalar(
             select(OrgUnit).where(OrgUnit.code == scope_code, OrgUnit.kind.in_(["district", "street"]))
         )
     if territory is None:
-        raise NotFound(f"no district or street with code {scope_code!r}")
+        raise NotFound(message("department.no_scope", scope_code=scope_code))
     if scope_code and not code.startswith(scope_code + "-"):
-        raise Invalid(f"a department of {territory.name} has a code starting with {scope_code}-")
+        raise Invalid(message("department.code_prefix", territory_name=territory.name, scope_code=scope_code))
     if db.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is not None:
-        raise Conflict(f"the code {code} is taken already")
+        raise Conflict(message("department.code_taken", unit_code=code))
     try:
         known = platform.catalogue(db).catalogue.department(code)
     except NotFound:
         known = None
     if known is not None:  # e.g. 110102-CGZF: the catalogue's unit of a district not yet set up
-        raise Conflict(f"the code {code} is the department catalogue's code of {known.name}; choose another")
+        raise Conflict(message("department.catalogue_code", known_name=known.name, unit_code=code))
     with unit_of_work(db):
         if db.scalar(select(OrgUnit.id).where(OrgUnit.code == code)) is not None:
-            raise Conflict(f"the code {code} is taken already")
+            raise Conflict(message("department.code_taken", unit_code=code))
         unit = OrgUnit(
             code=code,
             name=name,
@@ -150,11 +151,11 @@ def add_department(
 def rename_department(platform: Platform, db: Session, user: Principal, unit_id: int, name: str) -> OrgUnit:
     unit = db.get(OrgUnit, unit_id)
     if unit is None or unit.kind != "department":
-        raise NotFound(f"no department with id {unit_id}")
+        raise NotFound(message("department.not_found", unit_id=unit_id))
     users.require_unit_in_tier(user, unit)
     name = name.strip()
     if not 1 <= len(name) <= 200:
-        raise Invalid("a department's name is 1 to 200 characters")
+        raise Invalid(message("department.name_length"))
     with unit_of_work(db):
         unit.name = name
     platform.invalidate("units", "catalogue")

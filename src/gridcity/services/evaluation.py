@@ -45,6 +45,7 @@ from gridcity.domain.assessment import (
     whole_months,
 )
 from gridcity.domain.errors import Forbidden, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.rollups import RollupRules
 from gridcity.domain.workflow import Role
@@ -156,10 +157,10 @@ def reader_area(user: Principal | None) -> str:
     if user is None:  # the command line: the whole city
         return ""
     if user.role not in READERS:
-        raise Forbidden("evaluations are read by leaders (领导), admins (管理员) and shift leaders (值班长)")
+        raise Forbidden(message("evaluation.readers"))
     unit = user.org_unit
     if unit.kind == "department":
-        raise Forbidden("evaluations are read on a platform (city, district or street), not in a department")
+        raise Forbidden(message("evaluation.platform_only"))
     return str(unit.scope_code or "")
 
 
@@ -183,7 +184,7 @@ def evaluate(
     (tests/integration/test_rollups.py)."""
     scope_kind, scope_level = check_scope(kind, level)
     if source not in ("auto", "rollups", "cases"):
-        raise Invalid(f"unknown source {source!r}: use auto, rollups or cases", key="source")
+        raise Invalid(message("evaluation.unknown_source", source=source), key="source")
     area = reader_area(user)
     moment = as_of or platform.now()
     cfg = config(platform)
@@ -192,8 +193,7 @@ def evaluate(
     if use_rollups and (months is None or not rollups_usable(platform, db)):
         if source == "rollups":
             raise Invalid(
-                "the rollups cannot answer this: they are kept per calendar month and under the "
-                "current rules (run `gridcity rollups rebuild` after changing them)",
+                message("evaluation.rollups_cannot"),
                 key="source",
             )
         use_rollups = False

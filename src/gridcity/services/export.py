@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, undefer
 from gridcity.db.models import Case, Grid, OrgUnit
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.services.platform import Platform
 from gridcity.services.territory import LAYERS, grid_properties
 
@@ -98,7 +99,7 @@ _CASE_FIELDS = [
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise Invalid(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
+        raise Invalid(message("export.unknown_format", fmt=fmt, formats=", ".join(FORMATS)))
     return fmt
 
 
@@ -106,7 +107,7 @@ def case_records(platform: Platform, db: Session, flt: CaseFilter) -> Iterator[d
     """The cases a filter selects, in its sort order, one plain dict per case (times still aware
     datetimes in UTC), fetched from the database in batches."""
     if flt.sort not in SORTS:
-        raise Invalid(f"unknown sort {flt.sort!r}; sorts: {', '.join(SORTS)}")
+        raise Invalid(message("export.unknown_sort", sort=flt.sort, sorts=", ".join(SORTS)))
     departments = {
         unit_id: (code, name)
         for unit_id, code, name in db.execute(
@@ -221,7 +222,7 @@ def _geometry_json(wkb: bytes | None) -> Any:
 def grid_chunks(db: Session, layer: str, scope: str | None = None) -> Iterator[str]:
     """The current grids of a layer (optionally only those under a territory code) as GeoJSON."""
     if layer not in LAYERS:
-        raise Invalid(f"unknown grid layer {layer!r}; layers: {', '.join(LAYERS)}")
+        raise Invalid(message("territory.unknown_layer", layer=layer, layers=", ".join(LAYERS)))
     stmt = select(Grid).options(undefer(Grid.geom_wkb)).where(Grid.layer == layer, Grid.valid_to.is_(None))
     if scope:
         stmt = stmt.where(_scope_column(scope, Grid).startswith(scope))
@@ -252,7 +253,7 @@ def _scope_column(scope: str, model: type[Grid]) -> Any:
 def territory_chunks(db: Session, level: str, parent: str | None = None) -> Iterator[str]:
     """District, street or community outlines at full precision, as GeoJSON."""
     if level not in LEVELS:
-        raise Invalid(f"level is {', '.join(LEVELS)}")
+        raise Invalid(message("export.bad_level", levels=", ".join(LEVELS)))
     stmt = select(OrgUnit).options(undefer(OrgUnit.geom_wkb)).where(OrgUnit.kind == level)
     if parent:
         stmt = stmt.where(OrgUnit.code.startswith(parent))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, lazyload
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Attachment, Case
 from gridcity.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from gridcity.domain.messages import Message, message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseState, Role
 from gridcity.services import attachments, case_clock, cases, territory
@@ -38,7 +39,9 @@ class FieldError(Invalid):
     """A report the field page refuses, with a `reason` the page turns into words in the person's
     language (the details carry what the words need: the file name, its size, the limit)."""
 
-    def __init__(self, reason: str, message: str, status_code: int = 422, **details: object) -> None:
+    def __init__(
+        self, reason: str, message: str | Message, status_code: int = 422, **details: object
+    ) -> None:
         super().__init__(message, reason=reason, **details)
         self.status_code = status_code
 
@@ -80,11 +83,11 @@ def find_class(platform: Platform, db: Session, ref: str) -> ClassDef:
     """The class named by a form's value 'standard:kind:code'."""
     ref = (ref or "").strip()
     if not ref:
-        raise FieldError("no_class", "choose the class of the problem")
+        raise FieldError("no_class", message("field.no_class"))
     try:
         return platform.catalogue(db).catalogue.by_ref(ref)  # type: ignore[no-any-return]
     except (Invalid, NotFound):
-        raise FieldError("unknown_class", f"{ref!r} is not a class of the catalogue", ref=ref) from None
+        raise FieldError("unknown_class", message("field.unknown_class", ref=ref), ref=ref) from None
 
 
 # --- reporting -----------------------------------------------------------------------------
@@ -111,17 +114,19 @@ def check_photos(platform: Platform, photos: Sequence[Photo], required: bool) ->
     """Size, count and real type of each photo, before any of them is stored."""
     settings = platform.settings
     if required and not photos:
-        raise FieldError("no_photo", "take or choose at least one photo")
+        raise FieldError("no_photo", message("field.no_photo"))
     if len(photos) > MAX_PHOTOS:
-        raise FieldError("too_many_photos", f"at most {MAX_PHOTOS} photos", limit=MAX_PHOTOS)
+        raise FieldError(
+            "too_many_photos", message("field.too_many_photos", limit=MAX_PHOTOS), limit=MAX_PHOTOS
+        )
     for photo in photos:
         name = photo.filename or "photo"
         if not photo.content:
-            raise FieldError("empty_photo", f"{name!r} is empty", filename=name)
+            raise FieldError("empty_photo", message("field.empty_photo", name=name), filename=name)
         if len(photo.content) > settings.max_upload_bytes:
             raise FieldError(
                 "photo_too_large",
-                f"{name!r} is larger than the limit of {_size(settings.max_upload_bytes)}",
+                message("field.photo_too_large", name=name, limit=_size(settings.max_upload_bytes)),
                 status_code=413,
                 filename=name,
                 limit=_size(settings.max_upload_bytes),
@@ -129,7 +134,7 @@ def check_photos(platform: Platform, photos: Sequence[Photo], required: bool) ->
         kind = attachments.sniff_type(photo.content[:16])
         if kind is None or kind not in settings.upload_types or not kind.startswith("image/"):
             raise FieldError(
-                "not_a_photo", f"{name!r} is not a JPEG, PNG or WebP photo", status_code=415, filename=name
+                "not_a_photo", message("field.not_a_photo", name=name), status_code=415, filename=name
             )
 
 
@@ -159,9 +164,9 @@ def forget_photos(db: Session, user: Principal, ids: Sequence[int]) -> None:
 def _position(report: FieldReport) -> tuple[float, float]:
     lon, lat = report.lon, report.lat
     if lon is None or lat is None:
-        raise FieldError("no_position", "locate yourself or tap the map to give the point")
+        raise FieldError("no_position", message("field.no_position"))
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise FieldError("bad_position", f"({lon}, {lat}) is not a longitude and latitude")
+        raise FieldError("bad_position", message("field.bad_position", lon=lon, lat=lat))
     return lon, lat
 
 
@@ -170,25 +175,27 @@ def submit_report(platform: Platform, db: Session, user: Principal, report: Fiel
     channel. Returns (case, created); a client key seen before returns that first case."""
     key = (report.client_key or "").strip() or None
     if key is not None and len(key) > 120:
-        raise FieldError("bad_client_key", "the report's client key is longer than 120 characters")
+        raise FieldError("bad_client_key", message("field.long_client_key"))
     if key is not None:
         existing = db.scalar(select(Case).where(Case.client_key == key))
         if existing is not None:
             if existing.reporter_id != user.id:
-                raise Conflict(f"the client key {key!r} was already used by another reporter")
+                raise Conflict(message("case.key_used", key=key))
             return existing, False  # delivered before: the phone did not hear the answer
     cls = find_class(platform, db, report.class_ref)
     lon, lat = _position(report)
     if len(report.description) > MAX_DESCRIPTION:
-        raise FieldError("long_description", "the description is longer than 4,000 characters")
+        raise FieldError("long_description", message("case.long_description", limit="4,000"))
     try:
         place = platform.territory(db).locate(lon, lat)
     except NotFound:
-        raise FieldError("outside_city", f"({lon}, {lat}) lies outside the city", status_code=422) from None
+        raise FieldError(
+            "outside_city", message("field.outside_city", lon=lon, lat=lat), status_code=422
+        ) from None
     if not place_in_scope(user, place.district_code, place.street_code, place.community_code):
         raise FieldError(
             "outside_area",
-            f"({lon:.5f}, {lat:.5f}) lies outside the area you patrol",
+            message("field.outside_area", lon=f"{lon:.5f}", lat=f"{lat:.5f}"),
             status_code=403,
         )
     check_photos(platform, report.photos, required=True)
@@ -270,7 +277,7 @@ def my_tasks(
     """The verify and check tasks waiting for this supervisor: nearest first when the phone's
     position is known, else the earliest deadline first."""
     if user.role != Role.SUPERVISOR:
-        raise Forbidden("verify and check tasks are a field supervisor's")
+        raise Forbidden(message("field.supervisors_only"))
     stmt = (
         select(Case)
         .options(lazyload(Case.events), lazyload(Case.cooperating))

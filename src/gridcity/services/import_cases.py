@@ -43,6 +43,7 @@ from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, CaseEvent, OrgUnit
 from gridcity.domain.errors import DomainError, Invalid
 from gridcity.domain.import_mapping import ClassTarget, ImportMapping, Rejected, SourceRow, parse_mapping
+from gridcity.domain.messages import message
 from gridcity.domain.rollups import CASE_INPUTS
 from gridcity.domain.workflow import SYSTEM_ACTOR_ROLE, ClosingType
 from gridcity.services import case_clock, departments, territory
@@ -64,9 +65,9 @@ def load_mapping(path: Path) -> ImportMapping:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise Invalid(f"no such mapping file: {path}") from None
+        raise Invalid(message("import.no_mapping", path=path)) from None
     except UnicodeDecodeError:
-        raise Invalid(f"the mapping {path} is not UTF-8 text") from None
+        raise Invalid(message("import.mapping_not_text", path=path)) from None
     return parse_mapping(text)
 
 
@@ -98,7 +99,7 @@ def check_mapping(platform: Platform, db: Session, mapping: ImportMapping) -> Re
         else:
             units[code] = unit_id
     if problems:
-        raise Invalid("the mapping does not fit this platform: " + "; ".join(problems), problems=problems)
+        raise Invalid(message("import.mapping_unfit", problems="; ".join(problems)), problems=problems)
     return Resolved(classes, units)
 
 
@@ -127,7 +128,7 @@ def import_cases(
 ) -> ImportRun:
     """Import a file's rows as cases (see the module's description). Returns what happened."""
     if batch_size < 1:
-        raise Invalid("the batch size is at least 1")
+        raise Invalid(message("component.batch_size"))
     resolved = check_mapping(platform, db, mapping)
     db.rollback()  # nothing held open between batches
     source = open_source(path)
@@ -416,7 +417,7 @@ def territory_from_data(
     finally:
         _close(source.rows)
     if not lons:
-        raise Invalid(f"{path}: no row has a usable location")
+        raise Invalid(message("import.no_location", path=path))
     points = _wgs84(mapping, list(zip(lons, lats, strict=True)))
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     bbox = (min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin)

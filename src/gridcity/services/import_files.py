@@ -14,6 +14,7 @@ from typing import IO, Any
 import shapely
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 
 MAX_FILE_BYTES = 4 * 1024**3
 
@@ -36,9 +37,9 @@ def open_source(path: Path, lists: bool = False) -> Source:
     a CSV's rows come as the lists of their cells in the order of `columns` (no dict per row: for
     files of millions of rows); JSON records stay dicts."""
     if not path.is_file():
-        raise Invalid(f"no such file: {path}")
+        raise Invalid(message("import.no_file", path=path))
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise Invalid(f"{path} is larger than {MAX_FILE_BYTES // 1024**3} GB: split it")
+        raise Invalid(message("import.file_too_large", path=path, limit=MAX_FILE_BYTES // 1024**3))
     suffix = path.suffix.lower()
     try:
         if suffix in (".jsonl", ".ndjson"):
@@ -50,7 +51,7 @@ def open_source(path: Path, lists: bool = False) -> Source:
             if isinstance(data, dict):
                 data = data.get("records", data.get("items"))
             if not isinstance(data, list):
-                raise Invalid(f"{path}: a JSON import is an array of objects (or {{'records': [...]}})")
+                raise Invalid(message("import.json_shape", path=path))
             return Source(
                 None, ((n, r if isinstance(r, dict) else {}) for n, r in enumerate(data, 1)), len(data)
             )
@@ -59,14 +60,12 @@ def open_source(path: Path, lists: bool = False) -> Source:
             columns = next(reader, [])
             total = sum(1 for row in reader if row)
         if not columns:
-            raise Invalid(f"{path}: an empty CSV file (a header row is needed)")
+            raise Invalid(message("import.empty_csv", path=path))
         return Source(columns, _csv_lists(path) if lists else _csv_rows(path), total)
     except UnicodeDecodeError:
-        raise Invalid(
-            f"{path} is not UTF-8 text: save it as UTF-8 (GBK files: iconv -f GBK -t UTF-8)"
-        ) from None
+        raise Invalid(message("import.not_text", path=path)) from None
     except json.JSONDecodeError as exc:
-        raise Invalid(f"{path} is not valid JSON: {exc}") from None
+        raise Invalid(message("import.bad_json", path=path, exc=exc)) from None
 
 
 def _geojson(path: Path) -> Source:
@@ -75,7 +74,7 @@ def _geojson(path: Path) -> Source:
     data = json.loads(path.read_text(encoding="utf-8-sig"))
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
-        raise Invalid(f"{path}: a GeoJSON import is a FeatureCollection")
+        raise Invalid(message("import.geojson_shape", path=path))
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         for n, feature in enumerate(features, 1):

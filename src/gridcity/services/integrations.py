@@ -23,6 +23,7 @@ from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, DepartmentIntegration, OrgUnit, User
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
 from gridcity.services import cases
@@ -58,11 +59,13 @@ def issue_integration(
     key: str | None = None,
 ) -> tuple[DepartmentIntegration, str]:
     """Dock a department's system: its handler account and its API key, returned here only."""
-    require_city_admin(actor, "manages department integrations")
+    require_city_admin(actor, message("task.integrations"))
     unit = db.scalar(select(OrgUnit).where(OrgUnit.code == (department or "").strip()))
     if unit is None or unit.kind != "department":
-        raise NotFound(f"no department or enterprise with code {department!r}")
-    system = check_new_system(db, DepartmentIntegration, name, "an integration", ACCOUNT_PREFIX, key, 16)
+        raise NotFound(message("department.no_department", department=department))
+    system = check_new_system(
+        db, DepartmentIntegration, name, message("noun.integration"), ACCOUNT_PREFIX, key, 16
+    )
     now = platform.now()
     try:
         with unit_of_work(db):
@@ -78,12 +81,12 @@ def issue_integration(
             )
             db.add(integration)
     except IntegrityError:  # the same name or key at the same moment
-        raise Conflict(f"an integration named {system.name!r} exists already") from None
+        raise Conflict(message("integration.exists", system_name=system.name)) from None
     return integration, system.key
 
 
 def list_integrations(db: Session, actor: Principal | None = None) -> list[DepartmentIntegration]:
-    require_city_admin(actor, "manages department integrations")
+    require_city_admin(actor, message("task.integrations"))
     return list(db.scalars(select(DepartmentIntegration).order_by(DepartmentIntegration.name)))
 
 
@@ -91,10 +94,10 @@ def revoke_integration(
     platform: Platform, db: Session, name: str, actor: Principal | None = None
 ) -> DepartmentIntegration:
     """Revoke an integration's key: from now on it gets 403. What it did stays in the history."""
-    require_city_admin(actor, "manages department integrations")
+    require_city_admin(actor, message("task.integrations"))
     row = db.scalar(select(DepartmentIntegration).where(DepartmentIntegration.name == (name or "").strip()))
     if row is None:
-        raise NotFound(f"no integration named {name!r}")
+        raise NotFound(message("integration.not_found", name=name))
     if row.active:
         with unit_of_work(db):
             row.active = False
@@ -106,15 +109,15 @@ def for_key(db: Session, key: str | None) -> tuple[DepartmentIntegration, Princi
     """The active integration holding this key and its account; 401 without a key, 403 for an
     unknown or revoked one."""
     if not key:
-        raise Unauthorized(f"send the integration's API key in the {KEY_HEADER} header")
+        raise Unauthorized(message("integration.key_required", header=KEY_HEADER))
     row = db.scalar(select(DepartmentIntegration).where(DepartmentIntegration.key_hash == token_digest(key)))
     if row is None:
-        raise Forbidden("the API key is not valid")
+        raise Forbidden(message("integration.key_invalid"))
     if not row.active:
-        raise Forbidden("the API key was revoked")
+        raise Forbidden(message("integration.key_revoked"))
     account = db.get(User, row.account_id)
     if account is None:  # pragma: no cover - the row's foreign key keeps it
-        raise Forbidden("the integration's account is gone")
+        raise Forbidden(message("integration.account_gone"))
     return row, principal_of(account)
 
 
@@ -127,7 +130,7 @@ def cases_waiting(
 ) -> list[Case]:
     """The department's cases of a tab, the most urgent deadline first."""
     if tab not in TABS:
-        raise Invalid(f"unknown list {tab!r}; one of {', '.join(TABS)}")
+        raise Invalid(message("integration.unknown_list", tab=tab, tabs=", ".join(TABS)))
     flt = CaseFilter(
         states=[s.value for s in TABS[tab]], department_id=integration.department_id, sort="deadline"
     )
@@ -149,7 +152,13 @@ def act(
     """One of the desk's actions by the integration's account. `version`: the version the system
     saw (a stale one: 409); None acts on the case as it is now."""
     if action not in ACTIONS:
-        raise Invalid(f"a department's system may {', '.join(a.value for a in ACTIONS)}, not {action.value}")
+        raise Invalid(
+            message(
+                "integration.action_not_allowed",
+                action=action.value,
+                actions=", ".join(a.value for a in ACTIONS),
+            )
+        )
     if version is None:
         version = cases.get_case(db, account, case_id).version  # NotFound when not the department's
         db.rollback()  # end the read: the action reads the case again in its own transaction

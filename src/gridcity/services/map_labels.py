@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.services.territory_state import TerritoryState
 
 # label level → the territory index layer it reads (a unit grid's label is its code)
@@ -62,7 +63,7 @@ _lock = threading.Lock()
 def level_labels(state: TerritoryState, level: str) -> LevelLabels:
     """The labels of one level of this territory (worked out on first use, then kept)."""
     if level not in LEVELS:
-        raise Invalid(f"level is one of {', '.join(LEVELS)}", key="level")
+        raise Invalid(message("map.bad_level", levels=", ".join(LEVELS)), key="level")
     with _lock:
         kept = _cache.setdefault(state, {})
         if level not in kept:

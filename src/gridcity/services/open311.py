@@ -49,6 +49,7 @@ from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, CaseClass, CaseEvent, Grid, Open311Client, OrgUnit, User
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassDef, Stage
 from gridcity.domain.territory import parse_bbox
@@ -92,11 +93,11 @@ def issue_client(
     """Register a client application and issue its API key, which is returned here only (the
     database keeps its SHA-256). `actor`: the administrator issuing it (None: the command line,
     named by `issuer`). `key`: a chosen key (the demo's `demo`); None: a random one."""
-    require_city_admin(actor, "manages Open311 client applications")
+    require_city_admin(actor, message("task.georeport"))
     city = db.scalar(select(OrgUnit).where(OrgUnit.kind == "city"))
     if city is None:
-        raise Invalid("the city has no territory yet: import it before registering Open311 clients")
-    system = check_new_system(db, Open311Client, name, "an Open311 client", ACCOUNT_PREFIX, key)
+        raise Invalid(message("georeport.no_territory"))
+    system = check_new_system(db, Open311Client, name, message("noun.georeport_client"), ACCOUNT_PREFIX, key)
     now = platform.now()
     try:
         with unit_of_work(db):
@@ -113,12 +114,12 @@ def issue_client(
             )
             db.add(client)
     except IntegrityError:  # the same name or key at the same moment
-        raise Conflict(f"an Open311 client named {system.name!r} exists already") from None
+        raise Conflict(message("georeport.client_exists", system_name=system.name)) from None
     return client, system.key
 
 
 def list_clients(db: Session, actor: Principal | None = None) -> list[Open311Client]:
-    require_city_admin(actor, "manages Open311 client applications")
+    require_city_admin(actor, message("task.georeport"))
     return list(db.scalars(select(Open311Client).order_by(Open311Client.name)))
 
 
@@ -126,10 +127,10 @@ def revoke_client(
     platform: Platform, db: Session, name: str, actor: Principal | None = None
 ) -> Open311Client:
     """Revoke a client's API key: from now on it gets 403. Its requests stay as they are."""
-    require_city_admin(actor, "manages Open311 client applications")
+    require_city_admin(actor, message("task.georeport"))
     client = db.scalar(select(Open311Client).where(Open311Client.name == (name or "").strip()))
     if client is None:
-        raise NotFound(f"no Open311 client named {name!r}")
+        raise NotFound(message("georeport.no_client", name=name))
     if client.active:
         with unit_of_work(db):
             client.active = False
@@ -148,12 +149,12 @@ def ensure_demo_client(platform: Platform, db: Session) -> bool:
 def client_for_key(db: Session, key: str | None) -> Open311Client:
     """The active client holding this API key; 403 for none, an unknown or a revoked key."""
     if not key:
-        raise Forbidden("an api_key is required: ask the platform's administrator for one")
+        raise Forbidden(message("georeport.key_required"))
     client = db.scalar(select(Open311Client).where(Open311Client.key_hash == token_digest(key)))
     if client is None:
-        raise Forbidden("the api_key is not valid")
+        raise Forbidden(message("georeport.key_invalid"))
     if not client.active:
-        raise Forbidden("the api_key was revoked")
+        raise Forbidden(message("georeport.key_revoked"))
     return client
 
 
@@ -161,8 +162,12 @@ def check_jurisdiction(platform: Platform, jurisdiction_id: str | None) -> None:
     """A single-jurisdiction server: the city's own code is accepted, as is none."""
     if jurisdiction_id and jurisdiction_id.strip() != platform.settings.city_code:
         raise NotFound(
-            f"unknown jurisdiction_id {jurisdiction_id!r}: this server serves {platform.settings.city_code} "
-            f"{platform.settings.city_name} (or leave jurisdiction_id out)"
+            message(
+                "georeport.unknown_jurisdiction",
+                jurisdiction_id=jurisdiction_id,
+                city_code=platform.settings.city_code,
+                city_name=platform.settings.city_name,
+            )
         )
 
 
@@ -199,7 +204,7 @@ def public_service(platform: Platform, db: Session, code: str) -> ClassDef:
     """The public class a service code names; NotFound otherwise."""
     cls = _codes(platform.catalogue(db))[1].get((code or "").strip())
     if cls is None or not cls.public:
-        raise NotFound(f"unknown service_code {code!r}: GET services.xml lists them")
+        raise NotFound(message("georeport.unknown_service", service_code=code))
     return cls
 
 
@@ -295,7 +300,7 @@ def parse_attributes(
         m = _ATTRIBUTE_KEY.match(key)
         if m is None:
             if key.startswith("attribute"):
-                raise Invalid(f"{key!r} is not an attribute parameter: write attribute[code]=value")
+                raise Invalid(message("georeport.not_an_attribute", key=key))
             continue
         if value.strip():
             sent.setdefault(m.group(1), []).append(value.strip())
@@ -303,13 +308,15 @@ def parse_attributes(
     for code in sent:
         if code not in known:
             asked = ", ".join(known) or "nothing"
-            raise Invalid(f"unknown attribute {code!r}: this service asks {asked}")
+            raise Invalid(message("georeport.unknown_attribute", attribute=code, asked=asked))
     answers: dict[str, str | list[str]] = {}
     for a in definitions:
         values = sent.get(a.code, [])
         if not values:
             if a.required:
-                raise Invalid(f"attribute[{a.code}] is required: {a.description}")
+                raise Invalid(
+                    message("georeport.attribute_required", a_code=a.code, description=a.description)
+                )
             continue
         where = f"attribute[{a.code}]"
         if a.datatype == "multivaluelist":
@@ -317,34 +324,32 @@ def parse_attributes(
                 if v not in a.keys:
                     if _LIST_STRING.match(v):
                         raise Invalid(
-                            f"{where}: a list was sent as one string ({v}); send each value as its own "
-                            f"parameter: {where}[]=a&{where}[]=b (values: {', '.join(a.keys)})"
+                            message("georeport.list_as_string", where=where, v=v, keys=", ".join(a.keys))
                         )
-                    raise Invalid(f"{where}: {v!r} is not one of {', '.join(a.keys)}")
+                    raise Invalid(message("georeport.not_a_choice", where=where, v=v, keys=", ".join(a.keys)))
             answers[a.code] = list(dict.fromkeys(values))
             continue
         if len(values) > 1:
-            raise Invalid(f"{where} takes one value, not {len(values)}")
+            raise Invalid(message("georeport.one_value", where=where, values=len(values)))
         value = values[0]
         if a.datatype == "singlevaluelist":
             if value not in a.keys:
                 if _LIST_STRING.match(value):
                     raise Invalid(
-                        f"{where}: a list was sent as one string ({value}); this question takes one "
-                        f"value of: {', '.join(a.keys)}"
+                        message("georeport.one_value_list", where=where, value=value, keys=", ".join(a.keys))
                     )
-                raise Invalid(f"{where}: {value!r} is not one of {', '.join(a.keys)}")
+                raise Invalid(message("georeport.not_a_choice", where=where, keys=", ".join(a.keys), v=value))
         elif a.datatype == "number":
             try:
                 number = float(value)
             except ValueError:
                 number = math.nan
             if not math.isfinite(number):
-                raise Invalid(f"{where}: {value!r} is not a number")
+                raise Invalid(message("georeport.not_a_number", where=where, value=value))
         elif a.datatype == "datetime":
             parse_datetime(value, None, where)
         elif len(value) > MAX_DESCRIPTION:
-            raise Invalid(f"{where} is longer than {MAX_DESCRIPTION:,} characters")
+            raise Invalid(message("georeport.too_long", where=where, limit=f"{MAX_DESCRIPTION:,}"))
         answers[a.code] = value
     return answers
 
@@ -366,7 +371,15 @@ def _coordinate(text: str, name: str, low: float, high: float) -> float:
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and low <= value <= high):
-        raise Invalid(f"{name} {text!r} is not a WGS84 {'latitude' if name == 'lat' else 'longitude'}")
+        raise Invalid(
+            message(
+                "georeport.bad_coordinate",
+                name=name,
+                text=text,
+                x="latitude" if name == "lat" else "longitude",
+                x_zh="纬度" if name == "lat" else "经度",
+            )
+        )
     return value
 
 
@@ -378,9 +391,7 @@ def _grid_point(db: Session, code: str) -> tuple[float, float]:
         )
     )
     if wkb is None:
-        raise Invalid(
-            f"address_id {code!r} is not a unit grid code (单元网格编码) of the city: give lat and long"
-        )
+        raise Invalid(message("georeport.bad_address_id", address_id=code))
     point = shapely.from_wkb(wkb).representative_point()
     return float(point.x), float(point.y)
 
@@ -394,7 +405,7 @@ def submit(
     check_jurisdiction(platform, param(params, "jurisdiction_id"))
     code = param(params, "service_code")
     if code is None:
-        raise Invalid("service_code is required: GET services.xml lists them")
+        raise Invalid(message("georeport.service_code_required"))
     try:
         cls = public_service(platform, db, code)
     except NotFound as exc:
@@ -404,48 +415,45 @@ def submit(
     address_id = param(params, "address_id")
     if lat_text is not None or lon_text is not None:
         if lat_text is None or lon_text is None:
-            raise Invalid("give both lat and long")
+            raise Invalid(message("georeport.both_coordinates"))
         lat = _coordinate(lat_text, "lat", -90, 90)
         lon = _coordinate(lon_text, "long", -180, 180)
     elif address_id is not None:
         lon, lat = _grid_point(db, address_id)
     elif address is not None:
-        raise Invalid(
-            "this server cannot locate an address_string by itself: give lat and long (WGS84) too, "
-            "or an address_id that is a unit grid code"
-        )
+        raise Invalid(message("georeport.address_needs_point"))
     else:
-        raise Invalid("give the location: lat and long (WGS84), or an address_id (a unit grid code)")
+        raise Invalid(message("georeport.location_required"))
     try:
         platform.territory(db).locate(lon, lat)
     except NotFound:
-        raise Invalid(f"the point (lat {lat}, long {lon}) lies outside the city's territory") from None
+        raise Invalid(message("georeport.outside_city", lat=lat, lon=lon)) from None
     if address is not None and len(address) > MAX_ADDRESS:
-        raise Invalid(f"address_string is longer than {MAX_ADDRESS} characters")
+        raise Invalid(message("georeport.too_long", where="address_string", limit=MAX_ADDRESS))
     description = (param(params, "description") or "").strip()
     if len(description) > MAX_DESCRIPTION:
-        raise Invalid(f"description is longer than {MAX_DESCRIPTION:,} characters")
+        raise Invalid(message("georeport.too_long", where="description", limit=f"{MAX_DESCRIPTION:,}"))
     answers = parse_attributes(attributes_of(cls), items)
     media_url = param(params, "media_url")
     if media_url is not None and (
         len(media_url) > MAX_MEDIA_URL or not re.match(r"^https?://[^\s]+$", media_url, re.I)
     ):
-        raise Invalid(f"media_url must be an http(s) URL of at most {MAX_MEDIA_URL} characters")
+        raise Invalid(message("georeport.bad_media_url", limit=MAX_MEDIA_URL))
     name = " ".join(p for p in (param(params, "first_name"), param(params, "last_name")) if p)
     if len(name) > 80:
-        raise Invalid("first_name and last_name are longer than 80 characters together")
+        raise Invalid(message("georeport.name_too_long"))
     phone = param(params, "phone")
     if phone is not None:
         phone = re.sub(r"[\s().]", "", phone)
         if not _PHONE.match(phone) or sum(ch.isdigit() for ch in phone) < 5:
-            raise Invalid(f"phone {phone!r} is not a phone number")
+            raise Invalid(message("georeport.bad_phone", phone=phone))
     if media_url is not None:  # staff see the client's photo link with the report's words
         description = f"{description}\n\n{media_url}".strip()
         if len(description) > MAX_DESCRIPTION:
-            raise Invalid(f"description and media_url are longer than {MAX_DESCRIPTION:,} characters")
+            raise Invalid(message("georeport.description_too_long", limit=f"{MAX_DESCRIPTION:,}"))
     account = db.get(User, client.account_id)
     if account is None:
-        raise Forbidden("the api_key's account is missing: ask the administrator for a new key")
+        raise Forbidden(message("georeport.key_account_missing"))
     token = secrets.token_hex(16)
     urgency = answers.get("urgency")
     case, _ = cases.report_case(
@@ -485,7 +493,7 @@ def token_request(platform: Platform, db: Session, token: str) -> dict[str, Any]
     if re.fullmatch(r"[0-9a-f]{32}", token):
         case = db.scalar(select(Case).where(Case.client_key == f"{TOKEN_PREFIX}{token}"))
     if case is None:
-        raise NotFound(f"unknown token {token!r}")
+        raise NotFound(message("georeport.unknown_token", token=token))
     return {"service_request_id": platform.case_number(case), "token": token}
 
 
@@ -504,13 +512,13 @@ def parse_datetime(text: str, tz: tzinfo | None, name: str) -> datetime:
             moment = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
         example = "2026-11-01T00:00:00+08:00"
-        raise Invalid(f"{name} {text!r} is not an ISO 8601 datetime, e.g. {example}") from None
+        raise Invalid(message("georeport.bad_datetime", name=name, text=text, example=example)) from None
     if moment.tzinfo is None:
         if tz is None:
-            raise Invalid(f"{name} {text!r} needs a timezone, e.g. 2026-11-01T00:00:00+08:00")
+            raise Invalid(message("georeport.needs_timezone", name=name, text=text))
         moment = moment.replace(tzinfo=tz)
     if not 1900 <= moment.year <= 2200:
-        raise Invalid(f"{name} {text!r} is out of range (years 1900 to 2200)")
+        raise Invalid(message("georeport.year_out_of_range", name=name, text=text))
     return moment
 
 
@@ -522,7 +530,7 @@ def _flag(params: Mapping[str, Sequence[str]], name: str) -> bool:
         return True
     if value.lower() in ("false", "0", "no"):
         return False
-    raise Invalid(f"{name} is true or false, not {value!r}")
+    raise Invalid(message("georeport.bad_boolean", name=name, value=value))
 
 
 def _positive(params: Mapping[str, Sequence[str]], name: str, default: int, high: int) -> int:
@@ -530,7 +538,7 @@ def _positive(params: Mapping[str, Sequence[str]], name: str, default: int, high
     if text is None:
         return default
     if not text.isdigit() or not 1 <= int(text) <= high:
-        raise Invalid(f"{name} is a whole number from 1 to {high:,}, not {text!r}")
+        raise Invalid(message("georeport.bad_whole_number", name=name, high=f"{high:,}", text=text))
     return int(text)
 
 
@@ -552,9 +560,9 @@ def _window(
     if end is None:
         end = start + MAX_SPAN
     if end < start:
-        raise Invalid("end_date is before start_date")
+        raise Invalid(message("georeport.period_reversed"))
     if end - start > MAX_SPAN:
-        raise Invalid("start_date to end_date may not span more than 90 days")
+        raise Invalid(message("georeport.period_too_long"))
     return start, end
 
 
@@ -564,7 +572,7 @@ def _status_states(params: Mapping[str, Sequence[str]]) -> list[str] | None:
         return None
     wanted = {s.strip().lower() for s in text.split(",") if s.strip()}
     if not wanted or not wanted <= {"open", "closed"}:
-        raise Invalid(f"status is open, closed or open,closed, not {text!r}")
+        raise Invalid(message("georeport.bad_status", text=text))
     if wanted == {"open", "closed"}:
         return None
     closed = sorted(CLOSED_STATES)
@@ -588,7 +596,7 @@ def _class_clause(platform: Platform, db: Session, text: str) -> ColumnElement[b
         except NotFound as exc:
             raise Invalid(exc.message) from None
     if not keys:
-        raise Invalid("service_code names no service")
+        raise Invalid(message("georeport.no_such_service"))
     return or_(*(and_(Case.standard == s, Case.kind == k, Case.class_code == c) for s, k, c in keys))
 
 
@@ -608,10 +616,10 @@ def _ids(platform: Platform, text: str) -> list[int]:
             continue
         found = case_id(platform, part)
         if found is None:
-            raise Invalid(f"{part!r} is not a service_request_id (a case number like 2026111600000042)")
+            raise Invalid(message("georeport.bad_request_id", part=part))
         ids.append(found)
     if len(ids) > MAX_RESULTS:
-        raise Invalid(f"at most {MAX_RESULTS:,} service_request_ids at once")
+        raise Invalid(message("georeport.too_many_ids", limit=f"{MAX_RESULTS:,}"))
     return ids
 
 
@@ -683,7 +691,7 @@ def get_request(
     extensions = _flag(params, "extensions")
     case = public.case_by_number(platform, db, number) if case_id(platform, number) else None
     if case is None:
-        raise NotFound(f"no service request {number!r}")
+        raise NotFound(message("georeport.no_request", number=number))
     return request_view(platform, db, case, viewer, extensions)
 
 

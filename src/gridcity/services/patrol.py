@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Grid, PatrolDuty, PatrolPoint, PatrolVisit, User
 from gridcity.domain.errors import Forbidden, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services import supervisor_grids
@@ -43,7 +44,7 @@ CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock may run this much ahead of 
 
 def _require_supervisor(user: Principal) -> None:
     if user.role != Role.SUPERVISOR:
-        raise Forbidden("巡查只记录监督员的在岗状态和轨迹（only supervisors patrol）")
+        raise Forbidden(message("patrol.supervisors_only"))
 
 
 # --- on duty ---------------------------------------------------------------------------------
@@ -110,9 +111,9 @@ def parse_batch(body: object) -> list[PointIn]:
     (ISO 8601 times with their offset); Invalid, naming the point, when a value is not usable."""
     items = body.get("points") if isinstance(body, dict) else None
     if not isinstance(items, list):
-        raise Invalid('send {"points": [...]}', key="points")
+        raise Invalid(message("patrol.bad_body"), key="points")
     if len(items) > MAX_BATCH:
-        raise Invalid(f"一批最多 {MAX_BATCH} 个轨迹点（got {len(items)}）", key="points")
+        raise Invalid(message("patrol.too_many_points", limit=MAX_BATCH, count=len(items)), key="points")
     out = []
     for i, item in enumerate(items):
         try:
@@ -121,32 +122,34 @@ def parse_batch(body: object) -> list[PointIn]:
             accuracy = item.get("accuracy_m")
             out.append(PointIn(at, lon, lat, None if accuracy is None else float(accuracy)))
         except (TypeError, KeyError, ValueError, AttributeError):
-            raise Invalid(f"第 {i + 1} 个点不完整：需要 at、lon、lat", key="points", index=i) from None
+            raise Invalid(message("patrol.incomplete_point", i=i + 1), key="points", index=i) from None
     return out
 
 
 def _check(platform: Platform, points: Sequence[PointIn]) -> None:
     if not points:
-        raise Invalid("空的轨迹批次（the batch has no point）", key="points")
+        raise Invalid(message("patrol.empty_batch"), key="points")
     if len(points) > MAX_BATCH:
-        raise Invalid(f"一批最多 {MAX_BATCH} 个轨迹点（got {len(points)}）", key="points")
+        raise Invalid(message("patrol.too_many_points", limit=MAX_BATCH, count=len(points)), key="points")
     now = platform.now()
     oldest = now - timedelta(days=platform.settings.patrol_retention_days)
     for i, p in enumerate(points):
         if p.at.tzinfo is None:
-            raise Invalid(f"第 {i + 1} 个点的时间没有时区（give the offset）", key="points", index=i)
+            raise Invalid(message("patrol.no_timezone", i=i + 1), key="points", index=i)
         if p.at > now + CLOCK_SKEW:
-            raise Invalid(f"第 {i + 1} 个点的时间在将来：{p.at.isoformat()}", key="points", index=i)
+            raise Invalid(message("patrol.future_point", i=i + 1, at=p.at.isoformat()), key="points", index=i)
         if p.at < oldest:
             raise Invalid(
-                f"第 {i + 1} 个点早于轨迹保留期（{platform.settings.patrol_retention_days} 天）",
+                message(
+                    "patrol.too_old", i=i + 1, patrol_retention_days=platform.settings.patrol_retention_days
+                ),
                 key="points",
                 index=i,
             )
         if not (-180 <= p.lon <= 180 and -90 <= p.lat <= 90) or (
             p.accuracy_m is not None and not 0 <= p.accuracy_m <= 100_000
         ):
-            raise Invalid(f"第 {i + 1} 个点的经纬度超出范围", key="points", index=i)
+            raise Invalid(message("patrol.out_of_range", i=i + 1), key="points", index=i)
 
 
 def _duties(db: Session, user_id: int, first: datetime, last: datetime) -> list[PatrolDuty]:

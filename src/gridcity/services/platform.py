@@ -20,6 +20,7 @@ from gridcity.db.engine import make_engine, make_sessionmaker, write_lock
 from gridcity.db.models import CalendarDay, CaseClass, Grid, OrgUnit, utcnow
 from gridcity.domain.clock import WorkingCalendar, WorkPeriod
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.workflow import case_number, parse_case_number
 from gridcity.services.catalogue import ClassBook
 from gridcity.services.territory_state import TerritoryState
@@ -33,7 +34,7 @@ def parse_work_periods(texts: list[str]) -> list[WorkPeriod]:
         try:
             start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
         except ValueError as exc:
-            raise Invalid(f"bad work period {text!r}: write it as HH:MM-HH:MM") from exc
+            raise Invalid(message("platform.bad_work_period", text=text)) from exc
         periods.append(WorkPeriod(start, end))
     return periods
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Case, CaseRating, OrgUnit, PublicReceipt, User
 from gridcity.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from gridcity.domain.messages import Message, message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassDef, Stage
 from gridcity.domain.workflow import CaseAction, CaseState, Role
@@ -64,9 +65,9 @@ MAP_MAX_CASES = 3000
 HIDDEN_NETWORKS = ("public_security",)
 
 
-def refused(error: type[DomainError], message: str, reason: str, **params: Any) -> DomainError:
+def refused(error: type[DomainError], text: str | Message, reason: str, **params: Any) -> DomainError:
     """A refusal the portal words for the citizen: `reason` names the message, `params` fill it."""
-    return error(message, reason=reason, **params)
+    return error(text, reason=reason, **params)
 
 
 # --- the portal's system account ---------------------------------------------------------------
@@ -79,7 +80,7 @@ def portal_account(platform: Platform, db: Session) -> User:
     if user is None:
         city = db.scalar(select(OrgUnit).where(OrgUnit.kind == "city"))
         if city is None:
-            raise Invalid("the city has no territory yet: import it before opening the portal")
+            raise Invalid(message("portal.no_territory"))
         try:
             with unit_of_work(db):
                 user = User(
@@ -96,7 +97,14 @@ def portal_account(platform: Platform, db: Session) -> User:
             user = db.scalar(select(User).where(User.username == PORTAL_USERNAME))
             assert user is not None
     if user.role != Role.CITIZEN:
-        raise Conflict(f"the username {PORTAL_USERNAME!r} belongs to a {user.role}, not to the portal")
+        raise Conflict(
+            message(
+                "portal.username_taken",
+                role=user.role,
+                username=PORTAL_USERNAME,
+                role_zh=Role(user.role).label_zh,
+            )
+        )
     return user
 
 
@@ -134,13 +142,15 @@ def public_classes(platform: Platform, db: Session) -> list[ClassDef]:
 
 def public_class(platform: Platform, db: Session, ref: str) -> ClassDef:
     if not ref.strip():
-        raise refused(Invalid, "choose the class of the problem", "class_missing")
+        raise refused(Invalid, message("field.no_class"), "class_missing")
     try:
         cls = platform.catalogue(db).catalogue.by_ref(ref.strip())
     except (Invalid, NotFound):
-        raise refused(Invalid, f"unknown class {ref!r}", "class_unknown") from None
+        raise refused(Invalid, message("portal.unknown_class", ref=ref), "class_unknown") from None
     if not cls.public:
-        raise refused(Invalid, f"class {cls.code} {cls.name} is not open to public reports", "class_unknown")
+        raise refused(
+            Invalid, message("portal.class_not_public", cls_code=cls.code, cls_name=cls.name), "class_unknown"
+        )
     return cls
 
 
@@ -148,42 +158,46 @@ def check_report(platform: Platform, db: Session, report: PublicReport) -> Class
     """Everything that can refuse a report, checked before anything is stored."""
     cls = public_class(platform, db, report.class_ref)
     if report.lon is None or report.lat is None:
-        raise refused(Invalid, "mark the place of the problem on the map", "place_missing")
+        raise refused(Invalid, message("portal.no_place"), "place_missing")
     if not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
-        raise refused(Invalid, "the coordinates are not a place on Earth", "place_outside")
+        raise refused(Invalid, message("portal.bad_coordinates"), "place_outside")
     try:
         platform.territory(db).locate(report.lon, report.lat)
     except NotFound:
-        raise refused(Invalid, "the place lies outside the city", "place_outside") from None
+        raise refused(Invalid, message("portal.outside_city"), "place_outside") from None
     text = report.description.strip()
     if not text:
-        raise refused(Invalid, "describe the problem in a few words", "description_missing")
+        raise refused(Invalid, message("portal.no_description"), "description_missing")
     if len(text) > MAX_DESCRIPTION:
-        raise refused(Invalid, "the description is too long", "description_long", limit=MAX_DESCRIPTION)
+        raise refused(Invalid, message("portal.long_description"), "description_long", limit=MAX_DESCRIPTION)
     if not report.anonymous:
         check_contact(report.contact_name, report.contact_phone)
     if len(report.photos) > MAX_PHOTOS:
-        raise refused(Invalid, f"at most {MAX_PHOTOS} photos", "photos_count", limit=MAX_PHOTOS)
+        raise refused(
+            Invalid, message("field.too_many_photos", limit=MAX_PHOTOS), "photos_count", limit=MAX_PHOTOS
+        )
     settings = platform.settings
     for name, content in report.photos:
         if not content:
-            raise refused(Invalid, f"the photo {name!r} is empty", "photo_type", name=name)
+            raise refused(Invalid, message("portal.empty_photo", name=name), "photo_type", name=name)
         if len(content) > settings.max_upload_bytes:
             mb = f"{settings.max_upload_bytes / 1e6:.0f}"
-            raise refused(Invalid, f"the photo {name!r} is too large", "photo_size", name=name, limit=mb)
+            raise refused(
+                Invalid, message("portal.large_photo", name=name), "photo_size", name=name, limit=mb
+            )
         if attachments.sniff_type(content[:16]) not in settings.upload_types:
-            raise refused(Invalid, f"{name!r} is not a JPEG, PNG or WebP photo", "photo_type", name=name)
+            raise refused(Invalid, message("field.not_a_photo", name=name), "photo_type", name=name)
     if report.client_key is not None and not _CLIENT_KEY.match(report.client_key):
-        raise refused(Invalid, "the form is damaged; reload the page", "form_damaged")
+        raise refused(Invalid, message("portal.form_damaged"), "form_damaged")
     return cls
 
 
 def check_contact(name: str, phone: str) -> None:
     name, phone = name.strip(), phone.strip().replace(" ", "")
     if not name or len(name) > 40:
-        raise refused(Invalid, "give a contact name of 1 to 40 characters", "contact_name")
+        raise refused(Invalid, message("portal.contact_name"), "contact_name")
     if not _PHONE.match(phone) or sum(ch.isdigit() for ch in phone) < 5:
-        raise refused(Invalid, f"{phone!r} is not a phone number", "contact_phone")
+        raise refused(Invalid, message("georeport.bad_phone", phone=phone), "contact_phone")
 
 
 def report(platform: Platform, db: Session, signed_in: Principal | None, rep: PublicReport) -> Receipt:
@@ -197,7 +211,7 @@ def report(platform: Platform, db: Session, signed_in: Principal | None, rep: Pu
         first = db.scalar(select(Case).where(Case.client_key == client_key))
         if first is not None:  # the same form again (a double tap, a retry after a lost reply)
             if first.reporter_id != reporter.id:
-                raise refused(Conflict, "this form was already used", "form_damaged")
+                raise refused(Conflict, message("portal.form_used"), "form_damaged")
             return Receipt(first, platform.case_number(first), _issue_key(platform, db, first, own), False)
     ids = [attachments.store_upload(platform, db, reporter, name, data).id for name, data in rep.photos]
     contact = not rep.anonymous
@@ -353,13 +367,13 @@ def _reporter_acting(
         return viewer
     given = normalize_key(key or "")
     if not given:
-        raise refused(Forbidden, "enter the receipt key you were given when you reported", "key_missing")
+        raise refused(Forbidden, message("portal.key_missing"), "key_missing")
     receipt = db.get(PublicReceipt, case.id)
     if receipt is None or len(given) > 40 or not verify_password(receipt.key_hash, given):
-        raise refused(Forbidden, "the receipt key does not match this case", "key_wrong")
+        raise refused(Forbidden, message("portal.key_wrong"), "key_wrong")
     reporter = db.get(User, case.reporter_id) if case.reporter_id is not None else None
     if reporter is None:
-        raise refused(Forbidden, "the receipt key does not match this case", "key_wrong")
+        raise refused(Forbidden, message("portal.key_wrong"), "key_wrong")
     return reporter
 
 
@@ -374,16 +388,16 @@ def rate(
 ) -> CaseRating:
     """The reporter's rating of the case's latest closure: once per closure, 1 to 5 stars."""
     if case.state != CaseState.CLOSED:
-        raise refused(Conflict, "a case can be rated once it is closed", "rate_not_closed")
+        raise refused(Conflict, message("portal.rate_not_closed"), "rate_not_closed")
     try:
         value = int(str(stars))
     except ValueError:
         value = 0
     if not 1 <= value <= 5:
-        raise refused(Invalid, "give 1 to 5 stars", "stars")
+        raise refused(Invalid, message("portal.stars"), "stars")
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise refused(Invalid, "the comment is too long", "comment_long", limit=MAX_COMMENT)
+        raise refused(Invalid, message("portal.long_comment"), "comment_long", limit=MAX_COMMENT)
     rater = _reporter_acting(platform, db, case, key, viewer)
     row = CaseRating(
         case_id=case.id,
@@ -400,7 +414,7 @@ def rate(
             db.add(row)
             rollups.track_rating(platform, db, case, row)
     except IntegrityError:
-        raise refused(Conflict, "this closure of the case was rated already", "rated_twice") from None
+        raise refused(Conflict, message("portal.rated_twice"), "rated_twice") from None
     return row
 
 
@@ -416,21 +430,21 @@ def reopen(
     """The reporter reopens the closed case within the reopen window: back to FILED (the workflow's
     reopen action, taken as the reporting user)."""
     if case.state != CaseState.CLOSED:
-        raise refused(Conflict, "only a closed case can be reopened", "reopen_not_closed")
+        raise refused(Conflict, message("portal.reopen_not_closed"), "reopen_not_closed")
     until = reopen_until(platform, case)
     if until is None or platform.now() > until:
         days = platform.settings.reopen_days
         raise refused(
             Conflict,
-            f"a case can be reopened only within {days} days of its closure",
+            message("case.reopen_too_late", days=days),
             "reopen_window",
             days=days,
         )
     reason = (reason or "").strip()
     if not reason:
-        raise refused(Invalid, "say why the problem is not solved", "reason_missing")
+        raise refused(Invalid, message("portal.reason_missing"), "reason_missing")
     if len(reason) > MAX_REASON:
-        raise refused(Invalid, "the reason is too long", "reason_long", limit=MAX_REASON)
+        raise refused(Invalid, message("portal.long_reason"), "reason_long", limit=MAX_REASON)
     reporter = _reporter_acting(platform, db, case, key, viewer)
     try:
         return cases.transition(
@@ -510,7 +524,7 @@ def boundaries(db: Session, level: str, parent: str | None) -> dict[str, Any]:
     """Outlines of the districts, of the streets of a district, or of the communities of a street,
     with their code and name: the public maps' base layer."""
     if level not in _SIMPLIFY:
-        raise Invalid("level is district, street or community")
+        raise Invalid(message("territory.bad_level"))
     stmt = select(OrgUnit.code, OrgUnit.name, OrgUnit.geom_wkb).where(
         OrgUnit.kind == level, OrgUnit.geom_wkb.is_not(None)
     )
@@ -596,7 +610,7 @@ def _area(area: str | None, names: Mapping[str, str]) -> tuple[str | None, str |
     if not code:
         return None, None
     if code not in names or len(code) not in (6, 9):
-        raise refused(Invalid, f"unknown district or street {code!r}", "area_unknown")
+        raise refused(Invalid, message("portal.unknown_area", area_code=code), "area_unknown")
     return (code, None) if len(code) == 6 else (code[:6], code)
 
 

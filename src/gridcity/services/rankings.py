@@ -59,7 +59,7 @@ MAX_REASON = 2000
 
 def check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise Invalid(f"not a kind of ranking: {kind!r} (district, street or department)", key="kind")
+        raise Invalid(message("ranking.bad_kind", kind=kind), key="kind")
     return kind
 
 
@@ -185,8 +185,19 @@ def latest(db: Session, period: str, kind: str, version: int | None = None) -> R
         stmt = stmt.where(RankingSnapshot.version == version)
     found = db.scalar(stmt.order_by(RankingSnapshot.version.desc()).limit(1))
     if found is None:
-        what = f"version {version} of " if version is not None else ""
-        raise NotFound(f"{what}the {kind} ranking of {period} is not published")
+        if version is not None:
+            raise NotFound(
+                message(
+                    "ranking.version_not_published",
+                    version=version,
+                    kind=kind,
+                    period=period,
+                    kind_zh=KIND_LABELS[kind][0],
+                )
+            )
+        raise NotFound(
+            message("ranking.not_published", kind=kind, period=period, kind_zh=KIND_LABELS[kind][0])
+        )
     return found
 
 

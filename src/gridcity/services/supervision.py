@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case, OrgUnit, SupervisionEntry
 from gridcity.domain.errors import Forbidden
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import DEPARTMENT_STAGES, Stage
 from gridcity.domain.workflow import Role
@@ -34,7 +35,7 @@ def overdue_hours(deadline: datetime | None, case: Case, now: datetime) -> float
 def supervision_entries(platform: Platform, db: Session, user: Principal, month: str) -> dict[str, Any]:
     """The month's list as the user may see it (their territory's cases, a department its own)."""
     if user.role == Role.CITIZEN:
-        raise Forbidden("市民不能查看督办名单；公开的月检查名单见排名页面")
+        raise Forbidden(message("supervision.citizen"))
     check_month(month)
     rows = db.execute(
         select(SupervisionEntry, Case, OrgUnit)

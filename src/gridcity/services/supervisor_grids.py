@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Grid, GridStaff, OrgUnit, User
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services.access import territory_covers
@@ -37,27 +38,33 @@ def _admin_area(actor: Principal | None) -> str:
     if actor is None:
         return ""
     if actor.role != Role.ADMIN:
-        raise Forbidden("责任网格由管理员分配（only an admin assigns supervisors' grids）")
+        raise Forbidden(message("supervision.assign_admin_only"))
     return str(actor.org_unit.scope_code or "")
 
 
 def _supervisor(db: Session, username: str) -> User:
     user = db.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"没有用户 {username!r}（no such user）")
+        raise NotFound(message("user.not_found", username=username))
     if user.role != Role.SUPERVISOR:
-        raise Invalid(f"{user.display_name}（{username}）不是监督员：责任网格只分配给监督员", key="username")
+        raise Invalid(
+            message("supervision.not_a_supervisor", display_name=user.display_name, username=username),
+            key="username",
+        )
     if not user.active:
-        raise Invalid(f"{user.display_name}（{username}）的账号已停用", key="username")
+        raise Invalid(
+            message("supervision.account_disabled", display_name=user.display_name, username=username),
+            key="username",
+        )
     return user
 
 
 def _codes(grid_codes: Iterable[str]) -> list[str]:
     codes = sorted({c.strip() for c in grid_codes if c and c.strip()})
     if not codes:
-        raise Invalid("请至少给出一个单元网格编码（no grid code given）", key="grid_codes")
+        raise Invalid(message("supervision.no_grid_code"), key="grid_codes")
     if len(codes) > MAX_GRIDS_PER_CALL:
-        raise Invalid(f"一次最多 {MAX_GRIDS_PER_CALL} 个网格", key="grid_codes")
+        raise Invalid(message("supervision.too_many_grids", limit=MAX_GRIDS_PER_CALL), key="grid_codes")
     return codes
 
 
@@ -106,14 +113,20 @@ def assign(
     supervisor = _supervisor(db, username)
     territory = str(supervisor.org_unit.scope_code or "")
     if area and not territory.startswith(area):
-        raise Forbidden(f"监督员 {supervisor.display_name} 不在您的管理范围内")
+        raise Forbidden(message("supervision.not_yours", display_name=supervisor.display_name))
     grids = _current_grids(db, codes)
     unknown = [c for c in codes if c not in grids]
     if unknown:
-        raise Invalid(f"没有现行单元网格 {'、'.join(unknown[:10])}", key="grid_codes", unknown=unknown)
+        raise Invalid(
+            message("supervision.no_grids", unknown="、".join(unknown[:10])),
+            key="grid_codes",
+            unknown=unknown,
+        )
     outside_admin = [c for c in codes if not c.startswith(area)]
     if outside_admin:
-        raise Forbidden(f"网格 {'、'.join(outside_admin[:10])} 不在您的管理范围内")
+        raise Forbidden(
+            message("supervision.grids_outside_area", outside_admin="、".join(outside_admin[:10]))
+        )
     outside = [
         c
         for c in codes
@@ -123,8 +136,12 @@ def assign(
     ]
     if outside:
         raise Invalid(
-            f"网格 {'、'.join(outside[:10])} 不在监督员 {supervisor.display_name} 所属单位"
-            f"（{supervisor.org_unit.name}）的辖区内，不能分配给他/她",
+            message(
+                "supervision.grids_outside_unit",
+                outside="、".join(outside[:10]),
+                display_name=supervisor.display_name,
+                org_unit_name=supervisor.org_unit.name,
+            ),
             key="grid_codes",
             outside=outside,
         )
@@ -161,7 +178,9 @@ def unassign(
     codes = _codes(grid_codes)
     outside_admin = [c for c in codes if not c.startswith(area)]
     if outside_admin:
-        raise Forbidden(f"网格 {'、'.join(outside_admin[:10])} 不在您的管理范围内")
+        raise Forbidden(
+            message("supervision.grids_outside_area", outside_admin="、".join(outside_admin[:10]))
+        )
     now = platform.now()
     with unit_of_work(db):
         holders = _holders(db, codes)

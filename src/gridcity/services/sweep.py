@@ -53,6 +53,7 @@ from gridcity.domain.escalation import (
     decide,
     is_urgent_level,
 )
+from gridcity.domain.messages import message
 from gridcity.domain.taxonomy import DEPARTMENT_STAGES, Stage
 from gridcity.domain.workflow import ESCALATABLE_STATES, TERMINAL_STATES, CaseAction, CaseState
 from gridcity.services.cases import SystemChange, SystemEvent, SystemWarning, record_system_changes
@@ -436,7 +437,7 @@ def _carry_over(ctx: _Pass) -> int:
 def check_month(month: str) -> None:
     """A month of the supervision list is written YYYY-MM; anything else is refused."""
     if not _MONTH.match(month or ""):
-        raise Invalid(f"not a month: {month!r} (write it as YYYY-MM, e.g. 2026-11)", key="month")
+        raise Invalid(message("sweep.not_a_month", month=month), key="month")
 
 
 @dataclass(frozen=True)

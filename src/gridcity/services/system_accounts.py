@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db.models import User
 from gridcity.domain.errors import Conflict, Invalid
+from gridcity.domain.messages import Message, message
 from gridcity.services import public
 from gridcity.services.security import token_digest
 
@@ -33,7 +34,7 @@ def check_new_system(
     db: Session,
     model: Any,
     name: str,
-    what: str,
+    what: Message,
     account_prefix: str,
     key: str | None = None,
     min_key_length: int = 1,
@@ -44,22 +45,20 @@ def check_new_system(
     messages, e.g. "an integration"."""
     name = (name or "").strip()
     if not _NAME.match(name):
-        raise Invalid(
-            f"{name!r} is not {what} name: 1 to 60 letters, digits, '.', '_' or '-', starting with a "
-            "letter or digit"
-        )
+        raise Invalid(message("system.bad_name", name=name, what=what))
     if db.scalar(select(model.id).where(model.name == name)) is not None:
-        raise Conflict(f"{what} named {name!r} exists already (revoked names stay taken)")
+        raise Conflict(message("system.exists", what=what, name=name))
     username = f"{account_prefix}{name}"
     if db.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"the username {username!r} is taken: choose another name")
+        raise Conflict(message("system.username_taken", username=username))
     key = secrets.token_urlsafe(24) if key is None else key
     if len(key) < min_key_length:
-        short = f"an API key has at least {min_key_length} characters"
-        raise Invalid(short if key else "an API key is empty")
+        if not key:
+            raise Invalid(message("system.empty_key"))
+        raise Invalid(message("system.short_key", minimum=min_key_length))
     digest = token_digest(key)
     if db.scalar(select(model.id).where(model.key_hash == digest)) is not None:
-        raise Conflict(f"this API key belongs to {what} already")
+        raise Conflict(message("system.key_taken", what=what))
     return NewSystem(name, username, key, digest)
 
 

@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session, undefer
 from gridcity.db import bulk
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Grid, GridCrosswalk, OrgUnit
+from gridcity.domain.assessment import LEVEL_LABELS
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
+from gridcity.domain.registry import StaffLayer
 from gridcity.domain.territory import (
     GridLayer,
     parse_code,
@@ -42,6 +45,11 @@ DEFAULT_GRID_AREA = {
     GridLayer.SOCIAL_SERVICE.value: gridgen.SOCIAL_SERVICE_AREA_M2,
     GridLayer.PUBLIC_SECURITY.value: gridgen.PUBLIC_SECURITY_AREA_M2,
 }
+
+
+def _zh(kind: str) -> str:
+    """A territory level's Chinese name (区, 街道, 社区) for a refusal."""
+    return LEVEL_LABELS.get(kind, (kind, kind))[0]
 
 
 # --- the organisation tree -----------------------------------------------------------------
@@ -81,7 +89,16 @@ def _upsert_unit(
         unit = OrgUnit(code=code, kind=kind, tier=kind, scope_code=code, networks=list(LAYERS))
         db.add(unit)
     elif unit.kind != kind:
-        raise Invalid(f"code {code} already belongs to a {unit.kind}, not a {kind}")
+        raise Invalid(
+            message(
+                "territory.kind_clash",
+                kind=unit.kind,
+                kind2=kind,
+                unit_code=code,
+                kind_zh=_zh(unit.kind),
+                kind2_zh=_zh(kind),
+            )
+        )
     unit.name, unit.parent, unit.attrs = name, parent, attrs
     if geometry is not None:
         _set_geometry(unit, geometry)
@@ -125,7 +142,9 @@ def import_streets(
             district = districts.get(code[:6])
             if district is None:
                 raise Invalid(
-                    f"feature {i}: street {code} lies in district {code[:6]}, which is not imported"
+                    message(
+                        "territory.street_without_district", i=i, street_code=code, district_code=code[:6]
+                    )
                 )
             _upsert_unit(
                 db,
@@ -145,7 +164,9 @@ def _prop(props: dict[str, Any], index: int, *names: str) -> str:
         value = props.get(name)
         if value not in (None, ""):
             return str(value)
-    raise Invalid(f"feature {index}: missing property {' or '.join(repr(n) for n in names)}")
+    raise Invalid(
+        message("territory.missing_property", index=index, names=" / ".join(repr(n) for n in names))
+    )
 
 
 @dataclass
@@ -171,10 +192,10 @@ def import_communities_csv(
     try:
         text = Path(source).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise Invalid(f"{source} is not UTF-8 text; save the CSV as UTF-8") from None
+        raise Invalid(message("territory.not_text", source=source)) from None
     rows = list(csv.DictReader(io.StringIO(text)))
     if rows and not {"code", "name"} <= set(rows[0]):
-        raise Invalid("the community CSV needs the columns code, name, longitude, latitude")
+        raise Invalid(message("territory.community_columns"))
     wanted = set(district_codes or [])
     communities = [
         r
@@ -242,7 +263,7 @@ class GridRun:
 
 def _check_layer(layer: str) -> str:
     if layer not in LAYERS:
-        raise Invalid(f"unknown grid layer {layer!r}; layers: {', '.join(LAYERS)}")
+        raise Invalid(message("territory.unknown_layer", layer=layer, layers=", ".join(LAYERS)))
     return layer
 
 
@@ -260,7 +281,7 @@ def generate_grids(
     _check_layer(layer)
     target = target_area_m2 or DEFAULT_GRID_AREA[layer]
     if target < 100:
-        raise Invalid("a grid's target area is at least 100 m²")
+        raise Invalid(message("territory.target_area"))
     parent_kind = "street" if layer == GridLayer.PUBLIC_SECURITY else "community"
     parents = [
         u
@@ -274,7 +295,12 @@ def generate_grids(
     ]
     if not parents:
         raise NotFound(
-            f"no {parent_kind} polygons in districts {', '.join(district_codes)}: import them first"
+            message(
+                "territory.no_parents",
+                parent_kind=parent_kind,
+                district_codes=", ".join(district_codes),
+                parent_kind_zh=_zh(parent_kind),
+            )
         )
     run = GridRun(layer)
     now = platform.now()
@@ -324,19 +350,35 @@ def import_grids(
         parent = units.get(parent_code)
         if parent is None:
             raise Invalid(
-                f"feature {i}: grid {code} belongs to {parent_kind} {parent_code}, which is not imported"
+                message(
+                    "territory.parent_missing",
+                    i=i,
+                    parent_kind=parent_kind,
+                    parent_code=parent_code,
+                    grid_code=code,
+                    parent_kind_zh=_zh(parent_kind),
+                )
             )
         parent_polygon = unit_geometry(parent)
         outside = feature.geometry.difference(parent_polygon).area if parent_polygon is not None else 0.0
         if outside > 0.01 * feature.geometry.area:
-            raise Invalid(f"feature {i}: grid {code} crosses the boundary of its {parent_kind} {parent_code}")
+            raise Invalid(
+                message(
+                    "territory.crosses_parent",
+                    i=i,
+                    parent_kind=parent_kind,
+                    parent_code=parent_code,
+                    grid_code=code,
+                    parent_kind_zh=_zh(parent_kind),
+                )
+            )
         by_parent.setdefault(parent_code, []).append((code, feature.geometry))
     with unit_of_work(db):
         for parent_code, grids in progress.track(list(by_parent.items()), len(by_parent), f"grids {layer}"):
             parent = units[parent_code]
             codes = [c for c, _ in grids]
             if len(set(codes)) != len(codes):
-                raise Invalid(f"duplicate grid codes inside {parent_code}")
+                raise Invalid(message("territory.duplicate_codes", parent_code=parent_code))
             run.superseded += _close_current(db, layer, parent, now)
             version = _next_version(db, layer, parent)
             for code, geometry in grids:
@@ -355,7 +397,7 @@ def _grid_parent_code(layer: str, code: str) -> str:
     if layer == GridLayer.SOCIAL_SERVICE:
         return code[6:18]
     if parsed.level != "grid":
-        raise Invalid(f"{code} is not a unit grid code (14 or 15 digits)")
+        raise Invalid(message("territory.not_unit_grid_code", grid_code=code))
     return code[:12]
 
 
@@ -452,7 +494,7 @@ def grids_in_window(
     _check_layer(layer)
     min_lon, min_lat, max_lon, max_lat = bbox
     if not (min_lon < max_lon and min_lat < max_lat):
-        raise Invalid("bbox is min_lon,min_lat,max_lon,max_lat with min < max")
+        raise Invalid(message("territory.bbox_form"))
     stmt = (
         select(Grid)
         .where(
@@ -495,7 +537,9 @@ def grid_with_overlaps(db: Session, layer: str, code: str) -> tuple[Grid, list[t
     _check_layer(layer)
     grid = db.scalar(select(Grid).where(Grid.layer == layer, Grid.code == code, Grid.valid_to.is_(None)))
     if grid is None:
-        raise NotFound(f"no current {layer} grid {code}")
+        raise NotFound(
+            message("territory.no_grid", layer=layer, grid_code=code, layer_zh=StaffLayer(layer).label_zh)
+        )
     pairs = db.execute(
         select(GridCrosswalk.grid_a_id, GridCrosswalk.grid_b_id, GridCrosswalk.overlap_m2).where(
             (GridCrosswalk.grid_a_id == grid.id) | (GridCrosswalk.grid_b_id == grid.id)
@@ -510,7 +554,7 @@ def grid_with_overlaps(db: Session, layer: str, code: str) -> tuple[Grid, list[t
 def boundaries(db: Session, level: str, parent_code: str | None) -> dict[str, Any]:
     """District or street outlines (simplified for drawing), as GeoJSON."""
     if level not in ("district", "street", "community"):
-        raise Invalid("level is district, street or community")
+        raise Invalid(message("territory.bad_level"))
     stmt = select(OrgUnit).where(OrgUnit.kind == level, OrgUnit.geom_wkb.is_not(None)).order_by(OrgUnit.code)
     if parent_code:
         stmt = stmt.where(OrgUnit.code.startswith(parent_code))
@@ -587,7 +631,7 @@ def grid_versions(
         stmt = stmt.where(Grid.layer == layer)
     if parent:
         if not parent.isdigit() or len(parent) > 12:
-            raise Invalid(f"not a district, street or community code: {parent!r}")
+            raise Invalid(message("territory.bad_parent", parent=parent))
         stmt = stmt.where(Grid.street_code.startswith(parent[:9]))
         if len(parent) > 9:
             stmt = stmt.where(Grid.community_code.startswith(parent))
@@ -608,11 +652,11 @@ def grids_of_parent(db: Session, scope: str, layer: str, parent: str) -> list[Gr
     _check_layer(layer)
     parent = parent.strip()
     if not parent.isdigit() or len(parent) not in (6, 9, 12):
-        raise Invalid("name a district (6 digits), street (9) or community (12) code")
+        raise Invalid(message("territory.name_parent"))
     if not parent.startswith(scope) and not scope.startswith(parent):
-        raise Forbidden(f"{parent} lies outside your area ({scope})")
+        raise Forbidden(message("territory.outside_area", parent=parent, scope=scope))
     if layer == GridLayer.PUBLIC_SECURITY and len(parent) == 12:
-        raise Invalid("public-security grids are cut per street: name the street (9 digits)")
+        raise Invalid(message("territory.ps_per_street"))
     column = {6: Grid.district_code, 9: Grid.street_code, 12: Grid.community_code}[len(parent)]
     stmt = (
         select(Grid)
@@ -638,30 +682,38 @@ def import_grid_upload(
     _check_layer(layer)
     scope = _admin_scope(user)
     if not data.strip():
-        raise Invalid(f"{filename} is empty: choose a GeoJSON file of grids")
+        raise Invalid(message("grid_file.empty", filename=filename))
     if len(data) > GRID_FILE_MAX_BYTES:
-        raise Invalid(f"{filename} is larger than {GRID_FILE_MAX_BYTES // (1024 * 1024)} MB")
+        raise Invalid(
+            message("grid_file.too_large", filename=filename, limit=GRID_FILE_MAX_BYTES // (1024 * 1024))
+        )
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise Invalid(f"{filename} is not a GeoJSON file (not UTF-8 text)") from None
+        raise Invalid(message("grid_file.not_text", filename=filename)) from None
     except json.JSONDecodeError as exc:
         raise Invalid(
-            f"{filename} is not a GeoJSON file: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            message("grid_file.bad_json", filename=filename, msg=exc.msg, lineno=exc.lineno, colno=exc.colno)
         ) from None
     if not isinstance(document, dict):
-        raise Invalid(f"{filename} is not a GeoJSON FeatureCollection")
+        raise Invalid(message("grid_file.not_collection", filename=filename))
     features = read_features(document, geometry_types=POLYGONAL)
     if not features:
-        raise Invalid(f"{filename} has no grids (an empty FeatureCollection)")
+        raise Invalid(message("grid_file.no_grids", filename=filename))
     parents = set()
     for i, feature in enumerate(features):
         code = _prop(feature.properties, i, "code", "grid_code")
         parent = _grid_parent_code(layer, code)
         if not parent.startswith(scope):
             raise Forbidden(
-                f"feature {i}: grid {code} lies in {parent}, outside your area {user.org_unit.name} "
-                f"({scope}); nothing was imported"
+                message(
+                    "territory.import_outside_area",
+                    i=i,
+                    parent=parent,
+                    org_unit_name=user.org_unit.name,
+                    scope=scope,
+                    grid_code=code,
+                )
             )
         parents.add(parent)
     run = import_grids(platform, db, layer, document)
@@ -729,7 +781,7 @@ def refresh_crosswalk(db: Session, layer: str, parents: Sequence[str]) -> int:
 
 def _admin_scope(user: Principal) -> str:
     if user is None or user.role != "admin":
-        raise Forbidden("only a platform admin (管理员) may import grids")
+        raise Forbidden(message("territory.import_admin_only"))
     return str(user.org_unit.scope_code)
 
 

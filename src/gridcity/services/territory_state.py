@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gridcity.db.models import Grid, OrgUnit
 from gridcity.domain.errors import NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.territory import GridLayer
 from gridcity.spatial.index import LayerIndex, TerritoryIndex
 
@@ -76,7 +77,7 @@ class TerritoryState:
             return Place(unit_grid[:6], unit_grid[:9], unit_grid[:12], grids)
         street = index["street"].locate_one(lon, lat)
         if street is None:
-            raise NotFound(f"the point ({lon}, {lat}) lies outside the city's territory")
+            raise NotFound(message("territory.outside_city", lon=lon, lat=lat))
         # The street layer is authoritative: its code names its district even where the district
         # outlines are drawn more coarsely.
         return Place(street[:6], street, index["community"].locate_one(lon, lat), grids)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import ApiToken, OrgUnit, User
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal, UnitInfo
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
@@ -38,25 +39,33 @@ def add_user(
 ) -> User:
     username = username.strip()
     if not username or len(username) > 80:
-        raise Invalid("a username is 1 to 80 characters")
+        raise Invalid(message("user.bad_username"))
     if len(password) < 4:
-        raise Invalid("a password has at least 4 characters")
+        raise Invalid(message("user.short_password", minimum=4))
     try:
         role_value = Role(role)
     except ValueError:
-        raise Invalid(f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}") from None
+        raise Invalid(
+            message("user.unknown_role", role=role, roles=", ".join(r.value for r in Role))
+        ) from None
     unit = db.scalar(select(OrgUnit).where(OrgUnit.code == org_unit_code))
     if unit is None:
-        raise NotFound(f"no organisation unit with code {org_unit_code!r}")
+        raise NotFound(message("user.no_unit", unit_code=org_unit_code))
     kinds = _ROLE_UNIT_KINDS.get(role_value, _PLATFORM_KINDS)
     if unit.kind not in kinds:
         raise Invalid(
-            f"a {role_value.value} belongs to a unit of kind {' or '.join(sorted(kinds))}, "
-            f"not to {unit.name} ({unit.kind})"
+            message(
+                "user.role_unit_mismatch",
+                kinds=" / ".join(sorted(kinds)),
+                unit_name=unit.name,
+                kind=unit.kind,
+                role=role_value.value,
+                role_zh=role_value.label_zh,
+            )
         )
     with unit_of_work(db):
         if db.scalar(select(User.id).where(User.username == username)) is not None:
-            raise Conflict(f"user {username!r} exists already")
+            raise Conflict(message("user.exists", username=username))
         user = User(
             username=username,
             display_name=display_name or username,
@@ -72,7 +81,7 @@ def add_user(
 def authenticate(db: Session, username: str, password: str) -> User:
     user = db.scalar(select(User).where(User.username == username))
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        raise Unauthorized("wrong username or password")
+        raise Unauthorized(message("user.sign_in_failed"))
     return user
 
 
@@ -132,9 +141,9 @@ def user_for_token(platform: Platform, db: Session, token: str) -> Principal:
     ).first()
     if found is None or found.expires_at <= now:
         _token_cache.pop(digest, None)
-        raise Unauthorized("the token is unknown or expired; sign in again")
+        raise Unauthorized(message("user.token_expired"))
     if not found.User.active:
-        raise Unauthorized("this account is disabled")
+        raise Unauthorized(message("user.disabled"))
     actor = principal_of(found.User)
     if len(_token_cache) > 50_000:  # bounded: forget everything rather than grow without end
         _token_cache.clear()
@@ -163,7 +172,7 @@ ADMIN_MIN_PASSWORD = 8
 def admin_scope(user: Principal) -> str:
     """The territory code an admin manages ('' = the whole city); Forbidden for anyone else."""
     if user is None or user.role != Role.ADMIN:
-        raise Forbidden("only a platform admin (管理员) may do this")
+        raise Forbidden(message("user.admin_only"))
     return str(user.org_unit.scope_code)
 
 
@@ -176,8 +185,12 @@ def require_unit_in_tier(user: Principal, unit: OrgUnit) -> None:
     scope = admin_scope(user)
     if not in_tier(scope, unit.scope_code):
         raise Forbidden(
-            f"{unit.name} ({unit.code}) lies outside your area {user.org_unit.name}: "
-            "only an admin of a platform above it may change it"
+            message(
+                "user.unit_outside_area",
+                unit_name=unit.name,
+                unit_code=unit.code,
+                org_unit_name=user.org_unit.name,
+            )
         )
 
 
@@ -230,7 +243,7 @@ def list_users(
     """The users an admin manages that match the filter, and how many match in all."""
     scope = admin_scope(user)
     if flt.role and flt.role not in {r.value for r in Role}:
-        raise Invalid(f"unknown role {flt.role!r}; roles: {', '.join(r.value for r in Role)}")
+        raise Invalid(message("user.unknown_role", role=flt.role, roles=", ".join(r.value for r in Role)))
     stmt = flt.select(scope)
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     if limit is not None:
@@ -240,15 +253,15 @@ def list_users(
 
 def _check_password(password: str) -> None:
     if len(password) < ADMIN_MIN_PASSWORD:
-        raise Invalid(f"a password has at least {ADMIN_MIN_PASSWORD} characters")
+        raise Invalid(message("user.short_password", minimum=ADMIN_MIN_PASSWORD))
     if len(password) > 200:
-        raise Invalid("a password has at most 200 characters")
+        raise Invalid(message("user.long_password"))
 
 
 def _unit_for(db: Session, user: Principal, unit_code: str) -> OrgUnit:
     unit = db.scalar(select(OrgUnit).where(OrgUnit.code == unit_code.strip()))
     if unit is None:
-        raise NotFound(f"no organisation unit with code {unit_code.strip()!r}")
+        raise NotFound(message("user.no_unit", unit_code=unit_code.strip()))
     require_unit_in_tier(user, unit)
     return unit
 
@@ -257,12 +270,20 @@ def _check_role_unit(role: str, unit: OrgUnit) -> Role:
     try:
         role_value = Role(role)
     except ValueError:
-        raise Invalid(f"unknown role {role!r}; roles: {', '.join(r.value for r in Role)}") from None
+        raise Invalid(
+            message("user.unknown_role", role=role, roles=", ".join(r.value for r in Role))
+        ) from None
     kinds = _ROLE_UNIT_KINDS.get(role_value, _PLATFORM_KINDS)
     if unit.kind not in kinds:
         raise Invalid(
-            f"a {role_value.value} belongs to a unit of kind {' or '.join(sorted(kinds))}, "
-            f"not to {unit.name} ({unit.kind})"
+            message(
+                "user.role_unit_mismatch",
+                kinds=" / ".join(sorted(kinds)),
+                unit_name=unit.name,
+                kind=unit.kind,
+                role=role_value.value,
+                role_zh=role_value.label_zh,
+            )
         )
     return role_value
 
@@ -283,7 +304,7 @@ def create_user(
     _unit_for(db, admin, unit_code)
     display = (display_name or "").strip() or None
     if display is not None and len(display) > 120:
-        raise Invalid("a display name has at most 120 characters")
+        raise Invalid(message("user.long_display_name"))
     return add_user(db, username, password, role, unit_code.strip(), display, (phone or "").strip() or None)
 
 
@@ -291,12 +312,17 @@ def managed_user(db: Session, admin: Principal, user_id: int) -> User:
     """A user the admin manages; NotFound if absent, Forbidden if they belong above the admin's area."""
     target = db.get(User, user_id)
     if target is None:
-        raise NotFound(f"no user with id {user_id}")
+        raise NotFound(message("user.no_user_id", user_id=user_id))
     scope = admin_scope(admin)
     if not in_tier(scope, target.org_unit.scope_code):
         raise Forbidden(
-            f"{target.display_name} ({target.username}) belongs to {target.org_unit.name}, outside your "
-            f"area {admin.org_unit.name}: only an admin of a platform above it may change this account"
+            message(
+                "user.account_outside_area",
+                display_name=target.display_name,
+                username=target.username,
+                org_unit_name=target.org_unit.name,
+                admin_unit_name=admin.org_unit.name,
+            )
         )
     return target
 
@@ -327,10 +353,10 @@ def change_user(
     unit = target.org_unit if not unit_code else _unit_for(db, admin, unit_code)
     role_value = _check_role_unit(role or target.role, unit)
     if target.id == admin.id and (role_value != target.role or unit.id != target.org_unit_id):
-        raise Forbidden("you cannot change your own role or unit; ask another admin")
+        raise Forbidden(message("user.own_role"))
     display = None if display_name is None else display_name.strip()
     if display is not None and not 1 <= len(display) <= 120:
-        raise Invalid("a display name is 1 to 120 characters")
+        raise Invalid(message("user.bad_display_name"))
     with unit_of_work(db):
         target.role, target.org_unit = role_value.value, unit
         if display is not None:
@@ -343,7 +369,7 @@ def set_active(db: Session, admin: Principal, user_id: int, active: bool) -> Use
     """Deactivate (every session ends, signing in is refused) or reactivate an account."""
     target = managed_user(db, admin, user_id)
     if target.id == admin.id and not active:
-        raise Forbidden("you cannot deactivate your own account")
+        raise Forbidden(message("user.own_account"))
     with unit_of_work(db):
         target.active = active
         if not active:

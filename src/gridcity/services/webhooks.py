@@ -72,6 +72,7 @@ from gridcity.db.models import (
     WebhookSubscription,
 )
 from gridcity.domain.errors import Conflict, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState
 from gridcity.services.access import require_city_admin
@@ -160,19 +161,21 @@ def check_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid(f"{url!r} is not an http:// or https:// URL")
+        raise Invalid(message("webhook.bad_url", url=url))
     if len(url) > MAX_URL:
-        raise Invalid(f"the URL is longer than {MAX_URL} characters")
+        raise Invalid(message("webhook.long_url", limit=MAX_URL))
     return url
 
 
 def check_events(events: Sequence[str]) -> list[str]:
     chosen = list(dict.fromkeys(e.strip() for e in events if e and e.strip()))
     if not chosen:
-        raise Invalid(f"name at least one event: {', '.join(EVENTS)}")
+        raise Invalid(message("webhook.no_event", events=", ".join(EVENTS)))
     unknown = [e for e in chosen if e not in EVENTS]
     if unknown:
-        raise Invalid(f"unknown event {', '.join(map(repr, unknown))}; events: {', '.join(EVENTS)}")
+        raise Invalid(
+            message("webhook.unknown_event", unknown=", ".join(map(repr, unknown)), events=", ".join(EVENTS))
+        )
     return chosen
 
 
@@ -192,13 +195,10 @@ def add_subscription(
     """Subscribe a docked system. `department`: the code of a department or enterprise (it hears
     of its own cases); otherwise an outside platform hearing of the cases in `scope` (a territory
     code, '' the whole city). Returns the subscription and its secret (random when not given)."""
-    require_city_admin(actor, "manages webhook subscriptions")
+    require_city_admin(actor, message("task.webhooks"))
     name = (name or "").strip()
     if not _NAME.match(name):
-        raise Invalid(
-            f"{name!r} is not a subscription name: 1 to 60 letters, digits, '.', '_' or '-', starting "
-            "with a letter or digit"
-        )
+        raise Invalid(message("webhook.bad_name", name=name))
     url = check_url(url)
     chosen = check_events(events)
     unit_id: int | None = None
@@ -206,19 +206,19 @@ def add_subscription(
     if department:
         unit = db.scalar(select(OrgUnit).where(OrgUnit.code == department.strip()))
         if unit is None or unit.kind != "department":
-            raise NotFound(f"no department or enterprise with code {department!r}")
+            raise NotFound(message("department.no_department", department=department))
         if scope:
-            raise Invalid("a department's subscription hears of its own cases: give no scope")
+            raise Invalid(message("webhook.department_scope"))
         unit_id = unit.id
     elif scope:
         unit = db.scalar(select(OrgUnit).where(OrgUnit.code == scope))
         if unit is None or unit.kind not in ("district", "street", "community"):
-            raise NotFound(f"no district, street or community with code {scope!r}")
+            raise NotFound(message("webhook.no_scope", scope=scope))
     secret = secrets.token_urlsafe(32) if secret is None else secret
     if len(secret) < MIN_SECRET:
-        raise Invalid(f"a secret has at least {MIN_SECRET} characters")
+        raise Invalid(message("webhook.short_secret", minimum=MIN_SECRET))
     if db.scalar(select(WebhookSubscription.id).where(WebhookSubscription.name == name)) is not None:
-        raise Conflict(f"a webhook subscription named {name!r} exists already")
+        raise Conflict(message("webhook.exists", name=name))
     try:
         with unit_of_work(db):
             sub = WebhookSubscription(
@@ -236,12 +236,12 @@ def add_subscription(
             )
             db.add(sub)
     except IntegrityError:
-        raise Conflict(f"a webhook subscription named {name!r} exists already") from None
+        raise Conflict(message("webhook.exists", name=name)) from None
     return sub, secret
 
 
 def list_subscriptions(db: Session, actor: Principal | None = None) -> list[WebhookSubscription]:
-    require_city_admin(actor, "manages webhook subscriptions")
+    require_city_admin(actor, message("task.webhooks"))
     return list(db.scalars(select(WebhookSubscription).order_by(WebhookSubscription.name)))
 
 
@@ -262,10 +262,10 @@ def disable_subscription(
     platform: Platform, db: Session, name: str, actor: Principal | None = None
 ) -> WebhookSubscription:
     """Stop a subscription: nothing more is sent to it; its pending deliveries are cancelled."""
-    require_city_admin(actor, "manages webhook subscriptions")
+    require_city_admin(actor, message("task.webhooks"))
     sub = db.scalar(select(WebhookSubscription).where(WebhookSubscription.name == (name or "").strip()))
     if sub is None:
-        raise NotFound(f"no webhook subscription named {name!r}")
+        raise NotFound(message("webhook.not_found", name=name))
     if sub.active:
         with unit_of_work(db):
             sub.active = False

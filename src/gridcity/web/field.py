@@ -279,9 +279,11 @@ def _float(value: Any) -> float | None:
     try:
         number = float(text)
     except ValueError:
-        raise fieldwork.FieldError("bad_position", f"{text!r} is not a number") from None
+        raise fieldwork.FieldError(
+            "bad_position", messages.message("field.not_a_number", text=text)
+        ) from None
     if not math.isfinite(number):
-        raise fieldwork.FieldError("bad_position", f"{text!r} is not a number")
+        raise fieldwork.FieldError("bad_position", messages.message("field.not_a_number", text=text))
     return number
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.registry import PlaceKind
 from gridcity.domain.territory import parse_bbox
@@ -118,9 +119,11 @@ def map_filter(
     overdue: bool = False,
 ) -> MapFilter:
     if queue and (queue not in QUEUES or queue == "all"):
-        raise Invalid(f"unknown queue {queue!r}; one of {', '.join(q for q in QUEUES if q != 'all')}")
+        raise Invalid(
+            message("queue.unknown", queue=queue, queues=", ".join(q for q in QUEUES if q != "all"))
+        )
     if street and (len(street) != 9 or not street.isdigit()):
-        raise Invalid(f"{street!r} is not the code of a street (9 digits)")
+        raise Invalid(message("analysis.not_a_street", street=street))
     return MapFilter(parse_bbox(bbox), queue, ended, class_code.strip(), street, overdue)
 
 

@@ -55,6 +55,7 @@ from gridcity.domain.components import (
     parse_state,
 )
 from gridcity.domain.errors import Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.registry import parse_uscc
 from gridcity.domain.taxonomy import BEIJING_STANDARD, NATIONAL_STANDARD
 from gridcity.services.components.records import CensusRun, _account, _Context, _write
@@ -127,7 +128,7 @@ def _batches(path: Path, columns: list[str], batch_size: int) -> Iterator[_Batch
         ),
     )
     if reader.schema.names != columns:
-        raise Invalid(f"{path}: the header could not be read as a CSV header")
+        raise Invalid(message("import.bad_header", path=path))
     tables: list[pa.Table] = []
     lines: list[np.ndarray] = []
     ragged: list[tuple[int, list[str]]] = []
@@ -199,7 +200,7 @@ def import_csv(
         if writers is not None:
             writers.wait()
     except pa.ArrowInvalid as exc:
-        raise Invalid(f"{path} cannot be read as CSV: {exc}") from None
+        raise Invalid(message("import.bad_csv", path=path, exc=exc)) from None
     finally:
         batches.close()  # the reading thread ends
         if writers is not None:

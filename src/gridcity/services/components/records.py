@@ -47,6 +47,7 @@ from gridcity.domain.components import (
     search_box,
 )
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassKind
 from gridcity.domain.workflow import Role
@@ -109,7 +110,7 @@ def import_components(
     (the row by row reading: the same result, slower). A file of `defer_indexes_from` records or
     more into an empty registry builds the lookup indexes once at the end."""
     if batch_size < 1:
-        raise Invalid("the batch size is at least 1")
+        raise Invalid(message("component.batch_size"))
     if columnar and path.suffix.lower() not in JSON_SUFFIXES:
         from gridcity.services.components import census_columns  # pyarrow: loaded when a CSV census comes
 
@@ -454,7 +455,7 @@ def nearest(
     or of any)."""
     check_radius(radius_m)
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise Invalid(f"({lon}, {lat}) is not a longitude/latitude in degrees", key="lon")
+        raise Invalid(message("component.bad_point", lon=lon, lat=lat), key="lon")
     rows = components_db.near(db.connection(), search_box(lon, lat, radius_m), class_codes, IN_SERVICE_STATES)
     found = []
     for r in rows:
@@ -489,7 +490,7 @@ def in_window(
 ) -> tuple[list[Any], int | None]:
     """A page of the current components in a map window, and how many there are in all."""
     if not (1 <= page_size <= MAX_PAGE_SIZE):
-        raise Invalid(f"page_size is 1 to {MAX_PAGE_SIZE}")
+        raise Invalid(message("component.page_size", limit=MAX_PAGE_SIZE))
     states = [parse_state(s).value for s in states or ()]
     connection = db.connection()
     rows = components_db.in_window(connection, box, class_codes, states, page_size, (page - 1) * page_size)
@@ -510,7 +511,7 @@ def get_component(db: Session, user: Principal | None, code: str, case_limit: in
     parse_component_code(code)
     versions = components_db.versions(db, code)
     if not versions:
-        raise NotFound(f"no component {code}")
+        raise NotFound(message("component.not_found", component_code=code))
     cases: list[Case] = []
     if user is not None:
         cases = components_db.cases_about(db, code, visibility_clause(user), case_limit)
@@ -536,7 +537,8 @@ def link_for_report(
     if component_class is None:
         if code:
             raise Invalid(
-                f"{cls.code} {cls.name} is not about a component: no component code", key="component_code"
+                message("component.not_a_component_class", cls_code=cls.code, cls_name=cls.name),
+                key="component_code",
             )
         return None
     class_code, standard = component_class, cls.standard
@@ -547,20 +549,29 @@ def link_for_report(
     parsed = parse_component_code(code)
     current = db.scalar(select(Component).where(Component.code == parsed.code, components_db.CURRENT))
     if current is None:
-        raise NotFound(f"no component {parsed.code}", key="component_code")
+        raise NotFound(message("component.not_found", component_code=parsed.code), key="component_code")
     if current.class_code != class_code or current.standard != standard:
         raise Invalid(
-            f"component {parsed.code} is a {current.class_code} ({current.name}), "
-            f"not of the reported class {class_code}",
+            message(
+                "component.other_class",
+                parsed_code=parsed.code,
+                class_code=current.class_code,
+                current_name=current.name,
+                class_code2=class_code,
+            ),
             key="component_code",
         )
     if current.state == ComponentState.REMOVED:
-        raise Invalid(f"component {parsed.code} was removed from service", key="component_code")
+        raise Invalid(message("component.removed", parsed_code=parsed.code), key="component_code")
     distance = ground_distance_m(lon, lat, current.lon, current.lat)
     if distance > MAX_NAMED_DISTANCE_M:
         raise Invalid(
-            f"component {parsed.code} is {distance:,.0f} m from the reported point "
-            f"(at most {MAX_NAMED_DISTANCE_M:.0f} m)",
+            message(
+                "component.too_far",
+                parsed_code=parsed.code,
+                distance=f"{distance:,.0f}",
+                limit=f"{MAX_NAMED_DISTANCE_M:.0f}",
+            ),
             key="component_code",
         )
     return Nearby(
@@ -588,22 +599,26 @@ def change_component(
     """A new version of one component with `changes` (state, name, note, maintainer): by a platform
     admin whose territory holds it. Removing it (state 移除) retires it; nothing is deleted."""
     if user.role != Role.ADMIN:
-        raise Forbidden("only a platform admin changes the component census")
+        raise Forbidden(message("component.admin_only"))
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
-        raise Invalid(f"cannot change {', '.join(sorted(unknown))}; changeable: {', '.join(_EDITABLE)}")
+        raise Invalid(
+            message(
+                "component.not_changeable", unknown=", ".join(sorted(unknown)), editable=", ".join(_EDITABLE)
+            )
+        )
     with unit_of_work(db):
         parse_component_code(code)
         current = db.scalar(
             select(Component).where(Component.code == code, components_db.CURRENT).with_for_update()
         )
         if current is None:
-            raise NotFound(f"no component {code}")
+            raise NotFound(message("component.not_found", component_code=code))
         unit = user.org_unit
         if unit.kind == "department" or not territory_covers(
             unit.scope_code, current.district_code, current.street_code, current.community_code
         ):
-            raise Forbidden("this component lies outside the territory you administer")
+            raise Forbidden(message("component.outside_area"))
         values = {c.key: getattr(current, c.key) for c in Component.__table__.columns if c.key != "id"}
         for key, value in changes.items():
             if key == "state":
@@ -611,7 +626,7 @@ def change_component(
             elif value is not None:
                 value = str(value).strip() or None
             if key == "name" and not value:
-                raise Invalid("the name cannot be empty", key="name")
+                raise Invalid(message("component.empty_name"), key="name")
             values[key] = value
         if all(values[k] == getattr(current, k) for k in changes):
             return current

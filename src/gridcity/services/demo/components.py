@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.models import Grid, OrgUnit
 from gridcity.domain.components import ComponentState, component_code
 from gridcity.domain.errors import NotFound
+from gridcity.domain.messages import message
 from gridcity.domain.routing import route
 from gridcity.domain.taxonomy import NATIONAL_STANDARD, ClassDef, ClassKind
 from gridcity.services.components import records as components
@@ -113,7 +114,7 @@ def census_rows(platform: Platform, db: Session, district_code: str, seed: int) 
         .order_by(Grid.code)
     ).all()
     if not grids:
-        raise NotFound(f"no unit grids in {district_code}: generate the city-management grids first")
+        raise NotFound(message("demo.no_unit_grids", district_code=district_code))
     polygons = shapely.from_wkb([g.geom_wkb for g in grids])
     streets = [g.street_code for g in grids]
     min_x, min_y, max_x, max_y = shapely.total_bounds(polygons)
@@ -235,7 +236,9 @@ def _owners(
         if key not in cache:
             code = route(book, cls, district_code, street_code).owner
             if code not in units:
-                raise NotFound(f"department {code} (owner of {cls.code} {cls.name}) is not set up")
+                raise NotFound(
+                    message("demo.no_owner", cls_code=cls.code, cls_name=cls.name, department=code)
+                )
             cache[key] = units[code]
         return cache[key]
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import RegistryHousehold, RegistryPlace
 from gridcity.domain.errors import Conflict, DomainError, Invalid
+from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.services.import_files import Rejects, open_source
 from gridcity.services.platform import Platform
@@ -58,7 +59,7 @@ def _optional_int(row: dict[str, Any], name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        raise Invalid(f"{name} must be a whole number, not {text!r}")
+        raise Invalid(message("import.not_whole_number", name=name, text=text))
     return int(text)
 
 
@@ -69,7 +70,7 @@ def _optional_float(row: dict[str, Any], name: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise Invalid(f"{name} must be a number, not {text!r}") from None
+        raise Invalid(message("import.not_a_number", name=name, text=text)) from None
 
 
 def _place(platform: Platform, db: Session, reader: reg.Reader, row: dict[str, Any]) -> None:
@@ -90,7 +91,7 @@ def _place(platform: Platform, db: Session, reader: reg.Reader, row: dict[str, A
         )
     )
     if same is not None:
-        raise Conflict(f"registered already as place {same}")
+        raise Conflict(message("registry.place_exists", same=same))
     reg.new_place(platform, db, reader, data)
 
 
@@ -110,7 +111,7 @@ def _organisation(platform: Platform, db: Session, reader: reg.Reader, row: dict
 def _resident(platform: Platform, db: Session, reader: reg.Reader, row: dict[str, Any]) -> None:
     place_id = _optional_int(row, "place_id")
     if place_id is None:
-        raise Invalid("place_id (the house) is required")
+        raise Invalid(message("registry.house_required"))
     number = _cell(row, "household") or None
     household = db.scalar(
         select(RegistryHousehold).where(
@@ -125,7 +126,7 @@ def _resident(platform: Platform, db: Session, reader: reg.Reader, row: dict[str
     try:
         birth_date = date.fromisoformat(born) if born else None
     except ValueError:
-        raise Invalid(f"birth_date {born!r} is not a date (YYYY-MM-DD)") from None
+        raise Invalid(message("registry.bad_birth_date", born=born)) from None
     data = reg.ResidentInput(
         household_id=household.id,
         name=_cell(row, "name"),
@@ -159,7 +160,7 @@ def import_file(
     """Import a file of places, organisations or residents; rejected rows go to the reject file
     (default FILE.rejects.csv) with the reason and line."""
     if kind not in _ROW:
-        raise Invalid(f"unknown registry kind {kind!r}; kinds: {', '.join(KINDS)}")
+        raise Invalid(message("registry.unknown_kind", kind=kind, kinds=", ".join(KINDS)))
     reader = reg.reader_of(db, actor)
     source = open_source(path)
     handle = _ROW[kind]

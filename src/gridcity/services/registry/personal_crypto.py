@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError
+from gridcity.domain.messages import message
 
 KEY_FILE = "personal-data.key"
 _VERSION = b"\x01"
@@ -55,10 +56,7 @@ def decode_key(text: str, where: str) -> bytes:
     except (binascii.Error, ValueError):
         key = b""
     if len(key) != 32:
-        raise PersonalDataKeyError(
-            f"the personal-data key in {where} is not 32 bytes in base64 "
-            '(make one with: python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())")'
-        )
+        raise PersonalDataKeyError(message("personal_key.malformed", where=where))
     return key
 
 
@@ -80,18 +78,15 @@ class PersonalCipher:
     def decrypt(self, blob: bytes, field: str) -> str:
         blob = bytes(blob)
         if blob[:1] != _VERSION or len(blob) < 1 + 4 + _NONCE + 16:
-            raise PersonalDataKeyError(f"a stored {field} is not in the expected format")
+            raise PersonalDataKeyError(message("personal_key.bad_format", field=field))
         if blob[1:5] != self.key_id:
-            raise PersonalDataKeyError(
-                f"the stored {field} was encrypted with another personal-data key than the one "
-                "configured (GRIDCITY_PERSONAL_DATA_KEY or the data directory's personal-data.key)"
-            )
+            raise PersonalDataKeyError(message("personal_key.other_key", field=field))
         try:
             return self._aead.decrypt(blob[5 : 5 + _NONCE], blob[5 + _NONCE :], field.encode()).decode(
                 "utf-8"
             )
         except InvalidTag:
-            raise PersonalDataKeyError(f"a stored {field} does not decrypt: it was altered") from None
+            raise PersonalDataKeyError(message("personal_key.altered", field=field)) from None
 
     def blind_index(self, value: str, field: str) -> str:
         """A keyed hash for exact lookups; without the key it says nothing of the value."""

@@ -44,6 +44,7 @@ from gridcity.db.models import (
     User,
 )
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from gridcity.domain.messages import Message, message
 from gridcity.domain.principal import Principal
 from gridcity.domain.registry import (
     SECURITY_TAGS,
@@ -155,7 +156,7 @@ def _area_clause(model: Any, scope: str) -> Any:
 def _located_clause(reader: Reader, model: Any) -> Any:
     """Places, organisations, things, households a reader may see: platform staff of the area."""
     if not reader.platform_staff:
-        raise Forbidden("the registry is for the staff of a platform (not departments or citizens)")
+        raise Forbidden(message("registry.staff_only"))
     return _area_clause(model, reader.scope)
 
 
@@ -174,17 +175,17 @@ def _residents_clause(reader: Reader) -> Any:
         return RegistryHousehold.ss_grid_code.in_(sorted(reader.grids))
     if reader.role == Role.POLICE:
         return RegistryHousehold.ps_grid_code.in_(sorted(reader.grids)) & RegistryResident.security_tagged
-    raise Forbidden("residents are seen by admins, leaders, grid workers (网格员) and police (治安网格员)")
+    raise Forbidden(message("registry.residents_hidden"))
 
 
-def _may_write_located(reader: Reader, row: Any, what: str) -> None:
+def _may_write_located(reader: Reader, row: Any, what: Message) -> None:
     """Who records places, organisations, things and households: the admin of the area, the grid
     worker or police of the grid."""
     if reader.role == Role.ADMIN and _in_area(reader, row):
         return
     if reader.role in (Role.GRID_WORKER, Role.POLICE) and _in_area(reader, row) and _own_grid(reader, row):
         return
-    raise Forbidden(f"only the admin of the area or the grid's own staff may record {what} there")
+    raise Forbidden(message("registry.not_your_area", what=what))
 
 
 # --- locations --------------------------------------------------------------------------------
@@ -211,20 +212,20 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def _coordinate(value: Any, what: str, low: float, high: float) -> float:
+def _coordinate(value: Any, what: Message, low: float, high: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise Invalid(f"{what} must be a number, not {value!r}") from None
+        raise Invalid(message("registry.not_a_number", what=what, value=value)) from None
     if not math.isfinite(number) or not low <= number <= high:
-        raise Invalid(f"{what} {value!r} is out of range ({low}…{high})")
+        raise Invalid(message("registry.out_of_range", what=what, value=value, low=low, high=high))
     return number
 
 
 def locate(platform: Platform, db: Session, lon: Any, lat: Any) -> Location:
     """A point → its territory and grid codes (房进格); Invalid outside the city's territory."""
-    x = _coordinate(lon, "lon", -180, 180)
-    y = _coordinate(lat, "lat", -90, 90)
+    x = _coordinate(lon, message("noun.lon"), -180, 180)
+    y = _coordinate(lat, message("noun.lat"), -90, 90)
     try:
         place = platform.territory(db).locate(x, y)
     except NotFound as exc:
@@ -245,12 +246,12 @@ def _copy_location(source: Any) -> Location:
     return Location(*(getattr(source, k) for k in Location.__dataclass_fields__))
 
 
-def _text(value: Any, what: str, max_length: int, required: bool = True) -> str:
+def _text(value: Any, what: Message, max_length: int, required: bool = True) -> str:
     text = str(value or "").strip()
     if required and not text:
-        raise Invalid(f"{what} is required")
+        raise Invalid(message("registry.required", what=what))
     if len(text) > max_length:
-        raise Invalid(f"{what} is longer than {max_length} characters")
+        raise Invalid(message("registry.too_long", what=what, max_length=max_length))
     return text
 
 
@@ -258,7 +259,7 @@ def _attrs(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise Invalid("attrs must be an object of names and values")
+        raise Invalid(message("registry.bad_attrs"))
     return dict(value)
 
 
@@ -291,9 +292,11 @@ def new_place(platform: Platform, db: Session, reader: Reader, data: PlaceInput)
     if data.parent_id is not None:
         parent = db.get(RegistryPlace, data.parent_id)
         if parent is None or parent.valid_to is not None:
-            raise Invalid(f"no current place {data.parent_id} to lie in")
+            raise Invalid(message("registry.no_parent", parent_id=data.parent_id))
         if parent.kind != PlaceKind.BUILDING:
-            raise Invalid(f"place {parent.id} ({parent.name}) is not a building")
+            raise Invalid(
+                message("registry.parent_not_building", parent_id=parent.id, parent_name=parent.name)
+            )
     if data.lon is not None or data.lat is not None:
         where = locate(platform, db, data.lon, data.lat)
     elif outline is not None:
@@ -302,14 +305,13 @@ def new_place(platform: Platform, db: Session, reader: Reader, data: PlaceInput)
     elif parent is not None:
         where = _copy_location(parent)
     else:
-        raise Invalid(
-            "a place needs its point (lon, lat), its outline (geometry) or its building (parent_id)"
-        )
+        raise Invalid(message("registry.place_needs_location"))
     now = platform.now()
     place = RegistryPlace(
         kind=kind.value,
-        name=_text(data.name, "the name", 200),
-        address=_text(data.address, "the address", 300, required=False) or (parent.address if parent else ""),
+        name=_text(data.name, message("noun.name"), 200),
+        address=_text(data.address, message("noun.address"), 300, required=False)
+        or (parent.address if parent else ""),
         parent_id=parent.id if parent else None,
         attrs=_attrs(data.attrs),
         valid_from=now,
@@ -317,7 +319,7 @@ def new_place(platform: Platform, db: Session, reader: Reader, data: PlaceInput)
         updated_at=now,
     )
     where.apply(place)
-    _may_write_located(reader, place, "places")
+    _may_write_located(reader, place, message("noun.place"))
     if outline is not None:
         place.geom_wkb = shapely.to_wkb(outline)
         place.min_lon, place.min_lat, place.max_lon, place.max_lat = (float(v) for v in outline.bounds)
@@ -333,11 +335,11 @@ def _outline(geometry: dict[str, Any] | None) -> Any:
     try:
         outline = shape(geometry)
     except Exception:  # shapely raises several kinds for malformed GeoJSON
-        raise Invalid("geometry is not a GeoJSON geometry") from None
+        raise Invalid(message("registry.bad_geometry")) from None
     if outline.geom_type not in ("Polygon", "MultiPolygon") or outline.is_empty:
-        raise Invalid(f"a place's outline is a Polygon or MultiPolygon, not {outline.geom_type}")
+        raise Invalid(message("registry.outline_type", geom_type=outline.geom_type))
     if not outline.is_valid:
-        raise Invalid("the place's outline is not a valid polygon (it crosses itself)")
+        raise Invalid(message("registry.outline_invalid"))
     return outline
 
 
@@ -348,16 +350,14 @@ def update_place(
     reader = reader_of(db, actor)
     allowed = {"name", "address", "attrs"}
     if unknown := set(changes) - allowed:
-        raise Invalid(
-            f"a place's {', '.join(sorted(unknown))} cannot be changed; end it and record a new one"
-        )
+        raise Invalid(message("registry.place_fixed", unknown=", ".join(sorted(unknown))))
     with unit_of_work(db):
-        place = _current(db, RegistryPlace, place_id, "place")
-        _may_write_located(reader, place, "places")
+        place = _current(db, RegistryPlace, place_id, message("noun.place"))
+        _may_write_located(reader, place, message("noun.place"))
         if "name" in changes:
-            place.name = _text(changes["name"], "the name", 200)
+            place.name = _text(changes["name"], message("noun.name"), 200)
         if "address" in changes:
-            place.address = _text(changes["address"], "the address", 300, required=False)
+            place.address = _text(changes["address"], message("noun.address"), 300, required=False)
         if "attrs" in changes:
             place.attrs = _attrs(changes["attrs"])
         place.updated_at = platform.now()
@@ -368,25 +368,25 @@ def end_place(platform: Platform, db: Session, actor: Principal | None, place_id
     """A place that no longer exists (demolished, merged) ends; its history stays."""
     reader = reader_of(db, actor)
     with unit_of_work(db):
-        place = _current(db, RegistryPlace, place_id, "place")
-        _may_write_located(reader, place, "places")
+        place = _current(db, RegistryPlace, place_id, message("noun.place"))
+        _may_write_located(reader, place, message("noun.place"))
         if db.scalar(
             select(func.count())
             .select_from(RegistryHousehold)
             .where(RegistryHousehold.place_id == place.id, RegistryHousehold.valid_to.is_(None))
         ):
-            raise Conflict(f"households still live in place {place.id}: end them first")
+            raise Conflict(message("registry.place_has_households", place_id=place.id))
         place.valid_to = place.updated_at = platform.now()
     return place
 
 
-def _current(db: Session, model: Any, row_id: int, what: str) -> Any:
+def _current(db: Session, model: Any, row_id: int, what: Message) -> Any:
     row = db.get(model, row_id)
     if row is None:
-        raise NotFound(f"no {what} {row_id}")
+        raise NotFound(message("registry.not_found", what=what, row_id=row_id))
     ended = getattr(row, "valid_to", None) or getattr(row, "moved_out_at", None)
     if ended is not None:
-        raise Conflict(f"{what} {row_id} ended on {ended:%Y-%m-%d}: its record is history")
+        raise Conflict(message("registry.ended", what=what, row_id=row_id, ended=f"{ended:%Y-%m-%d}"))
     return row
 
 
@@ -427,6 +427,12 @@ LOCATED: dict[str, Any] = {
     "thing": RegistryThing,
     "household": RegistryHousehold,
 }
+_LOCATED_NOUNS = {
+    "place": message("noun.place"),
+    "organisation": message("noun.organisation"),
+    "thing": message("noun.thing"),
+    "household": message("noun.household"),
+}
 
 
 def list_located(
@@ -445,7 +451,7 @@ def get_located(db: Session, actor: Principal | None, what: str, row_id: int) ->
     reader = reader_of(db, actor)
     row = db.get(LOCATED[what], row_id)
     if row is None or not _in_area(reader, row):
-        raise NotFound(f"no {what} {row_id}")
+        raise NotFound(message("registry.not_found", what=_LOCATED_NOUNS[what], row_id=row_id))
     return row
 
 
@@ -535,12 +541,12 @@ def new_organisation(
             RegistryOrganisation.uscc == uscc, RegistryOrganisation.valid_to.is_(None)
         )
     ):
-        raise Conflict(f"an organisation with the credit code {uscc} is registered already")
-    where, place_id = _where(platform, db, data.place_id, data.lon, data.lat, "an organisation")
+        raise Conflict(message("registry.uscc_taken", uscc=uscc))
+    where, place_id = _where(platform, db, data.place_id, data.lon, data.lat, message("noun.organisation"))
     now = platform.now()
     org = RegistryOrganisation(
         kind=kind.value,
-        name=_text(data.name, "the name", 200),
+        name=_text(data.name, message("noun.name"), 200),
         uscc=uscc,
         place_id=place_id,
         phone=parse_phone(data.phone) if data.phone else None,
@@ -550,22 +556,22 @@ def new_organisation(
         updated_at=now,
     )
     where.apply(org)
-    _may_write_located(reader, org, "organisations")
+    _may_write_located(reader, org, message("noun.organisation"))
     db.add(org)
     db.flush()
     return org
 
 
 def _where(
-    platform: Platform, db: Session, place_id: int | None, lon: Any, lat: Any, what: str
+    platform: Platform, db: Session, place_id: int | None, lon: Any, lat: Any, what: Message
 ) -> tuple[Location, int | None]:
     if place_id is not None:
         place = db.get(RegistryPlace, place_id)
         if place is None or place.valid_to is not None:
-            raise Invalid(f"no current place {place_id}")
+            raise Invalid(message("registry.no_place", place_id=place_id))
         return _copy_location(place), place.id
     if lon is None or lat is None:
-        raise Invalid(f"{what} needs its place (place_id) or its point (lon, lat)")
+        raise Invalid(message("registry.needs_place", what=what))
     return locate(platform, db, lon, lat), None
 
 
@@ -574,8 +580,8 @@ def end_organisation(
 ) -> RegistryOrganisation:
     reader = reader_of(db, actor)
     with unit_of_work(db):
-        org = _current(db, RegistryOrganisation, org_id, "organisation")
-        _may_write_located(reader, org, "organisations")
+        org = _current(db, RegistryOrganisation, org_id, message("noun.organisation"))
+        _may_write_located(reader, org, message("noun.organisation"))
         org.valid_to = org.updated_at = platform.now()
     return org
 
@@ -615,11 +621,11 @@ def create_thing(platform: Platform, db: Session, actor: Principal | None, data:
 def new_thing(platform: Platform, db: Session, reader: Reader, data: ThingInput) -> RegistryThing:
     kind = parse_choice(ThingKind, data.kind, "thing kind")
     risk = parse_choice(RiskLevel, data.risk_level, "risk level")
-    where, place_id = _where(platform, db, data.place_id, data.lon, data.lat, "a thing")
+    where, place_id = _where(platform, db, data.place_id, data.lon, data.lat, message("noun.thing"))
     now = platform.now()
     thing = RegistryThing(
         kind=kind.value,
-        name=_text(data.name, "the name", 200),
+        name=_text(data.name, message("noun.name"), 200),
         risk_level=risk.value,
         place_id=place_id,
         attrs=_attrs(data.attrs),
@@ -628,7 +634,7 @@ def new_thing(platform: Platform, db: Session, reader: Reader, data: ThingInput)
         updated_at=now,
     )
     where.apply(thing)
-    _may_write_located(reader, thing, "things")
+    _may_write_located(reader, thing, message("noun.thing"))
     db.add(thing)
     db.flush()
     return thing
@@ -638,8 +644,8 @@ def end_thing(platform: Platform, db: Session, actor: Principal | None, thing_id
     """A facility removed or a hazard eliminated (隐患消除): it ends, its record stays."""
     reader = reader_of(db, actor)
     with unit_of_work(db):
-        thing = _current(db, RegistryThing, thing_id, "thing")
-        _may_write_located(reader, thing, "things")
+        thing = _current(db, RegistryThing, thing_id, message("noun.thing"))
+        _may_write_located(reader, thing, message("noun.thing"))
         thing.valid_to = thing.updated_at = platform.now()
     return thing
 
@@ -675,19 +681,26 @@ def new_household(
 ) -> RegistryHousehold:
     place = db.get(RegistryPlace, place_id)
     if place is None or place.valid_to is not None:
-        raise Invalid(f"no current place {place_id} for the household")
+        raise Invalid(message("registry.household_no_place", place_id=place_id))
     if place.kind not in (PlaceKind.HOUSE, PlaceKind.BUILDING, PlaceKind.OTHER):
-        raise Invalid(f"place {place.id} is a {place.kind}: a household lives in a house")
+        raise Invalid(
+            message(
+                "registry.household_not_house",
+                place_id=place.id,
+                kind=place.kind,
+                kind_zh=PlaceKind(place.kind).label_zh,
+            )
+        )
     now = platform.now()
     household = RegistryHousehold(
         place_id=place.id,
-        number=_text(number, "the household number", 40, required=False) or None,
+        number=_text(number, message("noun.household_number"), 40, required=False) or None,
         valid_from=now,
         recorded_by=reader.username,
         updated_at=now,
     )
     _copy_location(place).apply(household)
-    _may_write_located(reader, household, "households")
+    _may_write_located(reader, household, message("noun.household"))
     db.add(household)
     db.flush()
     return household
@@ -719,7 +732,7 @@ def add_resident(
 def new_resident(platform: Platform, db: Session, reader: Reader, data: ResidentInput) -> RegistryResident:
     household = db.get(RegistryHousehold, data.household_id)
     if household is None or household.valid_to is not None:
-        raise Invalid(f"no current household {data.household_id}")
+        raise Invalid(message("registry.no_household", household_id=data.household_id))
     _may_write_residents(reader, household)
     tags = parse_tags(data.tags)
     _check_tag_rights(reader, set(), set(tags))
@@ -728,7 +741,7 @@ def new_resident(platform: Platform, db: Session, reader: Reader, data: Resident
     now = platform.now()
     resident = RegistryResident(
         household_id=household.id,
-        name=_text(data.name, "the name", 80),
+        name=_text(data.name, message("noun.name"), 80),
         relation=relation.value,
         tags=[t.value for t in tags],
         security_tagged=bool(set(tags) & SECURITY_TAGS),
@@ -748,8 +761,7 @@ def new_resident(platform: Platform, db: Session, reader: Reader, data: Resident
         )
         if other is not None:
             raise Conflict(
-                f"this ID number is registered already (resident {other.id}, household "
-                f"{other.household_id}): move them out there first"
+                message("registry.id_number_taken", other_id=other.id, household_id=other.household_id)
             )
         resident.id_number_enc = crypt.encrypt(parsed.value, ID_FIELD)
         resident.id_number_index = index
@@ -778,14 +790,20 @@ def _may_write_residents(reader: Reader, household: RegistryHousehold) -> None:
         return
     if reader.role == Role.GRID_WORKER and _in_area(reader, household) and _own_grid(reader, household):
         return
-    raise Forbidden("residents are recorded by the admin of the area or the grid worker (网格员) of the grid")
+    raise Forbidden(message("registry.residents_by_staff"))
 
 
 def _check_tag_rights(reader: Reader, before: set[ResidentTag], after: set[ResidentTag]) -> None:
     for tag in before ^ after:
         if not may_set_tag(reader.role, tag):
             raise Forbidden(
-                f"a {reader.role.value} may not set or clear the tag {tag.value} ({tag.label_zh})"
+                message(
+                    "registry.tag_not_yours",
+                    role=reader.role.value,
+                    tag=tag.value,
+                    label_zh=tag.label_zh,
+                    role_zh=reader.role.label_zh,
+                )
             )
 
 
@@ -798,20 +816,22 @@ def update_resident(
     allowed = {"name", "relation", "phone", "tags"}
     if unknown := set(changes) - allowed:
         raise Invalid(
-            f"cannot change {', '.join(sorted(unknown))} (changeable: {', '.join(sorted(allowed))})"
+            message(
+                "registry.not_changeable",
+                unknown=", ".join(sorted(unknown)),
+                allowed=", ".join(sorted(allowed)),
+            )
         )
     with unit_of_work(db):
-        resident = _current(db, RegistryResident, resident_id, "resident")
+        resident = _current(db, RegistryResident, resident_id, message("noun.resident"))
         household = resident.household
         if reader.role == Role.POLICE:
             if set(changes) - {"tags"} or not (_in_area(reader, household) and _own_grid(reader, household)):
-                raise Forbidden(
-                    "the police change the public-security tags of residents of their own grids only"
-                )
+                raise Forbidden(message("registry.police_own_grids"))
         else:
             _may_write_residents(reader, household)
         if "name" in changes:
-            resident.name = _text(changes["name"], "the name", 80)
+            resident.name = _text(changes["name"], message("noun.name"), 80)
         if "relation" in changes:
             resident.relation = parse_choice(Relationship, changes["relation"], "relationship").value
         if "phone" in changes:
@@ -833,7 +853,7 @@ def move_out(platform: Platform, db: Session, actor: Principal | None, resident_
     """A resident leaves the household (迁出, or died): the record stays as history."""
     reader = reader_of(db, actor)
     with unit_of_work(db):
-        resident = _current(db, RegistryResident, resident_id, "resident")
+        resident = _current(db, RegistryResident, resident_id, message("noun.resident"))
         _may_write_residents(reader, resident.household)
         resident.moved_out_at = resident.updated_at = platform.now()
     return resident
@@ -844,14 +864,14 @@ def end_household(
 ) -> RegistryHousehold:
     reader = reader_of(db, actor)
     with unit_of_work(db):
-        household = _current(db, RegistryHousehold, household_id, "household")
-        _may_write_located(reader, household, "households")
+        household = _current(db, RegistryHousehold, household_id, message("noun.household"))
+        _may_write_located(reader, household, message("noun.household"))
         if db.scalar(
             select(func.count())
             .select_from(RegistryResident)
             .where(RegistryResident.household_id == household.id, RegistryResident.moved_out_at.is_(None))
         ):
-            raise Conflict(f"household {household.id} still has residents: move them out first")
+            raise Conflict(message("registry.household_has_residents", household_id=household.id))
         household.valid_to = household.updated_at = platform.now()
     return household
 
@@ -887,7 +907,7 @@ def _resident_select(reader: Reader, flt: ResidentFilter) -> Select[Any]:
     if flt.tag:
         tag = parse_choice(ResidentTag, flt.tag, "tag")
         if tag.value not in visible_tags(reader.role, [tag.value]):
-            raise Forbidden(f"the tag {tag.value} is known to the police and the admins only")
+            raise Forbidden(message("registry.tag_restricted", tag=tag.value, label_zh=tag.label_zh))
         stmt = stmt.where(cast(RegistryResident.tags, String).contains(f'"{tag.value}"'))
     if flt.q:
         stmt = stmt.where(RegistryResident.name.contains(flt.q))
@@ -969,11 +989,11 @@ def read_resident(
     reader = reader_of(db, actor)
     resident = db.get(RegistryResident, resident_id)
     if resident is None or not may_see_resident(_resident_ctx(reader, resident)):
-        raise NotFound(f"no resident {resident_id}")
+        raise NotFound(message("registry.not_found", what=message("noun.resident"), row_id=resident_id))
     if not unmask:
         return resident_view(reader, resident)
     if not may_unmask(_resident_ctx(reader, resident)):
-        raise Forbidden(f"a {reader.role.value} reads personal data masked only")
+        raise Forbidden(message("registry.masked_only", role=reader.role.value, role_zh=reader.role.label_zh))
     why = check_reason(reason)
     crypt = personal_crypto.cipher(platform.settings)
     clear = {
@@ -1055,7 +1075,7 @@ def export_residents_csv(
     (UTF-8 with a BOM); only admins, with a reason, logged with the filter and the row count."""
     reader = reader_of(db, actor)
     if reader.role != Role.ADMIN or not reader.platform_staff:
-        raise Forbidden("only an admin (管理员) may export personal data")
+        raise Forbidden(message("registry.export_admin_only"))
     why = check_reason(reason)
     crypt = personal_crypto.cipher(platform.settings)
     out = io.StringIO()
@@ -1114,9 +1134,9 @@ class AccessLogFilter:
 
 def _access_log_select(reader: Reader, flt: AccessLogFilter, tz: tzinfo = UTC) -> Select[Any]:
     if reader.role != Role.ADMIN or not reader.platform_staff:
-        raise Forbidden("the personal-data access log is for admins (管理员)")
+        raise Forbidden(message("registry.access_log_admin_only"))
     if flt.since and flt.until and flt.since > flt.until:
-        raise Invalid(f"the period starts ({flt.since}) after it ends ({flt.until})")
+        raise Invalid(message("registry.period_reversed", since=flt.since, until=flt.until))
     stmt = select(PersonalAccessLog)
     if reader.scope:
         stmt = stmt.where(PersonalAccessLog.scope_code.startswith(reader.scope))
@@ -1204,7 +1224,7 @@ def list_households(
     elif reader.role in (Role.ADMIN, Role.LEADER):
         clause = _located_clause(reader, RegistryHousehold)
     else:
-        raise Forbidden("households are seen by admins, leaders and grid workers (网格员)")
+        raise Forbidden(message("registry.households_hidden"))
     stmt = flt.apply(select(RegistryHousehold).where(clause), RegistryHousehold)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     households = list(
@@ -1233,20 +1253,26 @@ def assign_grid(
     the admin of the area or the command line)."""
     reader = reader_of(db, actor)
     if reader.role != Role.ADMIN:
-        raise Forbidden("grids are assigned to their staff by an admin (管理员)")
+        raise Forbidden(message("registry.assign_admin_only"))
     user = db.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(message("user.not_found", username=username))
     layer = _LAYER_OF_ROLE.get(Role(user.role))
     if layer is None:
-        raise Invalid(f"{username} is a {user.role}: grids are assigned to grid workers and police")
+        raise Invalid(
+            message(
+                "registry.not_grid_staff", username=username, role=user.role, role_zh=Role(user.role).label_zh
+            )
+        )
     grid = db.scalar(
         select(Grid).where(Grid.layer == layer.value, Grid.code == grid_code, Grid.valid_to.is_(None))
     )
     if grid is None:
-        raise Invalid(f"no current {layer.value} grid {grid_code!r}")
+        raise Invalid(
+            message("registry.no_grid", layer=layer.value, layer_zh=layer.label_zh, grid_code=grid_code)
+        )
     if not territory_covers(reader.scope, grid.district_code, grid.street_code, grid.community_code):
-        raise Forbidden(f"grid {grid_code} lies outside your area")
+        raise Forbidden(message("registry.grid_outside_area", grid_code=grid_code))
     with unit_of_work(db):
         existing = db.scalar(
             select(GridStaff).where(
@@ -1296,27 +1322,29 @@ def record_visit(
     visit_kind = parse_choice(VisitKind, kind, "visit kind")
     class_code = (class_code or "").strip() or None
     if class_code is not None and visit_kind != VisitKind.SERVICE_REQUEST:
-        raise Invalid("only a service request (服务诉求) becomes a case: a visit has no case class")
+        raise Invalid(message("registry.visit_no_class"))
     household = db.get(RegistryHousehold, household_id)
     if household is None:
-        raise NotFound(f"no household {household_id}")
+        raise NotFound(message("registry.not_found", what=message("noun.household"), row_id=household_id))
     resident = None
     if resident_id is not None:
         resident = db.get(RegistryResident, resident_id)
         if resident is None or resident.household_id != household.id:
-            raise Invalid(f"resident {resident_id} is not a member of household {household_id}")
+            raise Invalid(
+                message("registry.not_a_member", resident_id=resident_id, household_id=household_id)
+            )
     if reader.role == Role.POLICE:
         if resident is None or not may_see_resident(_resident_ctx(reader, resident)):
-            raise Forbidden("the police record visits to the key persons of their own grids")
+            raise Forbidden(message("registry.police_key_persons"))
     elif not (
         (reader.role == Role.ADMIN and _in_area(reader, household))
         or (reader.role == Role.GRID_WORKER and _own_grid(reader, household))
     ):
-        raise Forbidden("visits are recorded by the grid worker (网格员) of the household's grid")
+        raise Forbidden(message("registry.visits_by_grid_worker"))
     if household.valid_to is not None:
-        raise Conflict(f"household {household_id} has ended")
+        raise Conflict(message("registry.household_ended", household_id=household_id))
     if reader.user_id is None:
-        raise Invalid("a visit is recorded by a person (sign in)")
+        raise Invalid(message("registry.visit_needs_person"))
     visit = RegistryVisit(
         kind=visit_kind.value,
         household_id=household.id,
@@ -1324,7 +1352,7 @@ def record_visit(
         place_id=household.place_id,
         user_id=reader.user_id,
         at=platform.now(),
-        note=_text(note, "the note", 4000, required=visit_kind == VisitKind.SERVICE_REQUEST),
+        note=_text(note, message("noun.note"), 4000, required=visit_kind == VisitKind.SERVICE_REQUEST),
         street_code=household.street_code,
         ss_grid_code=household.ss_grid_code,
         ps_grid_code=household.ps_grid_code,
@@ -1332,7 +1360,7 @@ def record_visit(
     if class_code is not None:
         _may_report(reader, visit)
         if actor is None:  # _may_report refuses a reader with no role; this says so to the type checker
-            raise Forbidden("a service request is reported as a case by the grid worker (网格员) of its grid")
+            raise Forbidden(message("registry.request_by_grid_worker"))
 
         def add_visit(case: Any) -> None:
             visit.case_id = case.id
@@ -1357,15 +1385,15 @@ def request_case(
     reader = reader_of(db, actor)
     visit = db.get(RegistryVisit, visit_id)
     if visit is None:
-        raise NotFound(f"no visit {visit_id}")
+        raise NotFound(message("registry.no_visit", visit_id=visit_id))
     _may_report(reader, visit)
     if visit.kind != VisitKind.SERVICE_REQUEST:
         raise Invalid(
-            f"visit {visit_id} is a {VisitKind(visit.kind).label_zh}, not a service request (服务诉求)"
+            message("registry.not_a_request", visit_id=visit_id, label_zh=VisitKind(visit.kind).label_zh)
         )
     if visit.case_id is not None:
-        raise Conflict(f"service request {visit_id} became case {visit.case_id} already")
-    code = _text(class_code, "the case class (class_code)", 40)
+        raise Conflict(message("registry.request_reported", visit_id=visit_id, case_id=visit.case_id))
+    code = _text(class_code, message("noun.class_code"), 40)
 
     def claim(case: Any) -> None:
         # conditional, so that two grid workers pressing at the same moment make one case
@@ -1376,7 +1404,7 @@ def request_case(
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(f"service request {visit_id} became a case at the same moment")
+            raise Conflict(message("registry.request_reported_meanwhile", visit_id=visit_id))
         _link_request(platform, db, reader, visit, case.id)
 
     case = _report_request(platform, db, actor, visit, code, claim)
@@ -1403,7 +1431,7 @@ def visit_case_numbers(platform: Platform, db: Session, visits: Sequence[Registr
 
 def _may_report(reader: Reader, visit: RegistryVisit) -> None:
     if reader.role != Role.GRID_WORKER or visit.ss_grid_code not in reader.grids:
-        raise Forbidden("a service request is reported as a case by the grid worker (网格员) of its grid")
+        raise Forbidden(message("registry.request_by_grid_worker"))
 
 
 def _report_request(
@@ -1420,10 +1448,10 @@ def _report_request(
     try:
         cls = platform.catalogue(db).find(class_code)
     except NotFound:
-        raise Invalid(f"no case class {class_code!r} in the catalogue", key="class_code") from None
+        raise Invalid(message("class.not_in_catalogue", class_code=class_code), key="class_code") from None
     place = db.get(RegistryPlace, visit.place_id) if visit.place_id is not None else None
     if place is None:
-        raise Invalid(f"visit {visit.id} has no place to report the case at")
+        raise Invalid(message("registry.visit_no_place", visit_id=visit.id))
     report = cases.Report(
         class_code=cls.code,
         standard=cls.standard,
@@ -1472,7 +1500,7 @@ def _visits_select(reader: Reader) -> Select[Any]:
         if reader.scope:
             stmt = stmt.where(RegistryVisit.street_code.startswith(reader.scope[:9]))
     else:
-        raise Forbidden("visits are seen by grid staff, admins and leaders")
+        raise Forbidden(message("registry.visits_hidden"))
     return stmt
 
 
@@ -1521,12 +1549,19 @@ def link_subject(
     reader = reader_of(db, actor)
     case = access_case(db, actor, case_id)
     if not reader.platform_staff:
-        raise Forbidden("the places and people of a case are named by platform staff")
+        raise Forbidden(message("registry.subjects_by_staff"))
     subject_kind = parse_choice(SubjectKind, kind, "subject kind")
     subject_role = parse_choice(SubjectRole, role, "subject role")
     row = db.get(_SUBJECT_MODELS[subject_kind], subject_id)
     if row is None or not _subject_visible(reader, subject_kind, row):
-        raise NotFound(f"no {subject_kind.value} {subject_id}")
+        raise NotFound(
+            message(
+                "registry.no_subject",
+                subject_kind=subject_kind.value,
+                subject_id=subject_id,
+                kind_zh=subject_kind.label_zh,
+            )
+        )
     with unit_of_work(db):
         if db.scalar(
             select(CaseSubject.id).where(
@@ -1535,7 +1570,14 @@ def link_subject(
                 CaseSubject.subject_id == subject_id,
             )
         ):
-            raise Conflict(f"{subject_kind.value} {subject_id} is linked to this case already")
+            raise Conflict(
+                message(
+                    "registry.subject_linked",
+                    subject_kind=subject_kind.value,
+                    subject_id=subject_id,
+                    kind_zh=subject_kind.label_zh,
+                )
+            )
         link = _new_link(platform, db, reader, case.id, subject_kind, subject_id, subject_role, note)
     return link
 
@@ -1556,7 +1598,7 @@ def _new_link(
         subject_kind=kind.value,
         subject_id=subject_id,
         role=role.value,
-        note=_text(note, "the note", 300, required=False),
+        note=_text(note, message("noun.note"), 300, required=False),
         created_by=reader.username,
         created_at=platform.now(),
     )
