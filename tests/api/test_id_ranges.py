@@ -49,7 +49,7 @@ def test_an_id_beyond_its_column_is_a_422_not_a_500(client, make_user, login, n)
         r = getattr(client, method)(url, headers=headers[who], **({"json": body} if body else {}))
         limit = BIGINT if url == f"/api/v1/cases/{n}/subjects" else INTEGER
         # within its column's range an id is well formed and names nothing: 404
-        expected = (422, "less than or equal") if n > limit else (404, "")
+        expected = (422, "at most") if n > limit else (404, "")
         if r.status_code != expected[0] or expected[1] not in r.json()["detail"]:
             wrong[(method, url, str(body))] = (r.status_code, r.json()["detail"])
     assert not wrong, wrong

@@ -309,7 +309,7 @@ def test_the_supervision_list_names_the_stage_the_department_and_the_hours_late(
     citizen = client.get(
         "/api/v1/supervision-list", params={"period": "2026-11"}, headers=login(centre.citizen)
     )
-    assert citizen.status_code == 403 and "市民" in citizen.json()["detail"]
+    assert citizen.status_code == 403 and "citizens cannot see" in citizen.json()["detail"]
     bad = client.get("/api/v1/supervision-list", params={"period": "2026-13"}, headers=leader)
     assert bad.status_code == 422 and "YYYY-MM" in bad.text
     assert client.get("/api/v1/supervision-list", params={"period": "2026-11"}).status_code == 401

@@ -94,7 +94,7 @@ def test_the_12345_rates_of_a_month_by_hand(  # type: ignore[no-untyped-def]
 
     # a callback is refused twice for one closure, to other roles, and on a case not from the hotline
     again = _callback(client, operator, h1, db, verdict="dissatisfied", solved=False)
-    assert again.status_code == 409 and "已回访" in again.json()["detail"]
+    assert again.status_code == 409 and "called back already" in again.json()["detail"]
     leader = _callback(client, login(m.leader), h1, db, verdict="satisfied", solved=True)
     assert leader.status_code == 403 and "回访" in leader.json()["detail"]
     not_hotline = _callback(client, operator, citizen_case, db, verdict="satisfied", solved=True)

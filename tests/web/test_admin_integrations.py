@@ -187,7 +187,7 @@ def test_only_the_city_admin_gets_in_and_forms_need_their_token(client, make_use
     token = csrf_of(client.get("/admin").text)
     for page in pages:
         refused = client.get(page)
-        assert refused.status_code == 403 and "只有市级平台管理员可以" in refused.text
+        assert refused.status_code == 403 and "只有市级管理员可以" in refused.text
     posted = client.post(
         "/admin/webhooks/subscriptions",
         data={"csrf_token": token, "name": "district-x", "url": "https://example.org/x", "events": "any"},

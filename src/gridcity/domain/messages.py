@@ -209,7 +209,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "patrol.day_range": ("日期须在 1970 年至 2100 年之间", "day: a day between 1970 and 2100"),
     "rankings.not_publisher": (
         "月度排名由市级领导或市级管理员公布",
-        "rankings are published by a city-level leader (市级领导) or admin (市级管理员)",
+        "rankings are published by a city-level leader or admin",
     ),
     "rankings.not_ended": (
         "{month} 尚未结束（今天属于 {current}），月份结束后才能公布",
@@ -1920,7 +1920,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "access.city_admin_only": (
         "只有市级管理员可以{what}",
-        "only an admin of the city platform (市级管理员) {what}",
+        "only an admin of the city platform {what}",
     ),
     "map.bad_level": ("标注级别只能是：{levels}", "level is one of {levels}"),
     "field.not_a_number": ("“{text}”不是数字", "{text!r} is not a number"),
