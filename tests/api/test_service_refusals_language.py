@@ -51,10 +51,7 @@ def test_a_webhook_refusal_in_chinese(client, make_user, login) -> None:  # type
     assert r.status_code == 403 and r.json()["code"] == "access.city_admin_only"
     assert r.json()["detail"] == "只有市级管理员可以管理 Webhook 订阅"
     english = client.post("/api/v1/webhooks/subscriptions", json=body, headers=district_admin)
-    assert (
-        english.json()["detail"]
-        == "only an admin of the city platform manages webhook subscriptions"
-    )
+    assert english.json()["detail"] == "only an admin of the city platform manages webhook subscriptions"
     city_admin = login(make_user("admin", "110000"))
     bad = {**body, "name": "-not a name-"}
     r = client.post("/api/v1/webhooks/subscriptions", json=bad, headers={**city_admin, **ZH})
