@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 COMMON=(--universal --python-version 3.11 --generate-hashes --quiet)
-EXTRAS=(--extra test --extra dev --extra docs --extra bench)
+EXTRAS=(--extra test --extra dev --extra docs --extra bench --extra tracing)
 compile() {  # compile OUTPUT [uv options…]
     local out=$1
     shift

@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     # deleted this many days after they were taken; the grids visited per day (巡查覆盖率) stay.
     patrol_retention_days: int = Field(default=90, ge=1, le=3660)
 
+    # Production mode (GRIDCITY_PRODUCTION=true): the safe defaults a city's live installation must
+    # have are enforced instead of assumed — no start without the personal-data key, the second
+    # factor required where the city's setting says (docs/security.md). Off for development and the demo.
+    production: bool = False
     demo: bool = False  # demo mode: the demo users' password is printed at start
     # The assessment (绩效评价, docs/domain/assessment.md): a city's TOML file of weights, bands,
     # limits, grades and peer groups laid over data/assessment/default.toml; None: the defaults.
