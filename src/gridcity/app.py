@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -10,12 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gridcity import __version__
 from gridcity.api import (
     auth,
+    body_limits,
     calendar,
     cases,
     components,
@@ -23,6 +26,7 @@ from gridcity.api import (
     export,
     integrations,
     open311,
+    open311_format,
     patrol,
     rankings,
     registry,
@@ -32,7 +36,7 @@ from gridcity.api import (
 from gridcity.api.problems import http_problem, problem
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Invalid, Unauthorized
-from gridcity.domain.messages import message, speaking
+from gridcity.domain.messages import Message, message, speaking
 from gridcity.services.platform import Platform
 from gridcity.web import (
     admin,
@@ -85,6 +89,24 @@ class RefuseNulInURL:
         await self.app(scope, receive, send)
 
 
+def refusal_answer(request: Request, status_code: int, refusal: Message, headers: dict[str, str]) -> Response:
+    """A refusal made outside any route (a body too large, the database busy), in the caller's
+    language and format: Open311 in its own, the API as JSON, a page as the error page (without
+    looking the person up when the database is the reason)."""
+    with speaking(request_language(request)):
+        text = str(refusal)
+    path = request.url.path
+    response: Response
+    if path.startswith("/open311/"):
+        response = open311_format.errors("json" if path.endswith(".json") else "xml", status_code, text)
+    elif web_errors.wants_json(request):
+        response = JSONResponse({"detail": text, "code": refusal.code}, status_code=status_code)
+    else:
+        response = web_errors.render_error(request, status_code, text, look_up_user=status_code != 503)
+    response.headers.update(headers)
+    return response
+
+
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform(settings or Settings())
     app = FastAPI(
@@ -130,6 +152,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     _install_error_handlers(app)
     app.add_middleware(LanguageMiddleware)  # refusals in the language of the person asking
     app.add_middleware(RefuseNulInURL)
+    # request bodies bounded per route before any route, session or authentication (outermost)
+    app.add_middleware(body_limits.BodyLimit, settings=platform.settings, answer=refusal_answer)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -175,6 +199,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "a value is out of range"
         return await domain_error(request, Invalid(message("request.unstorable", reason=reason)))
 
+    @app.exception_handler(PoolTimeout)
+    async def busy(request: Request, _exc: Exception) -> Response:
+        # load shedding: no database connection came free within GRIDCITY_DB_POOL_TIMEOUT_S; the
+        # caller is told to come back instead of queueing (and the request holds nothing)
+        seconds = max(1, math.ceil(request.app.state.platform.settings.db_pool_timeout_s))
+        return refusal_answer(request, 503, message("bounds.busy", seconds=seconds), {"Retry-After": str(seconds)})
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = [
@@ -194,6 +225,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, RecursionError):  # the framework's JSON parse of a body nested too deep
+            return await domain_error(request, Invalid(message("bounds.body_too_deep")))
         if not web_errors.wants_json(request):
             detail = web_errors.http_detail(exc.status_code, exc.detail)
             return web_errors.render_error(request, exc.status_code, detail, headers=exc.headers)

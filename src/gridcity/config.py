@@ -55,6 +55,20 @@ class Settings(BaseSettings):
     # a photo taken farther than this from the case point is flagged on the case page (domain.evidence)
     photo_far_m: int = Field(default=200, gt=0)
 
+    # Bounded input (docs/security.md#bounded-input, api/body_limits.py): a request body larger
+    # than its route's limit is refused with 413 before authentication and before it is read.
+    # Most routes take `max_body_bytes`; a photo upload its photos × `max_upload_bytes` plus the
+    # multipart overhead; the admin's grid file import `max_import_bytes` (also the largest file it
+    # takes), whose GeoJSON may hold at most `max_import_features` features and
+    # `max_import_positions` coordinate arrays.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=4096)
+    max_import_bytes: int = Field(default=50 * 1024 * 1024, ge=4096)
+    max_import_features: int = Field(default=50_000, ge=1)
+    max_import_positions: int = Field(default=2_000_000, ge=1)
+    # Load shedding: a request waits at most this long for a database connection, then gets a 503
+    # with Retry-After instead of queueing without end (the pool: db/engine.py make_engine).
+    db_pool_timeout_s: float = Field(default=5.0, gt=0, le=300)
+
     # Map tiles, e.g. a city's own tile server 'https://tiles.example/{z}/{x}/{y}.png'; empty: the
     # maps draw boundaries, grids and cases as vector layers only (closed city networks).
     map_tiles_url: str = ""

@@ -2112,6 +2112,36 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "task.integrations": ("管理部门系统对接", "manages department integrations"),
     "task.webhooks": ("管理 Webhook 订阅", "manages webhook subscriptions"),
     "task.georeport": ("管理 Open311 客户端", "manages Open311 client applications"),
+    # bounded input ([9], api/body_limits.py, domain/bounded_json.py, the database pool's wait)
+    "bounds.body_too_large": (
+        "请求内容过大：此处最多接受 {size}",
+        "the request body is too large: at most {size} is accepted here",
+    ),
+    "bounds.json_too_deep": (
+        "{source} 的嵌套层数超过 {limit} 层",
+        "{source} is nested more than {limit} levels deep",
+    ),
+    "bounds.body_too_deep": ("请求的 JSON 嵌套层数过多", "the JSON body is nested too deeply"),
+    "bounds.too_many_positions": (
+        "{source} 含有超过 {limit} 个坐标数组",
+        "{source} holds more than {limit} coordinate arrays",
+    ),
+    "bounds.too_many_features": (
+        "{source} 含有 {count} 个要素，最多 {limit} 个",
+        "{source} holds {count} features; at most {limit} are accepted",
+    ),
+    "bounds.csv_bad_row": (
+        "{path} 第 {line} 行无法读取（单个字段最多 {limit} 个字符）：{error}",
+        "{path} line {line} cannot be read (a field holds at most {limit} characters): {error}",
+    ),
+    "bounds.too_many_rows": (
+        "{path} 含有超过 {limit} 行数据",
+        "{path} holds more than {limit} rows",
+    ),
+    "bounds.busy": (
+        "系统繁忙，请在 {seconds} 秒后重试",
+        "the platform is busy: try again in {seconds} seconds",
+    ),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")

@@ -13,10 +13,16 @@ from typing import IO, Any
 
 import shapely
 
+from gridcity.domain import bounded_json
 from gridcity.domain.errors import Invalid
 from gridcity.domain.messages import message
 
 MAX_FILE_BYTES = 4 * 1024**3
+# Bounds on a CSV (docs/security.md#bounded-input): a field longer than this (Python's own
+# default, stated here so that it is one rule of ours) or more data rows than this is refused
+# with a message naming the file and the line, before anything is imported.
+CSV_FIELD_MAX_CHARS = 131_072
+CSV_MAX_ROWS = 20_000_000
 
 
 # --- the source file ---------------------------------------------------------------------
@@ -47,7 +53,7 @@ def open_source(path: Path, lists: bool = False) -> Source:
         if suffix == ".geojson":
             return _geojson(path)
         if suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = bounded_json.loads(path.read_text(encoding="utf-8"), str(path))
             if isinstance(data, dict):
                 data = data.get("records", data.get("items"))
             if not isinstance(data, list):
@@ -55,10 +61,7 @@ def open_source(path: Path, lists: bool = False) -> Source:
             return Source(
                 None, ((n, r if isinstance(r, dict) else {}) for n, r in enumerate(data, 1)), len(data)
             )
-        with _utf8(path) as fh:
-            reader = csv.reader(fh)
-            columns = next(reader, [])
-            total = sum(1 for row in reader if row)
+        columns, total = _check_csv(path)
         if not columns:
             raise Invalid(message("import.empty_csv", path=path))
         return Source(columns, _csv_lists(path) if lists else _csv_rows(path), total)
@@ -71,7 +74,7 @@ def open_source(path: Path, lists: bool = False) -> Source:
 def _geojson(path: Path) -> Source:
     """A GeoJSON FeatureCollection: each feature's properties, with its geometry as WKT in the
     field `geometry`."""
-    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    data = bounded_json.loads(path.read_text(encoding="utf-8-sig"), str(path))
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         raise Invalid(message("import.geojson_shape", path=path))
@@ -90,6 +93,27 @@ def _geojson(path: Path) -> Source:
         {key for f in features[:1] for key in ((f or {}).get("properties") or {})} | {"geometry"}
     )
     return Source(columns, rows(), len(features))
+
+
+def _check_csv(path: Path) -> tuple[list[str], int]:
+    """A CSV's header and its number of data rows, read once before the import so that a field or
+    a file beyond the bounds is refused before anything is written."""
+    csv.field_size_limit(CSV_FIELD_MAX_CHARS)
+    with _utf8(path) as fh:
+        reader = csv.reader(fh)
+        total = 0
+        try:
+            columns = next(reader, [])
+            for row in reader:
+                total += bool(row)
+                if total > CSV_MAX_ROWS:
+                    raise Invalid(message("bounds.too_many_rows", path=path, limit=CSV_MAX_ROWS))
+        except csv.Error as exc:
+            refusal = message(
+                "bounds.csv_bad_row", path=path, line=reader.line_num, limit=CSV_FIELD_MAX_CHARS, error=str(exc)
+            )
+            raise Invalid(refusal) from None
+    return columns, total
 
 
 def _utf8(path: Path) -> IO[str]:
@@ -122,9 +146,9 @@ def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
+            try:  # a line that is not JSON, or nested too deep, is a rejected record
+                record = bounded_json.loads(line, f"{path.name}:{n}")
+            except (json.JSONDecodeError, Invalid):
                 record = {}
             yield n, record if isinstance(record, dict) else {}
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, undefer
 from gridcity.db import bulk
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import Grid, GridCrosswalk, OrgUnit
+from gridcity.domain import bounded_json
 from gridcity.domain.assessment import LEVEL_LABELS
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.messages import message
@@ -571,9 +572,6 @@ def boundaries(db: Session, level: str, parent_code: str | None) -> dict[str, An
 
 # --- administration within a tier (系统管理) ----------------------------------------------------
 
-GRID_FILE_MAX_BYTES = 50 * 1024 * 1024
-
-
 def grid_scope_clause(scope: str) -> Any:
     """The grids of a territory (a platform's scope code; '' = the whole city)."""
     if not scope:
@@ -683,12 +681,15 @@ def import_grid_upload(
     scope = _admin_scope(user)
     if not data.strip():
         raise Invalid(message("grid_file.empty", filename=filename))
-    if len(data) > GRID_FILE_MAX_BYTES:
+    settings = platform.settings
+    if len(data) > settings.max_import_bytes:
         raise Invalid(
-            message("grid_file.too_large", filename=filename, limit=GRID_FILE_MAX_BYTES // (1024 * 1024))
+            message("grid_file.too_large", filename=filename, limit=settings.max_import_bytes // (1024 * 1024))
         )
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
+    try:  # bounded: a file nested too deep or with too many coordinates is refused before parsing
+        document = bounded_json.loads(
+            data.decode("utf-8-sig"), filename, max_arrays=settings.max_import_positions
+        )
     except UnicodeDecodeError:
         raise Invalid(message("grid_file.not_text", filename=filename)) from None
     except json.JSONDecodeError as exc:
@@ -697,6 +698,15 @@ def import_grid_upload(
         ) from None
     if not isinstance(document, dict):
         raise Invalid(message("grid_file.not_collection", filename=filename))
+    raw_features = document.get("features")
+    if isinstance(raw_features, list) and len(raw_features) > settings.max_import_features:
+        refusal = message(
+            "bounds.too_many_features",
+            source=filename,
+            count=len(raw_features),
+            limit=settings.max_import_features,
+        )
+        raise Invalid(refusal)
     features = read_features(document, geometry_types=POLYGONAL)
     if not features:
         raise Invalid(message("grid_file.no_grids", filename=filename))

@@ -21,6 +21,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
+from gridcity.domain import bounded_json
 from gridcity.domain.errors import Invalid
 from gridcity.domain.messages import message
 
@@ -63,10 +64,11 @@ def _load(source: str | Path | bytes | Mapping[str, Any]) -> Any:
     if isinstance(source, Mapping):
         return source
     try:
+        # bounded: a document nested too deep is refused with a message, not a RecursionError
         if isinstance(source, bytes):
-            return json.loads(source)
+            return bounded_json.loads(source, "GeoJSON")
         if isinstance(source, str) and source.lstrip()[:1] in ("{", "["):
-            return json.loads(source)
+            return bounded_json.loads(source, "GeoJSON")
         text = Path(source).read_text(encoding="utf-8")
     except json.JSONDecodeError as exc:
         raise Invalid(message("geojson.not_json", error=exc.msg, line=exc.lineno, column=exc.colno)) from exc
@@ -77,7 +79,7 @@ def _load(source: str | Path | bytes | Mapping[str, Any]) -> Any:
     except UnicodeDecodeError:
         raise Invalid(message("geojson.not_unicode", file=str(source))) from None
     try:
-        return json.loads(text)
+        return bounded_json.loads(text, str(source))
     except json.JSONDecodeError as exc:
         raise Invalid(
             message(

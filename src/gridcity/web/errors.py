@@ -94,10 +94,12 @@ def render_error(
     message_key: str | None = None,
     fields: list[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    look_up_user: bool = True,
 ) -> HTMLResponse:
     """The error page. `message` is the refusal's own text (shown as it is); `message_key` a
-    catalogue key for it; `fields`, the names of the values a form or address got wrong."""
-    user = _signed_in(request)
+    catalogue key for it; `fields`, the names of the values a form or address got wrong;
+    `look_up_user=False` shows it signed out without asking the database (when it is too busy)."""
+    user = _signed_in(request) if look_up_user else None
     hint_key = f"error.hint.{status_code}"
     response = pages.render(
         request,

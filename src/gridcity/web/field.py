@@ -9,7 +9,6 @@ sent again with the same client key (the server replays instead of duplicating).
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import uuid
 from typing import Annotated, Any
@@ -18,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from gridcity.domain import messages
+from gridcity.domain import bounded_json, messages
 from gridcity.domain.errors import Conflict, DomainError, Invalid
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import CaseAction, CaseState, Role
@@ -373,7 +372,7 @@ async def patrol_points(request: Request, platform: PlatformDep, user: PageUser)
             too_many = messages.message("patrol.batch_too_big", max=patrol.MAX_BATCH)
             return JSONResponse({"detail": str(too_many)}, status_code=413)
     try:
-        batch = patrol.parse_batch(json.loads(raw))
+        batch = patrol.parse_batch(bounded_json.loads(bytes(raw), "JSON"))
     except ValueError:
         return JSONResponse({"detail": str(messages.message("patrol.not_json"))}, status_code=422)
     except DomainError as exc:

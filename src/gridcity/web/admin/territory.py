@@ -125,7 +125,7 @@ async def import_grids(request: Request, platform: PlatformDep, user: PageUser) 
     data, filename = b"", "upload"
     if isinstance(upload, UploadFile):
         filename = os.path.basename(upload.filename or "") or filename
-        data = await upload.read(territory.GRID_FILE_MAX_BYTES + 1)
+        data = await upload.read(platform.settings.max_import_bytes + 1)
     await form.close()  # the spooled temporary file, now read
 
     def work(db: Session) -> Response:
