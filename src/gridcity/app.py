@@ -102,7 +102,7 @@ def refusal_answer(request: Request, status_code: int, refusal: Message, headers
     elif web_errors.wants_json(request):
         response = JSONResponse({"detail": text, "code": refusal.code}, status_code=status_code)
     else:
-        response = web_errors.render_error(request, status_code, text, look_up_user=status_code != 503)
+        response = web_errors.render_error(request, status_code, text, use_database=status_code != 503)
     response.headers.update(headers)
     return response
 
@@ -225,8 +225,6 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if isinstance(exc.__cause__, RecursionError):  # the framework's JSON parse of a body nested too deep
-            return await domain_error(request, Invalid(message("bounds.body_too_deep")))
         if not web_errors.wants_json(request):
             detail = web_errors.http_detail(exc.status_code, exc.detail)
             return web_errors.render_error(request, exc.status_code, detail, headers=exc.headers)

@@ -27,6 +27,8 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gridcity.config import Settings
+from gridcity.domain import bounded_json
+from gridcity.domain.errors import Invalid
 from gridcity.domain.messages import Message as Refusal
 from gridcity.domain.messages import message
 from gridcity.services import field as fieldwork
@@ -81,16 +83,25 @@ def size_text(limit: int) -> str:
     return f"{limit} bytes"
 
 
-class BodyTooLarge(HTTPException):
-    """Raised by the counted `receive` once a body without a length has passed its limit. An
-    HTTPException, so that the framework's body parsing lets it through unchanged."""
+class BodyRefused(HTTPException):
+    """Raised by the counted `receive` when the body it is reading is refused (too large, or a
+    JSON body nested too deep). An HTTPException, so that the framework's body parsing lets it
+    through unchanged; the middleware answers it, whatever the route does with it."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(status_code=413, detail=str(message("bounds.body_too_large", size=size_text(limit))))
+    def __init__(self, status_code: int, refusal: Refusal) -> None:
+        super().__init__(status_code=status_code, detail=str(refusal))
+        self.refusal = refusal
+
+
+def _too_large(limit: int) -> BodyRefused:
+    return BodyRefused(413, message("bounds.body_too_large", size=size_text(limit)))
 
 
 class BodyLimit:
-    """The middleware (app.py adds it outside the routes, the sessions and the exception handlers)."""
+    """The middleware (app.py adds it outside the routes, the sessions and the exception handlers).
+    A JSON body, small by its limit, is also checked for its depth once it has all arrived, before
+    the route parses it (domain/bounded_json.py): past the parser's recursion limit it would be a
+    500, and below it a value nested hundreds deep could be stored that no answer can then show."""
 
     def __init__(self, app: ASGIApp, settings: Settings, answer: RefusalAnswer) -> None:
         self.app = app
@@ -104,45 +115,60 @@ class BodyLimit:
         limit = limit_for(self.settings, scope["method"], scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await self._refuse(scope, receive, send, limit)  # not a byte of the body is read
+            await self._refuse(scope, receive, send, _too_large(limit))  # not a byte of it is read
             return
         received = 0
-        exceeded = False
+        json_parts: list[bytes] | None = [] if _is_json(scope) else None
+        refused: BodyRefused | None = None
         started = False
 
         async def counted_receive() -> Message:
-            nonlocal received, exceeded
-            if exceeded:
-                raise BodyTooLarge(limit)
+            nonlocal received, refused
+            if refused is not None:
+                raise refused
             event = await receive()
             if event["type"] == "http.request":
-                received += len(event.get("body", b""))
+                chunk = event.get("body", b"")
+                received += len(chunk)
                 if received > limit:
-                    exceeded = True
-                    raise BodyTooLarge(limit)
+                    refused = _too_large(limit)
+                    raise refused
+                if json_parts is not None:
+                    json_parts.append(chunk)
+                    if not event.get("more_body", False):
+                        try:
+                            bounded_json.check(b"".join(json_parts), "JSON")
+                        except Invalid:
+                            refused = BodyRefused(422, message("bounds.body_too_deep", limit=bounded_json.MAX_DEPTH))
+                            raise refused from None
             return event
 
         async def guarded_send(event: Message) -> None:
             nonlocal started
-            if exceeded and not started:
-                return  # the route's own answer to a body it could not read: the 413 replaces it
+            if refused is not None and not started:
+                return  # the route's own answer to a body it could not read: the refusal replaces it
             if event["type"] == "http.response.start":
                 started = True
             await send(event)
 
         try:
             await self.app(scope, counted_receive, guarded_send)
-        except BodyTooLarge:
+        except BodyRefused:
             if started:
                 raise
-        if exceeded and not started:
-            await self._refuse(scope, receive, send, limit)
+        if refused is not None and not started:
+            await self._refuse(scope, receive, send, refused)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        refusal = message("bounds.body_too_large", size=size_text(limit))
-        # the connection is closed after the answer: the rest of the body is never read
-        response = self.answer(Request(scope), 413, refusal, {"Connection": "close"})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, refused: BodyRefused) -> None:
+        # after a 413 the connection is closed: the rest of the body is never read
+        headers = {"Connection": "close"} if refused.status_code == 413 else {}
+        response = self.answer(Request(scope), refused.status_code, refused.refusal, headers)
         await response(scope, receive, send)
+
+
+def _is_json(scope: Scope) -> bool:
+    kind = Headers(scope=scope).get("content-type", "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
 
 
 def _content_length(scope: Scope) -> int | None:

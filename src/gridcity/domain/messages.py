@@ -2121,7 +2121,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{source} 的嵌套层数超过 {limit} 层",
         "{source} is nested more than {limit} levels deep",
     ),
-    "bounds.body_too_deep": ("请求的 JSON 嵌套层数过多", "the JSON body is nested too deeply"),
+    "bounds.body_too_deep": (
+        "请求的 JSON 嵌套超过 {limit} 层",
+        "the JSON body is nested more than {limit} levels deep",
+    ),
     "bounds.too_many_positions": (
         "{source} 含有超过 {limit} 个坐标数组",
         "{source} holds more than {limit} coordinate arrays",

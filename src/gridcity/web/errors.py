@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -94,12 +95,14 @@ def render_error(
     message_key: str | None = None,
     fields: list[str] | None = None,
     headers: Mapping[str, str] | None = None,
-    look_up_user: bool = True,
+    use_database: bool = True,
 ) -> HTMLResponse:
     """The error page. `message` is the refusal's own text (shown as it is); `message_key` a
     catalogue key for it; `fields`, the names of the values a form or address got wrong;
-    `look_up_user=False` shows it signed out without asking the database (when it is too busy)."""
-    user = _signed_in(request) if look_up_user else None
+    `use_database=False` makes it without asking the database (which is too busy): signed out,
+    in the city's time zone as the settings name it."""
+    user = _signed_in(request) if use_database else None
+    quiet = {} if use_database else {"tz": ZoneInfo(request.app.state.platform.settings.timezone)}
     hint_key = f"error.hint.{status_code}"
     response = pages.render(
         request,
@@ -113,6 +116,7 @@ def render_error(
         message_key=message_key,
         fields=fields or [],
         next_path=_here(request),
+        **quiet,
     )
     for name, value in (headers or {}).items():
         response.headers[name] = value

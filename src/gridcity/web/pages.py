@@ -83,7 +83,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     # without a session, forms carry the visitor's double-submit token (public portal)
     anonymous = None if token else session.anonymous_csrf(request)
     context.setdefault("user", None)
-    context.setdefault("tz", request.app.state.platform.calendar().tz)
+    if "tz" not in context:  # the calendar may ask the database: only when the caller did not say
+        context["tz"] = request.app.state.platform.calendar().tz
     response = TEMPLATES.TemplateResponse(
         request,
         name,
