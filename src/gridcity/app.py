@@ -204,7 +204,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         # load shedding: no database connection came free within GRIDCITY_DB_POOL_TIMEOUT_S; the
         # caller is told to come back instead of queueing (and the request holds nothing)
         seconds = max(1, math.ceil(request.app.state.platform.settings.db_pool_timeout_s))
-        return refusal_answer(request, 503, message("bounds.busy", seconds=seconds), {"Retry-After": str(seconds)})
+        return refusal_answer(
+            request, 503, message("bounds.busy", seconds=seconds), {"Retry-After": str(seconds)}
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -29,7 +29,6 @@ from tests.web.test_pages import csrf_of, sign_in
 from gridcity.api import body_limits
 from gridcity.app import create_app
 from gridcity.config import Settings
-from gridcity.db.engine import make_engine
 from gridcity.services.platform import Platform
 
 MiB = 1024 * 1024
@@ -95,7 +94,9 @@ def _request_head(base: str, path: str, headers: dict[str, str]) -> bytes:
     return "\r\n".join(lines).encode()
 
 
-def _send_huge_then_listen(base: str, path: str, headers: dict[str, str], first: bytes) -> tuple[int, dict, bytes]:  # type: ignore[type-arg]
+def _send_huge_then_listen(
+    base: str, path: str, headers: dict[str, str], first: bytes
+) -> tuple[int, dict, bytes]:  # type: ignore[type-arg]
     """Announce a 256 MB body, send only `first` of it, and wait for the answer: a server that
     waited for the body would never answer (the read times out and the test fails)."""
     port = urlsplit(base).port
@@ -126,9 +127,13 @@ def test_a_256_mb_json_body_is_refused_before_it_is_read_and_before_sign_in(plat
 def test_a_256_mb_photo_upload_is_refused_before_anything_is_written(platform: Platform) -> None:
     boundary = uuid.uuid4().hex
     part = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n"
-    ).encode() + b"\xff\xd8\xff\xe0" + b"\x00" * 65536
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + b"\xff\xd8\xff\xe0"
+        + b"\x00" * 65536
+    )
     uploads = platform.settings.effective_attachments_dir
     before = _entries(uploads)
     with serve(platform) as base:
@@ -175,7 +180,10 @@ def test_a_body_without_a_length_is_cut_at_the_limit_as_it_arrives(
     uploads = platform.settings.effective_attachments_dir
     before = _entries(uploads)
     with serve(platform) as base, socket.create_connection(("127.0.0.1", urlsplit(base).port)) as sock:
-        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Transfer-Encoding": "chunked"}
+        headers = {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Transfer-Encoding": "chunked",
+        }
         sock.sendall(_request_head(base, "/api/v1/attachments", headers))
         for piece in [head, *[chunk] * 2048]:  # 64 MiB, if nobody stopped it
             sock.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
@@ -239,7 +247,9 @@ def test_a_json_body_nested_too_deep_is_a_422_in_the_callers_language(client, lo
     assert r.status_code == 422 and r.json()["detail"] == "请求的 JSON 嵌套超过 64 层"
 
 
-def test_a_json_body_nested_deep_within_the_parsers_reach_is_refused_before_it_is_stored(client, login, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_json_body_nested_deep_within_the_parsers_reach_is_refused_before_it_is_stored(
+    client, login, make_user
+) -> None:  # type: ignore[no-untyped-def]
     """Depth 900 gets past the JSON parser; stored, a place whose attributes nest that deep could
     not be shown again (a 500 at every read). The body is refused before the route sees it."""
     headers = {**login(make_user("admin", "110101")), "Content-Type": "application/json"}
@@ -256,8 +266,8 @@ def test_deeply_nested_geojson_in_the_grid_import_is_a_422_on_the_page(client, m
     sign_in(client, make_user("admin", "110101"))
     token = csrf_of(client.get("/admin/territory").text)
     for depth in (100, 5000):  # past the bound; past the interpreter's recursion limit
-        feature = '{"type": "Feature", "properties": {"code": "x"}, "geometry": %s}' % _nested(depth)
-        document = ('{"type": "FeatureCollection", "features": [%s]}' % feature).encode()
+        feature = '{"type": "Feature", "properties": {"code": "x"}, "geometry": ' + _nested(depth) + "}"
+        document = ('{"type": "FeatureCollection", "features": [' + feature + "]}").encode()
         r = client.post(
             "/admin/territory/grids",
             data={"csrf_token": token, "layer": "city_management"},
@@ -275,7 +285,11 @@ def test_a_grid_file_with_too_many_features_or_coordinates_is_refused(
     sign_in(client, make_user("admin", "110101"))
     token = csrf_of(client.get("/admin/territory").text)
     ring = [[116.40, 39.91], [116.41, 39.91], [116.41, 39.92], [116.40, 39.91]]
-    feature = {"type": "Feature", "properties": {"code": "x"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "x"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
     document = json.dumps({"type": "FeatureCollection", "features": [feature] * 3}).encode()
 
     def upload() -> str:
@@ -320,7 +334,9 @@ def impatient(platform: Platform, tmp_path: Path) -> Iterator[Platform]:
         other.engine.dispose()
 
 
-def test_when_every_connection_is_taken_a_request_gets_503_with_retry_after_quickly(impatient, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_when_every_connection_is_taken_a_request_gets_503_with_retry_after_quickly(
+    impatient, make_user
+) -> None:  # type: ignore[no-untyped-def]
     user = make_user("supervisor")
     with TestClient(create_app(platform=impatient)) as client:
         r = client.post("/api/v1/auth/token", data={"username": user.username, "password": "secret-pw"})
@@ -332,7 +348,10 @@ def test_when_every_connection_is_taken_a_request_gets_503_with_retry_after_quic
             waited = time.monotonic() - started
             assert r.status_code == 503, r.text
             assert r.headers["retry-after"] == "1"
-            assert r.json() == {"detail": "the platform is busy: try again in 1 seconds", "code": "bounds.busy"}
+            assert r.json() == {
+                "detail": "the platform is busy: try again in 1 seconds",
+                "code": "bounds.busy",
+            }
             assert 0.9 < waited < 5, waited
             # a write (on SQLite run on the event loop under the write lock) does not freeze either
             started = time.monotonic()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gridcity.domain.errors import Invalid
+from gridcity.services import import_files
 from gridcity.services.import_files import Rejects, open_source
 
 
@@ -114,3 +115,43 @@ def test_the_reject_file_keeps_each_row_as_it_was_with_its_reason(tmp_path: Path
         header, row = list(csv.reader(fh))
     assert header == ["reason", "line", "record"]
     assert row[:2] == ["outside the city", "7"] and json.loads(row[2]) == {"id": 7, "名称": "井盖"}
+
+
+# --- bounds (docs/security.md#bounded-input) -------------------------------------------------------
+
+
+def test_a_csv_field_beyond_the_bound_is_refused_naming_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("id,description\n1,short\n2," + "x" * (import_files.CSV_FIELD_MAX_CHARS + 1) + "\n")
+    with pytest.raises(Invalid) as refused:
+        open_source(path)
+    assert refused.value.message.startswith(f"{path} line 3 cannot be read (a field holds at most 131072")
+
+
+def test_a_csv_with_more_rows_than_the_bound_is_refused_before_its_rows_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_files, "CSV_MAX_ROWS", 3)
+    path = tmp_path / "many.csv"
+    path.write_text("id\n1\n2\n3\n")
+    assert open_source(path).total == 3
+    path.write_text("id\n1\n2\n3\n4\n")
+    with pytest.raises(Invalid) as refused:
+        open_source(path)
+    assert refused.value.message == f"{path} holds more than 3 rows"
+
+
+def test_json_nested_too_deep_is_refused_and_a_deep_json_line_is_a_rejected_record(tmp_path: Path) -> None:
+    deep = "[" * 5000 + "]" * 5000  # beyond the interpreter's own limit: a RecursionError unbounded
+    array = tmp_path / "deep.json"
+    array.write_text('[{"id": 1, "x": ' + deep + "}]")
+    with pytest.raises(Invalid) as refused:
+        open_source(array)
+    assert refused.value.message == f"{array} is nested more than 64 levels deep"
+    geojson = tmp_path / "deep.geojson"
+    geojson.write_text('{"type": "FeatureCollection", "features": [' + deep + "]}")
+    with pytest.raises(Invalid):
+        open_source(geojson)
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text('{"id": 1}\n{"id": 2, "x": ' + deep + '}\n{"id": 3}\n')
+    assert _rows(lines) == [(1, {"id": 1}), (2, {}), (3, {"id": 3})]

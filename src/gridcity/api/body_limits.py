@@ -139,7 +139,9 @@ class BodyLimit:
                         try:
                             bounded_json.check(b"".join(json_parts), "JSON")
                         except Invalid:
-                            refused = BodyRefused(422, message("bounds.body_too_deep", limit=bounded_json.MAX_DEPTH))
+                            refused = BodyRefused(
+                                422, message("bounds.body_too_deep", limit=bounded_json.MAX_DEPTH)
+                            )
                             raise refused from None
             return event
 

@@ -30,7 +30,9 @@ for _close in b"]}":
     _STEP[_close] = -1
 
 
-def check(data: bytes | str, source: str, *, max_depth: int = MAX_DEPTH, max_arrays: int | None = None) -> None:
+def check(
+    data: bytes | str, source: str, *, max_depth: int = MAX_DEPTH, max_arrays: int | None = None
+) -> None:
     """Refuse `data` if it nests deeper than `max_depth` or holds more than `max_arrays` arrays
     (`source` names it in the message). Text that is not JSON passes: the parser says why."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
@@ -41,7 +43,9 @@ def check(data: bytes | str, source: str, *, max_depth: int = MAX_DEPTH, max_arr
         raise Invalid(message("bounds.json_too_deep", source=source, limit=max_depth))
 
 
-def loads(data: bytes | str, source: str, *, max_depth: int = MAX_DEPTH, max_arrays: int | None = None) -> Any:
+def loads(
+    data: bytes | str, source: str, *, max_depth: int = MAX_DEPTH, max_arrays: int | None = None
+) -> Any:
     """`json.loads` after `check`. A JSON syntax error stays a `json.JSONDecodeError` (the caller
     has its own words for a file that is not JSON)."""
     check(data, source, max_depth=max_depth, max_arrays=max_arrays)

@@ -110,7 +110,11 @@ def _check_csv(path: Path) -> tuple[list[str], int]:
                     raise Invalid(message("bounds.too_many_rows", path=path, limit=CSV_MAX_ROWS))
         except csv.Error as exc:
             refusal = message(
-                "bounds.csv_bad_row", path=path, line=reader.line_num, limit=CSV_FIELD_MAX_CHARS, error=str(exc)
+                "bounds.csv_bad_row",
+                path=path,
+                line=reader.line_num,
+                limit=CSV_FIELD_MAX_CHARS,
+                error=str(exc),
             )
             raise Invalid(refusal) from None
     return columns, total

@@ -572,6 +572,7 @@ def boundaries(db: Session, level: str, parent_code: str | None) -> dict[str, An
 
 # --- administration within a tier (系统管理) ----------------------------------------------------
 
+
 def grid_scope_clause(scope: str) -> Any:
     """The grids of a territory (a platform's scope code; '' = the whole city)."""
     if not scope:
@@ -684,7 +685,9 @@ def import_grid_upload(
     settings = platform.settings
     if len(data) > settings.max_import_bytes:
         raise Invalid(
-            message("grid_file.too_large", filename=filename, limit=settings.max_import_bytes // (1024 * 1024))
+            message(
+                "grid_file.too_large", filename=filename, limit=settings.max_import_bytes // (1024 * 1024)
+            )
         )
     try:  # bounded: a file nested too deep or with too many coordinates is refused before parsing
         document = bounded_json.loads(
