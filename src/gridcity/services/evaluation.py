@@ -51,6 +51,7 @@ from gridcity.domain.rollups import RollupRules
 from gridcity.domain.workflow import Role
 from gridcity.services import patrol, supervisor_grids
 from gridcity.services.platform import Platform
+from gridcity.services.spreadsheet_cells import xlsx_row
 
 # Every table of the assessment: (kind, level).
 TABLES: tuple[tuple[str, str | None], ...] = (
@@ -559,23 +560,26 @@ def workbook(results: Sequence[Evaluation]) -> bytes:
             name = name[:28] + f" {len(used)}"
         used.add(name)
         sheet = book.create_sheet(name)
-        sheet.append([f"绩效评价 {result.period.label} {zh} {en}"])
+        sheet.append(xlsx_row(sheet, [f"绩效评价 {result.period.label} {zh} {en}"]))
         sheet["A1"].font = Font(bold=True, size=13)
         sheet.append(
-            [
-                f"期间 period {result.period.start.isoformat()} – {result.period.end.isoformat()}",
-                f"评价时间 as of {result.as_of.isoformat(timespec='seconds')}",
-                f"范围 area {result.area or '全市 city'}",
-                f"配置 config {result.config_source}",
-            ]
+            xlsx_row(
+                sheet,
+                [
+                    f"期间 period {result.period.start.isoformat()} – {result.period.end.isoformat()}",
+                    f"评价时间 as of {result.as_of.isoformat(timespec='seconds')}",
+                    f"范围 area {result.area or '全市 city'}",
+                    f"配置 config {result.config_source}",
+                ],
+            )
         )
         sheet.append([])
         header, body = table(result)
-        sheet.append(header)
+        sheet.append(xlsx_row(sheet, header))
         for cell in sheet[4]:
             cell.font = Font(bold=True)
         for line in body:
-            sheet.append(line)
+            sheet.append(xlsx_row(sheet, line))
         sheet.freeze_panes = "E5"
     out = BytesIO()
     book.save(out)

@@ -12,7 +12,6 @@ local date-times in XLSX (Excel has no timezone; the sheet's header row names it
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import Invalid
 from gridcity.domain.messages import message
 from gridcity.services.platform import Platform
+from gridcity.services.spreadsheet_cells import csv_writer, xlsx_row
 from gridcity.services.territory import LAYERS, grid_properties
 
 FORMATS = ("csv", "xlsx", "geojson")
@@ -143,7 +143,7 @@ def csv_chunks(platform: Platform, db: Session, flt: CaseFilter) -> Iterator[str
     in chunks of a few hundred rows."""
     tz = platform.calendar().tz
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(CASE_COLUMNS)
     for n, record in enumerate(case_records(platform, db, flt), start=1):
         writer.writerow(["" if v is None else _text(v, tz) for v in record.values()])
@@ -187,7 +187,7 @@ def write_xlsx(platform: Platform, db: Session, flt: CaseFilter, out: IO[bytes] 
     tz = platform.calendar().tz
     book = Workbook(write_only=True)
     sheet = book.create_sheet("cases")
-    sheet.append(list(CASE_COLUMNS))
+    sheet.append(xlsx_row(sheet, CASE_COLUMNS))
     count = 0
     for record in case_records(platform, db, flt):
         row = []
@@ -197,7 +197,7 @@ def write_xlsx(platform: Platform, db: Session, flt: CaseFilter, out: IO[bytes] 
                 row.append(local.replace(tzinfo=None) if local is not None else None)
             else:
                 row.append(value)
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
         count += 1
     book.save(out)
     return count

@@ -16,6 +16,7 @@ import shapely
 from gridcity.domain import bounded_json
 from gridcity.domain.errors import Invalid
 from gridcity.domain.messages import message
+from gridcity.services.spreadsheet_cells import csv_writer
 
 MAX_FILE_BYTES = 4 * 1024**3
 # Bounds on a CSV (docs/security.md#bounded-input): a field longer than this (Python's own
@@ -164,7 +165,7 @@ class Rejects:
         self.path = path
         self.columns = columns
         self.fh = path.open("w", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.fh)
+        self.writer = csv_writer(self.fh)  # people open the reject file in a spreadsheet
         self.writer.writerow(["reason", "line", *(columns if columns is not None else ["record"])])
 
     def write(self, line: int, row: dict[str, Any] | list[Any], reason: str) -> None:

@@ -3,7 +3,6 @@ dependencies, rendering with the person's language and CSRF token, and CSV downl
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -23,6 +22,7 @@ from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.workflow import Role
 from gridcity.services.platform import Platform
+from gridcity.services.spreadsheet_cells import csv_writer
 from gridcity.web import i18n, session
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -113,7 +113,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     """A list page's CSV download: UTF-8 with a byte-order mark so that spreadsheet programs read
     the Chinese text correctly; None becomes an empty cell."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])

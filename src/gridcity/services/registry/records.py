@@ -15,7 +15,6 @@ out (`moved_out_at`).
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Callable, Sequence
@@ -80,6 +79,7 @@ from gridcity.services import cases
 from gridcity.services.access import access_case, territory_covers
 from gridcity.services.platform import Platform
 from gridcity.services.registry import personal_crypto
+from gridcity.services.spreadsheet_cells import csv_writer
 from gridcity.spatial.crs import area_m2
 
 ID_FIELD = "resident.id_number"
@@ -1080,7 +1080,7 @@ def export_residents_csv(
     crypt = personal_crypto.cipher(platform.settings)
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for r in db.scalars(_resident_select(reader, flt).order_by(RegistryResident.id)).unique():

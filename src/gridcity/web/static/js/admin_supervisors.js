@@ -4,6 +4,7 @@
 // (the session cookie), drawn from zoom 15.
 (function () {
   "use strict";
+  var dom = window.gridcityDom;
   var el = document.getElementById("supervisor-map");
   if (!el) { return; }
   var status = document.getElementById("supervisor-map-status");
@@ -49,7 +50,7 @@
     style: style,
     onEachFeature: function (f, layer) {
       var holder = f.properties.holder;
-      layer.bindTooltip(f.properties.code + (holder ? " · " + holder.name : ""));
+      layer.bindTooltip(dom.tip(f.properties.code + (holder ? " · " + holder.name : "")));
       layer.on("click", function () { toggle(f.properties.code); });
     }
   }).addTo(map);

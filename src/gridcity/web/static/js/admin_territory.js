@@ -4,6 +4,7 @@
 // JSON API with the session cookie; tiles only when a tile URL is configured.
 (function () {
   "use strict";
+  var dom = window.gridcityDom;
   var el = document.getElementById("admin-map");
   if (!el) { return; }
   var status = document.getElementById("admin-map-status");
@@ -24,7 +25,7 @@
       return { color: colours[f.properties.layer] || "#0b62a4", weight: 1, opacity: 0.8, fillOpacity: 0.06 };
     },
     onEachFeature: function (f, layer) {
-      layer.bindTooltip(f.properties.code);
+      layer.bindTooltip(dom.tip(f.properties.code));
       layer.on("click", function (e) { showGrid(f.properties, e.latlng); });
     }
   }).addTo(map);
@@ -45,20 +46,15 @@
     var s = map.getBounds();
     return [s.getWest(), s.getSouth(), s.getEast(), s.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
   }
-  function text(s) {
-    var span = document.createElement("span");
-    span.textContent = s;
-    return span.innerHTML;
-  }
   function showGrid(p, latlng) {
     getJSON("/api/v1/grids/" + encodeURIComponent(p.layer) + "/" + encodeURIComponent(p.code)).then(function (g) {
-      var lines = g.overlaps.map(function (o) {
-        return text(o.layer) + " " + text(o.code) + " " + Math.round(o.share * 100) + "%";
+      var overlaps = g.overlaps.map(function (o) {
+        return o.layer + " " + o.code + " " + Math.round(o.share * 100) + "%";
       });
-      L.popup().setLatLng(latlng).setContent(
-        "<b>" + text(g.code) + "</b> v" + g.version + "<br>" + Math.round(g.area_m2) + " m² · " +
-        text(g.valid_from.slice(0, 10)) + (lines.length ? "<br>" + lines.join("<br>") : "")
-      ).openOn(map);
+      L.popup().setLatLng(latlng).setContent(dom.lines([
+        [dom.el("b", null, g.code), " v" + g.version],
+        Math.round(g.area_m2) + " m² · " + g.valid_from.slice(0, 10)
+      ].concat(overlaps))).openOn(map);
     }).catch(function (e) { status.textContent = String(e); });
   }
   function refresh() {

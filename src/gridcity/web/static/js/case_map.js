@@ -2,6 +2,7 @@
 // each with its code (map_labels.js, loaded here so that the case page needs no other tag).
 (function () {
   "use strict";
+  var dom = window.gridcityDom;
   var el = document.getElementById("case-map");
   if (!el) { return; }
   var lon = Number(el.dataset.lon), lat = Number(el.dataset.lat), code = el.dataset.grid;
@@ -17,7 +18,7 @@
           var own = f.properties.code === code;
           return { color: own ? "#d1242f" : "#0b62a4", weight: own ? 3 : 1, fillOpacity: own ? 0.12 : 0.02 };
         },
-        onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.code); }
+        onEachFeature: function (f, layer) { layer.bindTooltip(dom.tip(f.properties.code)); }
       }).addTo(map);
       L.circleMarker([lat, lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#d1242f", fillOpacity: 1 }).addTo(map);
       el.dataset.ready = "1";

@@ -2,6 +2,7 @@
 // it (its own grid marked).
 (function () {
   "use strict";
+  var dom = window.gridcityDom;
   var el = document.getElementById("component-map");
   if (!el) { return; }
   var lon = Number(el.dataset.lon), lat = Number(el.dataset.lat), code = el.dataset.grid;
@@ -21,7 +22,7 @@
           var own = f.properties.code === code;
           return { color: own ? "#0b62a4" : "#8aa9c4", weight: own ? 2 : 1, fillOpacity: own ? 0.06 : 0.01 };
         },
-        onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.code); }
+        onEachFeature: function (f, layer) { layer.bindTooltip(dom.tip(f.properties.code)); }
       }).addTo(map);
     }),
     getJSON("/api/v1/components.geojson?limit=500&bbox=" + box).then(function (data) {
@@ -30,8 +31,8 @@
         if (c[0] === lon && c[1] === lat) { return; }
         L.circleMarker([c[1], c[0]], {
           radius: 4, color: "#fff", weight: 1, fillOpacity: 0.6, fillColor: colours[p.state] || "#888"
-        }).bindTooltip((p.class_name || p.class_code) + " " + p.code).on("click", function () {
-          window.location.href = "/components/" + p.code;
+        }).bindTooltip(dom.tip((p.class_name || p.class_code) + " " + p.code)).on("click", function () {
+          window.location.href = "/components/" + encodeURIComponent(p.code);
         }).addTo(map);
       });
     })

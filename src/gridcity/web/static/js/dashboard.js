@@ -5,6 +5,7 @@
 // data-ready="1" and data-draws (how many times everything was drawn) after each full draw.
 (function () {
   "use strict";
+  var dom = window.gridcityDom, node = dom.el;
   var root = document.getElementById("dashboard");
   var form = document.getElementById("dash-filters");
   var status = document.getElementById("dash-status");
@@ -15,10 +16,13 @@
   var NETWORK_COLOURS = { city_management: "#0b62a4", social_service: "#2e9e44", public_security: "#b35c00" };
   var SCALE = ["#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"];
 
-  function escape(text) {
-    return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
+  // a table's head and body, or one muted "no data" row across `span` columns
+  function fillTable(table, head, rows, span) {
+    table.textContent = "";
+    dom.append(table, [
+      node("thead", null, node("tr", null, head)),
+      node("tbody", null, rows.length ? rows : node("tr", null, node("td", { colSpan: span, className: "muted" }, words.no_data)))
+    ]);
   }
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
@@ -118,13 +122,16 @@
   function drawAnomalies(data) {
     var list = document.getElementById("list-anomalies");
     document.querySelector("[data-note=anomalies]").textContent = data.meta.window;
+    list.textContent = "";
     if (!data.rows.length) {
-      list.innerHTML = '<li class="none">' + escape(words.no_anomalies) + "</li>";
+      list.appendChild(node("li", { className: "none" }, words.no_anomalies));
     } else {
-      list.innerHTML = data.rows.map(function (r) {
-        return '<li><span class="kind">' + escape(r[0]) + "</span>" + escape(r[2]) + " <small class=\"muted\">" +
-          escape(r[1]) + '</small><span class="hint">' + escape(r[r.length - 1]) + "</span></li>";
-      }).join("");
+      dom.append(list, data.rows.map(function (r) {
+        return node("li", null, [
+          node("span", { className: "kind" }, r[0]), r[2], " ", node("small", { className: "muted" }, r[1]),
+          node("span", { className: "hint" }, r[r.length - 1])
+        ]);
+      }));
     }
     ready(list);
   }
@@ -138,15 +145,15 @@
       if (!byArea[r[0]]) { byArea[r[0]] = { name: r[1] || r[0] || "—", total: r[2], classes: [] }; areas.push(byArea[r[0]]); }
       byArea[r[0]].classes.push(r);
     });
-    var head = "<thead><tr><th>" + escape(data.columns[1]) + '</th><th class="num">' + escape(data.columns[2]) +
-      "</th><th>" + escape(data.columns[5]) + "</th></tr></thead>";
+    var head = [node("th", null, data.columns[1]), node("th", { className: "num" }, data.columns[2]), node("th", null, data.columns[5])];
     var body = areas.map(function (a) {
-      var classes = a.classes.map(function (r) {
-        return escape(r[5]) + " <b>" + r[6] + '</b> <span class="share">' + r[7] + "%</span>";
-      }).join("；");
-      return '<tr><td class="area">' + escape(a.name) + '</td><td class="num">' + a.total + "</td><td>" + classes + "</td></tr>";
-    }).join("");
-    table.innerHTML = head + "<tbody>" + (body || '<tr><td colspan="3" class="muted">' + escape(words.no_data) + "</td></tr>") + "</tbody>";
+      var classes = node("td");
+      a.classes.forEach(function (r, i) {
+        dom.append(classes, [i ? "；" : "", r[5], " ", node("b", null, r[6]), " ", node("span", { className: "share" }, r[7] + "%")]);
+      });
+      return node("tr", null, [node("td", { className: "area" }, a.name), node("td", { className: "num" }, a.total), classes]);
+    });
+    fillTable(table, head, body, 3);
     ready(table);
   }
 
@@ -154,14 +161,12 @@
   function drawOverdue(data) {
     var table = document.getElementById("table-overdue");
     var cols = data.columns;
-    var head = "<thead><tr>" + cols.slice(1).map(function (c, i) {
-      return "<th" + (i === 6 ? ' class="num"' : "") + ">" + escape(c) + "</th>";
-    }).join("") + "</tr></thead>";
+    var head = cols.slice(1).map(function (c, i) { return node("th", i === 6 ? { className: "num" } : null, c); });
     var body = data.rows.map(function (r) {
-      return '<tr class="late"><td><a href="/cases/' + encodeURIComponent(r[0]) + '">' + escape(r[1]) + "</a></td>" +
-        r.slice(2).map(function (v, i) { return "<td" + (i === 5 ? ' class="num"' : "") + ">" + escape(v) + "</td>"; }).join("") + "</tr>";
-    }).join("");
-    table.innerHTML = head + "<tbody>" + (body || '<tr><td colspan="8" class="muted">' + escape(words.no_data) + "</td></tr>") + "</tbody>";
+      return node("tr", { className: "late" }, [node("td", null, node("a", { href: "/cases/" + encodeURIComponent(r[0]) }, r[1]))].concat(
+        r.slice(2).map(function (v, i) { return node("td", i === 5 ? { className: "num" } : null, v); })));
+    });
+    fillTable(table, head, body, 8);
     document.querySelector("[data-figure=overdue]").textContent = String(data.meta.total);
     document.querySelector("[data-note=overdue]").textContent = data.meta.note;
     document.getElementById("overdue-queue").href = data.meta.queue;
@@ -234,9 +239,9 @@
     return SCALE[i];
   }
   function legend(max) {
-    var el = document.getElementById("map-legend");
-    el.innerHTML = SCALE.map(function (c) { return '<i style="background:' + c + '"></i>'; }).join("") +
-      " <span>0–" + max + "</span>";
+    var box = document.getElementById("map-legend");
+    box.textContent = "";
+    dom.append(box, SCALE.map(function (c) { return node("i", { style: { background: c } }); }).concat([" ", node("span", null, "0–" + max)]));
   }
   function drawAreas() {
     var level = levelFor(map.getZoom());
@@ -258,7 +263,7 @@
           color: "#12314f", weight: level === "grid" ? 0.5 : 1, fillColor: colour(n, max),
           fillOpacity: mode() === "heat" ? 0 : 0.75  // under the heat map only the outlines
         });
-        layer.bindTooltip(escape(p.name || p.code) + " · " + words["level." + level] + "<br>" + escape(words.cases) + " " + n);
+        layer.bindTooltip(dom.tip([(p.name || p.code) + " · " + words["level." + level], words.cases + " " + n]));
       });
       legend(max);
       document.querySelector("[data-figure=hotspots]").textContent = mode() === "heat" ? "" : words["level." + level];

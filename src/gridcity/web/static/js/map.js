@@ -4,6 +4,7 @@
 // marks its row. Names are written by map_labels.js; tiles only when a tile URL is configured.
 (function () {
   "use strict";
+  var dom = window.gridcityDom;
   var el = document.getElementById("map");
   var status = document.getElementById("map-status");
   var b = el.dataset.bounds.split(",").map(Number);
@@ -17,7 +18,7 @@
   var streets = L.geoJSON(null, { style: { color: "#12314f", weight: 2, fill: false } }).addTo(map);
   var grids = L.geoJSON(null, {
     style: { color: "#0b62a4", weight: 1, opacity: 0.6, fillOpacity: 0.03 },
-    onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.code); }
+    onEachFeature: function (f, layer) { layer.bindTooltip(dom.tip(f.properties.code)); }
   }).addTo(map);
   // A cluster takes the colour of its most urgent case, so that a red case is never hidden in a
   // green bubble; its number is how many cases it holds.
@@ -30,7 +31,7 @@
         if ((rank[m.options.light] || 0) > (rank[worst] || 0)) { worst = m.options.light; }
       });
       return L.divIcon({
-        html: "<span>" + cluster.getChildCount() + "</span>",
+        html: dom.el("span", null, cluster.getChildCount()),
         className: "case-cluster light-" + worst,
         iconSize: L.point(34, 34)
       });
@@ -53,11 +54,6 @@
   var total = document.getElementById("map-list-total");
   var filters = document.getElementById("map-filters");
 
-  function escape(text) {
-    return String(text == null ? "" : text).replace(/[&<>"']/g, function (ch) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch];
-    });
-  }
   function select(id) {
     selected = String(id);
     Array.prototype.forEach.call(rowsBody ? rowsBody.querySelectorAll("tr.selected") : [], function (tr) {
@@ -86,7 +82,9 @@
         pane: "cases", radius: 6, color: "#fff", weight: 1, fillOpacity: 0.9, fillColor: colours[p.light] || "#888"
       });
       marker.options.light = p.light;
-      marker.bindPopup('<a href="/cases/' + p.id + '">' + escape(p.number) + "</a><br>" + escape(p.class_name), { autoPan: false });
+      marker.bindPopup(function () {
+        return dom.lines([dom.el("a", { href: "/cases/" + p.id }, p.number), p.class_name]);
+      }, { autoPan: false });
       marker.on("click", function () { select(p.id); });
       markers[p.id] = marker;
       cases.addLayer(marker);
@@ -107,11 +105,15 @@
       tr.dataset.id = String(r.id);
       tr.tabIndex = 0;
       if (String(r.id) === selected) { tr.classList.add("selected"); }
-      tr.innerHTML =
-        '<td><span class="light ' + escape(r.light || "none") + '"></span> <a href="/cases/' + r.id + '">' +
-        escape(r.number) + '</a><span class="sub">' + escape(r.class_name) + "</span></td>" +
-        "<td>" + escape(r.street) + '<span class="sub">' + escape(r.state_label) + "</span></td>" +
-        "<td>" + escape(r.deadline) + "</td>";
+      dom.append(tr, [
+        dom.el("td", null, [
+          dom.el("span", { className: "light " + (r.light || "none") }), " ",
+          dom.el("a", { href: "/cases/" + r.id }, r.number),
+          dom.el("span", { className: "sub" }, r.class_name)
+        ]),
+        dom.el("td", null, [r.street, dom.el("span", { className: "sub" }, r.state_label)]),
+        dom.el("td", null, r.deadline)
+      ]);
       function go(event) {
         if (event.target.tagName === "A") { return; }
         if (!openCase(r.id)) {

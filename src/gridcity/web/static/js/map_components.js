@@ -4,6 +4,7 @@
 // nothing and asks the reader to zoom in. A window holding more than the server sends is said.
 (function () {
   "use strict";
+  var dom = window.gridcityDom;
   var map = window.gridcityMap;
   var el = document.getElementById("map");
   var toggle = document.getElementById("map-components");
@@ -24,11 +25,6 @@
   var layer = L.layerGroup().addTo(map);
   var timer = null, asked = 0, controller = null;
 
-  function escape(text) {
-    return String(text == null ? "" : text).replace(/[&<>"']/g, function (ch) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch];
-    });
-  }
   function windowArea(bounds) {
     var sw = bounds.getSouthWest(), ne = bounds.getNorthEast();
     var w = sw.distanceTo(L.latLng(sw.lat, ne.lng)), h = sw.distanceTo(L.latLng(ne.lat, sw.lng));
@@ -38,9 +34,11 @@
     return toggle.checked && (map.getZoom() >= minZoom || windowArea(map.getBounds()) <= SMALL_WINDOW_M2);
   }
   function popup(p) {
-    return "<b>" + escape(p.class_name || p.class_code) + "</b><br>" +
-      '<a href="/components/' + encodeURIComponent(p.code) + '">' + escape(p.code) + "</a><br>" +
-      escape(labels[p.state] || p.state_label || p.state) + " · " + escape(p.owner_name);
+    return dom.lines([
+      dom.el("b", null, p.class_name || p.class_code),
+      dom.el("a", { href: "/components/" + encodeURIComponent(p.code) }, p.code),
+      (labels[p.state] || p.state_label || p.state) + " · " + (p.owner_name == null ? "" : p.owner_name)
+    ]);
   }
   function draw(data) {
     layer.clearLayers();
@@ -49,7 +47,7 @@
       L.circleMarker([c[1], c[0]], {
         pane: "components", radius: 4, color: "#fff", weight: 1, fillOpacity: 0.85,
         fillColor: colours[p.state] || "#888", className: "component-marker state-" + p.state
-      }).bindPopup(popup(p)).addTo(layer);
+      }).bindPopup(function () { return popup(p); }).addTo(layer);
     });
     var n = data.features.length;
     var text = data.truncated ? el.dataset.componentsTruncatedText : el.dataset.componentsCountText;

@@ -2,6 +2,7 @@
 // there, from /map/patrolled.geojson; the checkbox shows or hides it.
 (function () {
   "use strict";
+  var dom = window.gridcityDom;
   var map = window.gridcityMap;
   var box = document.getElementById("map-patrolled");
   var status = document.getElementById("map-patrolled-status");
@@ -9,7 +10,7 @@
   var layer = L.geoJSON(null, {
     style: { color: "#7a3db8", weight: 2, opacity: 0.9, fillOpacity: 0.25 },
     onEachFeature: function (f, l) {
-      l.bindTooltip(f.properties.code + " · " + (f.properties.supervisors || []).join("、"));
+      l.bindTooltip(dom.tip(f.properties.code + " · " + (f.properties.supervisors || []).join("、")));
     }
   });
   fetch("/map/patrolled.geojson", { credentials: "same-origin" }).then(function (r) {

@@ -3,6 +3,7 @@
 // When a read fails the last figures stay, marked as stale.
 (function () {
   "use strict";
+  var dom = window.gridcityDom;
   var root = document.getElementById("main");
   var every = Math.max(2, Number(root.dataset.every || 30)) * 1000;
   var el = document.getElementById("wall-map");
@@ -50,7 +51,7 @@
         radius: fresh ? 9 : 6, color: fresh ? "#fff" : "#0b1622", weight: fresh ? 3 : 1, fillOpacity: 0.95,
         fillColor: colours[c.light] || "#9aa7b4", className: "wall-case light-" + c.light + (fresh ? " wall-marker-new" : "")
       });
-      marker.bindTooltip(c.number + " · " + c.class_name + " · " + c.state_label);
+      marker.bindTooltip(dom.tip(c.number + " · " + c.class_name + " · " + c.state_label));
       cases.addLayer(marker);
     });
     known = ids;
