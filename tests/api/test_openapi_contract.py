@@ -113,7 +113,8 @@ class City:
 
 def _user(platform: Platform, role: str, unit: str) -> str:
     with platform.sessions() as db:
-        return users.add_user(db, f"contract-{role}-{uuid.uuid4().hex[:6]}", PASSWORD, role, unit).username
+        name = f"contract-{role}-{uuid.uuid4().hex[:6]}"
+        return users.add_user(db, name, PASSWORD, role, unit, policy=None).username  # the tests' password
 
 
 def _seed(platform: Platform, client: TestClient, tmp_path: Path) -> City:

@@ -123,6 +123,7 @@ def users_add(
 ) -> None:
     """Add a user with a role in one organisation unit."""
     from gridcity.services import users
+    from gridcity.services.password_policy import PasswordPolicy
 
     platform = open_platform()
     secret = password
@@ -130,7 +131,10 @@ def users_add(
         if not sys.stdin.isatty():
             raise fail("give --password, or run in a terminal to be asked")
         secret = getpass.getpass("password: ")
-    user = in_session(platform, lambda db: users.add_user(db, username, secret, role, unit, name))
+    policy = PasswordPolicy.of(platform.settings)
+    user = in_session(
+        platform, lambda db: users.add_user(db, username, secret, role, unit, name, policy=policy)
+    )
     console.print(f"user {user.username} ({user.role}) added")
 
 

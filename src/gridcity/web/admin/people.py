@@ -20,6 +20,7 @@ from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import Role
 from gridcity.services import departments, users
+from gridcity.services.password_policy import PasswordPolicy
 from gridcity.services.platform import Platform
 from gridcity.services.users import UserFilter
 from gridcity.web import i18n
@@ -308,6 +309,7 @@ async def add_user(request: Request, platform: PlatformDep, user: PageUser) -> R
             text(form, "unit", required=message("people.unit_needed"), max_length=40),
             text(form, "display_name", max_length=120),
             text(form, "phone", max_length=40),
+            policy=PasswordPolicy.of(platform.settings),
         )
         return RedirectResponse(
             f"/admin/users?{urlencode({'q': created.username, 'added': created.username})}", status_code=303
@@ -435,7 +437,9 @@ async def reset_password(
     request: Request, platform: PlatformDep, user: PageUser, user_id: RowPath
 ) -> Response:
     def action(db: Session, form: FormData) -> str:
-        users.reset_password(db, user, user_id, str(form.get("password") or ""))
+        users.reset_password(
+            db, user, user_id, str(form.get("password") or ""), policy=PasswordPolicy.of(platform.settings)
+        )
         return "password"
 
     return await _user_action(request, platform, user, user_id, action)
