@@ -21,6 +21,7 @@ from limits.strategies import MovingWindowRateLimiter
 from gridcity.config import Settings
 from gridcity.domain.errors import TooManyRequests
 from gridcity.domain.messages import message
+from gridcity.services.security import token_digest
 
 PORTAL_REPORT = "portal-report"
 OPEN311_POST = "open311-post"
@@ -38,6 +39,7 @@ class IntakeLimits:
         """Count one submission of `kind` by `key`; TooManyRequests (with the seconds until the
         window lets one more in) when the limit is reached — that refused one is not counted."""
         rate = self._rates[kind]
+        key = token_digest(key)[:32]  # an api_key is a secret: the counters' store never sees it
         if self._limiter.hit(rate, kind, key):
             return
         reset_at = self._limiter.get_window_stats(rate, kind, key).reset_time
