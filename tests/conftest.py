@@ -151,8 +151,16 @@ class CityTemplates:
 
 def _settings(url: str, data_dir: Path) -> Settings:
     # no idle timeout: tests move the clock by hours between the requests of one signed-in user;
-    # tests/api/test_token_idle.py turns it on and checks it
-    return Settings(database_url=url, data_dir=data_dir, token_idle_minutes=0, _env_file=None)  # type: ignore[call-arg]
+    # tests/api/test_token_idle.py turns it on and checks it. No portal rate limit to speak of:
+    # every test client of a module comes from one address ("testclient"), and the limit counts in
+    # real time; tests/api/test_intake_rate_limits.py checks the limits.
+    return Settings(  # type: ignore[call-arg]
+        database_url=url,
+        data_dir=data_dir,
+        token_idle_minutes=0,
+        portal_report_rate="10000/minute",
+        _env_file=None,
+    )
 
 
 @pytest.fixture(scope="session")

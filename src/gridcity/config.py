@@ -106,7 +106,7 @@ class Settings(BaseSettings):
     # process (memory://) unless several processes share them in Redis: redis://host:6379/0 (needs
     # the `redis` package installed beside gridcity).
     rate_limit_storage: str = "memory://"
-    portal_report_rate: str = "10/hour"
+    portal_report_rate: str = "20/hour"
     open311_post_rate: str = "120/minute"
 
     # Production mode (GRIDCITY_PRODUCTION=true): the safe defaults a city's live installation must
