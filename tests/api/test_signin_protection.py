@@ -198,7 +198,9 @@ def test_every_sign_in_costs_one_argon2_check_whether_the_user_exists_or_not(
         assert len(argon2_checks) - before == 1, username
 
 
-def test_a_sign_in_that_finds_every_argon2_slot_busy_gets_a_quick_503(client_from, make_user, platform) -> None:  # type: ignore[no-untyped-def]
+def test_a_sign_in_that_finds_every_argon2_slot_busy_gets_a_quick_503(
+    client_from, make_user, platform
+) -> None:  # type: ignore[no-untyped-def]
     user = make_user("operator")
     client = client_from(None)
     real = platform.password_slots
@@ -277,7 +279,10 @@ def test_a_district_admin_sees_and_unlocks_only_the_accounts_of_the_district(
     city = login(make_user("admin", "110000"))
     seen = {lock["username"] for lock in client.get("/api/v1/auth/locks", headers=city).json()["locks"]}
     assert {theirs.username, other.username, ghost} <= seen
-    assert client.post("/api/v1/auth/locks/unlock", json={**body, "username": ghost}, headers=city).status_code == 200
+    assert (
+        client.post("/api/v1/auth/locks/unlock", json={**body, "username": ghost}, headers=city).status_code
+        == 200
+    )
     # nobody else may look
     assert client.get("/api/v1/auth/locks", headers=login(make_user("dispatcher"))).status_code == 403
 

@@ -343,3 +343,28 @@ def test_rankings_publish_and_show(platform, monkeypatch: pytest.MonkeyPatch) ->
     ):
         result = runner.invoke(app, ["rankings", *bad])
         assert result.exit_code == 1 and message in result.output, (bad, result.output)
+
+
+def test_sign_in_locks_listed_and_lifted_from_the_command_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from gridcity.config import Settings
+    from gridcity.services import signin_guard
+    from gridcity.services.platform import Platform
+
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("users", "locks")
+    assert code == 0 and "no username is locked now" in out
+    platform = Platform(Settings(data_dir=tmp_path / "data", _env_file=None))  # type: ignore[call-arg]
+    with platform.sessions() as db:
+        for _ in range(platform.settings.signin_lock_after):
+            signin_guard.failed(platform, db, "zhang", "192.0.2.5", None)
+    platform.engine.dispose()
+    code, out = run("users", "locks")
+    assert code == 0 and "locked\tzhang\tuntil" in out and "\tlock\tzhang\tsystem\t" in out
+    code, out = run("users", "unlock", "zhang")
+    assert code == 2 and "--reason" in out  # the reason is required
+    code, out = run("users", "unlock", "zhang", "--reason", "called the help desk")
+    assert code == 0 and "zhang unlocked" in out
+    code, out = run("users", "unlock", "zhang", "--reason", "again")
+    assert code == 1 and "is not locked" in out
+    code, out = run("users", "locks")
+    assert "\tunlock\tzhang\tcommand line\tcalled the help desk" in out and "locked\tzhang" not in out
