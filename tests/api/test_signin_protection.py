@@ -171,7 +171,7 @@ def argon2_checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     real = security._hasher
 
     class Counting(type(real)):  # type: ignore[misc]
-        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
             calls.append("verify")
             return real.verify(hash, password)
 
@@ -225,7 +225,7 @@ def test_argon2_checks_never_run_more_at_once_than_the_slots_across_the_thread_p
     real = security._hasher
 
     class Watching(type(real)):  # type: ignore[misc]
-        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
             nonlocal inside, most
             with lock:
                 inside += 1

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from tests.support import post_login
 
 from gridcity.app import create_app
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-
-from tests.support import post_login
 
 from .test_pages import report, sign_in
 
