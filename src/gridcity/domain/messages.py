@@ -1265,7 +1265,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "user.not_found": ("找不到用户 {username!r}", "no user {username!r}"),
     "user.bad_username": ("用户名为 1 至 80 个字符", "a username is 1 to 80 characters"),
-    "user.short_password": ("密码至少 {minimum} 个字符", "a password has at least {minimum} characters"),
     "user.unknown_role": ("未知的角色 {role!r}；可选：{roles}", "unknown role {role!r}; roles: {roles}"),
     "user.no_unit": ("没有编码为 {unit_code!r} 的组织单位", "no organisation unit with code {unit_code!r}"),
     "user.role_unit_mismatch": (
@@ -1285,7 +1284,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{unit_name} ({unit_code}) lies outside your area {org_unit_name}: only an admin of a platform "
         "above it may change it",
     ),
-    "user.long_password": ("密码最多 200 个字符", "a password has at most 200 characters"),
     "user.long_display_name": ("显示名称最多 120 个字符", "a display name has at most 120 characters"),
     "user.no_user_id": ("找不到编号为 {user_id} 的用户", "no user with id {user_id}"),
     "user.account_outside_area": (
