@@ -150,7 +150,17 @@ class CityTemplates:
 
 
 def _settings(url: str, data_dir: Path) -> Settings:
-    return Settings(database_url=url, data_dir=data_dir, _env_file=None)  # type: ignore[call-arg]
+    # no idle timeout: tests move the clock by hours between the requests of one signed-in user;
+    # tests/api/test_token_idle.py turns it on and checks it. No portal rate limit to speak of:
+    # every test client of a module comes from one address ("testclient"), and the limit counts in
+    # real time; tests/api/test_intake_rate_limits.py checks the limits.
+    return Settings(  # type: ignore[call-arg]
+        database_url=url,
+        data_dir=data_dir,
+        token_idle_minutes=0,
+        portal_report_rate="10000/minute",
+        _env_file=None,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -260,7 +270,8 @@ def make_user(platform: Platform, db):  # type: ignore[no-untyped-def]
     def make(role: str, unit_code: str | None = None, password: str = "secret-pw") -> Principal:
         unit = unit_code or {"handler": f"{TEST_DISTRICT}-CGW", "citizen": "110000"}.get(role, TEST_DISTRICT)
         name = f"{role}-{next(_names)}-{uuid.uuid4().hex[:4]}"
-        return users.principal_of(users.add_user(db, name, password, role, unit))
+        # past the password policy on purpose, like the demo: the tests' password is short
+        return users.principal_of(users.add_user(db, name, password, role, unit, policy=None))
 
     return make
 

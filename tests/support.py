@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import struct
 import zlib
@@ -79,3 +80,13 @@ def photos_for(platform: Platform, db, user, action: str) -> list[int]:  # type:
     """One uploaded photo when the default class table requires one for `action`, else none: what a
     test that drives the case loop through the services names in `ActionRequest.attachments`."""
     return [stored_photo(platform, db, user)] if action in DEFAULT_PHOTO_REQUIRED else []
+
+
+def post_login(client, username: str, password: str, **fields: str):  # type: ignore[no-untyped-def]
+    """POST /login as the browser does: the sign-in page first, which gives the form its CSRF token
+    (the visitor's double-submit cookie, or the session's), then the form with that token."""
+    form = client.get("/login")
+    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', form.text)
+    assert found, "the sign-in page has no CSRF token"
+    data = {"username": username, "password": password, "csrf_token": found.group(1), **fields}
+    return client.post("/login", data=data, follow_redirects=False)

@@ -35,7 +35,7 @@ from gridcity.api import (
 )
 from gridcity.api.problems import http_problem, problem
 from gridcity.config import Settings
-from gridcity.domain.errors import DomainError, Invalid, Unauthorized
+from gridcity.domain.errors import DomainError, Invalid, TooManyRequests, Unauthorized, Unavailable
 from gridcity.domain.messages import Message, message, speaking
 from gridcity.services.platform import Platform
 from gridcity.web import (
@@ -180,9 +180,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+        if isinstance(exc, TooManyRequests | Unavailable):
+            headers = {"Retry-After": str(exc.retry_after)}  # seconds (RFC 9110 delay-seconds)
         if not web_errors.wants_json(request):
             # a page: the person gets the message on a page, not a JSON document
-            return web_errors.render_error(request, exc.status_code, exc.message)
+            return web_errors.render_error(request, exc.status_code, exc.message, headers=headers)
         body = {
             "detail": exc.message,
             "error": type(exc).__name__,

@@ -95,6 +95,34 @@ class Settings(BaseSettings):
     # deleted this many days after they were taken; the grids visited per day (巡查覆盖率) stay.
     patrol_retention_days: int = Field(default=90, ge=1, le=3660)
 
+    # Sign-in (docs/security.md#sign-in, services.signin_guard). Failed sign-ins are counted per
+    # username and per client address within `signin_window_minutes`; after the free failures each
+    # further one makes the next attempt wait base × 2^(n-1) seconds (at most `signin_delay_max_s`),
+    # and `signin_lock_after` failures of one username lock it for `signin_lock_minutes` (an admin
+    # can unlock it sooner). An address shared by an office (NAT) gets more free failures.
+    signin_free_failures: int = Field(default=3, ge=0)
+    signin_address_free_failures: int = Field(default=20, ge=0)
+    signin_delay_base_s: float = Field(default=1.0, gt=0)
+    signin_delay_max_s: float = Field(default=60.0, gt=0)
+    signin_lock_after: int = Field(default=10, ge=1)
+    signin_lock_minutes: float = Field(default=15.0, gt=0)
+    signin_window_minutes: float = Field(default=15.0, gt=0)
+    # argon2 checks of a password run at most this many at once per process (64 MiB each); a
+    # sign-in that finds no free slot within `signin_queue_wait_s` is answered 503 with Retry-After.
+    signin_max_concurrent: int = Field(default=4, ge=1)
+    signin_queue_wait_s: float = Field(default=5.0, ge=0)
+    # Passwords (services.password_policy): at least this long, not a common password, not the username.
+    password_min_length: int = Field(default=10, ge=4, le=200)
+    # A session or bearer token unused for this long expires (0: only `token_ttl_hours` ends it).
+    token_idle_minutes: float = Field(default=30.0, ge=0)
+    # Rate limits on anonymous intake (services.rate_limits, the `limits` library): the portal's
+    # report form per client address, Open311 POST requests per api_key. The counters live in this
+    # process (memory://) unless several processes share them in Redis: redis://host:6379/0 (needs
+    # the `redis` package installed beside gridcity).
+    rate_limit_storage: str = "memory://"
+    portal_report_rate: str = "20/hour"
+    open311_post_rate: str = "120/minute"
+
     # Production mode (GRIDCITY_PRODUCTION=true): the safe defaults a city's live installation must
     # have are enforced instead of assumed — no start without the personal-data key, the second
     # factor required where the city's setting says (docs/security.md). Off for development and the demo.
@@ -140,4 +168,19 @@ class Settings(BaseSettings):
                 load_config(self.assessment_config)
             except Invalid as exc:
                 raise ValueError(f"{exc.message} (environment variable GRIDCITY_ASSESSMENT_CONFIG)") from None
+        return self
+
+    @model_validator(mode="after")
+    def _check_rates(self) -> Settings:
+        """A rate the `limits` library cannot read ("10/hour", "120/minute") stops the start."""
+        from limits import parse
+
+        for name in ("portal_report_rate", "open311_post_rate"):
+            try:
+                parse(getattr(self, name))
+            except ValueError:
+                raise ValueError(
+                    f"{getattr(self, name)!r} is not a rate such as '10/hour' (environment variable "
+                    f"GRIDCITY_{name.upper()})"
+                ) from None
         return self

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import Clock
-from tests.support import upload_photo
+from tests.support import post_login, upload_photo
 
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
@@ -110,8 +110,8 @@ def test_the_panel_counts_what_is_still_to_do_and_notes_until_read(desk: Desk, c
     desk.report()
     desk.do("citizen", "comment", to_role="shift_leader")  # a note to the shift leaders …
     desk.do("operator", "accept_report")  # … and then their task
-    r = client.post("/login", data={"username": desk.users["shift_leader"].username, "password": "secret-pw"})
-    assert r.status_code == 200
+    r = post_login(client, desk.users["shift_leader"].username, "secret-pw")
+    assert r.status_code == 303
     panel = client.get("/notifications/panel").text
     number = desk.case["number"]
     assert panel.count(number) == 2  # the task and the note, apart

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from tests.support import post_login
 
 DONGHUAMEN = (116.4040, 39.9140)
 XICHENG = (116.3660, 39.9120)  # 西城区, outside the 东城区 staff's territory
@@ -193,7 +194,7 @@ def test_cases_of_a_map_window_as_geojson(client, make_user, login) -> None:  # 
 
 def test_the_session_cookie_reads_but_never_writes(client, make_user) -> None:  # type: ignore[no-untyped-def]
     user = make_user("supervisor")
-    client.post("/login", data={"username": user.username, "password": "secret-pw"})
+    post_login(client, user.username, "secret-pw")
     assert client.get("/api/v1/me").json()["username"] == user.username
     write = client.post("/api/v1/cases", json=report_body())
     assert write.status_code == 401  # a write needs the Authorization header: no cross-site requests

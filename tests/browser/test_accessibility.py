@@ -8,6 +8,7 @@ placeholder ({reported} …), filled in from the demo's database by IDS."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,10 @@ def context_of(
         if who not in made:
             context = browser.new_context(viewport=VIEWPORTS.get(who, DESKTOP), locale="zh-CN")
             if who != "anonymous":
-                form = {"username": who, "password": demo.DEMO_PASSWORD}
+                page = context.request.get(f"{base}/login").text()
+                found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
+                assert found, "the sign-in page has no CSRF token"
+                form = {"username": who, "password": demo.DEMO_PASSWORD, "csrf_token": found.group(1)}
                 signed_in = context.request.post(f"{base}/login", form=form, max_redirects=0)
                 assert signed_in.status == 303, f"{who} could not sign in: {signed_in.status}"
             made[who] = context

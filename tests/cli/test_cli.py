@@ -51,13 +51,16 @@ def test_territory_grids_and_users_from_the_command_line(run, tmp_path: Path) ->
     code, out = run("locate", "116.397", "39.918")
     assert code == 0 and "street 110101001" in out and "public_security: 110101001PS" in out
 
-    code, out = run(
-        "users", "add", "wang", "--role", "dispatcher", "--unit", "110101", "--password", "pw-1234"
-    )
+    add_wang = ("users", "add", "wang", "--role", "dispatcher", "--unit", "110101", "--password")
+    code, out = run(*add_wang, "pw-1234")  # the password policy: too short …
+    assert code == 1 and "at least 10 characters" in out
+    code, out = run(*add_wang, "1qaz2wsx3edc")  # … one of the common passwords …
+    assert code == 1 and "most common passwords" in out
+    code, out = run(*add_wang, "wang-at-work")  # … the username in it
+    assert code == 1 and "contain the username" in out
+    code, out = run(*add_wang, "kestrel-over-dongsi")
     assert code == 0 and "wang (dispatcher) added" in out
-    code, out = run(
-        "users", "add", "wang", "--role", "dispatcher", "--unit", "110101", "--password", "pw-1234"
-    )
+    code, out = run(*add_wang, "kestrel-over-dongsi")
     assert code == 1 and "exists already" in out
 
 
@@ -88,7 +91,9 @@ def test_bad_input_gives_a_message_and_exit_code_1(run, tmp_path: Path) -> None:
     assert code == 1 and "feature 0" in out
     code, out = run("import", "districts", str(tmp_path / "missing.geojson"))
     assert code == 1 and "No such file" in out
-    code, out = run("users", "add", "li", "--role", "wizard", "--unit", "110101", "--password", "pw-1234")
+    code, out = run(
+        "users", "add", "li", "--role", "wizard", "--unit", "110101", "--password", "kestrel-over-dongsi"
+    )
     assert code == 1 and "unknown role" in out
     code, out = run("grids", "generate", "--district", "110101")
     assert code == 1 and "import them first" in out
@@ -148,7 +153,7 @@ def _overdue_case(data_dir: Path, days_ago: int) -> int:
             classes.seed_catalogue(platform, db)
             departments.instantiate(platform, db, ("110101",))
             people = {
-                role: users.add_user(db, role, "pw-12345678", role, unit)
+                role: users.add_user(db, role, "pw-12345678", role, unit, policy=None)
                 for role, unit in (
                     ("supervisor", "110101"),
                     ("shift_leader", "110101"),
@@ -338,3 +343,28 @@ def test_rankings_publish_and_show(platform, monkeypatch: pytest.MonkeyPatch) ->
     ):
         result = runner.invoke(app, ["rankings", *bad])
         assert result.exit_code == 1 and message in result.output, (bad, result.output)
+
+
+def test_sign_in_locks_listed_and_lifted_from_the_command_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from gridcity.config import Settings
+    from gridcity.services import signin_guard
+    from gridcity.services.platform import Platform
+
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("users", "locks")
+    assert code == 0 and "no username is locked now" in out
+    platform = Platform(Settings(data_dir=tmp_path / "data", _env_file=None))  # type: ignore[call-arg]
+    with platform.sessions() as db:
+        for _ in range(platform.settings.signin_lock_after):
+            signin_guard.failed(platform, db, "zhang", "192.0.2.5", None)
+    platform.engine.dispose()
+    code, out = run("users", "locks")
+    assert code == 0 and "locked\tzhang\tuntil" in out and "\tlock\tzhang\tsystem\t" in out
+    code, out = run("users", "unlock", "zhang")
+    assert code == 2 and "--reason" in out  # the reason is required
+    code, out = run("users", "unlock", "zhang", "--reason", "called the help desk")
+    assert code == 0 and "zhang unlocked" in out
+    code, out = run("users", "unlock", "zhang", "--reason", "again")
+    assert code == 1 and "is not locked" in out
+    code, out = run("users", "locks")
+    assert "\tunlock\tzhang\tcommand line\tcalled the help desk" in out and "locked\tzhang" not in out

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.conftest import CST
+from tests.support import post_login
 from tests.web.test_pages import csrf_of, sign_in
 
 from gridcity.app import create_app
@@ -110,9 +111,7 @@ def test_a_district_admin_adds_a_user_who_can_sign_in(client, other_client, make
     assert r.status_code == 303
     listed = client.get(r.headers["location"])
     assert name in listed.text and "东华门街道" in listed.text and "监督员" in listed.text
-    r = other_client.post(
-        "/login", data={"username": name, "password": "long-enough-1"}, follow_redirects=False
-    )
+    r = post_login(other_client, name, "long-enough-1")
     assert (
         r.status_code == 303 and other_client.get("/", follow_redirects=False).headers["location"] == "/field"
     )
@@ -121,7 +120,8 @@ def test_a_district_admin_adds_a_user_who_can_sign_in(client, other_client, make
 @pytest.mark.parametrize(
     ("fields", "status", "message"),
     [
-        ({"role": "supervisor", "unit": "110101001", "password": "short"}, 422, "密码至少 8 个字符"),
+        ({"role": "supervisor", "unit": "110101001", "password": "short"}, 422, "密码至少 10 个字符"),
+        ({"role": "supervisor", "unit": "110101001", "password": "qwertyuiop"}, 422, "常见密码"),
         ({"role": "wizard", "unit": "110101001"}, 422, "未知的角色"),
         ({"role": "admin", "unit": "110000"}, 403, "不在您的辖区"),  # above the admin's tier
         ({"role": "supervisor", "unit": "110102001"}, 403, "不在您的辖区"),  # another district
@@ -213,7 +213,7 @@ def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(  # type: ignore[no
     assert r.status_code == 303 and "已停用" in client.get(r.headers["location"]).text
     assert other_client.get("/", follow_redirects=False).headers["location"] == "/login"
     assert other_client.get("/api/v1/me", headers=headers).status_code == 401
-    refused = other_client.post("/login", data={"username": worker.username, "password": "secret-pw"})
+    refused = post_login(other_client, worker.username, "secret-pw")
     assert refused.status_code == 401
     inactive = client.get("/admin/users", params={"active": "0", "q": worker.username})
     assert worker.username in inactive.text
@@ -231,14 +231,11 @@ def test_reset_password(client, other_client, make_user) -> None:  # type: ignor
     _, token = _page(client, f"/admin/users/{worker.id}")
     url = f"/admin/users/{worker.id}/password"
     short = client.post(url, data={"csrf_token": token, "password": "1234567"})
-    assert short.status_code == 422 and "密码至少 8 个字符" in short.text
+    assert short.status_code == 422 and "密码至少 10 个字符" in short.text
     done = client.post(url, data={"csrf_token": token, "password": "a-new-secret"}, follow_redirects=False)
     assert done.status_code == 303
     assert other_client.get("/", follow_redirects=False).headers["location"] == "/login"  # signed out
-    assert (
-        other_client.post("/login", data={"username": worker.username, "password": "secret-pw"}).status_code
-        == 401
-    )
+    assert post_login(other_client, worker.username, "secret-pw").status_code == 401
     sign_in(other_client, worker, password="a-new-secret")
 
 

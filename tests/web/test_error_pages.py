@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from tests.support import post_login
 
 from gridcity.app import create_app
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -151,10 +152,9 @@ def test_sign_in_keeps_next(client, make_user, login) -> None:  # type: ignore[n
     form = client.get(bounced.headers["location"])
     assert f'name="next" value="{asked}"' in form.text
     user = make_user("shift_leader")
-    wrong = client.post("/login", data={"username": user.username, "password": "nope", "next": asked})
+    wrong = post_login(client, user.username, "nope", next=asked)
     assert wrong.status_code == 401 and f'name="next" value="{asked}"' in wrong.text  # kept for the retry
-    signed = {"username": user.username, "password": "secret-pw", "next": asked}
-    done = client.post("/login", data=signed, follow_redirects=False)
+    done = post_login(client, user.username, "secret-pw", next=asked)
     assert done.status_code == 303 and done.headers["location"] == asked
     landed = client.get(done.headers["location"])
     assert landed.status_code == 200 and case["number"] in landed.text
@@ -183,8 +183,7 @@ def test_sign_in_refuses_a_next_that_leaves_the_site(client, make_user, target) 
     form = client.get("/login", params={"next": target})
     assert form.status_code == 200 and 'name="next"' not in form.text
     user = make_user("dispatcher")
-    signed = {"username": user.username, "password": "secret-pw", "next": target}
-    done = client.post("/login", data=signed, follow_redirects=False)
+    done = post_login(client, user.username, "secret-pw", next=target)
     assert done.status_code == 303 and done.headers["location"] == "/"  # the role's own landing page
 
 

@@ -6,12 +6,14 @@ import csv
 import io
 import re
 
+from tests.support import post_login
+
 DONGHUAMEN = (116.4040, 39.9140)
 GARBAGE = {"class_code": "06010", "kind": "event", "standard": "GB/T 47678.5-2026"}
 
 
 def sign_in(client, user, password: str = "secret-pw"):  # type: ignore[no-untyped-def]
-    r = client.post("/login", data={"username": user.username, "password": password}, follow_redirects=False)
+    r = post_login(client, user.username, password)
     assert r.status_code == 303, r.text
     return r
 
@@ -31,7 +33,7 @@ def report(client, login, make_user, role: str = "supervisor") -> dict:  # type:
 
 def test_sign_in_lands_each_role_on_its_queue_and_sign_out_ends_it(client, make_user) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/work", follow_redirects=False).headers["location"].startswith("/login")
-    bad = client.post("/login", data={"username": "nobody", "password": "x"})
+    bad = post_login(client, "nobody", "x")
     assert bad.status_code == 401 and "用户名或密码错误" in bad.text
     sign_in(client, make_user("dispatcher"))
     landing = client.get("/", follow_redirects=False)

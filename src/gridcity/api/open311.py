@@ -31,8 +31,8 @@ from gridcity.api.responses.open311 import (
     TokenAnswer,
     open311_answers,
 )
-from gridcity.domain.errors import DomainError, Forbidden, NotFound, Unauthorized
-from gridcity.services import open311
+from gridcity.domain.errors import DomainError, Forbidden, NotFound, TooManyRequests, Unauthorized
+from gridcity.services import open311, rate_limits
 
 PREFIX = "/open311/v2"
 router = APIRouter(tags=["open311"])
@@ -182,7 +182,7 @@ def search_requests(request: Request, platform: PlatformDep, db: DbDep, fmt: str
 @_route(
     "requests.{fmt}",
     method="POST",
-    responses=open311_answers(list[RequestReceipt], 400, 403, 404, status=201),
+    responses=open311_answers(list[RequestReceipt], 400, 403, 404, 429, status=201),
     extra=REQUEST_FORM,
 )
 async def post_request(request: Request, platform: PlatformDep, db: DbDep, fmt: str) -> Response:
@@ -201,6 +201,15 @@ async def post_request(request: Request, platform: PlatformDep, db: DbDep, fmt: 
     for key, value in items:
         body.setdefault(key, []).append(value)
     merged = {key: body.get(key, []) + params.get(key, []) for key in {*body, *params}}
+
+    api_key = open311.param(merged, "api_key")
+    if api_key:  # per api_key (GRIDCITY_OPEN311_POST_RATE); a POST without one is refused below anyway
+        try:
+            platform.intake_limits.hit(rate_limits.OPEN311_POST, api_key)
+        except TooManyRequests as exc:
+            refused = fmt_.errors(fmt, 429, exc.message)
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
 
     def work() -> Response:
         created = open311.submit(platform, db, merged, items)

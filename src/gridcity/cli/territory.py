@@ -1,5 +1,5 @@
 """The city's territory and who works in it: `gridcity import` of districts, streets, communities,
-grids and classes; `gridcity grids generate`, `users add`, `calendar set|show`."""
+grids and classes; `gridcity grids generate`, `users add|locks|unlock`, `calendar set|show`."""
 
 from __future__ import annotations
 
@@ -123,6 +123,7 @@ def users_add(
 ) -> None:
     """Add a user with a role in one organisation unit."""
     from gridcity.services import users
+    from gridcity.services.password_policy import PasswordPolicy
 
     platform = open_platform()
     secret = password
@@ -130,8 +131,48 @@ def users_add(
         if not sys.stdin.isatty():
             raise fail("give --password, or run in a terminal to be asked")
         secret = getpass.getpass("password: ")
-    user = in_session(platform, lambda db: users.add_user(db, username, secret, role, unit, name))
+    policy = PasswordPolicy.of(platform.settings)
+    user = in_session(
+        platform, lambda db: users.add_user(db, username, secret, role, unit, name, policy=policy)
+    )
     console.print(f"user {user.username} ({user.role}) added")
+
+
+@users_app.command("locks")
+def users_locks(
+    limit: Annotated[
+        int, typer.Option(min=1, max=5000, help="how many of the latest locks and unlocks")
+    ] = 50,
+) -> None:
+    """The usernames locked now after too many failed sign-ins, then the latest locks and unlocks."""
+    from gridcity.services import signin_guard
+
+    platform = open_platform()
+
+    def work(db: Session) -> None:
+        locked = signin_guard.current_locks(platform, db, None)
+        for lock in locked:
+            typer.echo(f"locked\t{lock.username}\tuntil {lock.locked_until:%Y-%m-%d %H:%M:%S}Z")
+        if not locked:
+            console.print("no username is locked now")
+        # one line per event (at, action, username, by, reason), tab-separated for grep and cut
+        for e in signin_guard.lock_events(db, None, limit=limit):
+            typer.echo("\t".join((f"{e.at:%Y-%m-%d %H:%M:%S}Z", e.action, e.username, e.by_name, e.reason)))
+
+    in_session(platform, work)
+
+
+@users_app.command("unlock")
+def users_unlock(
+    username: str,
+    reason: Annotated[str, typer.Option(help="why: recorded with the unlock")],
+) -> None:
+    """Lift the lock of a username locked after too many failed sign-ins (recorded with the reason)."""
+    from gridcity.services import signin_guard
+
+    platform = open_platform()
+    in_session(platform, lambda db: signin_guard.unlock(platform, db, None, username, reason))
+    console.print(f"{username} unlocked")
 
 
 @calendar_app.command("set")

@@ -194,6 +194,40 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+    # when the token was last seen (the idle timeout); written at most once a minute, not per request
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+
+class SigninCounter(Base):
+    """Failed sign-ins of one username or one client address within the window, and an account's
+    lock (services.signin_guard). In the database, so that every process counts the same."""
+
+    __tablename__ = "signin_counters"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # account | address
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # the username or the address
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class SigninLockEvent(Base):
+    """Each lock and unlock of a username: who, when, why. Append-only: database triggers refuse
+    UPDATE and DELETE."""
+
+    __tablename__ = "signin_lock_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)  # as typed; may name no account
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # lock | unlock
+    locked_until: Mapped[datetime | None] = mapped_column()
+    failures: Mapped[int | None] = mapped_column(Integer)
+    address: Mapped[str | None] = mapped_column(String(64))  # where the last failure came from
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_name: Mapped[str] = mapped_column(String(120))  # the admin, "command line" or "system"
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class Case(Base):

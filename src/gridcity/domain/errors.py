@@ -61,3 +61,24 @@ class Conflict(DomainError):
 
 class InvalidTransition(Conflict):
     """A workflow action that is not allowed from the case's current state."""
+
+
+class TooManyRequests(DomainError):
+    """Too many attempts or submissions: the caller may try again after `retry_after` seconds
+    (sign-in throttling and lockout, the rate limits on anonymous intake)."""
+
+    status_code = 429
+
+    def __init__(self, message: str | Message, retry_after: int, **details: object) -> None:
+        super().__init__(message, **details)
+        self.retry_after = max(1, int(retry_after))
+
+
+class Unavailable(DomainError):
+    """The platform cannot take this request now (every slot busy); `retry_after` seconds later it may."""
+
+    status_code = 503
+
+    def __init__(self, message: str | Message, retry_after: int, **details: object) -> None:
+        super().__init__(message, **details)
+        self.retry_after = max(1, int(retry_after))

@@ -1265,7 +1265,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "user.not_found": ("找不到用户 {username!r}", "no user {username!r}"),
     "user.bad_username": ("用户名为 1 至 80 个字符", "a username is 1 to 80 characters"),
-    "user.short_password": ("密码至少 {minimum} 个字符", "a password has at least {minimum} characters"),
     "user.unknown_role": ("未知的角色 {role!r}；可选：{roles}", "unknown role {role!r}; roles: {roles}"),
     "user.no_unit": ("没有编码为 {unit_code!r} 的组织单位", "no organisation unit with code {unit_code!r}"),
     "user.role_unit_mismatch": (
@@ -1285,7 +1284,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{unit_name} ({unit_code}) lies outside your area {org_unit_name}: only an admin of a platform "
         "above it may change it",
     ),
-    "user.long_password": ("密码最多 200 个字符", "a password has at most 200 characters"),
     "user.long_display_name": ("显示名称最多 120 个字符", "a display name has at most 120 characters"),
     "user.no_user_id": ("找不到编号为 {user_id} 的用户", "no user with id {user_id}"),
     "user.account_outside_area": (
@@ -2144,6 +2142,44 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "bounds.busy": (
         "系统繁忙，请在 {seconds} 秒后重试",
         "the platform is busy: try again in {seconds} seconds",
+    ),
+    # --- sign-in protection (services.signin_guard, services.signin, services.rate_limits) ---
+    # None of these says whether an account of that name exists: an unknown name is counted, delayed
+    # and locked exactly like a known one.
+    "signin.wait": (
+        "登录失败次数较多，请 {seconds} 秒后再试",
+        "too many failed sign-ins; try again in {seconds} seconds",
+    ),
+    "signin.locked": (
+        "该用户名登录失败次数过多，已暂时锁定：请 {minutes} 分钟后再试，或请管理员解锁",
+        "too many failed sign-ins with this username: it is locked; try again in {minutes} minutes, "
+        "or ask an administrator to unlock it",
+    ),
+    "signin.busy": (
+        "登录请求过多，服务器正忙，请 {seconds} 秒后再试",
+        "the server is busy with other sign-ins; try again in {seconds} seconds",
+    ),
+    "signin.rate_limited": (
+        "来自此处的提交过多，请 {seconds} 秒后再试",
+        "too many submissions from here; try again in {seconds} seconds",
+    ),
+    "signin.not_locked": ("用户名 {username!r} 当前没有被锁定", "the username {username!r} is not locked"),
+    "signin.lock_outside_area": (
+        "用户名 {username!r} 不属于您管理范围内的账号，只有市级管理员可以解锁",
+        "the username {username!r} is no account of your area; only a city admin may unlock it",
+    ),
+    "signin.reason_needed": ("请填写解锁原因", "give the reason for the unlock"),
+    "signin.long_reason": ("原因最多 {limit} 个字符", "a reason has at most {limit} characters"),
+    # --- the password policy (services.password_policy) ---
+    "password.too_short": ("密码至少 {minimum} 个字符", "a password has at least {minimum} characters"),
+    "password.too_long": ("密码最多 {maximum} 个字符", "a password has at most {maximum} characters"),
+    "password.too_common": (
+        "这是常见密码之一，很容易被猜中：请另选一个",
+        "this is one of the most common passwords, easily guessed: choose another",
+    ),
+    "password.is_username": (
+        "密码不能与用户名相同或包含用户名",
+        "a password may not be or contain the username",
     ),
 }
 

@@ -23,6 +23,8 @@ from gridcity.domain.errors import Invalid
 from gridcity.domain.messages import message
 from gridcity.domain.workflow import case_number, parse_case_number
 from gridcity.services.catalogue import ClassBook
+from gridcity.services.rate_limits import IntakeLimits
+from gridcity.services.security import PasswordSlots
 from gridcity.services.territory_state import TerritoryState
 
 T = TypeVar("T")
@@ -63,6 +65,9 @@ class Platform:
         self.now: Callable[[], datetime] = utcnow  # injectable: tests and the demo move time
         # the lock every unit of work of this engine takes (db.engine.unit_of_work): SQLite only
         self.write_lock: AbstractContextManager[Any] = write_lock(self.engine)
+        # argon2 checks at once in this process, and the rate limits of anonymous intake
+        self.password_slots = PasswordSlots(settings.signin_max_concurrent, settings.signin_queue_wait_s)
+        self.intake_limits = IntakeLimits(settings)
         self._unit_ids: dict[tuple[str, str | None], int] = {}
         self._unit_refs: dict[int, dict[str, Any]] = {}
         self._cache: dict[str, _Cached] = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import unit_of_work
@@ -17,8 +17,9 @@ from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unaut
 from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal, UnitInfo
 from gridcity.domain.workflow import Role
+from gridcity.services.password_policy import PasswordPolicy
 from gridcity.services.platform import Platform
-from gridcity.services.security import hash_password, new_token, token_digest, verify_password
+from gridcity.services.security import hash_password, new_token, token_digest
 
 # Which kind of organisation unit each role belongs to (docs/domain/roles.md).
 _ROLE_UNIT_KINDS = {
@@ -36,12 +37,16 @@ def add_user(
     org_unit_code: str,
     display_name: str | None = None,
     phone: str | None = None,
+    *,
+    policy: PasswordPolicy | None,
 ) -> User:
+    """A new user. `policy` is the password rule (`PasswordPolicy.of(settings)`); None skips it,
+    which only the demo builder and the tests' fixtures do, on purpose (the demo's password is `demo`)."""
     username = username.strip()
     if not username or len(username) > 80:
         raise Invalid(message("user.bad_username"))
-    if len(password) < 4:
-        raise Invalid(message("user.short_password", minimum=4))
+    if policy is not None:
+        policy.check(password, username)
     try:
         role_value = Role(role)
     except ValueError:
@@ -78,13 +83,6 @@ def add_user(
     return user
 
 
-def authenticate(db: Session, username: str, password: str) -> User:
-    user = db.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not verify_password(user.password_hash, password):
-        raise Unauthorized(message("user.sign_in_failed"))
-    return user
-
-
 def issue_token(platform: Platform, db: Session, user: User) -> str:
     token = new_token()
     now = platform.now()
@@ -96,6 +94,7 @@ def issue_token(platform: Platform, db: Session, user: User) -> str:
                 user_id=user.id,
                 created_at=now,
                 expires_at=now + timedelta(hours=platform.settings.token_ttl_hours),
+                last_used_at=now,
             )
         )
     return token
@@ -110,22 +109,37 @@ def principal_of(user: User) -> Principal:
     )
 
 
-# Bearer token → (actor, token expiry, cached at). A revoked or disabled account is refused within
-# TOKEN_CACHE_SECONDS; in exchange, a request costs no query to know who is calling.
+# Bearer token → (actor, token expiry, last use as recorded, cached at). A revoked or disabled
+# account is refused within TOKEN_CACHE_SECONDS; in exchange, a request costs no query to know who
+# is calling.
 TOKEN_CACHE_SECONDS = 30.0
-_token_cache: dict[str, tuple[Principal, datetime, float]] = {}
+_token_cache: dict[str, tuple[Principal, datetime, datetime, float]] = {}
+# The idle timeout needs to know when a token was last used, but a write per request would make
+# every read a write: the last use is recorded only when the recorded one is older than this.
+TOKEN_TOUCH_SECONDS = 60.0
 
 
 def cached_actor(platform: Platform, token: str) -> Principal | None:
-    """The caller of a token seen in the last TOKEN_CACHE_SECONDS, without touching the database."""
+    """The caller of a token seen in the last TOKEN_CACHE_SECONDS, without touching the database
+    (None also when its recorded last use is due to be renewed: the database path does that)."""
     cached = _token_cache.get(token_digest(token))
+    if cached is None:
+        return None
+    actor, expires_at, last_used, cached_at = cached
+    now = platform.now()
     if (
-        cached is not None
-        and cached[1] > platform.now()
-        and time.monotonic() - cached[2] < TOKEN_CACHE_SECONDS
+        expires_at > now
+        and (now - last_used).total_seconds() < TOKEN_TOUCH_SECONDS
+        and time.monotonic() - cached_at < TOKEN_CACHE_SECONDS
     ):
-        return cached[0]
+        return actor
     return None
+
+
+def _idle_out(platform: Platform, last_used: datetime) -> bool:
+    """Has a token been unused longer than GRIDCITY_TOKEN_IDLE_MINUTES (0: no idle timeout)?"""
+    idle = platform.settings.token_idle_minutes
+    return idle > 0 and platform.now() - last_used >= timedelta(minutes=idle)
 
 
 def user_for_token(platform: Platform, db: Session, token: str) -> Principal:
@@ -135,19 +149,24 @@ def user_for_token(platform: Platform, db: Session, token: str) -> Principal:
     digest = token_digest(token)
     now = platform.now()
     found = db.execute(
-        select(User, ApiToken.expires_at)
+        select(User, ApiToken.id, ApiToken.expires_at, ApiToken.created_at, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == digest)
     ).first()
-    if found is None or found.expires_at <= now:
+    last_used = None if found is None else found.last_used_at or found.created_at
+    if found is None or last_used is None or found.expires_at <= now or _idle_out(platform, last_used):
         _token_cache.pop(digest, None)
         raise Unauthorized(message("user.token_expired"))
     if not found.User.active:
         raise Unauthorized(message("user.disabled"))
     actor = principal_of(found.User)
+    if (now - last_used).total_seconds() >= TOKEN_TOUCH_SECONDS:
+        with unit_of_work(db):
+            db.execute(update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now))
+        last_used = now
     if len(_token_cache) > 50_000:  # bounded: forget everything rather than grow without end
         _token_cache.clear()
-    _token_cache[digest] = (actor, found.expires_at, time.monotonic())
+    _token_cache[digest] = (actor, found.expires_at, last_used, time.monotonic())
     return actor
 
 
@@ -165,8 +184,6 @@ def revoke_token(db: Session, token: str) -> None:
 # unit's territory: a unit is inside when its scope code starts with the admin's scope code (the
 # city's is "", so a city admin manages everything). City-wide units (city bureaus, scope "") are
 # managed by the city admin only.
-
-ADMIN_MIN_PASSWORD = 8
 
 
 def admin_scope(user: Principal) -> str:
@@ -251,13 +268,6 @@ def list_users(
     return list(db.scalars(stmt)), total
 
 
-def _check_password(password: str) -> None:
-    if len(password) < ADMIN_MIN_PASSWORD:
-        raise Invalid(message("user.short_password", minimum=ADMIN_MIN_PASSWORD))
-    if len(password) > 200:
-        raise Invalid(message("user.long_password"))
-
-
 def _unit_for(db: Session, user: Principal, unit_code: str) -> OrgUnit:
     unit = db.scalar(select(OrgUnit).where(OrgUnit.code == unit_code.strip()))
     if unit is None:
@@ -297,15 +307,19 @@ def create_user(
     unit_code: str,
     display_name: str | None = None,
     phone: str | None = None,
+    *,
+    policy: PasswordPolicy,
 ) -> User:
-    """An admin adds a user to a unit within their area (never above it), with a password of at
-    least ADMIN_MIN_PASSWORD characters."""
-    _check_password(password)
+    """An admin adds a user to a unit within their area (never above it), with a password the
+    policy accepts."""
+    policy.check(password, username.strip())
     _unit_for(db, admin, unit_code)
     display = (display_name or "").strip() or None
     if display is not None and len(display) > 120:
         raise Invalid(message("user.long_display_name"))
-    return add_user(db, username, password, role, unit_code.strip(), display, (phone or "").strip() or None)
+    return add_user(
+        db, username, password, role, unit_code.strip(), display, (phone or "").strip() or None, policy=policy
+    )
 
 
 def managed_user(db: Session, admin: Principal, user_id: int) -> User:
@@ -328,7 +342,7 @@ def managed_user(db: Session, admin: Principal, user_id: int) -> User:
 
 
 def _forget_cached(user_id: int) -> None:
-    for digest, (actor, _expires, _at) in list(_token_cache.items()):
+    for digest, (actor, *_rest) in list(_token_cache.items()):
         if actor.id == user_id:
             _token_cache.pop(digest, None)
 
@@ -378,10 +392,13 @@ def set_active(db: Session, admin: Principal, user_id: int, active: bool) -> Use
     return target
 
 
-def reset_password(db: Session, admin: Principal, user_id: int, password: str) -> User:
-    """Set a new password; the user's open sessions end, so whoever had the old one is signed out."""
-    _check_password(password)
+def reset_password(
+    db: Session, admin: Principal, user_id: int, password: str, *, policy: PasswordPolicy
+) -> User:
+    """Set a new password the policy accepts; the user's open sessions end, so whoever had the old
+    one is signed out."""
     target = managed_user(db, admin, user_id)
+    policy.check(password, target.username)
     with unit_of_work(db):
         target.password_hash = hash_password(password)
         revoke_user_tokens(db, target.id)

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gridcity.domain.errors import Unauthorized
+from gridcity.domain.errors import TooManyRequests, Unauthorized, Unavailable
 from gridcity.domain.workflow import Role
-from gridcity.services import users
+from gridcity.services import signin, users
 from gridcity.web import i18n, session
 from gridcity.web.pages import PlatformDep, back, render
 from gridcity.web.queues import HOME_QUEUE
@@ -68,6 +68,7 @@ def safe_next(target: str | None) -> str | None:
 def login_page(
     request: Request, next_page: Annotated[str | None, Query(alias="next")] = None
 ) -> HTMLResponse:
+    # render() gives the form its CSRF token: the visitor's double-submit cookie (or the session's)
     return render(request, "auth/login.html", next=safe_next(next_page))
 
 
@@ -78,19 +79,27 @@ def login(
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
     next_page: Annotated[str | None, Form(alias="next")] = None,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    # login CSRF: another site must not sign a browser in to an account of its choosing
+    session.check_csrf(request, csrf_token)
     with platform.sessions() as db:
         try:
-            user = users.authenticate(db, username, password)
-        except Unauthorized:
-            return render(
+            user = signin.authenticate(
+                platform, db, username, password, request.client.host if request.client else None
+            )
+        except (Unauthorized, TooManyRequests, Unavailable) as exc:
+            page = render(
                 request,
                 "auth/login.html",
-                status_code=401,
-                error="wrong_password",
+                status_code=exc.status_code,
+                error=exc.message,
                 username=username,
                 next=safe_next(next_page),
             )
+            if isinstance(exc, TooManyRequests | Unavailable):
+                page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         token = users.issue_token(platform, db, user)
     response = RedirectResponse(safe_next(next_page) or "/", status_code=303)
     response.set_cookie(

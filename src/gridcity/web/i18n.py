@@ -21,7 +21,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "sign_out": ("退出", "Sign out"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
-    "wrong_password": ("用户名或密码错误", "Wrong username or password"),
     "work_queue": ("工作队列", "Work queue"),
     "map": ("地图", "Map"),
     "notifications": ("待办提醒", "What needs you"),

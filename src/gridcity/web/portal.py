@@ -13,12 +13,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gridcity.domain.durations import Duration, TimeUnit
-from gridcity.domain.errors import DomainError, Invalid
+from gridcity.domain.errors import DomainError, Invalid, TooManyRequests
 from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import ClassDef
 from gridcity.domain.workflow import Role
-from gridcity.services import public
+from gridcity.services import public, rate_limits
 from gridcity.services.platform import Platform
 from gridcity.web import i18n, session
 from gridcity.web.pages import PlatformDep, csv_response, read_photos, render
@@ -398,6 +398,13 @@ async def report_submit(request: Request, platform: PlatformDep) -> Response:
     session.check_csrf(request, str(form.get(session.CSRF_FIELD, "")))
     user = _viewer(platform, request)
     typed = {k: str(form.get(k, ""))[:5000] for k in _TYPED}
+    try:  # per client address, before any photo is read (GRIDCITY_PORTAL_REPORT_RATE)
+        platform.intake_limits.hit(rate_limits.PORTAL_REPORT, request.client.host if request.client else "")
+    except TooManyRequests as exc:
+        chosen = any(not isinstance(value, str) for _key, value in form.multi_items())
+        page = _report_page(request, platform, user, typed, exc.message, 429, photos_lost=chosen)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     photos = await read_photos(form, platform.settings.max_upload_bytes, max_count=public.MAX_PHOTOS)
     named = typed["contact"] == "named"
     report = public.PublicReport(

@@ -88,6 +88,10 @@ _REFUSALS: dict[int, tuple[type[ErrorOut], str]] = {
         "Bad input: validation failed (`errors` per field), or a rule of the domain was broken "
         "(`error`: Invalid, `info` with the details), or a value cannot be stored.",
     ),
+    429: (
+        ErrorOut,
+        "Too many attempts: the caller waits the seconds `Retry-After` says, then may try again.",
+    ),
     503: (
         ErrorOut,
         "The installation's personal-data key is missing or does not open the data: an administrator "
@@ -103,6 +107,14 @@ _WWW_AUTHENTICATE = {
     }
 }
 
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "how many seconds to wait before trying again",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
 Responses = dict[int | str, dict[str, Any]]
 
 
@@ -112,6 +124,8 @@ def refusal(status: int, description: str | None = None) -> Responses:
     out: dict[str, Any] = {"model": model, "description": description or default}
     if status == 401:
         out["headers"] = _WWW_AUTHENTICATE
+    if status == 429:
+        out["headers"] = RETRY_AFTER
     return {status: out}
 
 
@@ -192,6 +206,35 @@ class UserOut(Shape):
 
 class UnitList(Shape):
     items: list[UnitRef]
+
+
+# --- sign-in locks (services.signin_guard) ------------------------------------------------------
+
+
+class SigninLockOut(Shape):
+    username: str = Field(description="the username as typed at sign-in (it may name no account)")
+    user_id: int | None = Field(description="the account of that name, if there is one")
+    display_name: str | None
+    locked_until: datetime
+
+
+class SigninLockEventOut(Shape):
+    at: datetime
+    username: str
+    user_id: int | None
+    action: str = Field(description="lock | unlock")
+    locked_until: datetime | None = Field(description="a lock: when it runs out by itself")
+    failures: int | None = Field(description="a lock: the failed sign-ins that caused it")
+    address: str | None = Field(description="a lock: the client address of the last failure")
+    by: str = Field(
+        description="who: 'system' for a lock, the admin's username or 'command line' for an unlock"
+    )
+    reason: str
+
+
+class SigninLocks(Shape):
+    locks: list[SigninLockOut] = Field(description="the usernames locked now")
+    events: list[SigninLockEventOut] = Field(description="the latest locks and unlocks, newest first")
 
 
 # --- cases --------------------------------------------------------------------------------------

@@ -127,6 +127,8 @@ _REFUSALS: dict[int | str, str] = {
     400: "Bad input: the Open311 error document (`<errors><error><code/><description/></error></errors>`).",
     403: "A missing, bad or revoked api_key where one is needed: the Open311 error document.",
     404: "No such service, request or token, or an unknown format (then in XML): the Open311 error document.",
+    429: "Too many requests with this api_key (GRIDCITY_OPEN311_POST_RATE): the Open311 error document; "
+    "`Retry-After` says how many seconds to wait.",
     # any other refusal (e.g. 405); it also keeps FastAPI from documenting its own 422, never given here
     "4XX": "Another refusal: the Open311 error document.",
 }
@@ -142,6 +144,14 @@ def open311_answers(model: Any, *statuses: int, status: int = 200) -> Responses:
     codes: tuple[int | str, ...] = (*statuses, "4XX")
     for code in codes:
         out[code] = {"model": list[Open311Error], "description": _REFUSALS[code], "content": _XML_CONTENT}
+        if code == 429:
+            out[code]["headers"] = {
+                "Retry-After": {
+                    "description": "how many seconds to wait before trying again",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            }
     return out
 
 

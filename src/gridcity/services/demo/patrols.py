@@ -68,7 +68,13 @@ def _assign(platform: Platform, db: Session, district: str) -> list[tuple[User, 
             demo
             or db.scalar(select(User).where(User.username == username))
             or users.add_user(
-                db, username, DEMO_PASSWORD, Role.SUPERVISOR.value, street.code, f"监督员({street.name})"
+                db,
+                username,
+                DEMO_PASSWORD,
+                Role.SUPERVISOR.value,
+                street.code,
+                f"监督员({street.name})",
+                policy=None,  # the demo's password `demo`, past the policy on purpose
             )
         )
         rows = db.execute(

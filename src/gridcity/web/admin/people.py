@@ -19,7 +19,8 @@ from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import Role
-from gridcity.services import departments, users
+from gridcity.services import departments, signin_guard, users
+from gridcity.services.password_policy import PasswordPolicy
 from gridcity.services.platform import Platform
 from gridcity.services.users import UserFilter
 from gridcity.web import i18n
@@ -36,6 +37,32 @@ from gridcity.web.pages import PAGE_SIZE, PageUser, PlatformDep, RowPath, csv_re
 from gridcity.web.paging import PageParam, Paging
 
 router = APIRouter(include_in_schema=False)
+i18n.add_words(
+    {
+        "admin.password_rule": (
+            "至少 {minimum} 个字符；不能是常见密码，也不能包含用户名",
+            "at least {minimum} characters; not a common password, and not containing the username",
+        ),
+        "admin.signin_locks": ("登录锁定", "Locked sign-ins"),
+        "admin.signin_locks_hint": (
+            "连续登录失败过多的用户名会被暂时锁定，到期自动解除；确认是本人后可提前解锁。",
+            "A username with too many failed sign-ins is locked for a while and unlocks by itself; "
+            "once you know it is the person, you may unlock it sooner.",
+        ),
+        "admin.no_locks": ("目前没有被锁定的用户名", "No username is locked now"),
+        "admin.locked_until": ("锁定至", "Locked until"),
+        "admin.unlock": ("解锁", "Unlock"),
+        "admin.unlock_reason": ("解锁原因", "Reason for the unlock"),
+        "admin.unlocked": ("已解锁", "Unlocked"),
+        "admin.lock_history": ("锁定与解锁记录", "Locks and unlocks"),
+        "admin.lock_event.lock": ("锁定", "Locked"),
+        "admin.lock_event.unlock": ("解锁", "Unlocked"),
+        "admin.lock_by": ("操作人", "By"),
+        "admin.lock_why": ("原因", "Why"),
+        "admin.lock_at": ("时间", "When"),
+        "admin.no_account": ("（无此账号）", "(no such account)"),
+    }
+)
 DEPARTMENTS_PAGE = 50  # departments a page of /admin/departments lists (353 in the demo)
 ROLES = tuple(r.value for r in Role)
 
@@ -226,6 +253,9 @@ def _users_page(
         area=scope_name(user, words(request)),
         rows=rows,
         total=total,
+        locks=signin_guard.current_locks(platform, db, user),
+        lock_events=signin_guard.lock_events(db, user, limit=20),
+        min_password=platform.settings.password_min_length,
         roles=ROLES,
         role_label=_role_label(request),
         units=_unit_choices(db, user),
@@ -252,11 +282,14 @@ def users_page(
     active: Annotated[str, Query(max_length=1)] = "",
     q: Annotated[str, Query(max_length=80)] = "",
     added: Annotated[str, Query(max_length=80)] = "",
+    unlocked: Annotated[str, Query(max_length=80)] = "",
 ) -> HTMLResponse:
     admin_scope(user)
     flt = _filter(role, unit, active, q)
     raw = {"role": role, "unit": unit.strip(), "active": active, "q": q.strip()}
     notice = f"{words(request)('admin.added')}: {added}" if added else None
+    if unlocked:
+        notice = f"{words(request)('admin.unlocked')}: {unlocked}"
     with platform.sessions() as db:
         return _users_page(request, platform, db, user, flt, raw, notice=notice)
 
@@ -308,6 +341,7 @@ async def add_user(request: Request, platform: PlatformDep, user: PageUser) -> R
             text(form, "unit", required=message("people.unit_needed"), max_length=40),
             text(form, "display_name", max_length=120),
             text(form, "phone", max_length=40),
+            policy=PasswordPolicy.of(platform.settings),
         )
         return RedirectResponse(
             f"/admin/users?{urlencode({'q': created.username, 'added': created.username})}", status_code=303
@@ -352,12 +386,50 @@ def _user_page(
         role_label=_role_label(request),
         units=_unit_choices(db, user),
         myself=target.id == user.id,
+        lock=next(
+            (k for k in signin_guard.current_locks(platform, db, user) if k.user_id == target.id), None
+        ),
+        lock_events=signin_guard.lock_events(db, user, username=target.username, limit=20),
+        min_password=platform.settings.password_min_length,
         error=error,
         notice=notice,
     )
 
 
+@router.post("/admin/users/unlock")
+async def unlock_sign_in(request: Request, platform: PlatformDep, user: PageUser) -> Response:
+    """Lift a sign-in lock (services.signin_guard), recorded with the admin's reason."""
+    admin_scope(user)
+    form = await read_form(request)
+    back = text(form, "back", max_length=20)
+
+    def work(db: Session) -> Response:
+        username = text(form, "username", required=message("people.username_needed"), max_length=80)
+        event = signin_guard.unlock(
+            platform, db, user, username, text(form, "reason", max_length=signin_guard.MAX_REASON)
+        )
+        if back.isdigit() and event.user_id == int(back):
+            return RedirectResponse(f"/admin/users/{event.user_id}?done=unlocked", status_code=303)
+        return RedirectResponse(f"/admin/users?{urlencode({'unlocked': username})}", status_code=303)
+
+    def failed(db: Session, exc: DomainError) -> HTMLResponse:
+        if back.isdigit():
+            try:
+                return _user_page(
+                    request, platform, db, user, int(back), status_code=exc.status_code, error=exc.message
+                )
+            except DomainError:
+                pass
+        empty = {"role": "", "unit": "", "active": "", "q": ""}
+        return _users_page(
+            request, platform, db, user, UserFilter(), empty, status_code=exc.status_code, error=exc.message
+        )
+
+    return await platform.run_write(page_or_error(platform, work, failed))
+
+
 NOTICES = {
+    "unlocked": "admin.unlocked",
     "changed": "admin.changed",
     "deactivated": "admin.deactivated",
     "reactivated": "admin.reactivated",
@@ -435,7 +507,9 @@ async def reset_password(
     request: Request, platform: PlatformDep, user: PageUser, user_id: RowPath
 ) -> Response:
     def action(db: Session, form: FormData) -> str:
-        users.reset_password(db, user, user_id, str(form.get("password") or ""))
+        users.reset_password(
+            db, user, user_id, str(form.get("password") or ""), policy=PasswordPolicy.of(platform.settings)
+        )
         return "password"
 
     return await _user_action(request, platform, user, user_id, action)
