@@ -2112,6 +2112,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "task.integrations": ("管理部门系统对接", "manages department integrations"),
     "task.webhooks": ("管理 Webhook 订阅", "manages webhook subscriptions"),
     "task.georeport": ("管理 Open311 客户端", "manages Open311 client applications"),
+    # --- personal data: keys, rotation, retention (docs/security.md#personal-data) ---------------
+    "privacy.key_required": (
+        "生产模式（GRIDCITY_PRODUCTION=true）下必须设置个人信息密钥 {setting}（base64 编码的 32 字节，"
+        "可用 gridcity personal-data new-key 生成），所有进程使用同一密钥，并在数据库备份之外另行保存",
+        "production mode (GRIDCITY_PRODUCTION=true) needs the personal-data key in {setting} (32 bytes "
+        "in base64; make one with: gridcity personal-data new-key), the same for every process, with a "
+        "copy kept apart from the database backups",
+    ),
+    "privacy.migration_needs_key": (
+        "数据库中有明文保存的上报人联系方式，迁移需要个人信息密钥来加密：请用 gridcity db upgrade 升级",
+        "the database holds reporters' contacts in clear and this migration needs the personal-data "
+        "key to encrypt them: upgrade with gridcity db upgrade",
+    ),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")
