@@ -75,6 +75,7 @@ def _convert(source: tuple[str, str], target: tuple[str, str], change: Any) -> N
 
 def upgrade() -> None:
     connection = op.get_bind()
+    # before any change: SQLite runs DDL outside the transaction, so a refusal must come first
     crypt = _cipher(
         connection,
         sa.text("SELECT 1 FROM cases WHERE contact_name IS NOT NULL OR contact_phone IS NOT NULL LIMIT 1"),
@@ -126,6 +127,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     connection = op.get_bind()
+    # before any change: SQLite runs DDL outside the transaction, so a refusal must come first
+    crypt = _cipher(
+        connection,
+        sa.text(
+            "SELECT 1 FROM cases WHERE contact_name_enc IS NOT NULL OR contact_phone_enc IS NOT NULL LIMIT 1"
+        ),
+    )
     if connection.dialect.name != "sqlite":
         op.execute("DROP TRIGGER IF EXISTS retention_erasures_append_only ON retention_erasures")
         op.execute("DROP FUNCTION IF EXISTS retention_erasures_append_only()")
@@ -133,12 +141,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_retention_erasures_at"), table_name="retention_erasures")
     op.drop_table("retention_erasures")  # the SQLite triggers go with their table
 
-    crypt = _cipher(
-        connection,
-        sa.text(
-            "SELECT 1 FROM cases WHERE contact_name_enc IS NOT NULL OR contact_phone_enc IS NOT NULL LIMIT 1"
-        ),
-    )
     op.add_column("cases", sa.Column("contact_name", sa.String(length=80), nullable=True))
     op.add_column("cases", sa.Column("contact_phone", sa.String(length=40), nullable=True))
     fields = list(_FIELDS.values())
