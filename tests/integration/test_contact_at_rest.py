@@ -33,15 +33,20 @@ def _raw(platform: Any, case_id: int) -> dict[str, Any]:
 def _digits_free(value: Any) -> bool:
     """Neither the phone nor the name in any byte encoding a reader of the file would try."""
     blob = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
-    return all(
-        needle not in blob for needle in (PHONE.encode(), PHONE[-4:].encode(), NAME.encode("utf-8"))
-    ) and PHONE.encode().hex().encode() not in blob
+    return (
+        all(needle not in blob for needle in (PHONE.encode(), PHONE[-4:].encode(), NAME.encode("utf-8")))
+        and PHONE.encode().hex().encode() not in blob
+    )
 
 
 def test_the_cases_row_holds_no_contact_and_only_an_authorised_read_shows_it(  # type: ignore[no-untyped-def]
     client, platform, make_user, login
 ) -> None:
-    operator, dispatcher, leader = make_user("operator"), make_user("dispatcher"), make_user("leader", "110000")
+    operator, dispatcher, leader = (
+        make_user("operator"),
+        make_user("dispatcher"),
+        make_user("leader", "110000"),
+    )
     tag = uuid.uuid4().hex[:10]
     case = report(
         client, login(operator), channel="hotline", contact_name=NAME, contact_phone=PHONE, description=tag
@@ -68,7 +73,11 @@ def test_the_cases_row_holds_no_contact_and_only_an_authorised_read_shows_it(  #
         assert NAME.encode() not in out.content and "欧***".encode() not in out.content
     exported = client.get("/api/v1/export/cases.csv", params={"q": tag}, headers=login(leader))
     assert [r["id"] for r in csv.DictReader(io.StringIO(exported.text))] == [str(case["id"])]
-    for url in (f"/open311/v2/requests/{number}.json", f"/open311/v2/requests/{number}.xml", f"/track?number={number}"):
+    for url in (
+        f"/open311/v2/requests/{number}.json",
+        f"/open311/v2/requests/{number}.xml",
+        f"/track?number={number}",
+    ):
         public = client.get(url)
         assert public.status_code == 200, url
         assert PHONE not in public.text and "8765" not in public.text and "欧" not in public.text
@@ -85,7 +94,9 @@ def test_the_cases_row_holds_no_contact_and_only_an_authorised_read_shows_it(  #
 def test_migration_0015_encrypts_the_contacts_stored_in_clear_and_decrypts_them_back(  # type: ignore[no-untyped-def]
     client, platform, db, make_user, login
 ) -> None:
-    case = report(client, login(make_user("operator")), channel="hotline", contact_name=NAME, contact_phone=PHONE)
+    case = report(
+        client, login(make_user("operator")), channel="hotline", contact_name=NAME, contact_phone=PHONE
+    )
     crypt = personal_crypto.cipher(platform.settings)
     url = platform.settings.effective_database_url
     db.close()

@@ -325,7 +325,7 @@ def erasures(
         .offset(offset)
     ).all()
     case_ids = [r.record_id for r in rows if r.kind == Kind.CASE_CONTACT]
-    reported = dict(db.execute(select(Case.id, Case.reported_at).where(Case.id.in_(case_ids))).tuples().all())
+    reported = {i: at for i, at in db.execute(select(Case.id, Case.reported_at).where(Case.id.in_(case_ids)))}
     numbers = {i: platform.case_number(SimpleNamespace(id=i, reported_at=at)) for i, at in reported.items()}
     db.rollback()
     return [
