@@ -81,8 +81,9 @@ def _resident(platform, db, moved_out_days_ago: int | None, clock) -> Any:  # ty
     first = f"11010119900101{uuid.uuid4().int % 1000:03d}"
     place = reg.create_place(platform, db, None, reg.PlaceInput("house", "房", "2号", *DONGHUAMEN))
     household = reg.create_household(platform, db, None, place.id, "2")
+    number = first + id_check_char(first)
     data = reg.ResidentInput(
-        household.id, "王小二", id_number=first + id_check_char(first), phone="13511112222", tags=["elderly_alone"]
+        household.id, "王小二", id_number=number, phone="13511112222", tags=["elderly_alone"]
     )
     resident = reg.add_resident(platform, db, None, data)
     if moved_out_days_ago is not None:

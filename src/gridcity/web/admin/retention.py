@@ -21,10 +21,11 @@ i18n.add_words(
     {
         "admin.retention": ("保存期限", "Retention"),
         "ret.intro": (
-            "个人信息只在处理目的所需期间保存：案件办结（结案、不予受理或作废）{cases} 天后，删除上报人的回访联系方式"
-            "（姓名、电话）和评价、回访的文字意见，案件本身、问题描述和各项统计保留；人员迁出 {residents} 天后匿名化"
-            "（姓名、身份证号、电话、出生日期、标签和关于此人的走访记录文字）。后台每小时执行一次，每次删除都记录在下表"
-            "（只记录删除了什么，不记录被删除的内容）。",
+            "个人信息只在处理目的所需期间保存：案件办结（结案、不予受理或作废）{cases} 天后，"
+            "删除上报人的回访联系方式（姓名、电话）和评价、回访的文字意见，案件本身、问题描述和各项统计保留；"
+            "人员迁出 {residents} 天后匿名化"
+            "（姓名、身份证号、电话、出生日期、标签和关于此人的走访记录文字）。"
+            "后台每小时执行一次，每次删除都记录在下表（只记录删除了什么，不记录被删除的内容）。",
             "Personal data is kept only as long as its purpose needs: {cases} days after a case ended "
             "(closed, rejected or void) its reporter's callback contact (name, phone) and the comments "
             "of its ratings and callbacks are erased — the case, its description and every figure stay; "
