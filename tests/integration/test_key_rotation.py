@@ -5,12 +5,15 @@ after which the old key is not needed any more, and a second run finds nothing l
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from gridcity.cli import app as cli_app
 from gridcity.config import Settings
 from gridcity.db.models import Case
 from gridcity.domain.registry import id_check_char
@@ -107,6 +110,17 @@ def test_a_rotation_reads_the_old_values_and_rewrites_them_under_the_new_key(  #
     )
     again = personal_data.rekey(platform, db)  # resumable: a second run has nothing left to do
     assert again.values == 0 and set(again.rows.values()) == {0}
+    for name, value in (
+        ("GRIDCITY_DATABASE_URL", platform.settings.effective_database_url),
+        ("GRIDCITY_DATA_DIR", str(platform.settings.data_dir)),
+        ("GRIDCITY_PERSONAL_DATA_KEY", second),
+        ("GRIDCITY_PERSONAL_DATA_OLD_KEYS", json.dumps([first])),
+    ):
+        monkeypatch.setenv(name, value)
+    command = CliRunner().invoke(cli_app, ["personal-data", "rekey"])  # the command says the same
+    assert command.exit_code == 0, command.output
+    assert "residents 人员: 0 rows re-encrypted" in command.output
+    assert f"0 values under key {new_id.hex()} now" in command.output
 
     # without the key that wrote a value, reading it is a clear error naming the key, not garbage
     monkeypatch.setattr(platform, "settings", _with_keys(platform, first, []))

@@ -1525,10 +1525,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "a stored {field} is not in the expected format",
     ),
     "personal_key.other_key": (
-        "存储的 {field} 是用另一个个人信息密钥加密的，与当前配置的密钥（GRIDCITY_PERSONAL_DATA_KEY "
-        "或数据目录中的 personal-data.key）不同",
-        "the stored {field} was encrypted with another personal-data key than the one configured "
-        "(GRIDCITY_PERSONAL_DATA_KEY or the data directory's personal-data.key)",
+        "存储的 {field} 是用另一个个人信息密钥加密的，不是当前配置的任何密钥（GRIDCITY_PERSONAL_DATA_KEY、"
+        "GRIDCITY_PERSONAL_DATA_OLD_KEYS 或数据目录中的 personal-data.key）",
+        "the stored {field} was encrypted with another personal-data key than the ones configured "
+        "(GRIDCITY_PERSONAL_DATA_KEY, GRIDCITY_PERSONAL_DATA_OLD_KEYS or the data directory's "
+        "personal-data.key)",
     ),
     "personal_key.altered": (
         "存储的 {field} 无法解密：数据已被篡改",

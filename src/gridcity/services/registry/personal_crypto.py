@@ -155,6 +155,8 @@ def check_keys(settings: Settings) -> None:
 def cipher(settings: Settings) -> PersonalCipher:
     """The cipher of this installation's keys (read or made once per process)."""
     configured = settings.personal_data_key.strip()
+    if settings.production and not configured:  # never a key of its own in production (see check_keys)
+        raise PersonalDataKeyError(message("privacy.key_required", setting=KEY_SETTING))
     old = tuple(k.strip() for k in settings.personal_data_old_keys)
     cache_key = (configured, old, "" if configured else str(settings.data_dir.resolve()))
     found = _ciphers.get(cache_key)
@@ -163,8 +165,6 @@ def cipher(settings: Settings) -> PersonalCipher:
     with _lock:
         if configured:
             master = decode_key(configured, KEY_SETTING)
-        elif settings.production:  # never a key of its own in production (check_keys says so at start)
-            raise PersonalDataKeyError(message("privacy.key_required", setting=KEY_SETTING))
         else:
             master = _key_from_file(settings.data_dir / KEY_FILE)
         olds = tuple(decode_key(k, f"{OLD_KEYS_SETTING}[{i}]") for i, k in enumerate(old))
