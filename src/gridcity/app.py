@@ -31,6 +31,7 @@ from gridcity.api import (
     rankings,
     registry,
     responses,
+    retention,
     territory,
 )
 from gridcity.api.problems import http_problem, problem
@@ -38,6 +39,7 @@ from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Invalid, TooManyRequests, Unauthorized, Unavailable
 from gridcity.domain.messages import Message, message, speaking
 from gridcity.services.platform import Platform
+from gridcity.services.registry import personal_crypto
 from gridcity.web import (
     admin,
     casework,
@@ -108,6 +110,9 @@ def refusal_answer(request: Request, status_code: int, refusal: Message, headers
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
+    if platform is None and settings is None:  # started from the environment (uvicorn's factory)
+        settings = Settings()
+        personal_crypto.check_keys(settings)  # production mode: no start without the key
     platform = platform or Platform(settings or Settings())
     app = FastAPI(
         title="gridcity",
@@ -144,7 +149,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         app.include_router(module.router)
     app.include_router(open311.router)  # Open311 GeoReport v2 at /open311/v2/
     # departments' own systems (by API key), bulk export (导出), the social registry (人地事物组织)
-    for router in (integrations.router, export.router, registry.router):
+    for router in (integrations.router, export.router, registry.router, retention.router):
         app.include_router(router, prefix="/api/v1", responses=responses.EVERY_OPERATION)
     app.include_router(web_registry.router)  # 我的网格 (grid workers), 重点人员 (police)
     app.include_router(web_components.router)  # the component page (部件)

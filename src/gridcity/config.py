@@ -90,6 +90,17 @@ class Settings(BaseSettings):
     # blind index: 32 bytes, base64. Empty: generated once into data_dir/personal-data.key (mode
     # 0600). Keep it with the backups but apart from them: without it the data cannot be read.
     personal_data_key: str = Field(default="", repr=False)
+    # Key rotation: the keys used before the current one (a JSON list, base64 each), still read; the
+    # values they wrote are rewritten under the current key by `gridcity personal-data rekey`.
+    personal_data_old_keys: list[str] = Field(default_factory=list, repr=False)
+
+    # Retention (PIPL: kept no longer than the purpose needs, docs/security.md#personal-data): a
+    # reporter's callback contact and the comments of a case's ratings and callbacks are erased this
+    # many days after the case ended (closed, rejected or void); the case and its figures stay.
+    contact_retention_days: int = Field(default=365, ge=30, le=3660)
+    # a resident who moved out is anonymised (name, ID number, phone, birth date, tags) this many
+    # days after moving out; the household's history keeps an anonymous member
+    resident_retention_days: int = Field(default=730, ge=30, le=3660)
 
     # Patrol tracks (巡查轨迹, services.patrol): a supervisor's GPS points are personal location data,
     # deleted this many days after they were taken; the grids visited per day (巡查覆盖率) stay.

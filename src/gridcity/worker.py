@@ -2,8 +2,9 @@
 
 Three jobs: the deadline sweep (`services.sweep`), outbox delivery, webhooks out
 (`services.webhooks`), and, hourly, the pruning of patrol GPS points past their retention
-(`services.patrol`). Each job runs every `every` seconds, one after the other, never two at once in this
-process; several workers may run side by side (the sweep shares its work through the database).
+(`services.patrol`) and the erasure of personal data past its retention (`services.retention`).
+Each job runs every `every` seconds, one after the other, never two at once in this process;
+several workers may run side by side (the sweep shares its work through the database).
 One log line per run. SIGTERM and Ctrl-C stop the loop after the job that is running finishes its
 current transaction — nothing is left half-written, the next start carries on.
 """
@@ -21,6 +22,7 @@ from types import FrameType
 from typing import Any
 
 from gridcity.services import patrol as patrol_service
+from gridcity.services import retention as retention_service
 from gridcity.services import sweep as sweep_service
 from gridcity.services import webhooks as webhooks_service
 from gridcity.services.platform import Platform
@@ -59,13 +61,23 @@ def patrol_prune_job(platform: Platform, stopping: threading.Event) -> str:
 PATROL_PRUNE_EVERY = 3600.0  # seconds: points past the retention go within the hour
 
 
+def retention_job(platform: Platform, stopping: threading.Event) -> str:
+    """Erase reporters' contacts and anonymise residents past their retention (`services.retention`)."""
+    with platform.sessions() as db:
+        return retention_service.run(platform, db, "worker", stop=stopping.is_set).summary()
+
+
+RETENTION_EVERY = 3600.0  # seconds: personal data past its retention goes within the hour
+
+
 def default_jobs(interval: float, webhook_interval: float = 5.0) -> list[Job]:
-    """The jobs of `gridcity worker`: the deadline sweep, webhook delivery every few seconds, and
-    the hourly pruning of patrol points."""
+    """The jobs of `gridcity worker`: the deadline sweep, webhook delivery every few seconds, the
+    hourly pruning of patrol points and the hourly retention run."""
     return [
         Job("sweep", interval, sweep_job),
         Job("webhooks", webhook_interval, webhooks_job),
         Job("patrol-prune", PATROL_PRUNE_EVERY, patrol_prune_job),
+        Job("retention", RETENTION_EVERY, retention_job),
     ]
 
 

@@ -19,7 +19,7 @@ from tests.web.test_pages import sign_in
 
 from gridcity.db.models import Attachment, Case, CaseRating, PublicReceipt, User
 from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
-from gridcity.services import public
+from gridcity.services import contact_store, public
 
 DONGHUAMEN = (116.4040, 39.9140)
 # a point with more decimals than the public map shows, in 东华门街道 too
@@ -115,7 +115,7 @@ def close_case(client: Any, login: Any, make_user: Any, case_id: int) -> dict[st
 # --- reporting ---------------------------------------------------------------------------------
 
 
-def test_anonymous_report_with_photo_and_contact_becomes_a_located_citizen_case(client, db) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_report_with_photo_and_contact_becomes_a_located_citizen_case(client, db, platform) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/portal/report")
     assert page.status_code == 200
     assert GARBAGE_REF in page.text and "暴露垃圾" in page.text
@@ -136,7 +136,7 @@ def test_anonymous_report_with_photo_and_contact_becomes_a_located_citizen_case(
     assert case.channel == "citizen" and case.state == "reported"
     assert case.class_code == "06010" and case.standard == "GB/T 47678.5-2026"
     assert case.street_code == "110101001" and case.grid_code and case.grid_code.startswith("110101001")
-    assert (case.contact_name, case.contact_phone) == ("张三", "+86138-0013-8000")
+    assert contact_store.read(platform.settings, case) == contact_store.Contact("张三", "+86138-0013-8000")
     reporter = db.get(User, case.reporter_id)
     assert reporter.username == public.PORTAL_USERNAME and reporter.role == "citizen"
     assert not reporter.active and reporter.org_unit.kind == "city"  # nobody signs in as it

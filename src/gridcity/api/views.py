@@ -138,7 +138,7 @@ def case_detail(platform: Platform, db: Session, user: Principal, case: Case) ->
             "escalation_level": case.escalation_level,
             "pending_request": case.pending_request,
             "clock": clock,
-            "contact": case_contact.contact_view(user, case),
+            "contact": case_contact.contact_view(platform, user, case),
             "history": [event_view(platform, e, case) for e in case.events],
             "actions": [
                 {"action": t.action.value, "label": t.action.label_zh, "fields": list(t.fields)}

@@ -8,6 +8,7 @@ One module per command group, none importing another (an import-linter contract 
 - `docking`: import of cases, webhooks, integrations, Open311 clients, export
 - `registry`: import of the component census, the social registry
 - `supervision`: supervisors' responsibility grids (责任网格), pruning of patrol tracks
+- `privacy`: the personal-data key (a new one, re-encryption under it) and the retention run
 
 `common` holds what they share. Here they are put together into `app`, in the order `gridcity --help`
 lists them; `gridcity import` gathers the import commands of three groups.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import typer
 
-from gridcity.cli import assessment, docking, registry, running, supervision, territory
+from gridcity.cli import assessment, docking, privacy, registry, running, supervision, territory
 
 app = typer.Typer(
     help="gridcity — grid-based city management (网格化城市管理)",
@@ -49,6 +50,8 @@ for name, group in (
     ("open311", docking.open311_app),
     ("export", docking.export_app),
     ("registry", registry.registry_app),
+    ("personal-data", privacy.personal_data_app),
+    ("retention", privacy.retention_app),
 ):
     app.add_typer(group, name=name)
 

@@ -67,26 +67,34 @@ def run_or_exit(work: Callable[[], T]) -> T:
 
 
 def settings_or_exit() -> Settings:
-    """The settings from the environment; a wrong one is a clear message and exit code 1."""
+    """The settings from the environment; a wrong one is a clear message and exit code 1 — as is, in
+    production mode, a missing personal-data key (no command starts without it)."""
     from pydantic import ValidationError
 
+    from gridcity.services.registry import personal_crypto
+
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         for error in exc.errors():
             where = ".".join(str(part) for part in error["loc"])
             message = str(error["msg"]).removeprefix("Value error, ")
             console.print(f"[red]error:[/red] {where + ': ' if where else ''}{message}")
         raise typer.Exit(1) from None
+    run_or_exit(lambda: personal_crypto.check_keys(settings))
+    return settings
 
 
 def open_platform() -> Platform:
     """The platform on a database brought up to date first (as `gridcity db upgrade` does)."""
     from gridcity.db.migrate import upgrade as upgrade_db
     from gridcity.services.platform import Platform
+    from gridcity.services.registry import personal_crypto
 
     settings = settings_or_exit()
-    upgrade_db(settings.effective_database_url)
+    # the key goes to the migrations that encrypt or decrypt stored values (0015: reporters' contacts)
+    crypt = run_or_exit(lambda: personal_crypto.cipher(settings))
+    upgrade_db(settings.effective_database_url, personal_cipher=crypt)
     platform = Platform(settings)
     _count_rollups_once(platform)
     return platform

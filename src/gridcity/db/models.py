@@ -290,8 +290,10 @@ class Case(Base):
     component_code: Mapped[str | None] = mapped_column(String(17), index=True)  # the 部件 it is about
 
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    contact_name: Mapped[str | None] = mapped_column(String(80))
-    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # the reporter's callback contact (回访联系方式), encrypted like the registry's personal data; read
+    # and written only through services.contact_store, erased after the retention (services.retention)
+    contact_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contact_phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     proposed_department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
@@ -998,3 +1000,20 @@ class PatrolVisit(Base):
     day: Mapped[date] = mapped_column(Date)
     grid_code: Mapped[str] = mapped_column(String(24))
     first_at: Mapped[datetime] = mapped_column()
+
+
+class RetentionErasure(Base):
+    """One erasure of personal data past its retention (services.retention): what kind, whose record,
+    which fields, when — never the erased values. Append-only: database triggers refuse UPDATE and
+    DELETE."""
+
+    __tablename__ = "retention_erasures"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # case_contact | resident (services.retention.Kind)
+    record_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    fields: Mapped[list[Any]] = mapped_column(default=list)  # the names of what was erased
+    ended_at: Mapped[datetime] = mapped_column()  # when the case ended or the resident moved out
+    scope_code: Mapped[str] = mapped_column(String(20), index=True)  # the record's street/community
+    erased_by: Mapped[str] = mapped_column(String(120))  # the worker, or the command line and its user

@@ -1523,10 +1523,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "a stored {field} is not in the expected format",
     ),
     "personal_key.other_key": (
-        "存储的 {field} 是用另一个个人信息密钥加密的，与当前配置的密钥（GRIDCITY_PERSONAL_DATA_KEY "
-        "或数据目录中的 personal-data.key）不同",
-        "the stored {field} was encrypted with another personal-data key than the one configured "
-        "(GRIDCITY_PERSONAL_DATA_KEY or the data directory's personal-data.key)",
+        "存储的 {field} 是用另一个个人信息密钥加密的，不是当前配置的任何密钥（GRIDCITY_PERSONAL_DATA_KEY、"
+        "GRIDCITY_PERSONAL_DATA_OLD_KEYS 或数据目录中的 personal-data.key）",
+        "the stored {field} was encrypted with another personal-data key than the ones configured "
+        "(GRIDCITY_PERSONAL_DATA_KEY, GRIDCITY_PERSONAL_DATA_OLD_KEYS or the data directory's "
+        "personal-data.key)",
     ),
     "personal_key.altered": (
         "存储的 {field} 无法解密：数据已被篡改",
@@ -2180,6 +2181,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "password.is_username": (
         "密码不能与用户名相同或包含用户名",
         "a password may not be or contain the username",
+    ),
+    # --- personal data: keys, rotation, retention (docs/security.md#personal-data) ---------------
+    "privacy.key_required": (
+        "生产模式（GRIDCITY_PRODUCTION=true）下必须设置个人信息密钥 {setting}（base64 编码的 32 字节，"
+        "可用 gridcity personal-data new-key 生成），所有进程使用同一密钥，并在数据库备份之外另行保存",
+        "production mode (GRIDCITY_PRODUCTION=true) needs the personal-data key in {setting} (32 bytes "
+        "in base64; make one with: gridcity personal-data new-key), the same for every process, with a "
+        "copy kept apart from the database backups",
+    ),
+    "privacy.migration_needs_key": (
+        "数据库中有明文保存的上报人联系方式，迁移需要个人信息密钥来加密：请用 gridcity db upgrade 升级",
+        "the database holds reporters' contacts in clear and this migration needs the personal-data "
+        "key to encrypt them: upgrade with gridcity db upgrade",
     ),
 }
 

@@ -6,6 +6,8 @@ contact masked (张*, 138****8000), like the registry's personal data; a read in
 reason and writes a row of the same personal-data access log (`record_kind` "case_contact"), in the
 same transaction. Citizens never see a contact (not even through a case they reported, since the
 portal's shared account reports for many people); the public portal and Open311 never carry it.
+The contact is stored encrypted and read through `services.contact_store` only; after the
+retention it is erased (`services.retention`) and the case shows it was left but is gone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.registry import MAX_REASON, MIN_REASON, PersonalField, mask_name, mask_phone
 from gridcity.domain.workflow import Role
+from gridcity.services import contact_store
 from gridcity.services.access import access_case
 from gridcity.services.platform import Platform
 from gridcity.services.public import PORTAL_DISPLAY_NAME
@@ -33,7 +36,7 @@ PORTAL_WITH_CONTACT = "市民服务平台（留有联系方式）"
 
 
 def has_contact(case: Case) -> bool:
-    return bool(case.contact_name or case.contact_phone)
+    return contact_store.has_contact(case)
 
 
 def may_see_contact(user: Principal) -> bool:
@@ -42,13 +45,14 @@ def may_see_contact(user: Principal) -> bool:
     return user.role != Role.CITIZEN
 
 
-def contact_view(user: Principal, case: Case) -> dict[str, Any] | None:
+def contact_view(platform: Platform, user: Principal, case: Case) -> dict[str, Any] | None:
     """The contact as this user may see it: masked, or None (no contact, or a citizen)."""
     if not has_contact(case) or not may_see_contact(user):
         return None
+    contact = contact_store.read(platform.settings, case)
     return {
-        "name": mask_name(case.contact_name) if case.contact_name else None,
-        "phone": mask_phone(case.contact_phone) if case.contact_phone else None,
+        "name": mask_name(contact.name) if contact.name else None,
+        "phone": mask_phone(contact.phone) if contact.phone else None,
         "masked": True,
     }
 
@@ -91,7 +95,8 @@ def reveal_contact(
             case.community_code or case.street_code,
             {"case_number": platform.case_number(case)},
         )
-    return {"name": case.contact_name, "phone": case.contact_phone, "masked": False}
+    contact = contact_store.read(platform.settings, case)
+    return {"name": contact.name, "phone": contact.phone, "masked": False}
 
 
 def actor_name(name: str, case: Case) -> str:

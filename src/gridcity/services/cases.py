@@ -47,7 +47,15 @@ from gridcity.domain.workflow import (
     system_transition,
     transition_for,
 )
-from gridcity.services import callbacks, case_clock, notifications, outbox, rollups, supervisor_grids
+from gridcity.services import (
+    callbacks,
+    case_clock,
+    contact_store,
+    notifications,
+    outbox,
+    rollups,
+    supervisor_grids,
+)
 from gridcity.services.access import access_case, place_in_scope, territory_covers
 from gridcity.services.attachments import StoredFile, link_attachments
 from gridcity.services.components import records as components
@@ -195,8 +203,6 @@ def _report(
         ss_grid_code=place.grids.get("social_service"),
         ps_grid_code=place.grids.get("public_security"),
         reporter_id=user.id,
-        contact_name=report.contact_name,
-        contact_phone=report.contact_phone,
         reported_at=now,
         updated_at=now,
         cooperating=[],
@@ -207,6 +213,7 @@ def _report(
         escalation_level=0,
         stage_paused_s=0.0,
     )
+    contact_store.seal(platform.settings, case, report.contact_name, report.contact_phone)  # encrypted
     case.proposed_department_id = _routing(platform, db, case)[0]
     component = components.link_for_report(platform, db, cls, report.lon, report.lat, report.component_code)
     if component is not None:

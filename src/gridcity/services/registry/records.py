@@ -755,9 +755,12 @@ def new_resident(platform: Platform, db: Session, reader: Reader, data: Resident
         parsed = parse_id_number(data.id_number, today=now.date())
         index = crypt.blind_index(parsed.value, ID_FIELD)
         other = db.scalar(
-            select(RegistryResident).where(
-                RegistryResident.id_number_index == index, RegistryResident.moved_out_at.is_(None)
+            select(RegistryResident)
+            .where(
+                RegistryResident.id_number_index.in_(crypt.blind_indexes(parsed.value, ID_FIELD)),
+                RegistryResident.moved_out_at.is_(None),
             )
+            .limit(1)
         )
         if other is not None:
             raise Conflict(
@@ -934,9 +937,10 @@ def find_by_id_number(
     caller may see; masked."""
     reader = reader_of(db, actor)
     parsed = parse_id_number(id_number)
-    index = personal_crypto.cipher(platform.settings).blind_index(parsed.value, ID_FIELD)
+    # under every known key: a resident is found during a key rotation too (personal_crypto)
+    indexes = personal_crypto.cipher(platform.settings).blind_indexes(parsed.value, ID_FIELD)
     stmt = _resident_select(reader, ResidentFilter(include_moved_out=True)).where(
-        RegistryResident.id_number_index == index
+        RegistryResident.id_number_index.in_(indexes)
     )
     return [resident_view(reader, r) for r in db.scalars(stmt.order_by(RegistryResident.id)).unique()]
 

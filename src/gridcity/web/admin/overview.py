@@ -18,6 +18,7 @@ from gridcity.web.admin import classes as admin_classes
 from gridcity.web.admin import integrations as admin_integrations
 from gridcity.web.admin import open311 as admin_open311
 from gridcity.web.admin import people as admin_people
+from gridcity.web.admin import retention as admin_retention
 from gridcity.web.admin import supervisors as admin_supervisors
 from gridcity.web.admin import territory as admin_territory
 from gridcity.web.admin.common import admin_scope, scope_name, words
@@ -32,6 +33,7 @@ for _section in (
     admin_people,
     admin_open311,
     admin_integrations,
+    admin_retention,
 ):
     router.include_router(_section.router)
 
