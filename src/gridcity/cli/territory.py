@@ -1,5 +1,5 @@
 """The city's territory and who works in it: `gridcity import` of districts, streets, communities,
-grids and classes; `gridcity grids generate`, `users add`, `calendar set|show`."""
+grids and classes; `gridcity grids generate`, `users add|reset-2fa`, `calendar set|show`."""
 
 from __future__ import annotations
 
@@ -132,6 +132,17 @@ def users_add(
         secret = getpass.getpass("password: ")
     user = in_session(platform, lambda db: users.add_user(db, username, secret, role, unit, name))
     console.print(f"user {user.username} ({user.role}) added")
+
+
+@users_app.command("reset-2fa")
+def users_reset_second_factor(username: str) -> None:
+    """Remove a user's second factor (TOTP and recovery codes) — a lost phone; their sessions end.
+    If their role must have one, they set up a new one at their next sign-in. Audited."""
+    from gridcity.services import second_factor
+
+    platform = open_platform()
+    user = in_session(platform, lambda db: second_factor.reset_by_username(platform, db, username))
+    console.print(f"second factor of {user.username} reset; their sessions ended")
 
 
 @calendar_app.command("set")

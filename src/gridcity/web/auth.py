@@ -12,6 +12,7 @@ from gridcity.domain.errors import Unauthorized
 from gridcity.domain.workflow import Role
 from gridcity.services import users
 from gridcity.web import i18n, session
+from gridcity.web import second_factor as second_factor_pages
 from gridcity.web.pages import PlatformDep, back, render
 from gridcity.web.queues import HOME_QUEUE
 
@@ -91,6 +92,9 @@ def login(
                 username=username,
                 next=safe_next(next_page),
             )
+        second_step = second_factor_pages.after_password(request, platform, db, user, safe_next(next_page))
+        if second_step is not None:  # a code (or setting up a second factor) before any session
+            return second_step
         token = users.issue_token(platform, db, user)
     response = RedirectResponse(safe_next(next_page) or "/", status_code=303)
     response.set_cookie(

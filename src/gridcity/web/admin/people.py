@@ -19,7 +19,7 @@ from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import Role
-from gridcity.services import departments, users
+from gridcity.services import departments, second_factor, users
 from gridcity.services.platform import Platform
 from gridcity.services.users import UserFilter
 from gridcity.web import i18n
@@ -352,6 +352,7 @@ def _user_page(
         role_label=_role_label(request),
         units=_unit_choices(db, user),
         myself=target.id == user.id,
+        factor=second_factor.state(platform.settings, db, target.id, target.role),
         error=error,
         notice=notice,
     )
@@ -362,6 +363,7 @@ NOTICES = {
     "deactivated": "admin.deactivated",
     "reactivated": "admin.reactivated",
     "password": "admin.password_reset",
+    "second_factor": "sf.reset_done",
 }
 
 
@@ -437,5 +439,16 @@ async def reset_password(
     def action(db: Session, form: FormData) -> str:
         users.reset_password(db, user, user_id, str(form.get("password") or ""))
         return "password"
+
+    return await _user_action(request, platform, user, user_id, action)
+
+
+@router.post("/admin/users/{user_id}/second-factor/reset")
+async def reset_second_factor(
+    request: Request, platform: PlatformDep, user: PageUser, user_id: RowPath
+) -> Response:
+    def action(db: Session, form: FormData) -> str:
+        second_factor.reset(platform, db, user, user_id)
+        return "second_factor"
 
     return await _user_action(request, platform, user, user_id, action)
