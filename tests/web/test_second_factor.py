@@ -58,9 +58,14 @@ def enrol(client: Any, user: Any, clock: Any) -> tuple[str, list[str]]:
     return secret, codes
 
 
+def _anonymous_csrf(client: Any) -> str:
+    """The double-submit token the sign-in pages gave this browser (web.session)."""
+    return next(c.value for c in client.cookies.jar if c.name == "gridcity_csrf")
+
+
 def _second_step(client: Any, code: str) -> Any:
     return client.post(
-        "/login/second-factor", data={"code": code, "csrf_token": client.cookies.get("gridcity_csrf")}, follow_redirects=False
+        "/login/second-factor", data={"code": code, "csrf_token": _anonymous_csrf(client)}, follow_redirects=False
     )
 
 
@@ -94,7 +99,7 @@ def test_the_pending_sign_in_expires_and_cannot_be_forged(client, platform, make
     secret, _ = enrol(client, user, clock)
     _sign_in_password(client, user)
     pending = client.cookies.get(PENDING_COOKIE)
-    csrf = client.cookies.get("gridcity_csrf")
+    csrf = _anonymous_csrf(client)
 
     def hold(value: str) -> None:
         client.cookies.clear()
@@ -218,12 +223,12 @@ def test_an_enforced_role_sets_up_a_second_factor_before_any_page(client, platfo
     again = _sign_in_password(client, user)  # the key shown does not change until confirmed
     assert _secret_on(again.text) == secret
     wrong = client.post(
-        "/login/enrol", data={"code": "abc", "csrf_token": client.cookies.get("gridcity_csrf")}
+        "/login/enrol", data={"code": "abc", "csrf_token": _anonymous_csrf(client)}
     )
     assert wrong.status_code == 422 and _secret_on(wrong.text) == secret and SESSION not in wrong.cookies
     done = client.post(
         "/login/enrol",
-        data={"code": pyotp.TOTP(secret).at(clock()), "csrf_token": client.cookies.get("gridcity_csrf")},
+        data={"code": pyotp.TOTP(secret).at(clock()), "csrf_token": _anonymous_csrf(client)},
     )
     assert done.status_code == 200 and len(_codes_on(done.text)) == 10 and SESSION in done.cookies
     assert client.get("/police").status_code == 200
