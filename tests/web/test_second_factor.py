@@ -35,7 +35,9 @@ def _codes_on(html: str) -> list[str]:
 
 def _sign_in_password(client: Any, user: Any) -> Any:
     client.cookies.clear()
-    return client.post("/login", data={"username": user.username, "password": "secret-pw"}, follow_redirects=False)
+    return client.post(
+        "/login", data={"username": user.username, "password": "secret-pw"}, follow_redirects=False
+    )
 
 
 def enrol(client: Any, user: Any, clock: Any) -> tuple[str, list[str]]:
@@ -65,7 +67,9 @@ def _anonymous_csrf(client: Any) -> str:
 
 def _second_step(client: Any, code: str) -> Any:
     return client.post(
-        "/login/second-factor", data={"code": code, "csrf_token": _anonymous_csrf(client)}, follow_redirects=False
+        "/login/second-factor",
+        data={"code": code, "csrf_token": _anonymous_csrf(client)},
+        follow_redirects=False,
     )
 
 
@@ -111,7 +115,9 @@ def test_the_pending_sign_in_expires_and_cannot_be_forged(client, platform, make
     assert forged.status_code == 401 and "登录已超时" in forged.text
     hold(pending)
     right = pyotp.TOTP(secret).at(clock())
-    accepted = _second_step(client, f"{(int(right) + 1) % 1_000_000:06d}")  # the cookie holds; the code is wrong
+    accepted = _second_step(
+        client, f"{(int(right) + 1) % 1_000_000:06d}"
+    )  # the cookie holds; the code is wrong
     assert accepted.status_code == 401 and "验证码错误" in accepted.text
     clock.advance(minutes=6)
     late = _second_step(client, pyotp.TOTP(secret).at(clock()))
@@ -134,7 +140,10 @@ def test_the_token_endpoint_takes_the_code_in_otp(client, platform, make_user, c
     assert replay.status_code == 401 and replay.json()["code"] == "totp.code_used"
 
     # a recovery code works once, typed as printed or in capitals without the dashes
-    assert client.post("/api/v1/auth/token", data={**form, "otp": codes[0].upper().replace("-", "")}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/token", data={**form, "otp": codes[0].upper().replace("-", "")}).status_code
+        == 200
+    )
     used = client.post("/api/v1/auth/token", data={**form, "otp": codes[0]})
     assert used.status_code == 401 and used.json()["code"] == "totp.wrong_code"
     with platform.sessions() as db:
@@ -166,7 +175,10 @@ def test_wrong_codes_in_a_row_lock_the_second_step_for_a_while(client, platform,
     locked = client.post("/api/v1/auth/token", data={**form, "otp": right})
     assert locked.status_code == 401 and locked.json()["code"] == "totp.locked"
     clock.advance(minutes=second_factor.LOCK_MINUTES)
-    assert client.post("/api/v1/auth/token", data={**form, "otp": pyotp.TOTP(secret).at(clock())}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/token", data={**form, "otp": pyotp.TOTP(secret).at(clock())}).status_code
+        == 200
+    )
 
 
 def test_the_secret_is_encrypted_at_rest(client, platform, make_user, clock) -> None:  # type: ignore[no-untyped-def]
@@ -207,14 +219,21 @@ def enforce(platform, monkeypatch):  # type: ignore[no-untyped-def]
     return roles
 
 
-def test_an_enforced_role_sets_up_a_second_factor_before_any_page(client, platform, make_user, clock, enforce) -> None:  # type: ignore[no-untyped-def]
+def test_an_enforced_role_sets_up_a_second_factor_before_any_page(
+    client, platform, make_user, clock, enforce
+) -> None:  # type: ignore[no-untyped-def]
     enforce("police", "admin")
     user, free = make_user("police"), make_user("supervisor")
 
     refused = client.post("/api/v1/auth/token", data={"username": user.username, "password": "secret-pw"})
     assert refused.status_code == 403 and refused.json()["code"] == "totp.enrol_on_pages"
     assert "/account/security" not in refused.text and "pages" in refused.json()["detail"]
-    assert client.post("/api/v1/auth/token", data={"username": free.username, "password": "secret-pw"}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/token", data={"username": free.username, "password": "secret-pw"}
+        ).status_code
+        == 200
+    )
 
     first = _sign_in_password(client, user)
     assert first.status_code == 200 and "/login/enrol" in first.text and SESSION not in first.cookies
@@ -222,9 +241,7 @@ def test_an_enforced_role_sets_up_a_second_factor_before_any_page(client, platfo
     secret = _secret_on(first.text)
     again = _sign_in_password(client, user)  # the key shown does not change until confirmed
     assert _secret_on(again.text) == secret
-    wrong = client.post(
-        "/login/enrol", data={"code": "abc", "csrf_token": _anonymous_csrf(client)}
-    )
+    wrong = client.post("/login/enrol", data={"code": "abc", "csrf_token": _anonymous_csrf(client)})
     assert wrong.status_code == 422 and _secret_on(wrong.text) == secret and SESSION not in wrong.cookies
     done = client.post(
         "/login/enrol",
@@ -238,7 +255,8 @@ def test_an_enforced_role_sets_up_a_second_factor_before_any_page(client, platfo
     assert "/account/security/off" not in page.text
     clock.advance(seconds=30)
     off = client.post(
-        "/account/security/off", data={"code": pyotp.TOTP(secret).at(clock()), "csrf_token": csrf_of(page.text)}
+        "/account/security/off",
+        data={"code": pyotp.TOTP(secret).at(clock()), "csrf_token": csrf_of(page.text)},
     )
     assert off.status_code == 403 and "不能关闭" in off.text
 
@@ -283,23 +301,34 @@ def test_an_admin_resets_a_lost_second_factor(client, platform, make_user, clock
     page = client.get(f"/admin/users/{user.id}")
     assert "second-factor/reset" in page.text and "已启用" in page.text
     r = client.post(
-        f"/admin/users/{user.id}/second-factor/reset", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
+        f"/admin/users/{user.id}/second-factor/reset",
+        data={"csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
     )
     assert r.status_code == 303
     assert "已重置双因素认证" in client.get(r.headers["location"]).text
     # their sessions ended; the password alone signs in (their role is not enforced here)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert client.post("/api/v1/auth/token", data={"username": user.username, "password": "secret-pw"}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/token", data={"username": user.username, "password": "secret-pw"}
+        ).status_code
+        == 200
+    )
     with platform.sessions() as db:
         audit = db.scalars(
-            select(SecondFactorEvent).where(SecondFactorEvent.user_id == user.id, SecondFactorEvent.event == "reset")
+            select(SecondFactorEvent).where(
+                SecondFactorEvent.user_id == user.id, SecondFactorEvent.event == "reset"
+            )
         ).one()
         assert (audit.actor_id, audit.actor_name) == (admin.id, admin.username)
 
     other = make_user("admin", "110102")  # 西城区's admin: not theirs to reset
     _sign_in_password(client, other)
     page = client.get("/account/security")
-    refused = client.post(f"/admin/users/{user.id}/second-factor/reset", data={"csrf_token": csrf_of(page.text)})
+    refused = client.post(
+        f"/admin/users/{user.id}/second-factor/reset", data={"csrf_token": csrf_of(page.text)}
+    )
     assert refused.status_code == 403
 
 

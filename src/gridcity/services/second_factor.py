@@ -148,10 +148,16 @@ def recent_events(db: Session, user_id: int, limit: int = 10) -> list[SecondFact
     )
 
 
-def _log(db: Session, user_id: int, event: Event, at: datetime, actor: Principal | None, actor_name: str) -> None:
+def _log(
+    db: Session, user_id: int, event: Event, at: datetime, actor: Principal | None, actor_name: str
+) -> None:
     db.add(
         SecondFactorEvent(
-            user_id=user_id, at=at, event=event.value, actor_id=actor.id if actor else None, actor_name=actor_name
+            user_id=user_id,
+            at=at,
+            event=event.value,
+            actor_id=actor.id if actor else None,
+            actor_name=actor_name,
         )
     )
 

@@ -243,7 +243,9 @@ def _security_page(
     notice: str | None = None,
 ) -> HTMLResponse:
     found = second_factor.state(platform.settings, db, user.id, user.role)
-    enrolment = None if found.enrolled else second_factor.begin_enrolment(platform, db, user.id, user.username)
+    enrolment = (
+        None if found.enrolled else second_factor.begin_enrolment(platform, db, user.id, user.username)
+    )
     return render(
         request,
         "account/security.html",
@@ -273,7 +275,11 @@ def security_page(
 
 
 def _change(
-    request: Request, platform: Platform, user: Principal, csrf_token: str, work: Callable[[Session], Response]
+    request: Request,
+    platform: Platform,
+    user: Principal,
+    csrf_token: str,
+    work: Callable[[Session], Response],
 ) -> Response:
     """A change on the security page: the CSRF check, the work, its refusal shown on the page."""
     session.check_csrf(request, csrf_token)
@@ -292,7 +298,9 @@ def enrol(
 ) -> Response:
     def work(db: Session) -> Response:
         codes = second_factor.confirm_enrolment(platform, db, user.id, code)
-        return render(request, "account/recovery_codes.html", user=user, codes=codes, landing="/account/security")
+        return render(
+            request, "account/recovery_codes.html", user=user, codes=codes, landing="/account/security"
+        )
 
     return _change(request, platform, user, csrf_token, work)
 
@@ -303,7 +311,9 @@ def renew_recovery_codes(
 ) -> Response:
     def work(db: Session) -> Response:
         codes = second_factor.renew_recovery_codes(platform, db, user, code)
-        return render(request, "account/recovery_codes.html", user=user, codes=codes, landing="/account/security")
+        return render(
+            request, "account/recovery_codes.html", user=user, codes=codes, landing="/account/security"
+        )
 
     return _change(request, platform, user, csrf_token, work)
 

@@ -66,7 +66,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_second_factor_events_user_id_users"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(["actor_id"], ["users.id"], name=op.f("fk_second_factor_events_actor_id_users")),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["users.id"], name=op.f("fk_second_factor_events_actor_id_users")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_second_factor_events")),
     )
     op.create_index(op.f("ix_second_factor_events_user_id"), "second_factor_events", ["user_id"])
