@@ -305,7 +305,7 @@ def verify(platform: Platform, db: Session, user_id: int, code: str | None) -> P
     digits = _digits(code)
     if not digits:
         raise Unauthorized(message("totp.code_required"))
-    if digits.isdigit():
+    if digits.isdigit() and len(digits) == 6:  # an authenticator's code; anything else: a recovery code
         step = _matching_step(_secret(platform.settings, factor), digits, now)
         if step is None:
             record_wrong_code(platform, db, user_id)
