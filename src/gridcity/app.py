@@ -58,6 +58,7 @@ from gridcity.web import components as web_components
 from gridcity.web import errors as web_errors
 from gridcity.web import rankings as web_rankings
 from gridcity.web import registry as web_registry
+from gridcity.web import second_factor as web_second_factor
 from gridcity.web.language import LanguageMiddleware, request_language
 from gridcity.web.session import CsrfError
 
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         app.include_router(router, prefix="/api/v1", responses=responses.EVERY_OPERATION)
     for module in (
         web_auth,
+        web_second_factor,
         console,
         casework,
         map_data,

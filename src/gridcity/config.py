@@ -15,6 +15,7 @@ from gridcity.domain.escalation import (
     DEFAULT_URGENT_STEPS,
     EscalationPolicy,
 )
+from gridcity.domain.workflow import Role
 
 
 class Settings(BaseSettings):
@@ -138,10 +139,26 @@ class Settings(BaseSettings):
     # have are enforced instead of assumed — no start without the personal-data key, the second
     # factor required where the city's setting says (docs/security.md). Off for development and the demo.
     production: bool = False
+    # The roles that must sign in with a second factor (TOTP, docs/security.md#second-factor), e.g.
+    # '["admin", "police"]'; unset: in production mode the admins and every role that may read
+    # personal data in clear (services.second_factor), otherwise nobody (the demo, development).
+    second_factor_roles: list[str] | None = None
     demo: bool = False  # demo mode: the demo users' password is printed at start
     # The assessment (绩效评价, docs/domain/assessment.md): a city's TOML file of weights, bands,
     # limits, grades and peer groups laid over data/assessment/default.toml; None: the defaults.
     assessment_config: Path | None = None
+
+    @model_validator(mode="after")
+    def _check_second_factor_roles(self) -> Settings:
+        """A role the platform does not have stops the start with a message naming the setting."""
+        known = {r.value for r in Role}
+        unknown = sorted(set(self.second_factor_roles or []) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown role(s) {', '.join(unknown)}; roles: {', '.join(sorted(known))} "
+                "(environment variable GRIDCITY_SECOND_FACTOR_ROLES)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_escalation(self) -> Settings:

@@ -77,6 +77,7 @@ PAGES: list[tuple[str, str]] = [
     ("admin", "/admin/departments"),
     ("admin", "/admin/users"),
     ("admin", "/admin/users/{user}"),
+    ("dispatcher", "/account/security"),
     ("admin", "/admin/open311"),
     ("admin", "/admin/webhooks"),
     ("admin", "/admin/integrations"),

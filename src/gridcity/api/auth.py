@@ -19,7 +19,7 @@ from gridcity.api.responses import (
 )
 from gridcity.api.schemas import TokenOut
 from gridcity.api.views import FastJSON, user_view
-from gridcity.services import signin, signin_guard, users
+from gridcity.services import second_factor, signin, signin_guard, users
 
 router = APIRouter(tags=["auth"])
 
@@ -27,7 +27,16 @@ router = APIRouter(tags=["auth"])
 @router.post(
     "/auth/token",
     response_model=TokenOut,
-    responses=refusal(401, "Wrong username or password, or a disabled account.")
+    responses=refusal(
+        401,
+        "Wrong username or password, a disabled account, or the second factor's code missing, "
+        "wrong or used already.",
+    )
+    | refusal(
+        403,
+        "The account's role must sign in with a second factor and it has none yet: set one up on "
+        "the pages (/account/security) first.",
+    )
     | refusal(
         429,
         "Too many failed sign-ins with this username or from this address: wait the seconds "
@@ -49,12 +58,22 @@ def token(
     db: DbDep,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
+    otp: Annotated[
+        str | None,
+        Form(
+            max_length=40,
+            description="The second factor, for an account that has one: the 6-digit code its "
+            "authenticator app shows now (TOTP, RFC 6238), or one of its single-use recovery codes.",
+        ),
+    ] = None,
 ) -> TokenOut:
-    """OAuth2 password flow: form fields `username`, `password` → a bearer token. The token ends
-    after `expires_in` seconds, or sooner when unused for GRIDCITY_TOKEN_IDLE_MINUTES."""
+    """OAuth2 password flow: form fields `username`, `password` (and `otp`, the second factor's
+    code, when the account has one) → a bearer token. The token ends after `expires_in` seconds,
+    or sooner when unused for GRIDCITY_TOKEN_IDLE_MINUTES."""
     user = signin.authenticate(
         platform, db, username, password, request.client.host if request.client else None
     )
+    second_factor.check_token_sign_in(platform, db, user, otp)
     access_token = users.issue_token(platform, db, user)
     return TokenOut(access_token=access_token, expires_in=int(platform.settings.token_ttl_hours * 3600))
 

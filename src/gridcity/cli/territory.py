@@ -1,5 +1,5 @@
 """The city's territory and who works in it: `gridcity import` of districts, streets, communities,
-grids and classes; `gridcity grids generate`, `users add|locks|unlock`, `calendar set|show`."""
+grids and classes; `gridcity grids generate`, `users add|locks|unlock|reset-2fa`, `calendar set|show`."""
 
 from __future__ import annotations
 
@@ -173,6 +173,17 @@ def users_unlock(
     platform = open_platform()
     in_session(platform, lambda db: signin_guard.unlock(platform, db, None, username, reason))
     console.print(f"{username} unlocked")
+
+
+@users_app.command("reset-2fa")
+def users_reset_second_factor(username: str) -> None:
+    """Remove a user's second factor (TOTP and recovery codes) — a lost phone; their sessions end.
+    If their role must have one, they set up a new one at their next sign-in. Audited."""
+    from gridcity.services import second_factor
+
+    platform = open_platform()
+    user = in_session(platform, lambda db: second_factor.reset_by_username(platform, db, username))
+    console.print(f"second factor of {user.username} reset; their sessions ended")
 
 
 @calendar_app.command("set")

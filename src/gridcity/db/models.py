@@ -1017,3 +1017,49 @@ class RetentionErasure(Base):
     ended_at: Mapped[datetime] = mapped_column()  # when the case ended or the resident moved out
     scope_code: Mapped[str] = mapped_column(String(20), index=True)  # the record's street/community
     erased_by: Mapped[str] = mapped_column(String(120))  # the worker, or the command line and its user
+
+
+# --- the second factor of staff (TOTP, services.second_factor) -------------------------------------
+
+
+class UserSecondFactor(Base):
+    """A user's TOTP authenticator (RFC 6238): the secret encrypted with the personal-data key,
+    confirmed once the user typed a code from it; the last time step accepted (a code is never
+    accepted twice); wrong codes in a row since the last right one."""
+
+    __tablename__ = "user_second_factors"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    secret_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column()
+    confirmed_at: Mapped[datetime | None] = mapped_column()  # None: shown, not yet confirmed
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_at: Mapped[datetime | None] = mapped_column()
+
+
+class RecoveryCode(Base):
+    """A single-use recovery code of a second factor, stored as a salted SHA-256 (the code itself
+    is shown once, when made)."""
+
+    __tablename__ = "second_factor_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class SecondFactorEvent(Base):
+    """What happened to a user's second factor, by whom (audit): enrolled, recovery codes renewed,
+    a recovery code used, turned off, reset by an admin, locked after wrong codes."""
+
+    __tablename__ = "second_factor_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    event: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the command line
+    actor_name: Mapped[str] = mapped_column(String(120))

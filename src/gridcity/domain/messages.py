@@ -1298,6 +1298,41 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "user.bad_display_name": ("显示名称为 1 至 120 个字符", "a display name is 1 to 120 characters"),
     "user.own_account": ("不能停用自己的账号", "you cannot deactivate your own account"),
+    # the second factor of staff (TOTP, services.second_factor)
+    "totp.code_required": (
+        "该账号登录需要动态验证码：请输入验证器应用中的 6 位验证码或一个恢复码",
+        "this account signs in with a second factor: give the 6-digit code of its authenticator "
+        "app or a recovery code",
+    ),
+    "totp.code_required_api": (
+        "该账号登录需要动态验证码：请在表单字段 otp 中提供验证器应用中的 6 位验证码或一个恢复码",
+        "this account signs in with a second factor: give the 6-digit code of its authenticator "
+        "app or a recovery code in the form field otp",
+    ),
+    "totp.wrong_code": ("验证码错误或已过期", "wrong or expired code"),
+    "totp.code_used": (
+        "该验证码已使用过，请等待验证器显示下一个验证码",
+        "this code was used already: wait for the next one your authenticator app shows",
+    ),
+    "totp.locked": (
+        "验证码连续错误 {count} 次，请 {minutes} 分钟后再试",
+        "{count} wrong codes in a row: try again in {minutes} minutes",
+    ),
+    "totp.enrol_on_pages": (
+        "{role_zh}须使用双因素认证登录：请先在网页上登录并绑定验证器应用，再获取令牌",
+        "the role {role} ({role_zh}) signs in with a second factor: sign in on the pages first and "
+        "set up an authenticator app there, then ask for a token",
+    ),
+    "totp.not_enrolled": ("尚未启用双因素认证", "no second factor is set up"),
+    "totp.already_enrolled": ("双因素认证已启用", "a second factor is set up already"),
+    "totp.required_by_policy": (
+        "{role_zh}须使用双因素认证，不能关闭",
+        "the role {role} ({role_zh}) must sign in with a second factor: it cannot be turned off",
+    ),
+    "totp.sign_in_expired": (
+        "登录已超时，请重新输入用户名和密码",
+        "the sign-in has expired: enter your username and password again",
+    ),
     "class.not_in_catalogue": (
         "案件类别目录中没有类别 {class_code!r}",
         "no case class {class_code!r} in the catalogue",

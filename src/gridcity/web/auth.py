@@ -12,6 +12,7 @@ from gridcity.domain.errors import TooManyRequests, Unauthorized, Unavailable
 from gridcity.domain.workflow import Role
 from gridcity.services import signin, users
 from gridcity.web import i18n, session
+from gridcity.web import second_factor as second_factor_pages
 from gridcity.web.pages import PlatformDep, back, render
 from gridcity.web.queues import HOME_QUEUE
 
@@ -100,6 +101,9 @@ def login(
             if isinstance(exc, TooManyRequests | Unavailable):
                 page.headers["Retry-After"] = str(exc.retry_after)
             return page
+        second_step = second_factor_pages.after_password(request, platform, db, user, safe_next(next_page))
+        if second_step is not None:  # a code (or setting up a second factor) before any session
+            return second_step
         token = users.issue_token(platform, db, user)
     response = RedirectResponse(safe_next(next_page) or "/", status_code=303)
     response.set_cookie(

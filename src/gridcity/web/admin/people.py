@@ -19,7 +19,7 @@ from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
 from gridcity.domain.taxonomy import NETWORKS
 from gridcity.domain.workflow import Role
-from gridcity.services import departments, signin_guard, users
+from gridcity.services import departments, second_factor, signin_guard, users
 from gridcity.services.password_policy import PasswordPolicy
 from gridcity.services.platform import Platform
 from gridcity.services.users import UserFilter
@@ -391,6 +391,7 @@ def _user_page(
         ),
         lock_events=signin_guard.lock_events(db, user, username=target.username, limit=20),
         min_password=platform.settings.password_min_length,
+        factor=second_factor.state(platform.settings, db, target.id, target.role),
         error=error,
         notice=notice,
     )
@@ -434,6 +435,7 @@ NOTICES = {
     "deactivated": "admin.deactivated",
     "reactivated": "admin.reactivated",
     "password": "admin.password_reset",
+    "second_factor": "sf.reset_done",
 }
 
 
@@ -511,5 +513,16 @@ async def reset_password(
             db, user, user_id, str(form.get("password") or ""), policy=PasswordPolicy.of(platform.settings)
         )
         return "password"
+
+    return await _user_action(request, platform, user, user_id, action)
+
+
+@router.post("/admin/users/{user_id}/second-factor/reset")
+async def reset_second_factor(
+    request: Request, platform: PlatformDep, user: PageUser, user_id: RowPath
+) -> Response:
+    def action(db: Session, form: FormData) -> str:
+        second_factor.reset(platform, db, user, user_id)
+        return "second_factor"
 
     return await _user_action(request, platform, user, user_id, action)
