@@ -26,7 +26,7 @@ def test_0016_downgrades_and_upgrades_with_locks_and_tokens_in_it(platform, db, 
     config = alembic_config(url)
     with platform.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0014")
+        command.downgrade(config, "0015")
     schema = inspect(platform.engine)
     assert not {"signin_counters", "signin_lock_events"} & set(schema.get_table_names())
     assert "last_used_at" not in {c["name"] for c in schema.get_columns("api_tokens")}

@@ -3,7 +3,7 @@
 a token was last used (api_tokens.last_used_at, the idle timeout)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-20 10:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import gridcity.db.models
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@ step accepted and the wrong codes in a row, single-use recovery codes (salted ha
 audit of what happened to a second factor
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-07 16:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import gridcity.db.models
 
 revision: str = "0017"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
