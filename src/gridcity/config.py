@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gridcity.domain.errors import Invalid
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     # sqlite:///path or postgresql+psycopg://user@host/db; empty → SQLite file in data_dir.
     database_url: str = ""
     attachments_dir: Path | None = None
+    # SQLite's `PRAGMA synchronous` in WAL mode (db.engine): FULL (the default) and EXTRA sync every
+    # commit to disk before it is acknowledged; NORMAL syncs only at checkpoints and can lose the
+    # last acknowledged writes in a power cut (docs/operations.md#databases). Ignored on PostgreSQL.
+    sqlite_synchronous: Literal["FULL", "EXTRA", "NORMAL"] = "FULL"
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -89,6 +94,11 @@ class Settings(BaseSettings):
     # The assessment (绩效评价, docs/domain/assessment.md): a city's TOML file of weights, bands,
     # limits, grades and peer groups laid over data/assessment/default.toml; None: the defaults.
     assessment_config: Path | None = None
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper_synchronous(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _check_escalation(self) -> Settings:

@@ -58,7 +58,9 @@ class Platform:
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
-        self.engine = engine or make_engine(settings.effective_database_url)
+        self.engine = engine or make_engine(
+            settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
+        )
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.now: Callable[[], datetime] = utcnow  # injectable: tests and the demo move time
         # the lock every unit of work of this engine takes (db.engine.unit_of_work): SQLite only
