@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=5.0, gt=0)
     webhook_lease_s: float = Field(default=300.0, gt=0)
     webhook_batch_size: int = Field(default=50, ge=1)
+    # A worker sends deliveries concurrently: at most `webhook_concurrency` POSTs at once to one
+    # subscription (a slow receiver holds up only its own), at most `webhook_total_concurrency` in all.
+    webhook_concurrency: int = Field(default=4, ge=1, le=100)
+    webhook_total_concurrency: int = Field(default=16, ge=1, le=500)
     # 部件: how far from the reported point a component report looks for the component it is about
     component_link_radius_m: float = Field(default=20.0, gt=0, le=2000)
 
