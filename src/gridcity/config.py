@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gridcity.domain.errors import Invalid
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     # sqlite:///path or postgresql+psycopg://user@host/db; empty → SQLite file in data_dir.
     database_url: str = ""
     attachments_dir: Path | None = None
+    # SQLite's `PRAGMA synchronous` in WAL mode (db.engine): FULL (the default) and EXTRA sync every
+    # commit to disk before it is acknowledged; NORMAL syncs only at checkpoints and can lose the
+    # last acknowledged writes in a power cut (docs/operations.md#databases). Ignored on PostgreSQL.
+    sqlite_synchronous: Literal["FULL", "EXTRA", "NORMAL"] = "FULL"
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -84,6 +89,10 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=5.0, gt=0)
     webhook_lease_s: float = Field(default=300.0, gt=0)
     webhook_batch_size: int = Field(default=50, ge=1)
+    # A worker sends deliveries concurrently: at most `webhook_concurrency` POSTs at once to one
+    # subscription (a slow receiver holds up only its own), at most `webhook_total_concurrency` in all.
+    webhook_concurrency: int = Field(default=4, ge=1, le=100)
+    webhook_total_concurrency: int = Field(default=16, ge=1, le=500)
     # 部件: how far from the reported point a component report looks for the component it is about
     component_link_radius_m: float = Field(default=20.0, gt=0, le=2000)
 
@@ -147,6 +156,11 @@ class Settings(BaseSettings):
     # The assessment (绩效评价, docs/domain/assessment.md): a city's TOML file of weights, bands,
     # limits, grades and peer groups laid over data/assessment/default.toml; None: the defaults.
     assessment_config: Path | None = None
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper_synchronous(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _check_second_factor_roles(self) -> Settings:

@@ -1,12 +1,17 @@
 """The background worker: periodic jobs of the platform in one process (`gridcity worker`).
 
-Three jobs: the deadline sweep (`services.sweep`), outbox delivery, webhooks out
-(`services.webhooks`), and, hourly, the pruning of patrol GPS points past their retention
+The jobs (`default_jobs`): the deadline sweep (`services.sweep`), webhooks out — outbox fan-out and
+delivery (`services.webhooks`) — and, hourly, the pruning of patrol GPS points past their retention
 (`services.patrol`) and the erasure of personal data past its retention (`services.retention`).
-Each job runs every `every` seconds, one after the other, never two at once in this process;
-several workers may run side by side (the sweep shares its work through the database).
-One log line per run. SIGTERM and Ctrl-C stop the loop after the job that is running finishes its
-current transaction — nothing is left half-written, the next start carries on.
+Each job runs on a loop of its own (a thread): a pass, then a wait until
+`every` seconds after the pass began, so no job ever waits for another — a receiver that is slow or
+dead holds up only the webhook pass (and within it only its own subscription's deliveries, sent
+concurrently: `webhooks.deliver`), never the sweep. Threads, not asyncio: every job is synchronous
+database work and blocking HTTP, and a handful of threads that mostly wait cost nothing worth
+counting. Several workers may run side by side (the sweep and the deliveries share their work
+through the database). One log line per pass. SIGTERM and Ctrl-C stop every loop after the
+transaction it is in — a webhook pass first waits for the answers of the POSTs it has in flight and
+records them — so nothing is left half-written, and the next start carries on.
 """
 
 from __future__ import annotations
@@ -82,7 +87,9 @@ def default_jobs(interval: float, webhook_interval: float = 5.0) -> list[Job]:
 
 
 class Worker:
-    """Runs jobs until stopped. `stop()` may be called from a signal handler or another thread."""
+    """Runs each job on a loop (a thread) of its own until stopped, so that no job waits for
+    another: a webhook pass held up by a slow receiver never delays the deadline sweep, and an hourly
+    job never delays either. `stop()` may be called from a signal handler or another thread."""
 
     def __init__(
         self,
@@ -98,35 +105,52 @@ class Worker:
                 raise ValueError(f"job {job.name}: the interval must be positive, not {job.every}")
         self.platform, self.jobs, self.echo, self.clock = platform, list(jobs), echo, clock
         self.stopping = threading.Event()
-        self.passes = 0  # job runs so far
+        self.passes = 0  # job runs so far, all jobs together
         self.failures = 0
+        self._count = threading.Lock()  # passes, failures and the lines of the job threads
+        self._max_passes: int | None = None
 
     def stop(self) -> None:
         self.stopping.set()
 
     def run(self, max_passes: int | None = None) -> None:
-        """Run the jobs as they come due until stopped (or after `max_passes` job runs)."""
+        """Run every job on its own loop until stopped (or once `max_passes` job runs have ended: the
+        passes already under way end early, as at a stop). Returns when every loop has ended."""
+        self._max_passes = max_passes
+        loops = [
+            threading.Thread(target=self._loop, args=(job,), name=f"gridcity-worker-{job.name}", daemon=True)
+            for job in self.jobs
+        ]
+        for loop in loops:
+            loop.start()
+        for loop in loops:  # a signal's handler runs in the main thread while it waits here
+            loop.join()
+
+    def _loop(self, job: Job) -> None:
+        """One job's loop: a pass, then a wait until the next is due, until the worker stops."""
         while not self.stopping.is_set():
-            job = min(self.jobs, key=lambda j: j.next_at)
             wait = job.next_at - self.clock()
             if wait > 0 and self.stopping.wait(wait):
                 break
             self._run(job)
-            if max_passes is not None and self.passes >= max_passes:
-                break
 
     def _run(self, job: Job) -> None:
         started = self.clock()
         job.next_at = started + job.every
-        self.passes += 1
         try:
             summary = job.run(self.platform, self.stopping)
         except Exception as exc:  # a database hiccup must not end the worker: log it, try next time
-            self.failures += 1
             log.exception("job %s failed", job.name)
-            self.echo(f"{job.name}: FAILED ({type(exc).__name__}: {exc}); next try in {job.every:g} s")
-            return
-        self.echo(summary)
+            line = f"{job.name}: FAILED ({type(exc).__name__}: {exc}); next try in {job.every:g} s"
+            failed = True
+        else:
+            line, failed = summary, False
+        with self._count:
+            self.passes += 1
+            self.failures += failed
+            self.echo(line)
+            if self._max_passes is not None and self.passes >= self._max_passes:
+                self.stopping.set()
 
 
 @contextmanager
@@ -137,7 +161,7 @@ def stop_on_signals(worker: Worker) -> Iterator[None]:
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        log.info("signal %s: stopping after the current job", signal.Signals(signum).name)
+        log.info("signal %s: stopping after the current transactions", signal.Signals(signum).name)
         worker.stop()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +29,7 @@ from gridcity import cli
 from gridcity.db.models import Case, OutboxMessage, User, WebhookDelivery, WebhookSubscription
 from gridcity.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from gridcity.services import cases, integrations, webhooks
-from gridcity.worker import default_jobs
+from gridcity.worker import Job, Worker, default_jobs, sweep_job, webhooks_job
 
 DONGHUAMEN = (116.4040, 39.9140)  # 东华门街道 110101001
 CGW, SW = "110101-CGW", "110101-SW"  # 东城区城管委, 东城区水务局
@@ -44,6 +45,10 @@ class Receiver:
         self.lock = threading.Lock()
         self.arrived = threading.Event()  # set at each request
         self.hold: threading.Event | None = None  # when set: answer only once this event is set
+        self.delays: dict[str, float] = {}  # path → seconds it takes to answer there
+        self.events: list[tuple[str, str]] = []  # ("arrived" | "answered", path) in order, and the test's own
+        self.in_flight: Counter[str] = Counter()
+        self.most_in_flight: Counter[str] = Counter()  # per path: the most requests held at once
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -55,9 +60,19 @@ class Receiver:
                     receiver.requests.append(
                         {"path": self.path, "headers": dict(self.headers), "body": body, "status": status}
                     )
+                    receiver.events.append(("arrived", self.path))
+                    receiver.in_flight[self.path] += 1
+                    receiver.most_in_flight[self.path] = max(
+                        receiver.most_in_flight[self.path], receiver.in_flight[self.path]
+                    )
                 receiver.arrived.set()
                 if receiver.hold is not None:
                     receiver.hold.wait(30)
+                if self.path in receiver.delays:
+                    threading.Event().wait(receiver.delays[self.path])  # a slow receiver
+                with receiver.lock:
+                    receiver.events.append(("answered", self.path))
+                    receiver.in_flight[self.path] -= 1
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -70,6 +85,11 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def note(self, what: str, text: str) -> None:
+        """An event of the test's own, in order with the requests."""
+        with self.lock:
+            self.events.append((what, text))
 
     def at(self, path: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"] == path]
@@ -242,8 +262,9 @@ def test_a_dispatch_is_delivered_signed_to_the_department_it_went_to(  # type: i
     assert body["payload"]["department_id"] == desk.cgw and body["payload"]["to_state"] == "dispatched"
     assert request["headers"]["Content-Type"].startswith("application/json")
     assert receiver.at("/water") == [] and receiver.at("/elsewhere") == []
-    topics = [verified(r)["topic"] for r in receiver.at("/district")]
-    assert topics == ["case.report", "case.file", "case.dispatch"]
+    # sent concurrently, they may arrive in any order: the delivery ids (and event_seq) give it
+    district_bodies = sorted((verified(r) for r in receiver.at("/district")), key=lambda b: b["delivery_id"])
+    assert [b["topic"] for b in district_bodies] == ["case.report", "case.file", "case.dispatch"]
 
     [delivery] = deliveries(db, cgw)
     assert delivery.status == "delivered" and delivery.attempts == 1 and delivery.last_status == 200
@@ -493,11 +514,12 @@ def test_a_worker_killed_before_fanning_out_loses_nothing(  # type: ignore[no-un
     assert verified(request)["topic"] == "case.dispatch"
 
 
-def test_a_stopping_worker_gives_back_what_it_has_not_sent(  # type: ignore[no-untyped-def]
-    platform, db, desk, receiver, subscribe
+def test_a_stopping_worker_claims_nothing_it_will_not_send(  # type: ignore[no-untyped-def]
+    platform, db, desk, receiver, subscribe, monkeypatch
 ) -> None:
-    """SIGTERM between two deliveries of a batch: the unsent ones are released at once (no attempt
-    counted, no lease to wait for) and the next run sends them."""
+    """SIGTERM while a POST is out: the pass records its answer and claims nothing more — what it
+    has not sent is left as it was (no attempt counted, no lease to wait for); the next run sends it."""
+    monkeypatch.setattr(platform.settings, "webhook_concurrency", 1)  # one at a time to this receiver
     sub = subscribe(["dispatched"], "/cgw")
     desk.dispatched()
     desk.dispatched()
@@ -536,6 +558,65 @@ def test_two_workers_claim_different_deliveries(platform, db, desk, subscribe) -
     first, second = claimed
     assert not set(first) & set(second)  # never the same delivery in two workers
     assert set(pending) <= set(first) | set(second)
+
+
+SLOW_S = 3.0  # seconds the slow receiver takes per request
+
+
+def test_a_slow_receiver_delays_neither_another_subscription_nor_the_sweep(  # type: ignore[no-untyped-def]
+    platform, db, desk, receiver, subscribe, monkeypatch
+) -> None:
+    """The real worker loops against a receiver that takes 3 s a request: its deliveries go out two
+    at a time (the per-subscription bound); another subscription's arrive, and the deadline sweep
+    passes, before the slow one has answered any; a stop then ends cleanly — the POSTs in flight are
+    answered and recorded, nothing else is claimed, nothing is left leased."""
+    monkeypatch.setattr(platform.settings, "webhook_concurrency", 2)
+    slow = subscribe(["dispatched"], "/slow", department=SW)
+    fast = subscribe(["dispatched"], "/fast")
+    receiver.delays["/slow"] = SLOW_S
+    for _ in range(4):
+        desk.dispatched(desk.sw)
+    for _ in range(2):
+        desk.dispatched()
+    worker = Worker(
+        platform,
+        [Job("sweep", 0.2, sweep_job), Job("webhooks", 0.2, webhooks_job)],
+        echo=lambda line: receiver.note("line", line),
+    )
+    runner = threading.Thread(target=worker.run)
+    runner.start()
+
+    def seen(what: str, start: str) -> int:
+        with receiver.lock:
+            return sum(1 for kind, text in receiver.events if kind == what and text.startswith(start))
+
+    try:
+        deadline = datetime.now(UTC) + timedelta(seconds=60)
+        while seen("arrived", "/fast") < 2 or seen("line", "sweep ") < 2:
+            assert datetime.now(UTC) < deadline, receiver.events
+            receiver.arrived.wait(0.05)
+    finally:
+        worker.stop()
+        runner.join(60)
+    assert not runner.is_alive()
+
+    order = receiver.events
+    first_slow_answer = order.index(("answered", "/slow"))
+    fast_arrivals = [i for i, e in enumerate(order) if e == ("arrived", "/fast")]
+    sweeps = [i for i, (kind, text) in enumerate(order) if kind == "line" and text.startswith("sweep ")]
+    assert len(fast_arrivals) == 2 and max(fast_arrivals) < first_slow_answer, order
+    assert sweeps[1] < first_slow_answer, order  # two sweep passes while the slow receiver held its first
+    assert receiver.most_in_flight["/slow"] == 2  # the slow one got two at once, never more
+    assert [d.status for d in deliveries(db, fast)] == ["delivered", "delivered"]
+
+    # the clean stop: what was sent is recorded, the rest untouched and free for the next run
+    slow_deliveries = deliveries(db, slow)
+    sent = [d for d in slow_deliveries if d.attempts]
+    assert len(sent) >= 2 and all(d.status == "delivered" and d.locked_until is None for d in sent)
+    assert all(a.finished_at is not None for d in sent for a in webhooks.attempts_of(db, d.id))
+    untouched = [d for d in slow_deliveries if not d.attempts]
+    assert all(d.status == "pending" and d.locked_until is None for d in untouched)
+    assert len(sent) + len(untouched) == 4
 
 
 def test_the_worker_runs_delivery_as_a_job(platform, db, desk, receiver, subscribe) -> None:  # type: ignore[no-untyped-def]

@@ -1,5 +1,7 @@
-"""The worker loop without a database: jobs run when due, a failing job does not end the worker, a
-stop ends it between jobs. Time is a fake monotonic clock the waits move forward."""
+"""The worker loops without a database: a job runs when due, a failing job does not end the worker, a
+stop ends it between passes, and each job runs on a loop of its own — one held up never delays
+another. Time is a fake monotonic clock the waits move forward (one job per worker), or real
+events (the jobs of one worker side by side)."""
 
 from __future__ import annotations
 
@@ -29,28 +31,52 @@ def make_worker(jobs: list[Job], lines: list[str], time: FakeTime) -> Worker:
     return worker
 
 
-def test_jobs_run_at_their_own_intervals_one_line_each() -> None:
+def test_a_job_runs_every_interval_one_line_each() -> None:
     time, lines, runs = FakeTime(), [], []  # type: ignore[var-annotated]
 
-    def job(name: str):  # type: ignore[no-untyped-def]
-        def run(platform, stopping) -> str:  # type: ignore[no-untyped-def]
-            runs.append((name, time.t))
-            return f"{name} done"
+    def run(platform, stopping) -> str:  # type: ignore[no-untyped-def]
+        runs.append(time.t)
+        time.t += 5  # the pass itself takes 5 s: the next starts `every` after this one began
+        return f"sweep done at {runs[-1]:g}"
 
-        return run
+    worker = make_worker([Job("sweep", 60, run)], lines, time)
+    worker.run(max_passes=4)
+    assert runs == [1000.0, 1060.0, 1120.0, 1180.0]
+    assert lines == [f"sweep done at {t:g}" for t in runs] and worker.passes == 4
 
-    worker = make_worker([Job("sweep", 60, job("sweep")), Job("outbox", 25, job("outbox"))], lines, time)
-    worker.run(max_passes=7)
-    assert runs == [
-        ("sweep", 1000.0),
-        ("outbox", 1000.0),
-        ("outbox", 1025.0),
-        ("outbox", 1050.0),
-        ("sweep", 1060.0),
-        ("outbox", 1075.0),
-        ("outbox", 1100.0),
-    ]
-    assert lines == [f"{name} done" for name, _ in runs]
+
+def test_a_job_held_up_does_not_delay_the_others() -> None:
+    """The webhook pass waiting on a slow receiver: the sweep goes on passing meanwhile."""
+    lines: list[str] = []
+    release = threading.Event()
+    sweeps = threading.Semaphore(0)
+
+    def slow_webhooks(platform, stopping) -> str:  # type: ignore[no-untyped-def]
+        release.wait(30)
+        return "webhooks done"
+
+    def sweep(platform, stopping) -> str:  # type: ignore[no-untyped-def]
+        sweeps.release()
+        return "sweep done"
+
+    worker = Worker(
+        platform=None,
+        jobs=[Job("webhooks", 0.01, slow_webhooks), Job("sweep", 0.01, sweep)],
+        echo=lines.append,
+    )  # type: ignore[arg-type]
+    runner = threading.Thread(target=worker.run)
+    runner.start()
+    try:
+        for _ in range(3):  # three sweeps while the webhook pass is still held
+            assert sweeps.acquire(timeout=10)
+        assert "webhooks done" not in lines
+    finally:
+        worker.stop()
+        release.set()
+        runner.join(10)
+    assert not runner.is_alive()
+    assert lines.count("webhooks done") == 1  # the held pass ended, then the worker stopped
+    assert lines.count("sweep done") >= 3 and worker.failures == 0
 
 
 def test_a_failing_job_is_logged_and_tried_again_next_time() -> None:

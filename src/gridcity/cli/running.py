@@ -133,11 +133,12 @@ def sweep() -> None:
 def worker(
     interval: Annotated[float, typer.Option(min=1, help="seconds between two sweeps")] = 60.0,
     max_passes: Annotated[
-        int | None, typer.Option(min=1, help="stop after this many job runs (default: run until stopped)")
+        int | None,
+        typer.Option(min=1, help="stop once this many job runs have ended (default: run until stopped)"),
     ] = None,
 ) -> None:
-    """Run the periodic jobs (the deadline sweep every --interval seconds) until Ctrl-C or SIGTERM;
-    one log line per pass."""
+    """Run the periodic jobs, each on a loop of its own (the deadline sweep every --interval seconds,
+    webhook delivery, the pruning of patrol points) until Ctrl-C or SIGTERM; one log line per pass."""
     import logging
     from datetime import datetime
 

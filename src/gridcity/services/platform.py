@@ -60,7 +60,11 @@ class Platform:
 
     def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
         self.settings = settings
-        self.engine = engine or make_engine(settings.effective_database_url, settings.db_pool_timeout_s)
+        self.engine = engine or make_engine(
+            settings.effective_database_url,
+            settings.db_pool_timeout_s,
+            sqlite_synchronous=settings.sqlite_synchronous,
+        )
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
         self.now: Callable[[], datetime] = utcnow  # injectable: tests and the demo move time
         # the lock every unit of work of this engine takes (db.engine.unit_of_work): SQLite only

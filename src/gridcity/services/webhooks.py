@@ -46,17 +46,19 @@ import http.client
 import json
 import re
 import secrets
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -367,6 +369,7 @@ class Claimed:
     delivery_id: int
     attempt_id: int
     attempt: int
+    subscription_id: int
     url: str
     event: str
     body: bytes
@@ -386,28 +389,40 @@ class Answer:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def claim(platform: Platform, db: Session, limit: int | None = None) -> list[Claimed]:
+def claim(
+    platform: Platform,
+    db: Session,
+    limit: int | None = None,
+    per_subscription: int | None = None,
+    busy: Mapping[int, int] | None = None,
+) -> list[Claimed]:
     """Lease up to `limit` due deliveries of active subscriptions to this worker and write their
-    attempt rows (started), in one transaction. The caller sends them and `record`s each answer."""
+    attempt rows (started), in one transaction. The caller sends them and `record`s each answer.
+    `per_subscription`: at most this many of one subscription, less what this worker already has in
+    flight to it (`busy`: subscription id → deliveries being sent), so that a slow receiver's backlog
+    never takes the places of another subscription's deliveries."""
     settings = platform.settings
     limit = limit or settings.webhook_batch_size
     d = cast(Table, WebhookDelivery.__table__)
     with unit_of_work(db):
         now = platform.now()
         active = select(WebhookSubscription.id).where(WebhookSubscription.active.is_(True))
-        due = (
-            select(d.c.id)
-            .where(
-                d.c.status == "pending",
-                d.c.next_attempt_at <= now,
-                or_(d.c.locked_until.is_(None), d.c.locked_until <= now),
-                d.c.subscription_id.in_(active),
-            )
-            .order_by(d.c.next_attempt_at, d.c.id)
-            .limit(limit)
+        is_due = (
+            d.c.status == "pending",
+            d.c.next_attempt_at <= now,
+            or_(d.c.locked_until.is_(None), d.c.locked_until <= now),
+            d.c.subscription_id.in_(active),
         )
-        if _postgres(db):
-            due = due.with_for_update(of=d, skip_locked=True)
+        if per_subscription is None:
+            due = select(d.c.id).where(*is_due).order_by(d.c.next_attempt_at, d.c.id).limit(limit)
+            if _postgres(db):
+                due = due.with_for_update(of=d, skip_locked=True)
+        else:
+            due = _due_within_room(d, is_due, limit, per_subscription, busy or {})
+            if _postgres(db):
+                # FOR UPDATE may not sit on a window function: lock the chosen rows in an outer
+                # select that checks them again (a row another worker took meanwhile drops out)
+                due = select(d.c.id).where(d.c.id.in_(due), *is_due).with_for_update(of=d, skip_locked=True)
         connection = db.connection()
         leased = connection.execute(
             update(d)
@@ -477,8 +492,35 @@ def claim(platform: Platform, db: Session, limit: int | None = None) -> list[Cla
             TIMESTAMP_HEADER: str(stamp),
             SIGNATURE_HEADER: sign(sub.secret, body),
         }
-        claimed.append(Claimed(row.id, int(attempt_id), row.attempts, sub.url, row.event, body, headers))
+        claimed.append(
+            Claimed(
+                row.id, int(attempt_id), row.attempts, row.subscription_id, sub.url, row.event, body, headers
+            )
+        )
     return claimed
+
+
+def _due_within_room(
+    d: Table, is_due: Sequence[Any], limit: int, per_subscription: int, busy: Mapping[int, int]
+) -> Select[Any]:
+    """The ids of the due deliveries, oldest first, with at most the room left per subscription:
+    each subscription's due deliveries numbered in order, those past its room left out."""
+    position = (
+        func.row_number()
+        .over(partition_by=d.c.subscription_id, order_by=(d.c.next_attempt_at, d.c.id))
+        .label("position")
+    )
+    ranked = select(d.c.id, d.c.subscription_id, d.c.next_attempt_at, position).where(*is_due).subquery()
+    room = {sub: max(per_subscription - n, 0) for sub, n in busy.items() if n}
+    allowed: Any = (
+        case(room, value=ranked.c.subscription_id, else_=per_subscription) if room else per_subscription
+    )
+    return (
+        select(ranked.c.id)
+        .where(ranked.c.position <= allowed)
+        .order_by(ranked.c.next_attempt_at, ranked.c.id)
+        .limit(limit)
+    )
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -561,21 +603,6 @@ def record(platform: Platform, db: Session, item: Claimed, answer: Answer) -> st
     return outcome if matched else "superseded"
 
 
-def release(platform: Platform, db: Session, items: Sequence[Claimed]) -> None:
-    """Give back deliveries claimed but not sent (the worker is stopping): no attempt is counted."""
-    if not items:
-        return
-    d = cast(Table, WebhookDelivery.__table__)
-    with unit_of_work(db):
-        for item in items:
-            db.execute(delete(WebhookAttempt).where(WebhookAttempt.id == item.attempt_id))
-            db.connection().execute(
-                update(d)
-                .where(d.c.id == item.delivery_id, d.c.attempts == item.attempt, d.c.status == "pending")
-                .values(locked_until=None, attempts=d.c.attempts - 1)
-            )
-
-
 Transport = Callable[[Claimed, float], Answer]
 
 
@@ -597,34 +624,115 @@ class DeliveryReport:
         )
 
 
+ROUND_S = 1.0  # while POSTs are in flight: how often a pass looks for newly due deliveries
+
+
+class Senders:
+    """The POSTs of one delivery pass, each on a thread of a bounded pool: at most `total` at once,
+    at most `per_subscription` to one subscription (so a slow receiver fills only its own places).
+    Each sender records its answer at once, in a session of its own."""
+
+    def __init__(self, platform: Platform, transport: Transport, per_subscription: int, total: int) -> None:
+        self.platform, self.transport = platform, transport
+        self.per_subscription, self.total = per_subscription, total
+        self._pool = ThreadPoolExecutor(max_workers=total, thread_name_prefix="gridcity-webhook")
+        self._changed = threading.Condition()
+        self._busy: Counter[int] = Counter()  # subscription id → POSTs in flight
+        self._ended: list[str | BaseException] = []  # outcomes (or what ended a sender) not yet taken
+
+    def room(self) -> tuple[int, dict[int, int]]:
+        """(places free in all, the POSTs in flight per subscription)."""
+        with self._changed:
+            return self.total - sum(self._busy.values()), dict(+self._busy)
+
+    def in_flight(self) -> int:
+        with self._changed:
+            return sum(self._busy.values())
+
+    def submit(self, item: Claimed) -> None:
+        with self._changed:
+            self._busy[item.subscription_id] += 1
+        self._pool.submit(self._send, item)
+
+    def _send(self, item: Claimed) -> None:
+        ended: str | BaseException
+        try:
+            answer = self.transport(item, self.platform.settings.webhook_timeout_s)
+            with self.platform.sessions() as db:
+                ended = record(self.platform, db, item, answer)
+        except BaseException as exc:  # handed to the pass, which raises it: the sender's thread ends
+            ended = exc
+        with self._changed:
+            self._busy[item.subscription_id] -= 1
+            self._ended.append(ended)
+            self._changed.notify_all()
+
+    def wait(self, timeout: float) -> None:
+        """Until a POST ends (its answer recorded) or `timeout` seconds pass."""
+        with self._changed:
+            if not self._ended:
+                self._changed.wait(timeout)
+
+    def take(self) -> list[str]:
+        """The outcomes since the last call; raises what ended a sender (a failed `record` …)."""
+        with self._changed:
+            ended, self._ended = self._ended, []
+        for item in ended:
+            if isinstance(item, BaseException):
+                raise item
+        return cast(list[str], ended)
+
+    def close(self) -> list[str]:
+        """Wait for the POSTs in flight (each ends within the timeout) and their records."""
+        self._pool.shutdown(wait=True)
+        return self.take()
+
+
 def deliver(
     platform: Platform,
     db: Session,
     stop: Callable[[], bool] = lambda: False,
     transport: Transport = post,
 ) -> DeliveryReport:
-    """One pass of the worker: fan out the waiting outbox messages, then send every due delivery
-    (each answer recorded at once). `transport` sends one request (`post`; tests wrap it)."""
+    """One pass of the worker: fan out the waiting outbox messages, then send the due deliveries
+    concurrently (`Senders`: bounded per subscription and in all), claiming more as places free up
+    and looking for new ones every `ROUND_S` while POSTs are in flight. The pass ends when nothing is
+    due and nothing is in flight; at `stop` it claims nothing more and ends once the POSTs in flight
+    have their answers recorded (nothing is claimed that is not sent at once, so nothing is left
+    leased). `transport` sends one request (`post`; tests wrap it)."""
+    settings = platform.settings
     started = time.perf_counter()
     report = DeliveryReport()
+    senders = Senders(platform, transport, settings.webhook_concurrency, settings.webhook_total_concurrency)
+    try:
+        while not stop():
+            _fan_out_waiting(platform, db, report, stop)
+            free, busy = senders.room()
+            limit = min(free, settings.webhook_batch_size)
+            batch = claim(platform, db, limit, senders.per_subscription, busy) if limit else []
+            for item in batch:
+                senders.submit(item)
+            if not batch and not senders.in_flight():
+                break  # nothing due, nothing under way: the pass is done
+            if len(batch) < limit or not limit:  # a full batch: more may be due at once
+                senders.wait(ROUND_S)
+            report.outcomes.update(senders.take())
+    finally:
+        report.outcomes.update(senders.close())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _fan_out_waiting(
+    platform: Platform, db: Session, report: DeliveryReport, stop: Callable[[], bool]
+) -> None:
+    """Fan out every outbox message waiting, a transaction at a time."""
     while not stop():
         messages, created = fan_out(platform, db)
         report.messages += messages
         report.created += created
         if messages < FAN_OUT_FACTOR * platform.settings.webhook_batch_size:
             break
-    while not stop():
-        batch = claim(platform, db)
-        if not batch:
-            break
-        for index, item in enumerate(batch):
-            if stop():
-                release(platform, db, batch[index:])
-                break
-            answer = transport(item, platform.settings.webhook_timeout_s)
-            report.outcomes[record(platform, db, item, answer)] += 1
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def attempts_of(db: Session, delivery_id: int) -> list[WebhookAttempt]:
