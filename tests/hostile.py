@@ -57,7 +57,9 @@ class Planted:
 
 def _person(db, role: str, unit: str, display_name: str | None = None) -> Principal:  # type: ignore[no-untyped-def]
     name = f"hostile-{role}-{uuid.uuid4().hex[:6]}"
-    return users.principal_of(users.add_user(db, name, PASSWORD, role, unit, display_name=display_name))
+    return users.principal_of(
+        users.add_user(db, name, PASSWORD, role, unit, display_name=display_name, policy=None)
+    )
 
 
 def plant(platform: Platform) -> Planted:

@@ -11,6 +11,7 @@ from typing import Any
 import pyotp
 import pytest
 from sqlalchemy import select
+from tests.support import post_login
 from tests.web.test_pages import csrf_of
 
 from gridcity.config import Settings
@@ -35,9 +36,7 @@ def _codes_on(html: str) -> list[str]:
 
 def _sign_in_password(client: Any, user: Any) -> Any:
     client.cookies.clear()
-    return client.post(
-        "/login", data={"username": user.username, "password": "secret-pw"}, follow_redirects=False
-    )
+    return post_login(client, user.username, "secret-pw")
 
 
 def enrol(client: Any, user: Any, clock: Any) -> tuple[str, list[str]]:
