@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import socket
 import threading
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.support import copy_sqlite
 
 from gridcity.app import create_app
@@ -43,6 +44,17 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def sign_in_context(context: BrowserContext, base: str, username: str, password: str) -> None:
+    """Sign a browser context in through the form's own request: the sign-in page first (its CSRF
+    token and the visitor's cookie), then the POST, as the person's browser does."""
+    page = context.request.get(f"{base}/login").text()
+    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
+    assert found, "the sign-in page has no CSRF token"
+    form = {"username": username, "password": password, "csrf_token": found.group(1)}
+    signed_in = context.request.post(f"{base}/login", form=form, max_redirects=0)
+    assert signed_in.status == 303, f"{username} could not sign in: {signed_in.status}"
 
 
 def _free_port() -> int:

@@ -8,7 +8,6 @@ placeholder ({reported} …), filled in from the demo's database by IDS."""
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import text
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, sign_in_context
 
 from gridcity.db.models import Case
 from gridcity.services import demo
@@ -154,12 +153,7 @@ def context_of(
         if who not in made:
             context = browser.new_context(viewport=VIEWPORTS.get(who, DESKTOP), locale="zh-CN")
             if who != "anonymous":
-                page = context.request.get(f"{base}/login").text()
-                found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
-                assert found, "the sign-in page has no CSRF token"
-                form = {"username": who, "password": demo.DEMO_PASSWORD, "csrf_token": found.group(1)}
-                signed_in = context.request.post(f"{base}/login", form=form, max_redirects=0)
-                assert signed_in.status == 303, f"{who} could not sign in: {signed_in.status}"
+                sign_in_context(context, base, who, demo.DEMO_PASSWORD)
             made[who] = context
         return made[who]
 

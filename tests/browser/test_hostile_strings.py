@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from tests.browser.conftest import serve
+from tests.browser.conftest import serve, sign_in_context
 from tests.hostile import DONGHUAMEN, MARKUP, PASSWORD, Planted, plant
 
 from gridcity.db.models import Case
@@ -60,9 +60,7 @@ def context_of(
         if who not in made:
             context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
             if who != "anonymous":
-                form = {"username": planted.people[who].username, "password": PASSWORD}
-                signed_in = context.request.post(f"{base}/login", form=form, max_redirects=0)
-                assert signed_in.status == 303, f"{who} could not sign in: {signed_in.status}"
+                sign_in_context(context, base, planted.people[who].username, PASSWORD)
             made[who] = context
         return made[who]
 

@@ -156,7 +156,9 @@ def _start_session(platform: Platform, db: Session, user: User, response: Respon
 
 
 def _expired(request: Request) -> HTMLResponse:
-    return render(request, "auth/login.html", status_code=401, error="sf.sign_in_expired")
+    # the sign-in page shows its error as a text (the password step's refusals are messages)
+    words = i18n.translator(i18n.language(request))
+    return render(request, "auth/login.html", status_code=401, error=words("sf.sign_in_expired"))
 
 
 @router.post("/login/second-factor", response_model=None)
