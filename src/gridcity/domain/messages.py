@@ -2112,6 +2112,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "task.integrations": ("管理部门系统对接", "manages department integrations"),
     "task.webhooks": ("管理 Webhook 订阅", "manages webhook subscriptions"),
     "task.georeport": ("管理 Open311 客户端", "manages Open311 client applications"),
+    # --- operations: /metrics (api/health.py) --------------------------------------------
+    "health.metrics_forbidden": (
+        "运行指标只对允许的地址（GRIDCITY_METRICS_ALLOW）或持有指标令牌（GRIDCITY_METRICS_TOKEN）的请求开放",
+        "the metrics are open only to the allowed addresses (GRIDCITY_METRICS_ALLOW) "
+        "or to requests with the metrics token (GRIDCITY_METRICS_TOKEN)",
+    ),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")

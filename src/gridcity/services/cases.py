@@ -47,6 +47,7 @@ from gridcity.domain.workflow import (
     system_transition,
     transition_for,
 )
+from gridcity.observability import metrics, request_id
 from gridcity.services import callbacks, case_clock, notifications, outbox, rollups, supervisor_grids
 from gridcity.services.access import access_case, place_in_scope, territory_covers
 from gridcity.services.attachments import StoredFile, link_attachments
@@ -131,7 +132,10 @@ def report_case(
     `also`, when given, writes the caller's own rows about the new case (it has its id by then) in
     the same transaction: e.g. the registry's service request that became this case."""
     with unit_of_work(db):
-        return _report(platform, db, user, report, also)
+        case, created = _report(platform, db, user, report, also)
+    if created:  # committed: counted once, whatever the retries of the same client key
+        metrics.CASES_REPORTED.labels(case.channel).inc()
+    return case, created
 
 
 def _report(
@@ -286,9 +290,11 @@ def transition(
     """Apply one workflow action to a case (the only place a case's state changes)."""
     try:
         with unit_of_work(db):
-            return _apply(platform, db, user, case_id, request)
+            case = _apply(platform, db, user, case_id, request)
     except StaleDataError:
         raise Conflict(message("case.changed_meanwhile", case=case_id)) from None
+    metrics.TRANSITIONS.labels(request.action).inc()  # committed; an unknown action was refused
+    return case
 
 
 def _apply(platform: Platform, db: Session, user: Principal, case_id: int, request: ActionRequest) -> Case:
@@ -751,6 +757,7 @@ def _record(
         "to_state": to_state.value,
         "note": note.strip(),
         "data": data,
+        "request_id": request_id.get(),  # the request that made the change (None: a command)
     }
     event = CaseEvent(**row, attachments=[])
     notes = [
