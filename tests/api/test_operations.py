@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, inspect, select, text
+from tests.conftest import _admin_engine, _postgres_url_of
 
 from gridcity.app import create_app
 from gridcity.config import Settings
@@ -26,7 +27,6 @@ from gridcity.observability import logs
 from gridcity.services import readiness, webhooks
 from gridcity.services import sweep as sweep_service
 from gridcity.services.platform import Platform
-from tests.conftest import _admin_engine, _postgres_url_of
 
 LOOPBACK = ("127.0.0.1", 50123)  # a Prometheus on the same machine
 DONGHUAMEN = (116.4040, 39.9140)
@@ -139,9 +139,9 @@ def test_the_request_id_migration_goes_down_and_up_and_readyz_sees_the_schema_be
         assert "request_id" not in {c["name"] for c in columns.get_columns(table)}
     r = client.get("/readyz")
     assert r.status_code == 503 and r.json()["checks"]["migrations"]["ok"] is False
-    with platform.engine.connect() as connection:  # the history stays append-only after the way down
-        with pytest.raises(Exception, match="append-only"):
-            connection.execute(text("DELETE FROM case_events"))
+    # the history stays append-only after the way down
+    with platform.engine.connect() as connection, pytest.raises(Exception, match="append-only"):
+        connection.execute(text("DELETE FROM case_events"))
     upgrade(url)
     platform.engine.dispose()
     columns = inspect(platform.engine)
