@@ -31,10 +31,17 @@ def serve(
     """Serve the API (and the pages) with uvicorn."""
     import uvicorn
 
+    import logging
+
+    from gridcity.observability import logs
+
     settings = settings_or_exit()
+    logs.configure(settings.log_format, settings.log_level)  # uvicorn sets the same up again
     open_platform()  # migrate before the first request
     host, port = host or settings.host, port or settings.port
-    console.print(f"gridcity serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    logging.getLogger("gridcity.serve").info(
+        "gridcity serving on http://%s:%s  (API docs: http://%s:%s/docs)", host, port, host, port
+    )
     uvicorn.run(
         "gridcity.app:create_app", factory=True, host=host, port=port, workers=workers, **_logging(settings)
     )
