@@ -29,9 +29,9 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
 ) -> None:
     """Serve the API (and the pages) with uvicorn."""
-    import uvicorn
-
     import logging
+
+    import uvicorn
 
     from gridcity.observability import logs
 
