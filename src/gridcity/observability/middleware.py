@@ -49,6 +49,7 @@ class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp, tracing: RequestTracing | None = None) -> None:
         self.app = app
         self.tracing = tracing
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,9 +84,15 @@ class ObservabilityMiddleware:
             raise
         finally:
             seconds = time.perf_counter() - started
-            method, route, code = scope["method"], route_of(scope), str(status)
-            metrics.REQUESTS.labels(method, route, code).inc()
-            metrics.REQUEST_SECONDS.labels(method, route, code).observe(seconds)
+            method, route = scope["method"], route_of(scope)
+            key = (method, route, status)
+            counted = self._series.get(key)
+            if counted is None:  # the labelled children, looked up once per series
+                labels = (method, route, str(status))
+                counted = metrics.REQUESTS.labels(*labels), metrics.REQUEST_SECONDS.labels(*labels)
+                self._series[key] = counted
+            counted[0].inc()
+            counted[1].observe(seconds)
             if span is not None:
                 assert self.tracing is not None
                 self.tracing.finish(span, span_token, method, route, status, error)
