@@ -24,6 +24,7 @@ from gridcity.api import (
     components,
     evaluations,
     export,
+    health,
     integrations,
     open311,
     open311_format,
@@ -38,6 +39,8 @@ from gridcity.api.problems import http_problem, problem
 from gridcity.config import Settings
 from gridcity.domain.errors import DomainError, Invalid, TooManyRequests, Unauthorized, Unavailable
 from gridcity.domain.messages import Message, message, speaking
+from gridcity.observability.middleware import ObservabilityMiddleware
+from gridcity.observability.tracing import request_tracing
 from gridcity.services.platform import Platform
 from gridcity.services.registry import personal_crypto
 from gridcity.web import (
@@ -120,6 +123,10 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         version=__version__,
         summary="Grid-based city management: territory, three grid networks, the case loop",
         docs_url="/docs",
+        # FastAPI's own OpenTelemetry spans and metrics would come on with any tracer provider set
+        # in the process: the platform makes its one span per request itself, with the request id,
+        # when GRIDCITY_TRACING says so (observability.tracing)
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.platform = platform
     for router in (
@@ -150,6 +157,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     ):
         app.include_router(module.router)
     app.include_router(open311.router)  # Open311 GeoReport v2 at /open311/v2/
+    app.include_router(health.router)  # /healthz, /readyz, /metrics: the operators'
     # departments' own systems (by API key), bulk export (导出), the social registry (人地事物组织)
     for router in (integrations.router, export.router, registry.router, retention.router):
         app.include_router(router, prefix="/api/v1", responses=responses.EVERY_OPERATION)
@@ -159,13 +167,11 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     _install_error_handlers(app)
     app.add_middleware(LanguageMiddleware)  # refusals in the language of the person asking
     app.add_middleware(RefuseNulInURL)
-    # request bodies bounded per route before any route, session or authentication (outermost)
+    # request bodies bounded per route before any route, session or authentication
     app.add_middleware(body_limits.BodyLimit, settings=platform.settings, answer=refusal_answer)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    # outermost (keep it the last added): the request id, metrics, access log and span of every
+    # request, whatever answers it
+    app.add_middleware(ObservabilityMiddleware, tracing=request_tracing(platform.settings.tracing))
     return app
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import cached_property
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gridcity.domain.errors import Invalid
@@ -152,6 +153,21 @@ class Settings(BaseSettings):
     # '["admin", "police"]'; unset: in production mode the admins and every role that may read
     # personal data in clear (services.second_factor), otherwise nobody (the demo, development).
     second_factor_roles: list[str] | None = None
+
+    # Operations (docs/operations.md#metrics-logs-and-alerts). Logs: one JSON object per line on
+    # stderr ("text": a line for a person) from the level up. /metrics answers the addresses of
+    # these networks (default: this machine only) and any request with the bearer token when one
+    # is set. /readyz gives each of its checks this long before it answers 503.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_allow: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: [ip_network("127.0.0.0/8"), ip_network("::1/128")]
+    )
+    metrics_token: str = Field(default="", repr=False)
+    readyz_timeout_s: float = Field(default=2.0, gt=0, le=60)
+    # OpenTelemetry: a span per request, set up from the standard OTEL_* environment; needs the
+    # `tracing` extra. Off: nothing of OpenTelemetry is imported.
+    tracing: bool = False
     demo: bool = False  # demo mode: the demo users' password is printed at start
     # The assessment (绩效评价, docs/domain/assessment.md): a city's TOML file of weights, bands,
     # limits, grades and peer groups laid over data/assessment/default.toml; None: the defaults.

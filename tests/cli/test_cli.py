@@ -217,7 +217,7 @@ def test_the_worker_sweeps_each_interval_and_stops_on_sigterm(tmp_path: Path) ->
     try:
         lines = []
         assert worker.stdout is not None
-        while len([line for line in lines if " sweep " in line]) < 2:  # two passes, a second apart
+        while len([line for line in lines if "cases looked at" in line]) < 2:  # two passes, a second apart
             line = worker.stdout.readline()
             assert line, "".join(lines)  # the worker must not end by itself
             lines.append(line)
@@ -227,7 +227,7 @@ def test_the_worker_sweeps_each_interval_and_stops_on_sigterm(tmp_path: Path) ->
         if worker.poll() is None:
             worker.kill()
     assert worker.returncode == 0, rest
-    assert "cases looked at" in lines[-1]
+    assert "cases looked at" in json.loads(lines[-1])["message"]  # a JSON log line (observability.logs)
     assert "gridcity worker stopped after" in rest and "(0 failed)" in rest
 
 

@@ -31,6 +31,8 @@ SKIPPED = {
     "/lang/{lang}": "switches the language and redirects",
     "/favicon.ico": "an icon",
     "/healthz": "a probe",
+    "/readyz": "a probe",
+    "/metrics": "Prometheus's text, for this machine only (tests/api/test_operations.py)",
     "/": "sends each role to its own page",
     "/notifications/seen": "marks notes read and redirects",
     "/components/{code}": "needs an imported component (tests/web/test_components_pages.py)",

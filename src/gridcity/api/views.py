@@ -78,6 +78,7 @@ def event_view(platform: Platform, event: CaseEvent, case: Case) -> dict[str, An
         "note": event.note,
         "data": event.data,
         "attachments": [attachment_view(platform, a, case, event) for a in event.attachments],
+        "request_id": event.request_id,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from gridcity.cli.common import (
     run_or_exit,
     settings_or_exit,
 )
+from gridcity.config import Settings
 
 commands = typer.Typer()  # top-level commands: `gridcity serve`, …
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -28,15 +29,34 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
 ) -> None:
     """Serve the API (and the pages) with uvicorn."""
+    import logging
+
     import uvicorn
 
+    from gridcity.observability import logs
+
     settings = settings_or_exit()
+    logs.configure(settings.log_format, settings.log_level)  # uvicorn sets the same up again
     open_platform()  # migrate before the first request
     host, port = host or settings.host, port or settings.port
-    console.print(f"gridcity serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(
-        "gridcity.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+    logging.getLogger("gridcity.serve").info(
+        "gridcity serving on http://%s:%s  (API docs: http://%s:%s/docs)", host, port, host, port
     )
+    uvicorn.run(
+        "gridcity.app:create_app", factory=True, host=host, port=port, workers=workers, **_logging(settings)
+    )
+
+
+def _logging(settings: Settings) -> dict[str, Any]:
+    """uvicorn's logging: ours (observability.logs) in every worker process, and no access log of
+    its own (the middleware writes one with the route and the request id)."""
+    from gridcity.observability.logs import logging_config
+
+    return {
+        "log_config": logging_config(settings.log_format, settings.log_level),
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+    }
 
 
 @commands.command()
@@ -98,7 +118,7 @@ def demo(
     import uvicorn
 
     out.print(f"gridcity demo on http://{h}:{p}  (API docs: http://{h}:{p}/docs)")
-    uvicorn.run("gridcity.app:create_app", factory=True, host=h, port=p, log_level="info")
+    uvicorn.run("gridcity.app:create_app", factory=True, host=h, port=p, **_logging(settings))
 
 
 @commands.command()
@@ -140,14 +160,13 @@ def worker(
     """Run the periodic jobs, each on a loop of its own (the deadline sweep every --interval seconds,
     webhook delivery, the pruning of patrol points) until Ctrl-C or SIGTERM; one log line per pass."""
     import logging
-    from datetime import datetime
 
+    from gridcity.observability import logs
     from gridcity.worker import Worker, default_jobs, stop_on_signals
 
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-    def line(text: str) -> None:
-        typer.echo(f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} {text}")
+    settings = settings_or_exit()
+    logs.configure(settings.log_format, settings.log_level)  # the app's setup: JSON lines on stderr
+    line = logging.getLogger("gridcity.worker").info  # a log line per pass
 
     platform = open_platform()
     runner = Worker(platform, default_jobs(interval), echo=line)

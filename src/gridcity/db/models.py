@@ -364,6 +364,9 @@ class CaseEvent(Base):
     to_state: Mapped[str] = mapped_column(String(24))
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the X-Request-ID of the request that wrote it (observability.request_id); None when no
+    # request did (the deadline sweep, a command, rows older than migration 0018)
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship(back_populates="events")
     attachments: Mapped[list[Attachment]] = relationship(lazy="selectin")
@@ -420,6 +423,7 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column()
+    request_id: Mapped[str | None] = mapped_column(String(64))  # as on the history row it reports
 
 
 class CalendarDay(Base):

@@ -107,9 +107,10 @@ _CHANGE_PG = text(
     """
     WITH ev AS (
         INSERT INTO case_events
-            (case_id, seq, at, actor_id, actor_name, actor_role, action, from_state, to_state, note, data)
+            (case_id, seq, at, actor_id, actor_name, actor_role, action, from_state, to_state, note, data,
+             request_id)
         VALUES (:case_id, :seq, :at, :actor_id, :actor_name, :actor_role, :action, :from_state, :to_state,
-                :note, CAST(:data AS JSON))
+                :note, CAST(:data AS JSON), :request_id)
         RETURNING id
     ), nt AS (
         INSERT INTO notifications (user_id, role, org_unit_id, case_id, event_id, kind, text, created_at)
@@ -117,8 +118,8 @@ _CHANGE_PG = text(
         FROM ev, json_to_recordset(CAST(:notes AS JSON))
             AS n(user_id integer, role text, org_unit_id integer, kind text, text text)
     ), ob AS (
-        INSERT INTO outbox (topic, case_id, payload, created_at)
-        VALUES (:topic, :case_id, CAST(:payload AS JSON), :at)
+        INSERT INTO outbox (topic, case_id, payload, created_at, request_id)
+        VALUES (:topic, :case_id, CAST(:payload AS JSON), :at, :request_id)
     )
     SELECT id FROM ev
     """
@@ -139,6 +140,8 @@ def insert_change(
             "notes": json.dumps(notes, ensure_ascii=False),
             "topic": message["topic"],
             "payload": json.dumps(message["payload"], ensure_ascii=False),
+            # one request made the change: its id goes on the history row and the outbox message
+            "request_id": event.get("request_id"),
         }
         return int(connection.execute(_CHANGE_PG, params).scalar_one())
     event_id = int(connection.execute(insert(CaseEvent).returning(CaseEvent.id), event).scalar_one())

@@ -2230,6 +2230,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the database holds reporters' contacts in clear and this migration needs the personal-data "
         "key to encrypt them: upgrade with gridcity db upgrade",
     ),
+    # --- operations: /metrics (api/health.py) --------------------------------------------
+    "health.metrics_forbidden": (
+        "运行指标只对允许的地址（GRIDCITY_METRICS_ALLOW）或持有指标令牌（GRIDCITY_METRICS_TOKEN）的请求开放",
+        "the metrics are open only to the allowed addresses (GRIDCITY_METRICS_ALLOW) "
+        "or to requests with the metrics token (GRIDCITY_METRICS_TOKEN)",
+    ),
 }
 
 _LANGUAGE: ContextVar[str] = ContextVar("gridcity_language", default="en")

@@ -47,6 +47,7 @@ from gridcity.domain.workflow import (
     system_transition,
     transition_for,
 )
+from gridcity.observability import metrics, request_id
 from gridcity.services import (
     callbacks,
     case_clock,
@@ -139,7 +140,10 @@ def report_case(
     `also`, when given, writes the caller's own rows about the new case (it has its id by then) in
     the same transaction: e.g. the registry's service request that became this case."""
     with unit_of_work(db):
-        return _report(platform, db, user, report, also)
+        case, created = _report(platform, db, user, report, also)
+    if created:  # committed: counted once, whatever the retries of the same client key
+        metrics.CASES_REPORTED.labels(case.channel).inc()
+    return case, created
 
 
 def _report(
@@ -293,9 +297,11 @@ def transition(
     """Apply one workflow action to a case (the only place a case's state changes)."""
     try:
         with unit_of_work(db):
-            return _apply(platform, db, user, case_id, request)
+            case = _apply(platform, db, user, case_id, request)
     except StaleDataError:
         raise Conflict(message("case.changed_meanwhile", case=case_id)) from None
+    metrics.TRANSITIONS.labels(request.action).inc()  # committed; an unknown action was refused
+    return case
 
 
 def _apply(platform: Platform, db: Session, user: Principal, case_id: int, request: ActionRequest) -> Case:
@@ -758,6 +764,7 @@ def _record(
         "to_state": to_state.value,
         "note": note.strip(),
         "data": data,
+        "request_id": request_id.get(),  # the request that made the change (None: a command)
     }
     event = CaseEvent(**row, attachments=[])
     notes = [

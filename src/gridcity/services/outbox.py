@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gridcity.db.models import Case, CaseEvent
+from gridcity.observability import request_id
 from gridcity.services.platform import Platform
 
 
@@ -14,6 +15,7 @@ def message_for(platform: Platform, topic: str, case: Case, event: CaseEvent) ->
         "topic": topic,
         "case_id": case.id,
         "created_at": event.at,
+        "request_id": request_id.get(),  # the request that made the change (None: the worker, a command)
         "payload": {
             "case_id": case.id,
             "number": platform.case_number(case),

@@ -22,6 +22,7 @@ from gridcity.domain.clock import WorkingCalendar, WorkPeriod
 from gridcity.domain.errors import Invalid
 from gridcity.domain.messages import message
 from gridcity.domain.workflow import case_number, parse_case_number
+from gridcity.observability.metrics import CACHE_REBUILDS
 from gridcity.services.catalogue import ClassBook
 from gridcity.services.rate_limits import IntakeLimits
 from gridcity.services.security import PasswordSlots
@@ -106,6 +107,7 @@ class Platform:
                 if entry.value is None or signature != entry.signature:
                     entry.value = entry.build(session)
                     entry.signature = signature
+                    CACHE_REBUILDS.labels(name).inc()
                 entry.checked_at = _time.monotonic()
             finally:
                 if own:
@@ -170,6 +172,13 @@ class Platform:
         for name in targets:
             if name in self._cache:
                 self._cache[name].value = None
+
+    def warm(self) -> list[str]:
+        """Build (or check) every derived state now; returns their names. `/readyz` calls it: a
+        process is ready once the requests it serves no longer wait for these to be built."""
+        for name in self._cache:
+            self._get(name)
+        return list(self._cache)
 
     def calendar(self, db: Session | None = None) -> WorkingCalendar:
         return cast(WorkingCalendar, self._get("calendar", db))

@@ -332,6 +332,10 @@ class CaseEvent(Shape):
     note: str
     data: dict[str, Any]
     attachments: list[AttachmentRef]
+    request_id: str | None = Field(
+        description="the X-Request-ID of the request that made this step (also on its outbox event "
+        "and in the logs); null for the system's steps and steps made before it was kept"
+    )
 
 
 class AvailableAction(Shape):
