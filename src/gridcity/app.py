@@ -1,4 +1,5 @@
-"""create_app(settings) -> the FastAPI application: API v1 and its OpenAPI docs at /docs."""
+"""create_app(settings) -> the FastAPI application: API v1 and its OpenAPI docs at /docs and /redoc
+(vendored Swagger UI and ReDoc, web/api_docs.py)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from gridcity.domain.messages import message, speaking
 from gridcity.services.platform import Platform
 from gridcity.web import (
     admin,
+    api_docs,
     casework,
     console,
     dashboard,
@@ -53,6 +55,7 @@ from gridcity.web import errors as web_errors
 from gridcity.web import rankings as web_rankings
 from gridcity.web import registry as web_registry
 from gridcity.web.language import LanguageMiddleware, request_language
+from gridcity.web.security_headers import SecurityHeaders
 from gridcity.web.session import CsrfError
 
 
@@ -85,13 +88,24 @@ class RefuseNulInURL:
         await self.app(scope, receive, send)
 
 
+class GridcityApp(FastAPI):
+    """FastAPI with the security headers (web/security_headers.py) outside everything, Starlette's
+    ServerErrorMiddleware included: an answer to an unexpected fault (500) carries them too, which
+    a middleware added with `add_middleware` (inside ServerErrorMiddleware) would not see."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), self.state.platform.settings)
+
+
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform(settings or Settings())
-    app = FastAPI(
+    app = GridcityApp(
         title="gridcity",
         version=__version__,
         summary="Grid-based city management: territory, three grid networks, the case loop",
-        docs_url="/docs",
+        # the docs pages are ours (web/api_docs.py): vendored files, no inline script
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.platform = platform
     for router in (
@@ -126,6 +140,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         app.include_router(router, prefix="/api/v1", responses=responses.EVERY_OPERATION)
     app.include_router(web_registry.router)  # 我的网格 (grid workers), 重点人员 (police)
     app.include_router(web_components.router)  # the component page (部件)
+    app.include_router(api_docs.router)  # /docs (Swagger UI), /redoc (ReDoc)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)
     app.add_middleware(LanguageMiddleware)  # refusals in the language of the person asking

@@ -235,8 +235,17 @@
   }
   function legend(max) {
     var el = document.getElementById("map-legend");
-    el.innerHTML = SCALE.map(function (c) { return '<i style="background:' + c + '"></i>'; }).join("") +
-      " <span>0–" + max + "</span>";
+    // built as elements: a style="" attribute in HTML text is refused by the Content-Security-Policy
+    el.textContent = "";
+    SCALE.forEach(function (c) {
+      var swatch = document.createElement("i");
+      swatch.style.background = c;
+      el.appendChild(swatch);
+    });
+    var range = document.createElement("span");
+    range.textContent = "0–" + max;
+    el.appendChild(document.createTextNode(" "));
+    el.appendChild(range);
   }
   function drawAreas() {
     var level = levelFor(map.getZoom());
