@@ -1974,7 +1974,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # uploads: the type read from the content alone (services.upload_files)
     "upload.not_image": (
         "{filename!r} 不是 JPEG、PNG 或 WebP 图片（按文件内容判断，与文件名和声明的类型无关）",
-        "{filename!r} is not a JPEG, PNG or WebP image (judged by its content, whatever its name or declared type says)",
+        "{filename!r} is not a JPEG, PNG or WebP image "
+        "(judged by its content, whatever its name or declared type says)",
     ),
     "upload.damaged": (
         "{filename!r} 图片已损坏或不完整，无法完整读取：请重新上传",

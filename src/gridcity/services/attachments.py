@@ -123,7 +123,11 @@ def download_headers(row: Attachment) -> dict[str, str]:
     """How a stored file goes out: inline under its safe name with the detected type's extension
     (rows stored before names were made safe are made safe here); the type itself is the row's
     content_type, and every answer carries nosniff (web/security_headers.py)."""
-    return {"Content-Disposition": upload_files.content_disposition(upload_files.safe_name(row.filename, row.content_type))}
+    return {
+        "Content-Disposition": upload_files.content_disposition(
+            upload_files.safe_name(row.filename, row.content_type)
+        )
+    }
 
 
 def attachment_path(platform: Platform, db: Session, attachment_id: int) -> tuple[Attachment, Path]:

@@ -48,13 +48,17 @@ def detect_image_type(content: bytes, filename: str) -> str:
                 image.verify()
             with Image.open(io.BytesIO(content), formats=list(IMAGE_TYPES)) as image:
                 if content_type == "image/jpeg":
-                    image.draft("RGB", (64, 64))  # decode at 1/8 scale: every byte read, a fraction of the work
+                    image.draft(
+                        "RGB", (64, 64)
+                    )  # decode at 1/8 scale: every byte read, a fraction of the work
                 image.load()
     except UnidentifiedImageError:
         raise Invalid(message("upload.not_image", filename=filename)) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Invalid(
-            message("upload.too_many_pixels", filename=filename, limit=(Image.MAX_IMAGE_PIXELS or 0) // 1_000_000)
+            message(
+                "upload.too_many_pixels", filename=filename, limit=(Image.MAX_IMAGE_PIXELS or 0) // 1_000_000
+            )
         ) from None
     except _UNREADABLE:
         raise Invalid(message("upload.damaged", filename=filename)) from None

@@ -1,6 +1,7 @@
 """The API's docs pages: Swagger UI at /docs and ReDoc at /redoc, from the vendored files under
-/static/vendor (VERSIONS.md), never a CDN; Swagger UI starts from static/js/swagger_init.js, not
-from inline script, so both pages run under the Content-Security-Policy (web/security_headers.py)."""
+/static/vendor (VERSIONS.md), never a CDN; they start from static/js/swagger_init.js and
+static/js/redoc_init.js, not from inline script, so both pages run under the Content-Security-Policy
+(web/security_headers.py)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ def swagger_ui(request: Request) -> HTMLResponse:
 @router.get("/redoc")
 def redoc(request: Request) -> HTMLResponse:
     response = _page(request, "api_docs/redoc.html")
-    # ReDoc styles itself by writing <style> elements at run time (styled-components): this page
-    # alone allows inline styles; scripts stay 'self' only, as everywhere
+    # ReDoc styles itself by writing <style> elements at run time (styled-components) and embeds an
+    # icon font as a data: URI: this page alone allows both; scripts stay 'self' only, as everywhere
     settings = request.app.state.platform.settings
-    response.headers["Content-Security-Policy"] = content_security_policy(settings, inline_styles=True)
+    response.headers["Content-Security-Policy"] = content_security_policy(settings, runtime_styles=True)
     return response

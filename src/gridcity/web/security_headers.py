@@ -10,8 +10,8 @@ error pages, the API docs — set by one pure ASGI middleware (docs/security.md#
   an address never reaches a tile server or a linked site, not even as our origin.
 - Strict-Transport-Security only when the answer went out over TLS (`served_over_tls`).
 
-A route may send its own Content-Security-Policy (the ReDoc page needs inline styles): the
-middleware leaves a header the answer already has.
+A route may send its own Content-Security-Policy (the ReDoc page needs inline styles and a data:
+font): the middleware leaves a header the answer already has.
 """
 
 from __future__ import annotations
@@ -43,20 +43,21 @@ def tile_source(map_tiles_url: str) -> str | None:
     return f"{parts.scheme}://{host}"
 
 
-def content_security_policy(settings: Settings, *, inline_styles: bool = False) -> str:
-    """The policy of every answer; `inline_styles` for a page whose vendored library writes <style>
-    elements at run time (ReDoc). Scripts never run inline, on any page."""
+def content_security_policy(settings: Settings, *, runtime_styles: bool = False) -> str:
+    """The policy of every answer; `runtime_styles` for a page whose vendored library writes its
+    <style> elements and a data: font at run time (ReDoc). Scripts never run inline, on any page."""
     images = ["'self'", "data:"]
     tiles = tile_source(settings.map_tiles_url)
     if tiles:
         images.append(tiles)
-    styles = ["'self'", "'unsafe-inline'"] if inline_styles else ["'self'"]
+    styles = ["'self'", "'unsafe-inline'"] if runtime_styles else ["'self'"]
+    fonts = ["'self'", "data:"] if runtime_styles else ["'self'"]
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": styles,
         "img-src": images,
-        "font-src": ["'self'"],
+        "font-src": fonts,
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
