@@ -100,7 +100,7 @@ def test_a_hostile_name_cannot_break_out_of_the_header(client, make_user, login)
     served = client.get(f"/api/v1/attachments/{r.json()['id']}", headers=headers)
     assert served.headers["content-type"] == "image/jpeg"
     assert served.headers["content-disposition"] == (
-        'inline; filename="___filename_evil.jpg"; '
+        'inline; filename="____filename_evil.jpg"; '
         "filename*=UTF-8''%E7%8E%B0%E5%9C%BA%3B%20filename%3Devil.jpg"
     )
 
