@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 import sqlite3
 import struct
 import zlib
 from pathlib import Path
+
+from PIL import Image
 
 from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
 from gridcity.services import attachments, classes, departments, territory
@@ -46,6 +49,13 @@ def png(width: int = 2, height: int = 2) -> bytes:
         + chunk(b"IDAT", zlib.compress(raw))
         + chunk(b"IEND", b"")
     )
+
+
+def jpeg(width: int = 16, height: int = 16) -> bytes:
+    """A small, valid JPEG (a grey square), as a camera's would be read: whole and decodable."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (128, 128, 128)).save(out, "JPEG")
+    return out.getvalue()
 
 
 def copy_sqlite(source: Path, target: Path) -> None:

@@ -1,4 +1,5 @@
-"""create_app(settings) -> the FastAPI application: API v1 and its OpenAPI docs at /docs."""
+"""create_app(settings) -> the FastAPI application: API v1 and its OpenAPI docs at /docs and /redoc
+(vendored Swagger UI and ReDoc, web/api_docs.py)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ from gridcity.services.platform import Platform
 from gridcity.services.registry import personal_crypto
 from gridcity.web import (
     admin,
+    api_docs,
     casework,
     console,
     dashboard,
@@ -63,6 +65,7 @@ from gridcity.web import rankings as web_rankings
 from gridcity.web import registry as web_registry
 from gridcity.web import second_factor as web_second_factor
 from gridcity.web.language import LanguageMiddleware, request_language
+from gridcity.web.security_headers import SecurityHeaders
 from gridcity.web.session import CsrfError
 
 
@@ -113,16 +116,27 @@ def refusal_answer(request: Request, status_code: int, refusal: Message, headers
     return response
 
 
+class GridcityApp(FastAPI):
+    """FastAPI with the security headers (web/security_headers.py) outside everything, Starlette's
+    ServerErrorMiddleware included: an answer to an unexpected fault (500) carries them too, which
+    a middleware added with `add_middleware` (inside ServerErrorMiddleware) would not see."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), self.state.platform.settings)
+
+
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     if platform is None and settings is None:  # started from the environment (uvicorn's factory)
         settings = Settings()
         personal_crypto.check_keys(settings)  # production mode: no start without the key
     platform = platform or Platform(settings or Settings())
-    app = FastAPI(
+    app = GridcityApp(
         title="gridcity",
         version=__version__,
         summary="Grid-based city management: territory, three grid networks, the case loop",
-        docs_url="/docs",
+        # the docs pages are ours (web/api_docs.py): vendored files, no inline script
+        docs_url=None,
+        redoc_url=None,
         # FastAPI's own OpenTelemetry spans and metrics would come on with any tracer provider set
         # in the process: the platform makes its one span per request itself, with the request id,
         # when GRIDCITY_TRACING says so (observability.tracing)
@@ -163,6 +177,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         app.include_router(router, prefix="/api/v1", responses=responses.EVERY_OPERATION)
     app.include_router(web_registry.router)  # 我的网格 (grid workers), 重点人员 (police)
     app.include_router(web_components.router)  # the component page (部件)
+    app.include_router(api_docs.router)  # /docs (Swagger UI), /redoc (ReDoc)
     app.mount("/static", StaticFiles(directory=str(pages.STATIC_DIR)), name="static")
     _install_error_handlers(app)
     app.add_middleware(LanguageMiddleware)  # refusals in the language of the person asking

@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     token_ttl_hours: float = 12.0
+    # HTTPS (docs/security.md#headers): `behind_tls` — the platform is reached only over HTTPS (a
+    # proxy terminates TLS): every answer carries HSTS and every cookie is Secure, whatever the
+    # request's scheme says. `secure_cookies` — cookies Secure even on a request that looks like
+    # plain HTTP (a proxy that does not pass the scheme on). Without either, the request's own
+    # scheme decides (https directly, or from a proxy uvicorn trusts: --forwarded-allow-ips).
+    behind_tls: bool = False
+    secure_cookies: bool = False
 
     city_code: str = "110000"  # GB/T 2260 code of the city this installation runs (北京市)
     city_name: str = "北京市"

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
+import pyotp
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -17,7 +19,7 @@ from gridcity.cli import app as cli_app
 from gridcity.config import Settings
 from gridcity.db.models import Case
 from gridcity.domain.registry import id_check_char
-from gridcity.services import cases, contact_store, personal_data
+from gridcity.services import cases, contact_store, personal_data, second_factor
 from gridcity.services.registry import personal_crypto
 from gridcity.services.registry import records as reg
 
@@ -70,6 +72,9 @@ def test_a_rotation_reads_the_old_values_and_rewrites_them_under_the_new_key(  #
         contact_name=CALLER, contact_phone=PHONE,
     )  # fmt: skip
     case, _ = cases.report_case(platform, db, make_user("operator"), report)
+    staff = make_user("dispatcher")  # a second factor's secret, bound to its user's row
+    totp = pyotp.TOTP(second_factor.begin_enrolment(platform, db, staff.id, staff.username).secret)
+    second_factor.confirm_enrolment(platform, db, staff.id, totp.at(platform.now()))
     first = (platform.settings.data_dir / personal_crypto.KEY_FILE).read_text().strip()
     old_id = personal_crypto.cipher(platform.settings).key_id
     assert _key_ids(platform, resident.id, case.id) == {old_id}
@@ -91,6 +96,7 @@ def test_a_rotation_reads_the_old_values_and_rewrites_them_under_the_new_key(  #
     assert done.rows["residents 人员"] >= 1 and done.rows["case contacts 案件联系方式"] >= 1
     assert done.values >= 4 and done.key_id == new_id.hex()
     assert _key_ids(platform, resident.id, case.id) == {new_id}
+    assert done.rows["second factors 双因素密钥"] == 1
     assert set(personal_data.stale_counts(platform, db).values()) == {0}
     with platform.engine.connect() as connection:
         index = connection.execute(
@@ -108,6 +114,9 @@ def test_a_rotation_reads_the_old_values_and_rewrites_them_under_the_new_key(  #
     assert contact_store.read(platform.settings, db.get(Case, case.id)) == contact_store.Contact(
         CALLER, PHONE
     )
+    later = platform.now() + timedelta(minutes=1)  # the enrolment's own code is spent
+    monkeypatch.setattr(platform, "now", lambda: later)
+    assert second_factor.verify(platform, db, staff.id, totp.at(later)) == second_factor.Proof.CODE
     again = personal_data.rekey(platform, db)  # resumable: a second run has nothing left to do
     assert again.values == 0 and set(again.rows.values()) == {0}
     for name, value in (

@@ -287,7 +287,8 @@ def download(platform: PlatformDep, db: DbDep, user: UserDep, attachment_id: Row
         case = db.get(Case, row.case_id)
         if case is None or not case_visible(user, case):
             raise attachments.NotFound(message("api.no_attachment", attachment=attachment_id))
-    return FileResponse(path, media_type=row.content_type, filename=row.filename)
+    # the type detected at upload, inline under a safe name (never the client's own extension)
+    return FileResponse(path, media_type=row.content_type, headers=attachments.download_headers(row))
 
 
 @router.get("/notifications", response_model=Any, responses=answers(NotificationList, 401, 422))

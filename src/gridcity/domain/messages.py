@@ -2005,6 +2005,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "attachment {attachment_id} already belongs to another record",
     ),
     "attachment.not_found": ("找不到附件 {attachment_id}", "attachment {attachment_id} not found"),
+    # uploads: the type read from the content alone (services.upload_files)
+    "upload.not_image": (
+        "{filename!r} 不是 JPEG、PNG 或 WebP 图片（按文件内容判断，与文件名和声明的类型无关）",
+        "{filename!r} is not a JPEG, PNG or WebP image "
+        "(judged by its content, whatever its name or declared type says)",
+    ),
+    "upload.damaged": (
+        "{filename!r} 图片已损坏或不完整，无法完整读取：请重新上传",
+        "{filename!r} is a damaged or incomplete image that cannot be read whole; upload it again",
+    ),
+    "upload.too_many_pixels": (
+        "{filename!r} 像素过多：上限为 {limit} 百万像素",
+        "{filename!r} has too many pixels; the limit is {limit} million",
+    ),
     "calendar.no_setting": ("{day} 没有本市设定", "{day} has no city setting"),
     "calendar.nothing_to_confirm": (
         "国家节假日表已收录 {year} 年：没有需要确认的计算结果",

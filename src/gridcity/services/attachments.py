@@ -1,5 +1,6 @@
-"""Photos and documents: checked (size, real type), stored on disk by checksum, then linked to the
-history row of the report or action they belong to.
+"""Photos: checked (size, a real JPEG, PNG or WebP image by its content), stored on disk under a
+name of the server's (its checksum), durably, then linked to the history row of the report or
+action they belong to (services.upload_files: detection, names, the durable write).
 
 Upload first (`store_upload` → an unlinked attachment owned by the uploader), then name its id in the
 report or action. A phone that loses the connection re-sends only what did not arrive. A photo's
@@ -21,28 +22,20 @@ from gridcity.domain import evidence
 from gridcity.domain.errors import Forbidden, Invalid, NotFound
 from gridcity.domain.messages import message
 from gridcity.domain.principal import Principal
-from gridcity.services.photo_exif import PhotoFacts, read_photo_facts
+from gridcity.services import upload_files
+from gridcity.services.photo_exif import read_photo_facts
 from gridcity.services.platform import Platform
 
 StoredFile = int  # the id of an uploaded, not yet linked Attachment
 
-# Magic numbers: the declared content type is not trusted.
-_SIGNATURES: list[tuple[bytes, int, str]] = [
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"WEBP", 8, "image/webp"),
-    (b"%PDF-", 0, "application/pdf"),
-]
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
 
-
-def sniff_type(head: bytes) -> str | None:
-    for magic, offset, content_type in _SIGNATURES:
-        if head[offset : offset + len(magic)] == magic:
-            if content_type == "image/webp" and not head.startswith(b"RIFF"):
-                continue
-            return content_type
-    return None
+def sniff_type(content: bytes) -> str | None:
+    """The type of a whole JPEG, PNG or WebP image's bytes, None for anything else: for the pages
+    that check every photo of a form before storing any (services.field, services.public)."""
+    try:
+        return upload_files.detect_image_type(content, "")
+    except Invalid:
+        return None
 
 
 def store_upload(
@@ -59,24 +52,18 @@ def store_upload(
                 limit=f"{settings.max_upload_bytes / 1e6:.1f}",
             )
         )
-    content_type = sniff_type(content[:16])
-    if content_type is None or content_type not in settings.upload_types:
+    content_type = upload_files.detect_image_type(content, filename)
+    if content_type not in settings.upload_types:  # a city may accept fewer types than the three
         raise Invalid(
             message("attachment.bad_type", filename=filename, upload_types=", ".join(settings.upload_types))
         )
     digest = hashlib.sha256(content).hexdigest()
-    relative = Path(digest[:2]) / f"{digest}{_EXTENSIONS[content_type]}"
-    target = settings.effective_attachments_dir / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        tmp.write_bytes(content)
-        tmp.replace(target)  # atomic: a crash never leaves half a photo under the final name
-    image = content_type.startswith("image/")
-    facts = read_photo_facts(content, settings.timezone) if image else PhotoFacts()
+    relative = Path(digest[:2]) / f"{digest}{upload_files.EXTENSIONS[content_type]}"
+    upload_files.write_durably(settings.effective_attachments_dir / relative, content)
+    facts = read_photo_facts(content, settings.timezone)
     with unit_of_work(db):
         row = Attachment(
-            filename=Path(filename or "upload").name[:200],
+            filename=upload_files.safe_name(filename, content_type),
             content_type=content_type,
             size=len(content),
             sha256=digest,
@@ -130,6 +117,17 @@ def photo_check(
 def photo_checks(platform: Platform, case: Case) -> dict[int, evidence.PhotoCheck]:
     """`photo_check` of every file of the case's history, by attachment id (for the pages)."""
     return {a.id: photo_check(platform, a, case, e) for e in case.events for a in e.attachments}
+
+
+def download_headers(row: Attachment) -> dict[str, str]:
+    """How a stored file goes out: inline under its safe name with the detected type's extension
+    (rows stored before names were made safe are made safe here); the type itself is the row's
+    content_type, and every answer carries nosniff (web/security_headers.py)."""
+    return {
+        "Content-Disposition": upload_files.content_disposition(
+            upload_files.safe_name(row.filename, row.content_type)
+        )
+    }
 
 
 def attachment_path(platform: Platform, db: Session, attachment_id: int) -> tuple[Attachment, Path]:

@@ -131,7 +131,7 @@ def check_photos(platform: Platform, photos: Sequence[Photo], required: bool) ->
                 filename=name,
                 limit=_size(settings.max_upload_bytes),
             )
-        kind = attachments.sniff_type(photo.content[:16])
+        kind = attachments.sniff_type(photo.content)
         if kind is None or kind not in settings.upload_types or not kind.startswith("image/"):
             raise FieldError(
                 "not_a_photo", message("field.not_a_photo", name=name), status_code=415, filename=name

@@ -22,8 +22,8 @@ from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridcity.db.engine import unit_of_work
-from gridcity.db.models import Case, RegistryResident
-from gridcity.services import contact_store
+from gridcity.db.models import Case, RegistryResident, UserSecondFactor
+from gridcity.services import contact_store, second_factor
 from gridcity.services.platform import Platform
 from gridcity.services.progress import SILENT, Progress
 from gridcity.services.registry import personal_crypto
@@ -34,13 +34,15 @@ BATCH = 500  # rows per transaction
 
 @dataclass(frozen=True)
 class Target:
-    """A table's encrypted columns (column → the field its values are bound to) and, if any, its
-    blind index (index column, the encrypted column it indexes)."""
+    """A table's encrypted columns (column → the field its values are bound to; "{id}" in a field
+    stands for the row's key, for values bound to their row) and, if any, its blind index (index
+    column, the encrypted column it indexes); `id_column` is the table's key."""
 
     label: str
     table: Table
     columns: dict[str, str]
     index: tuple[str, str] | None = None
+    id_column: str = "id"
 
 
 TARGETS = (
@@ -51,6 +53,12 @@ TARGETS = (
         index=("id_number_index", "id_number_enc"),
     ),
     Target("case contacts 案件联系方式", cast(Table, Case.__table__), dict(contact_store.COLUMNS)),
+    Target(
+        "second factors 双因素密钥",
+        cast(Table, UserSecondFactor.__table__),
+        {"secret_enc": second_factor.SECRET_FIELD},
+        id_column="user_id",
+    ),
 )
 
 
@@ -108,13 +116,16 @@ def _batches(
     crypt: personal_crypto.PersonalCipher, db: Session, target: Target, batch: int
 ) -> Iterator[tuple[int, int]]:
     table, last = target.table, None
+    key = table.c[target.id_column]
     names = list(target.columns)
     while True:
         with unit_of_work(db):
-            stmt = select(table.c.id, *(table.c[n] for n in names)).where(_stale(target, crypt.key_id))
+            stmt = select(key.label("row_key"), *(table.c[n] for n in names)).where(
+                _stale(target, crypt.key_id)
+            )
             if last is not None:
-                stmt = stmt.where(table.c.id > last)
-            rows = db.execute(stmt.order_by(table.c.id).limit(batch).with_for_update()).all()
+                stmt = stmt.where(key > last)
+            rows = db.execute(stmt.order_by(key).limit(batch).with_for_update()).all()
             if not rows:
                 return
             values = 0
@@ -125,13 +136,14 @@ def _batches(
                     blob = row._mapping[name]
                     if blob is None or crypt.is_current(blob):
                         continue
-                    clear = crypt.decrypt(blob, target.columns[name])
-                    change[name] = crypt.encrypt(clear, target.columns[name])
+                    bound_to = target.columns[name].format(id=row.row_key)
+                    clear = crypt.decrypt(blob, bound_to)
+                    change[name] = crypt.encrypt(clear, bound_to)
                     values += 1
                     if target.index is not None and target.index[1] == name:
-                        change[target.index[0]] = crypt.blind_index(clear, target.columns[name])
+                        change[target.index[0]] = crypt.blind_index(clear, bound_to)
                 if change:
-                    db.execute(update(table).where(table.c.id == row.id).values(**change))
-                    changes.append(row.id)
-            last = rows[-1].id
+                    db.execute(update(table).where(key == row.row_key).values(**change))
+                    changes.append(row.row_key)
+            last = rows[-1].row_key
         yield len(changes), values

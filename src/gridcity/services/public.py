@@ -185,7 +185,7 @@ def check_report(platform: Platform, db: Session, report: PublicReport) -> Class
             raise refused(
                 Invalid, message("portal.large_photo", name=name), "photo_size", name=name, limit=mb
             )
-        if attachments.sniff_type(content[:16]) not in settings.upload_types:
+        if attachments.sniff_type(content) not in settings.upload_types:
             raise refused(Invalid, message("field.not_a_photo", name=name), "photo_type", name=name)
     if report.client_key is not None and not _CLIENT_KEY.match(report.client_key):
         raise refused(Invalid, message("portal.form_damaged"), "form_damaged")

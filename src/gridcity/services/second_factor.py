@@ -175,8 +175,12 @@ class Enrolment:
     qr_svg: str
 
 
+# the field a secret is bound to (its associated data): its own user's row, "{id}" the user's id
+SECRET_FIELD = "user_second_factors.secret:{id}"
+
+
 def _field(user_id: int) -> str:
-    return f"user_second_factors.secret:{user_id}"
+    return SECRET_FIELD.format(id=user_id)
 
 
 def _secret(settings: Settings, factor: UserSecondFactor) -> str:

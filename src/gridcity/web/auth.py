@@ -106,12 +106,8 @@ def login(
             return second_step
         token = users.issue_token(platform, db, user)
     response = RedirectResponse(safe_next(next_page) or "/", status_code=303)
-    response.set_cookie(
-        session.COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        max_age=int(platform.settings.token_ttl_hours * 3600),
+    session.set_cookie(
+        request, response, session.COOKIE, token, max_age=int(platform.settings.token_ttl_hours * 3600)
     )
     return response
 
@@ -132,7 +128,7 @@ def logout(request: Request, platform: PlatformDep, csrf_token: Annotated[str, F
 def switch_language(request: Request, lang: str) -> RedirectResponse:
     response = back(request)
     if lang in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, lang, samesite="lax", max_age=365 * 86400)
+        session.set_cookie(request, response, i18n.COOKIE, lang, max_age=365 * 86400)
     return response
 
 

@@ -222,7 +222,7 @@ def notifications_seen(
     request: Request, up_to: Annotated[int, Query(ge=0, le=2**63 - 1)]
 ) -> RedirectResponse:
     response = back(request)
-    response.set_cookie(SEEN_COOKIE, str(up_to), samesite="lax", max_age=365 * 86400)
+    session.set_cookie(request, response, SEEN_COOKIE, str(up_to), max_age=365 * 86400)
     return response
 
 

@@ -99,7 +99,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         status_code=status_code,
     )
     if anonymous is not None:
-        session.set_anonymous_csrf(response, anonymous)
+        session.set_anonymous_csrf(request, response, anonymous)
     return response
 
 

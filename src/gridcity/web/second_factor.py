@@ -124,10 +124,11 @@ def after_password(
     else:
         enrolment = second_factor.begin_enrolment(platform, db, user.id, user.username)
         response = render(request, "account/enrol.html", enrolment=enrolment, next=next_page, forced=True)
-    response.set_cookie(
+    session.set_cookie(
+        request,
+        response,
         PENDING_COOKIE,
         pending_sign_in.issue(platform, user, step.value),
-        httponly=True,
         samesite="strict",
         path=_PENDING_PATH,
         max_age=pending_sign_in.PENDING_MINUTES * 60,
@@ -141,15 +142,13 @@ def _safe_next(target: str | None) -> str | None:
     return safe_next(target)
 
 
-def _start_session(platform: Platform, db: Session, user: User, response: Response) -> Response:
+def _start_session(
+    request: Request, platform: Platform, db: Session, user: User, response: Response
+) -> Response:
     """The session begins (as the password-only sign-in starts it); the pending sign-in ends."""
     token = users.issue_token(platform, db, user)
-    response.set_cookie(
-        session.COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        max_age=int(platform.settings.token_ttl_hours * 3600),
+    session.set_cookie(
+        request, response, session.COOKIE, token, max_age=int(platform.settings.token_ttl_hours * 3600)
     )
     response.delete_cookie(PENDING_COOKIE, path=_PENDING_PATH)
     return response
@@ -183,7 +182,7 @@ def sign_in_code(
                 request, "account/sign_in_code.html", status_code=401, error=exc.message, next=target
             )
         landing = "/account/security?recovery_used=1" if proof == Proof.RECOVERY else (target or "/")
-        return _start_session(platform, db, user, RedirectResponse(landing, status_code=303))
+        return _start_session(request, platform, db, user, RedirectResponse(landing, status_code=303))
 
 
 @router.post("/login/enrol", response_model=None)
@@ -216,7 +215,7 @@ def sign_in_enrol(
                 forced=True,
             )
         page = render(request, "account/recovery_codes.html", codes=codes, landing=target or "/")
-        return _start_session(platform, db, user, page)
+        return _start_session(request, platform, db, user, page)
 
 
 # --- the person's own page ----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Sign-in for the pages: the session cookie carries a bearer token (HttpOnly, SameSite=Lax); every
 form and htmx request carries a CSRF token derived from it, which a page on another site cannot
 read or compute. Visitors without a session (the public portal) get a double-submit token instead:
-a random cookie whose value the form must repeat, which another site can neither read nor set."""
+a random cookie whose value the form must repeat, which another site can neither read nor set.
+Every cookie of the pages is set by `set_cookie`: Secure over HTTPS or when the settings say so."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import Literal
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -17,6 +19,7 @@ from gridcity.domain.errors import Unauthorized
 from gridcity.domain.principal import Principal
 from gridcity.services import users
 from gridcity.services.platform import Platform
+from gridcity.web.security_headers import served_over_tls
 
 COOKIE = "gridcity_session"  # api.deps reads it for GET requests of the pages' scripts
 CSRF_FIELD = "csrf_token"
@@ -55,8 +58,29 @@ def anonymous_csrf(request: Request) -> str:
     return held if _ANON_TOKEN.match(held) else secrets.token_hex(32)
 
 
-def set_anonymous_csrf(response: Response, token: str) -> None:
-    response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=2 * 86400)
+def set_cookie(
+    request: Request,
+    response: Response,
+    name: str,
+    value: str,
+    *,
+    max_age: int,
+    samesite: Literal["lax", "strict"] = "lax",
+    path: str = "/",
+) -> None:
+    """The one way the pages set a cookie: HttpOnly (no script of ours reads one), SameSite=Lax,
+    and Secure when the request came over HTTPS (`served_over_tls`: GRIDCITY_BEHIND_TLS or the
+    request's scheme) or GRIDCITY_SECURE_COOKIES says so — a Secure cookie never travels over
+    plain HTTP, where anyone on the network could read the session in it."""
+    settings = request.app.state.platform.settings
+    secure = settings.secure_cookies or served_over_tls(request.scope, settings)
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite=samesite, secure=secure, path=path
+    )
+
+
+def set_anonymous_csrf(request: Request, response: Response, token: str) -> None:
+    set_cookie(request, response, ANON_CSRF_COOKIE, token, max_age=2 * 86400)
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
