@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 import sqlite3
 import struct
+import threading
+import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import uvicorn
 from PIL import Image
 
 from gridcity.domain.taxonomy import DEFAULT_PHOTO_REQUIRED
@@ -100,3 +107,29 @@ def post_login(client, username: str, password: str, **fields: str):  # type: ig
     assert found, "the sign-in page has no CSRF token"
     data = {"username": username, "password": password, "csrf_token": found.group(1), **fields}
     return client.post("/login", data=data, follow_redirects=False)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(app: Any, **config: Any) -> Iterator[str]:
+    """`app` served by a real uvicorn on a free port in a thread (uvicorn's options in `config`);
+    yields its base URL and stops it afterwards."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the test server did not start within 20 s"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -12,7 +12,6 @@ import json
 import os
 import select
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,9 +20,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from PIL import Image
+from tests.support import serving
 from tests.web.test_pages import csrf_of, sign_in
 
 from gridcity.api import body_limits
@@ -35,29 +34,11 @@ MiB = 1024 * 1024
 HUGE = 256 * MiB
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve(platform: Platform) -> Iterator[str]:
     """The app over this platform, served by a real uvicorn on a free port in a thread."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(platform=platform), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start within 20 s"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(platform=platform)) as base:
+        yield base
 
 
 def _rss_bytes() -> int:

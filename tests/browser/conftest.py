@@ -7,17 +7,13 @@ import fcntl
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from tests.support import copy_sqlite
+from tests.support import copy_sqlite, serving
 
 from gridcity.app import create_app
 from gridcity.config import Settings
@@ -57,31 +53,11 @@ def sign_in_context(context: BrowserContext, base: str, username: str, password:
     assert signed_in.status == 303, f"{username} could not sign in: {signed_in.status}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve(platform: Platform) -> Iterator[str]:
     """The app over this platform, served by uvicorn in a thread; yields its base URL."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(platform=platform), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start within 20 s")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(create_app(platform=platform)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

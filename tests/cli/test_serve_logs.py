@@ -6,22 +6,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support import free_port
 
 
 def test_serve_logs_json_lines_with_the_request_id(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "GRIDCITY_DATA_DIR": str(tmp_path / "data"), "PYTHONUNBUFFERED": "1"}
     for name in ("GRIDCITY_DATABASE_URL", "GRIDCITY_LOG_FORMAT", "GRIDCITY_LOG_LEVEL"):
         env.pop(name, None)

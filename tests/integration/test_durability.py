@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.support import free_port
 
 from gridcity.services.platform import Platform
 
@@ -34,17 +34,11 @@ INTAKES = 5
 SYNC_LINE = re.compile(r"^\d+\s+(?P<at>\d+\.\d+)\s+f(?:data)?sync\(\d+<(?P<path>[^>]*)>\)\s+=\s+0")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def served(platform: Platform, synchronous: str | None) -> Iterator[tuple[str, int]]:
     """`gridcity serve` over the test city's database file, as an operator starts it (one process:
     uvicorn serves in it); yields its URL and its pid."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "GRIDCITY_DATABASE_URL": platform.settings.effective_database_url,

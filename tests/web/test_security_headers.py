@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from tests.support import serving
 
 from gridcity.app import create_app
 from gridcity.web.security_headers import tile_source
@@ -65,8 +63,14 @@ def web(platform, scheme) -> Iterator[TestClient]:  # type: ignore[no-untyped-de
 
 
 def sign_in(client: TestClient, user) -> httpx.Response:  # type: ignore[no-untyped-def]
+    # the form's CSRF token is also the visitor's cookie (double submit); sent by hand because a
+    # client over plain HTTP keeps a Secure cookie to itself (GRIDCITY_SECURE_COOKIES behind a proxy
+    # that terminates TLS: the browser's side is HTTPS)
+    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', client.get("/login").text)
+    assert token, "the sign-in page has no CSRF token"
+    form = {"username": user.username, "password": "secret-pw", "csrf_token": token.group(1)}
     r = client.post(
-        "/login", data={"username": user.username, "password": "secret-pw"}, follow_redirects=False
+        "/login", data=form, headers={"Cookie": f"gridcity_csrf={token.group(1)}"}, follow_redirects=False
     )
     assert r.status_code == 303, r.text
     return r
@@ -138,35 +142,10 @@ def test_behind_tls_the_setting_turns_hsts_and_secure_cookies_on(platform, make_
         assert "secure" in cookie(sign_in(c, make_user("dispatcher")), "gridcity_session")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def uvicorn_serving(app, forwarded_allow_ips: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(app, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips) as base:
+        yield base
 
 
 def test_uvicorn_honours_x_forwarded_proto_only_from_a_trusted_proxy(platform) -> None:  # type: ignore[no-untyped-def]
