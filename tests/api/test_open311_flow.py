@@ -206,7 +206,17 @@ def test_the_demo_prints_the_open311_base_url_and_key(run, tmp_path: Path) -> No
     # a database the demo was built in before (its dispatcher exists): the demo starts on it
     assert run("import", "districts", str(data_file("beijing", "beijing_districts_wgs84.geojson")))[0] == 0
     assert (
-        run("users", "add", "dispatcher", "--role", "dispatcher", "--unit", "110101", "--password", "pw-1")[0]
+        run(
+            "users",
+            "add",
+            "dispatcher",
+            "--role",
+            "dispatcher",
+            "--unit",
+            "110101",
+            "--password",
+            "manhole-cover-2026",
+        )[0]
         == 0
     )
     code, out = run("demo", "--build-only", "--port", "8311")
