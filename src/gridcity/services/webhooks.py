@@ -12,6 +12,10 @@ How a change travels:
    the POST happens outside any transaction; `record` completes the attempt row and either marks the
    delivery delivered (a 2xx answer), schedules the next try (exponential backoff: base × 2^(n-1)
    seconds after the n-th failed attempt, capped), or gives up after the configured attempts.
+4. `deliver` (one pass of the worker) sends concurrently: a bounded pool of sender threads, at most
+   `webhook_concurrency` POSTs in flight to one subscription and `webhook_total_concurrency` in all;
+   it claims only what it can send at once (so a slow receiver's backlog never takes another
+   subscription's places) and claims more as POSTs end. Each sender records its own answer.
 
 Guarantees: at-least-once. A worker that dies after claiming leaves the delivery leased; when the
 lease runs out (`webhook_lease_s`) the next run sends it again (its unfinished attempt row stays
@@ -683,7 +687,7 @@ class Senders:
         return cast(list[str], ended)
 
     def close(self) -> list[str]:
-        """Wait for the POSTs in flight (each ends within the timeout) and their records."""
+        """Wait for the POSTs in flight (each bounded by the POST's timeout) and their records."""
         self._pool.shutdown(wait=True)
         return self.take()
 
