@@ -142,6 +142,17 @@ def test_a_page_upload_too_large_gets_the_error_page_before_sign_in(platform: Pl
     assert "内容过大" in body.decode() and "请求内容过大：此处最多接受" in body.decode()
 
 
+def test_open311_clients_get_the_refusal_in_their_own_format(client) -> None:  # type: ignore[no-untyped-def]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = client.post("/open311/v2/requests.xml", content=b"a=" + b"x" * (2 * MiB), headers=form)
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/xml")
+    assert (
+        "<errors><error><code>413</code><description>the request body is too large: at most 1 MiB" in r.text
+    )
+    r = client.post("/open311/v2/requests.json", content=b"a=" + b"x" * (2 * MiB), headers=form)
+    assert r.status_code == 413 and r.json()[0]["code"] == 413
+
+
 def test_a_body_without_a_length_is_cut_at_the_limit_as_it_arrives(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
