@@ -101,3 +101,26 @@ def test_tracing_off_loads_nothing_of_the_sdk(tmp_path: Path) -> None:
     env.pop("GRIDCITY_TRACING", None)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_without_a_provider_of_its_own_the_environment_chooses_the_exporter(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A city that sets no tracer provider gets one from the OTEL_* environment: `console` and
+    `none` are known, an unknown exporter or OTLP without its package is said in the log (spans are
+    made, nothing is sent) — never a failed start."""
+    from gridcity.observability import tracing
+
+    for name, said in (
+        ("none", None),
+        ("zipkin", "zipkin is not known"),
+        ("otlp", "opentelemetry-exporter-otlp"),
+    ):
+        caplog.clear()
+        monkeypatch.setenv("OTEL_TRACES_EXPORTER", name)
+        quiet = tracing._provider_from_environment()
+        with quiet.get_tracer("test").start_as_current_span("GET /healthz"):
+            pass
+        quiet.shutdown()
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert (said is None and not warnings) or any(said in w for w in warnings), (name, warnings)
