@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from tests.conftest import T0
 from tests.support import photos_for
 from tests.web.test_pages import sign_in
@@ -37,6 +38,11 @@ def closed_hotline_case(platform, db, make_user, clock, name: str, phone: str) -
         description="路口垃圾", contact_name=name, contact_phone=phone,
     )  # fmt: skip
     case, _ = cases.report_case(platform, db, operator, report)
+    return _to_closure(platform, db, make_user, clock, case, operator)
+
+
+def _to_closure(platform, db, make_user, clock, case, operator, start: str = "accept_report") -> Any:  # type: ignore[no-untyped-def]
+    """The case taken from `start` through every step to its closure, each with the staff note "ok"."""
     supervisor = make_user("supervisor")
     steps = [
         ("accept_report", operator, {}),
@@ -48,7 +54,7 @@ def closed_hotline_case(platform, db, make_user, clock, name: str, phone: str) -
         ("check_pass", supervisor, {}),
         ("close", make_user("shift_leader"), {}),
     ]
-    for action, user, fields in steps:
+    for action, user, fields in steps[[s[0] for s in steps].index(start) :]:
         clock.advance(minutes=5)
         photos = photos_for(platform, db, user, action)
         case = cases.transition(
@@ -56,6 +62,16 @@ def closed_hotline_case(platform, db, make_user, clock, name: str, phone: str) -
         )
     assert case.state == "closed"
     return case
+
+
+def _history(platform: Any, case_id: int) -> list[tuple[str, str, str]]:
+    """(action, actor role, note) of each history row, read with raw SQL."""
+    with platform.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT action, actor_role, note FROM case_events WHERE case_id = :id ORDER BY seq"),
+            {"id": case_id},
+        )
+        return [tuple(row) for row in rows]
 
 
 def _raw_case(platform: Any, case_id: int) -> tuple[Any, Any, list[str], list[int]]:
@@ -128,6 +144,10 @@ def test_contacts_are_erased_after_the_period_and_the_figures_stay(  # type: ign
     erased_name, erased_phone, erased_comments, stars_after = _raw_case(platform, old.id)
     assert (erased_name, erased_phone, erased_comments) == (None, None, [""])
     assert stars_after == stars  # the callback's verdict counts as before
+    history = _history(platform, old.id)
+    assert history[-1] == ("callback", "operator", "")  # what the caller said, gone from the history too
+    assert history[0] == ("report", "operator", "路口垃圾")  # the description stays
+    assert [note for _, _, note in history[1:-1]] == ["ok"] * 8  # the staff's notes stay
     kept = _raw_case(platform, recent.id)
     assert kept[0] is not None and kept[1] is not None  # ended within the period: kept
     assert _figures(platform) == figures  # every rollup row as it was
@@ -164,7 +184,7 @@ def test_contacts_are_erased_after_the_period_and_the_figures_stay(  # type: ign
     assert listed.status_code == 200, listed.text
     items = {(i["kind"], i["record_id"]): i for i in listed.json()["items"]}
     entry = items[("case_contact", old.id)]
-    assert entry["fields"] == ["contact_name", "contact_phone", "rating_comments"]
+    assert entry["fields"] == ["contact_name", "contact_phone", "rating_comments", "history_notes"]
     assert entry["case_number"] == platform.case_number(old) and entry["erased_by"] == "test"
     assert ("resident", moved_long_ago.id) in items and ("case_contact", recent.id) not in items
     assert ("resident", moved_lately.id) not in items
@@ -193,3 +213,60 @@ def test_contacts_are_erased_after_the_period_and_the_figures_stay(  # type: ign
     result = CliRunner().invoke(cli_app, ["retention", "run", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "case contacts (365 days after the case ended):" in result.output and "due" in result.output
+
+
+@pytest.mark.own_city
+def test_a_citizens_words_in_the_history_go_and_the_history_refuses_every_other_change(  # type: ignore[no-untyped-def]
+    platform, db, make_user, clock
+) -> None:
+    days = platform.settings.contact_retention_days
+    clock.set(T0 - timedelta(days=days + 30))
+    citizen, operator = make_user("citizen"), make_user("operator")
+    report = cases.Report(
+        class_code="06010", kind="event", lon=DONGHUAMEN[0], lat=DONGHUAMEN[1], channel="citizen",
+        description="小区门口垃圾堆放",
+    )  # fmt: skip
+    case, _ = cases.report_case(platform, db, citizen, report)
+    case = _to_closure(platform, db, make_user, clock, case, operator)
+    clock.advance(hours=2)
+    reason = "还没清走。我是3号楼的孙先生，电话13700003333"
+    case = cases.transition(
+        platform, db, citizen, case.id, cases.ActionRequest("reopen", case.version, reason)
+    )
+    comment = "孙先生补充：晚上八点后最多"
+    case = cases.transition(
+        platform, db, citizen, case.id, cases.ActionRequest("comment", case.version, comment)
+    )
+    staff_comment = "已联系环卫，今晚清运"
+    case = cases.transition(
+        platform, db, operator, case.id, cases.ActionRequest("comment", case.version, staff_comment)
+    )
+    case = _to_closure(platform, db, make_user, clock, case, operator, start="dispatch")
+    clock.set(T0)
+    before = _history(platform, case.id)
+    assert ("reopen", "citizen", reason) in before and ("comment", "citizen", comment) in before
+
+    # the database lets nothing else change: another text, a staff note, another column, a row removed
+    personal = f"case_id = {case.id} AND action = 'reopen'"
+    for statement in (
+        f"UPDATE case_events SET note = 'rewritten' WHERE {personal}",
+        f"UPDATE case_events SET note = '', actor_name = 'x' WHERE {personal}",
+        f"UPDATE case_events SET note = '' WHERE case_id = {case.id} AND actor_role = 'operator'",
+        f"UPDATE case_events SET note = '' WHERE case_id = {case.id} AND action = 'report'",
+        f"DELETE FROM case_events WHERE {personal}",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), platform.engine.begin() as connection:
+            connection.execute(text(statement))
+    assert _history(platform, case.id) == before
+
+    assert retention.run(platform, db, "test").cases >= 1
+    after = _history(platform, case.id)
+    assert ("reopen", "citizen", "") in after and ("comment", "citizen", "") in after
+    assert ("comment", "operator", staff_comment) in after  # the staff's note stays
+    assert after[0] == ("report", "citizen", "小区门口垃圾堆放")  # and the description
+    assert [row for row in after if row[1] != "citizen"] == [row for row in before if row[1] != "citizen"]
+    with platform.engine.connect() as connection:
+        [fields] = connection.execute(
+            text("SELECT fields FROM retention_erasures WHERE record_id = :id"), {"id": case.id}
+        ).one()
+    assert "history_notes" in (fields if isinstance(fields, list) else __import__("json").loads(fields))

@@ -8,17 +8,19 @@ and from GET /api/v1/retention/erasures.
 What is erased (docs/security.md#retention):
 
 - a case that ended (closed or rejected: `closed_at`; void: its last change, `updated_at`) longer ago
-  than the period: the reporter's callback contact (name and phone) and the comments of its
-  ratings and callbacks (回访, free text a citizen wrote or an operator noted from the call). The
-  case, its description, address, history, photos, stars, verdicts and every figure stay: the
-  description says what was wrong where, not who said it, and the assessment and the archive need it.
+  than the period: the reporter's callback contact (name and phone), the comments of its ratings
+  and callbacks (回访, free text a citizen wrote or an operator noted from the call), and the same
+  words where the history holds them: the note of a callback, of a citizen's reopen or comment. The
+  case, its description, address, the rest of its history, photos, stars, verdicts and every figure
+  stay: the description says what was wrong where, not who said it, and the assessment and the
+  archive need it.
 - a resident who moved out longer ago than the period: name (replaced by `ANONYMOUS_NAME`), ID
   number with its blind index and masked copy, phone, birth date, tags, and the notes of visits
   recorded about them. Gender, relation, the household and the dates of moving in and out stay, so
   the household's history and the counts do.
 
-The history rows of a case are append-only and stay as they are: staff notes are the record of the
-work, and never meant for a caller's details.
+The history rows of a case are append-only: the database refuses every change but this blanking of
+a personal note (migration 0019), and staff notes stay as the record of the work.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sqlalchemy.orm import Session
 from gridcity.db.engine import unit_of_work
 from gridcity.db.models import (
     Case,
+    CaseEvent,
     CaseRating,
     RegistryHousehold,
     RegistryResident,
@@ -59,6 +62,7 @@ class Kind(StrEnum):
 
 CASE_FIELDS = ("contact_name", "contact_phone")
 RATING_COMMENTS = "rating_comments"
+HISTORY_NOTES = "history_notes"
 RESIDENT_FIELDS = ("name", "id_number", "phone", "birth_date", "tags")
 VISIT_NOTES = "visit_notes"
 
@@ -94,11 +98,31 @@ def _has_comment() -> Any:
     return select(CaseRating.id).where(CaseRating.case_id == Case.id, CaseRating.comment != "").exists()
 
 
+# History rows whose note is a person's own words (the only rows whose note the database lets be
+# blanked: migration 0019 names the same rows); a citizen's report row holds the description, kept.
+_PERSONAL_NOTE = and_(
+    CaseEvent.note != "",
+    or_(
+        CaseEvent.action == "callback",
+        and_(CaseEvent.actor_role == "citizen", CaseEvent.action.in_(("reopen", "comment"))),
+    ),
+)
+
+
+def _has_personal_note() -> Any:
+    return select(CaseEvent.id).where(CaseEvent.case_id == Case.id, _PERSONAL_NOTE).exists()
+
+
 def _cases_due(cutoff: datetime) -> Any:
     return and_(
         Case.state.in_(_TERMINAL),
         cutoff > _ENDED,
-        or_(Case.contact_name_enc.is_not(None), Case.contact_phone_enc.is_not(None), _has_comment()),
+        or_(
+            Case.contact_name_enc.is_not(None),
+            Case.contact_phone_enc.is_not(None),
+            _has_comment(),
+            _has_personal_note(),
+        ),
     )
 
 
@@ -181,6 +205,7 @@ def _erase_cases(platform: Platform, db: Session, cutoff: datetime, erased_by: s
                 Case.contact_name_enc.is_not(None),
                 Case.contact_phone_enc.is_not(None),
                 _has_comment(),
+                _has_personal_note(),
             )
             .where(_cases_due(cutoff))
             .order_by(Case.id)
@@ -203,13 +228,20 @@ def _erase_cases(platform: Platform, db: Session, cutoff: datetime, erased_by: s
             .values(comment="")
             .execution_options(synchronize_session=False)
         )
-        for case_id, ended, community, street, had_name, had_phone, had_comment in rows:
+        db.execute(
+            update(CaseEvent)
+            .where(CaseEvent.case_id.in_(ids), _PERSONAL_NOTE)
+            .values(note="")
+            .execution_options(synchronize_session=False)
+        )
+        for case_id, ended, community, street, had_name, had_phone, had_comment, had_note in rows:
             fields = [
                 name
                 for name, had in (
                     (CASE_FIELDS[0], had_name),
                     (CASE_FIELDS[1], had_phone),
                     (RATING_COMMENTS, had_comment),
+                    (HISTORY_NOTES, had_note),
                 )
                 if had
             ]

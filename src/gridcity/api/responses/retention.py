@@ -17,7 +17,8 @@ class ErasureOut(Shape):
     record_id: int
     case_number: str | None = Field(description="the case's number (案件编号) for a case_contact")
     fields: list[str] = Field(
-        description="what was erased: contact_name, contact_phone, rating_comments; name, id_number, phone, "
+        description="what was erased: contact_name, contact_phone, rating_comments, "
+        "history_notes; name, id_number, phone, "
         "birth_date, tags, visit_notes"
     )
     ended_at: datetime = Field(description="when the case ended or the resident moved out")

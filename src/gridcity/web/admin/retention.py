@@ -22,13 +22,15 @@ i18n.add_words(
         "admin.retention": ("保存期限", "Retention"),
         "ret.intro": (
             "个人信息只在处理目的所需期间保存：案件办结（结案、不予受理或作废）{cases} 天后，"
-            "删除上报人的回访联系方式（姓名、电话）和评价、回访的文字意见，案件本身、问题描述和各项统计保留；"
+            "删除上报人的回访联系方式（姓名、电话）、评价和回访的文字意见，以及流程记录中的来电人、市民原话（回访记录、重新办理理由、市民留言），案件本身、问题描述、工作人员的办理记录和各项统计保留；"
             "人员迁出 {residents} 天后匿名化"
             "（姓名、身份证号、电话、出生日期、标签和关于此人的走访记录文字）。"
             "后台每小时执行一次，每次删除都记录在下表（只记录删除了什么，不记录被删除的内容）。",
             "Personal data is kept only as long as its purpose needs: {cases} days after a case ended "
             "(closed, rejected or void) its reporter's callback contact (name, phone) and the comments "
-            "of its ratings and callbacks are erased — the case, its description and every figure stay; "
+            "of its ratings and callbacks are erased, with the same words in its history (a callback's note, "
+            "a citizen's reopen reason or comment) — the case, its description, the staff's notes and "
+            "every figure stay; "
             "{residents} days after moving out a resident is anonymised (name, ID number, phone, birth "
             "date, tags and the notes of visits about them). The worker does it hourly; each erasure is "
             "recorded below (what was erased, never the data).",
@@ -49,6 +51,7 @@ i18n.add_words(
         "ret.field.contact_name": ("联系人姓名", "contact name"),
         "ret.field.contact_phone": ("联系电话", "contact phone"),
         "ret.field.rating_comments": ("评价与回访意见", "rating and callback comments"),
+        "ret.field.history_notes": ("流程记录中的来电/市民原话", "callers' words in the history"),
         "ret.field.name": ("姓名", "name"),
         "ret.field.id_number": ("身份证号", "ID number"),
         "ret.field.phone": ("电话", "phone"),
