@@ -46,7 +46,7 @@ from gridcity.db.models import (
     RetentionErasure,
 )
 from gridcity.domain.principal import Principal
-from gridcity.domain.workflow import TERMINAL_STATES
+from gridcity.domain.workflow import TERMINAL_STATES, CaseAction, Role
 from gridcity.services import users
 from gridcity.services.platform import Platform
 
@@ -103,8 +103,11 @@ def _has_comment() -> Any:
 _PERSONAL_NOTE = and_(
     CaseEvent.note != "",
     or_(
-        CaseEvent.action == "callback",
-        and_(CaseEvent.actor_role == "citizen", CaseEvent.action.in_(("reopen", "comment"))),
+        CaseEvent.action == CaseAction.CALLBACK.value,
+        and_(
+            CaseEvent.actor_role == Role.CITIZEN.value,
+            CaseEvent.action.in_((CaseAction.REOPEN.value, CaseAction.COMMENT.value)),
+        ),
     ),
 )
 
