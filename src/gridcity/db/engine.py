@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -37,7 +39,9 @@ def make_engine(
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # an in-memory database has one shared connection (SingletonThreadPool): no wait to bound
         in_memory = make_url(url).database in (None, "", ":memory:")
-        pool = {} if in_memory else {"pool_timeout": pool_timeout}
+        # a file: connections are cheap (no server), and a request may hold one while the one
+        # writer waits for another, so the pool is wide; the wait stays bounded by pool_timeout
+        pool = {} if in_memory else {"pool_timeout": pool_timeout, "pool_size": 8, "max_overflow": 56}
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
@@ -59,21 +63,70 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-# SQLite has one writer at a time. Writers of one process queue on one lock per engine instead of
-# spinning in SQLite's busy handler (far cheaper, and fair); PostgreSQL needs no such lock.
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+# SQLite has one writer at a time. Writers queue for their turn on a lock instead of spinning in
+# SQLite's busy handler, which sleeps and retries (slow, unfair, and under load the cause of
+# "database is locked" after the busy timeout). PostgreSQL needs no such lock.
+_WRITE_LOCKS: dict[str, SQLiteWriteLock] = {}  # per database file: every engine of it shares one
+_MEMORY_LOCKS: weakref.WeakKeyDictionary[Engine, SQLiteWriteLock] = weakref.WeakKeyDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 _IN_UNIT_OF_WORK = "gridcity.unit_of_work"
+
+
+class SQLiteWriteLock:
+    """The turn to write one SQLite database. Threads of this process queue on a re-entrant lock;
+    processes (several uvicorn workers, the worker, a CLI command) queue on an exclusive flock of
+    `<database>-writer.lock`, which the kernel hands to the next waiter as soon as it is let go.
+    The lock file is opened at the outermost acquisition and closed at the last release (closing
+    lets the flock go), so no descriptor outlives a write."""
+
+    def __init__(self, lock_path: Path | None) -> None:
+        self.lock_path = lock_path
+        self._threads = threading.RLock()
+        self._depth = 0  # acquisitions by the owning thread; guarded by _threads
+        self._fd: int | None = None
+
+    def __enter__(self) -> SQLiteWriteLock:
+        self._threads.acquire()
+        try:
+            if self._depth == 0 and self.lock_path is not None:
+                self._fd = _flock(self.lock_path)
+            self._depth += 1
+        except BaseException:
+            self._threads.release()
+            raise
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+        self._threads.release()
+
+
+def _flock(path: Path) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def write_lock(engine: Engine) -> AbstractContextManager[Any]:
     """The lock this process's writers of `engine` take (re-entrant; a no-op on PostgreSQL)."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
-    lock = _WRITE_LOCKS.get(engine)  # every write asks: no guard once the lock exists
+    database = engine.url.database
+    if database in (None, "", ":memory:"):  # private to this engine's one connection
+        with _WRITE_LOCKS_GUARD:
+            return _MEMORY_LOCKS.setdefault(engine, SQLiteWriteLock(None))
+    key = os.path.realpath(database)
+    lock = _WRITE_LOCKS.get(key)  # every write asks: no guard once the lock exists
     if lock is None:
         with _WRITE_LOCKS_GUARD:
-            lock = _WRITE_LOCKS.setdefault(engine, threading.RLock())
+            lock = _WRITE_LOCKS.setdefault(key, SQLiteWriteLock(Path(key + "-writer.lock")))
     return lock
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -43,6 +43,11 @@ CACHE_REBUILDS = Counter(
     "gridcity_cache_rebuilds",
     "Rebuilds of the in-memory state derived from the database (calendar, catalogue, territory)",
     ["cache"],
+)
+WRITES_WAITING = Gauge(
+    "gridcity_sqlite_writes_waiting",
+    "Writes from requests waiting for their turn at the one SQLite writer (0 on PostgreSQL)",
+    multiprocess_mode="livesum",
 )
 
 

@@ -27,6 +27,7 @@ from gridcity.services.catalogue import ClassBook
 from gridcity.services.rate_limits import IntakeLimits
 from gridcity.services.security import PasswordSlots
 from gridcity.services.territory_state import TerritoryState
+from gridcity.services.write_turns import WriteTurns
 
 T = TypeVar("T")
 
@@ -70,6 +71,7 @@ class Platform:
         self.now: Callable[[], datetime] = utcnow  # injectable: tests and the demo move time
         # the lock every unit of work of this engine takes (db.engine.unit_of_work): SQLite only
         self.write_lock: AbstractContextManager[Any] = write_lock(self.engine)
+        self._write_turns = WriteTurns(settings.db_pool_timeout_s)
         # argon2 checks at once in this process, and the rate limits of anonymous intake
         self.password_slots = PasswordSlots(settings.signin_max_concurrent, settings.signin_queue_wait_s)
         self.intake_limits = IntakeLimits(settings)
@@ -115,15 +117,18 @@ class Platform:
         return entry.value
 
     async def run_write(self, work: Callable[[], T]) -> T:
-        """Run a short write transaction from async code. On SQLite it runs right here on the event
-        loop: SQLite is an in-process library with one writer at a time, so a write is ~1 ms of CPU
-        and no network wait, and handing it to a thread only adds thread switches and GIL contention
-        (measured: 1.6 times the intake throughput, see bench/). On a database server the write
-        waits on the network, so it goes to a worker thread and the loop keeps serving others."""
-        if self.engine.dialect.name == "sqlite":
-            with self.write_lock:  # queue behind a write running on a worker thread
-                return work()
-        return await anyio.to_thread.run_sync(work)
+        """Run a short write transaction from async code, on a worker thread: the event loop never
+        waits for a database, a lock or a pooled connection, so reads and health checks answer
+        while writes queue. On SQLite (one writer at a time) the writes of this event loop take
+        their turn one after another (`WriteTurns`), waiting as coroutines rather than as threads
+        parked on the write lock, so a burst of reports does not take every thread from the
+        reads; a write that waited longer than GRIDCITY_DB_POOL_TIMEOUT_S for its turn is not run
+        and the caller is told to come back (503, Retry-After). On PostgreSQL writes run side by
+        side, bounded by the connection pool."""
+        if self.engine.dialect.name != "sqlite":
+            return await anyio.to_thread.run_sync(work)
+        async with self._write_turns.turn():
+            return await anyio.to_thread.run_sync(work)
 
     def case_number(self, case: Any) -> str:
         return case_number(case.id, case.reported_at.astimezone(self.calendar().tz).date())
