@@ -114,23 +114,27 @@ def test_a_burst_of_200_reports_is_answered_in_full_without_a_stall(platform, ma
 @pytest.mark.backends("sqlite")
 def test_a_report_that_waited_past_the_bound_is_refused_and_not_stored(patient, make_user) -> None:  # type: ignore[no-untyped-def]
     supervisor = make_user("supervisor")
-    first, second = f"first-{uuid.uuid4().hex}", f"second-{uuid.uuid4().hex}"
+    first = [f"first-{uuid.uuid4().hex}" for _ in range(2)]
+    late = f"late-{uuid.uuid4().hex}"
     with serving(create_app(platform=patient)) as base:
         staff = _token(base, supervisor.username)
-        with patient.write_lock:
-            running, ran = _in_background(
-                lambda: httpx.post(f"{base}/api/v1/cases", json=_report(first), headers=staff, timeout=30)
-            )
-            time.sleep(0.2)  # the first report has the turn and waits for the lock
+
+        def post(key: str):  # type: ignore[no-untyped-def]
+            return lambda: httpx.post(f"{base}/api/v1/cases", json=_report(key), headers=staff, timeout=30)
+
+        with patient.write_lock:  # another writer holds the database
+            running = [_in_background(post(key)) for key in first]
+            time.sleep(0.3)  # both turns are taken: their writes wait for the lock
             started = time.monotonic()
-            r = httpx.post(f"{base}/api/v1/cases", json=_report(second), headers=staff, timeout=30)
+            r = httpx.post(f"{base}/api/v1/cases", json=_report(late), headers=staff, timeout=30)
             waited = time.monotonic() - started
-        running.join(timeout=30)
+        for thread, _ in running:
+            thread.join(timeout=30)
     assert r.status_code == 503, r.text
     assert r.headers["retry-after"] == "1"
     refused = r.json()
     assert refused["code"] == "bounds.busy"
     assert refused["detail"] == "the platform is busy: try again in 1 seconds"
     assert 0.4 < waited < 3, waited
-    assert ran["answer"].status_code == 201, ran
-    assert _stored(patient, [first]) == 1 and _stored(patient, [second]) == 0
+    assert [outcome["answer"].status_code for _, outcome in running] == [201, 201]
+    assert _stored(patient, first) == 2 and _stored(patient, [late]) == 0

@@ -43,14 +43,22 @@ def make_engine(
         # writer waits for another, so the pool is wide; the wait stays bounded by pool_timeout
         pool = {} if in_memory else {"pool_timeout": pool_timeout, "pool_size": 8, "max_overflow": 56}
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
+        # FULL and EXTRA: SQLite would sync the WAL inside COMMIT, while the write lock is held, so
+        # every writer would wait for the one before it to reach the disk. Instead the connections
+        # run NORMAL and the unit of work syncs the WAL itself after the commit, outside the lock
+        # (`sync_after_commit`): the next write goes on meanwhile, and no commit is reported
+        # before a sync that began after it has ended.
+        pragma_synchronous = synchronous
+        if synchronous in ("FULL", "EXTRA") and not in_memory:
+            _WAL_TO_SYNC[engine] = Path(os.path.realpath(path) + "-wal")
+            pragma_synchronous = "NORMAL"
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-            # WAL lets readers run beside the one writer; FULL makes every commit reach the disk
-            # before it returns (an acknowledged write survives a power cut)
+            # WAL lets readers run beside the one writer
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA synchronous={synchronous}")
+            cur.execute(f"PRAGMA synchronous={pragma_synchronous}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
@@ -70,6 +78,8 @@ _WRITE_LOCKS: dict[str, SQLiteWriteLock] = {}  # per database file: every engine
 _MEMORY_LOCKS: weakref.WeakKeyDictionary[Engine, SQLiteWriteLock] = weakref.WeakKeyDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 _IN_UNIT_OF_WORK = "gridcity.unit_of_work"
+# the WAL file each durable (FULL/EXTRA) SQLite engine syncs after its commits
+_WAL_TO_SYNC: weakref.WeakKeyDictionary[Engine, Path] = weakref.WeakKeyDictionary()
 
 
 class SQLiteWriteLock:
@@ -135,14 +145,39 @@ class NestedUnitOfWork(RuntimeError):
     the outer one's half-done work. A programming error, never the user's."""
 
 
+def sync_after_commit(engine: Engine) -> None:
+    """Make the commits of `engine` so far durable: fdatasync its WAL (FULL/EXTRA SQLite engines;
+    nothing for NORMAL, in-memory databases and PostgreSQL, whose COMMIT is durable itself). Called
+    after the write lock is let go, so the next writer writes while this one waits for the disk.
+    SQLite writes a commit's frames to the WAL before COMMIT returns, so a sync that begins after
+    it covers them; a checkpoint that moved them into the database file synced that file first."""
+    wal = _WAL_TO_SYNC.get(engine)
+    if wal is None:
+        return
+    try:
+        fd = os.open(wal, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:  # the last connection closed: its checkpoint synced everything
+        return
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+
+
+def _engine_of(db: Session) -> Engine:
+    bind = db.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 @contextmanager
 def unit_of_work(db: Session) -> Iterator[Session]:
-    """One write: takes the write lock (SQLite), commits on success, rolls back on any error.
-    Every writer of the platform goes through here; it refuses to nest."""
+    """One write: takes the write lock (SQLite), commits on success, rolls back on any error, and
+    on a durable SQLite engine syncs the WAL after letting the lock go — the commit is on disk
+    when this returns. Every writer of the platform goes through here; it refuses to nest."""
     if db.info.get(_IN_UNIT_OF_WORK):
         raise NestedUnitOfWork("a unit of work is already open on this session")
-    bind = db.get_bind()
-    with write_lock(bind if isinstance(bind, Engine) else bind.engine):
+    engine = _engine_of(db)
+    with write_lock(engine):
         db.info[_IN_UNIT_OF_WORK] = True
         try:
             yield db
@@ -152,11 +187,13 @@ def unit_of_work(db: Session) -> Iterator[Session]:
             raise
         finally:
             db.info.pop(_IN_UNIT_OF_WORK, None)
+    sync_after_commit(engine)
 
 
 @contextmanager
 def connection_unit_of_work(engine: Engine) -> Iterator[Connection]:
     """The same for writes through a Core connection of their own (bulk loads): the write lock,
-    then one transaction on a new connection, committed on success."""
+    then one transaction on a new connection, committed on success, then the WAL's sync."""
     with write_lock(engine), engine.begin() as connection:
         yield connection
+    sync_after_commit(engine)

@@ -119,12 +119,12 @@ class Platform:
     async def run_write(self, work: Callable[[], T]) -> T:
         """Run a short write transaction from async code, on a worker thread: the event loop never
         waits for a database, a lock or a pooled connection, so reads and health checks answer
-        while writes queue. On SQLite (one writer at a time) the writes of this event loop take
-        their turn one after another (`WriteTurns`), waiting as coroutines rather than as threads
-        parked on the write lock, so a burst of reports does not take every thread from the
-        reads; a write that waited longer than GRIDCITY_DB_POOL_TIMEOUT_S for its turn is not run
-        and the caller is told to come back (503, Retry-After). On PostgreSQL writes run side by
-        side, bounded by the connection pool."""
+        while writes queue. On SQLite (one writer at a time) the writes of this event loop wait for
+        their turn as coroutines (`WriteTurns`: two at once, one writing while the one before it
+        syncs and answers), not as threads parked on the write lock, so a burst of reports does
+        not take every thread from the reads; a write that waited longer than
+        GRIDCITY_DB_POOL_TIMEOUT_S for its turn is not run and the caller is told to come back
+        (503, Retry-After). On PostgreSQL writes run side by side, bounded by the connection pool."""
         if self.engine.dialect.name != "sqlite":
             return await anyio.to_thread.run_sync(work)
         async with self._write_turns.turn():
