@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, text
 
-from gridcity.db.engine import make_engine
+from gridcity.db.engine import make_engine, sync_after_commit
 
 try:  # POSIX; elsewhere SQLite's own locking is all there is
     import fcntl
@@ -64,11 +64,13 @@ def upgrade(url: str, revision: str = "head", personal_cipher: FieldCipher | Non
     values to encrypt, and runs on one that has none)."""
     engine = make_engine(url)  # creates the SQLite file's folder, sets the pragmas
     try:
-        with migration_lock(engine), engine.begin() as connection:
-            cfg = alembic_config(url)
-            cfg.attributes["connection"] = connection
-            cfg.attributes[PERSONAL_CIPHER] = personal_cipher
-            command.upgrade(cfg, revision)
+        with migration_lock(engine):
+            with engine.begin() as connection:
+                cfg = alembic_config(url)
+                cfg.attributes["connection"] = connection
+                cfg.attributes[PERSONAL_CIPHER] = personal_cipher
+                command.upgrade(cfg, revision)
+            sync_after_commit(engine)  # on disk before another process may serve the new schema
     finally:
         engine.dispose()
 
