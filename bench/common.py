@@ -72,7 +72,10 @@ def scratch_database(
 ) -> Iterator[str]:
     """A SQLite file in `workdir`, or a scratch database on the PostgreSQL server of `database_url`."""
     if is_postgres(database_url):
-        with scratch_postgres(database_url, tag, keep) as url:  # type: ignore[arg-type]
+        assert database_url is not None
+        if database_url.startswith("postgresql://"):  # libpq's form: gridcity's driver is psycopg 3
+            database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+        with scratch_postgres(database_url, tag, keep) as url:
             yield url
     else:
         yield f"sqlite:///{(workdir / filename).as_posix()}"
@@ -140,7 +143,7 @@ def build_city(
         classes.seed_catalogue(platform, db)
         departments.instantiate(platform, db, tuple(districts))
         for username, role, unit in users:
-            user_service.add_user(db, username, BENCH_PASSWORD, role, unit)
+            user_service.add_user(db, username, BENCH_PASSWORD, role, unit, policy=None)  # bench-pw
     city = BenchCity(
         url, data_dir, tuple(districts), platform, time.perf_counter() - t0, {u: r for u, r, _ in users}
     )
