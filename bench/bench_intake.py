@@ -162,6 +162,7 @@ def summarise(name: str, r: dict[str, Any], stored: int) -> dict[str, Any]:
         "errors": r["sent"] - ok + r["statuses"].get("not_sent_deadline", 0),
         "statuses": r["statuses"],
         "warmup_statuses": r["warmup_statuses"],
+        "warmup_error_samples": r.get("warmup_error_samples", []),
         "error_samples": r["error_samples"],
         "rows_stored": stored,
         "wall_s": r["wall_s"],

@@ -408,6 +408,7 @@ async def main_async(job: dict[str, Any]) -> dict[str, Any]:
     measured["sent"] = sum(v for k, v in measured["statuses"].items() if k != "not_sent_deadline")
     measured["cpu_s"] = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     measured["warmup_statuses"] = warm["statuses"]
+    measured["warmup_error_samples"] = warm["error_samples"]
     measured["client"] = client_kind
     if client_kind == "raw":
         measured["connects"] = sum(c.connects for c in conns) - warm_connects  # measured phase
