@@ -5,10 +5,10 @@ database's own driver, committed before the answer (201, the id, rendered by orj
 lookup, no workflow, no ORM, no thread pool: the floor that gridcity's intake is measured against.
 
 * SQLite: one `sqlite3` connection per worker process, in autocommit (the INSERT is its own
-  transaction), with gridcity's pragmas (WAL, `synchronous=NORMAL`, foreign keys, busy timeout:
-  bench/common.py `SQLITE_PRAGMAS`, from gridcity.db.engine). It runs on the event loop, as
-  gridcity's SQLite writes do (`Platform.run_write`): a local commit in WAL mode is a few tens of
-  µs and handing it to a thread would only add switches.
+  transaction), with gridcity's pragmas (WAL, the same `synchronous` as gridcity — FULL unless
+  GRIDCITY_SQLITE_SYNCHRONOUS says otherwise, so the WAL is synced at every commit, as gridcity's
+  are —, foreign keys, busy timeout: bench/common.py `SQLITE_PRAGMAS`, from gridcity.db.engine). It
+  runs on the event loop, in the `async def` endpoint, the least an app does: no thread hop.
 * PostgreSQL: `psycopg.AsyncConnection`s in autocommit, the server's durability settings unchanged
   (gridcity changes none: `synchronous_commit` as the server has it), from a small pool that grows
   on demand to gridcity's limit (pool_size 10 + max_overflow 20) and keeps them; the INSERT is

@@ -72,7 +72,10 @@ def scratch_database(
 ) -> Iterator[str]:
     """A SQLite file in `workdir`, or a scratch database on the PostgreSQL server of `database_url`."""
     if is_postgres(database_url):
-        with scratch_postgres(database_url, tag, keep) as url:  # type: ignore[arg-type]
+        assert database_url is not None
+        if database_url.startswith("postgresql://"):  # libpq's form: gridcity's driver is psycopg 3
+            database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+        with scratch_postgres(database_url, tag, keep) as url:
             yield url
     else:
         yield f"sqlite:///{(workdir / filename).as_posix()}"
@@ -140,7 +143,7 @@ def build_city(
         classes.seed_catalogue(platform, db)
         departments.instantiate(platform, db, tuple(districts))
         for username, role, unit in users:
-            user_service.add_user(db, username, BENCH_PASSWORD, role, unit, policy=None)
+            user_service.add_user(db, username, BENCH_PASSWORD, role, unit, policy=None)  # bench-pw
     city = BenchCity(
         url, data_dir, tuple(districts), platform, time.perf_counter() - t0, {u: r for u, r, _ in users}
     )
@@ -453,11 +456,26 @@ def report(name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], det
 
 # --- the raw driver, copies of a database, and a run's writes replayed -------------------------
 
-# what gridcity.db.engine sets on every SQLite connection; on PostgreSQL gridcity changes no
-# setting, so a baseline's connection keeps the server's (synchronous_commit etc.) as well
+
+def _gridcity_sqlite_synchronous() -> str:
+    """The `PRAGMA synchronous` gridcity runs with: GRIDCITY_SQLITE_SYNCHRONOUS if set (the servers
+    the benches start inherit this environment), else gridcity's default (FULL: the WAL synced at
+    every commit)."""
+    from gridcity.db.engine import DEFAULT_SQLITE_SYNCHRONOUS, SQLITE_SYNCHRONOUS
+
+    value = os.environ.get("GRIDCITY_SQLITE_SYNCHRONOUS", DEFAULT_SQLITE_SYNCHRONOUS).strip().upper()
+    if value not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"GRIDCITY_SQLITE_SYNCHRONOUS must be one of {', '.join(SQLITE_SYNCHRONOUS)}")
+    return value
+
+
+# what gridcity.db.engine sets on every SQLite connection — the same `synchronous` (FULL by default),
+# so a baseline's commit is as durable as gridcity's; on PostgreSQL gridcity changes no setting, so a
+# baseline's connection keeps the server's (synchronous_commit etc.) as well
+SQLITE_SYNCHRONOUS = _gridcity_sqlite_synchronous()
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
+    f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
 )

@@ -5,12 +5,16 @@ red. Nothing here runs a benchmark."""
 from __future__ import annotations
 
 import ast
+import asyncio
+import contextlib
 import importlib.util
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +82,163 @@ def test_help(path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "usage:" in proc.stdout
+
+
+# --- the load generator against a tiny local server -------------------------------------------
+
+
+class _TinyServer:
+    """An HTTP/1.1 keep-alive server on 127.0.0.1 in the test's own event loop: answers every POST
+    201 after `delay_s`, counts the TCP connections it accepted and the requests, and drops a
+    connection idle for `idle_close_s` (as uvicorn does after 5 s). Every connection is closed and
+    every handler awaited on exit."""
+
+    def __init__(self, delay_s: float = 0.0, idle_close_s: float = 5.0) -> None:
+        self.delay_s, self.idle_close_s = delay_s, idle_close_s
+        self.connections = 0
+        self.requests = 0
+        self.handlers: set[asyncio.Task[None]] = set()
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> _TinyServer:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.add(task)
+        self.connections += 1
+        try:
+            while True:
+                try:
+                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.idle_close_s)
+                except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+                    return
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                self.requests += 1
+                if self.delay_s:
+                    await asyncio.sleep(self.delay_s)
+                body = b'{"id": 1}'
+                writer.write(b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\n"
+                             b"content-length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            return
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+            self.handlers.discard(task)
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+        for task in list(self.handlers):
+            task.cancel()
+        await asyncio.gather(*list(self.handlers), return_exceptions=True)
+
+
+def _load(module_path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location("_bench_loadgen_under_test", module_path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def loadgen() -> Any:
+    return _load(BENCH / "loadgen.py")
+
+
+def _job(url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "url": url,
+        "path": "/api/v1/cases",
+        "templates": [{"class_code": "x", "lon": 116.4, "lat": 39.9}],
+        "key_prefix": "t-",
+        "request_timeout_s": 5.0,
+        "deadline_s": 20.0,
+        **extra,
+    }
+
+
+def _run_against(loadgen: Any, server: _TinyServer, job: dict[str, Any]) -> dict[str, Any]:
+    async def go() -> dict[str, Any]:
+        async with server:
+            result: dict[str, Any] = await loadgen.main_async(_job(server.url, **job))
+        return result
+
+    return asyncio.run(go())
+
+
+def test_loadgen_closed_loop_keeps_its_connections_alive(loadgen: Any) -> None:
+    server = _TinyServer()
+    r = _run_against(loadgen, server, {"concurrency": 4, "warmup": 20, "count": 200})
+    assert r["statuses"] == {"201": 200}
+    assert server.requests == 220
+    # one TCP connect per slot for the whole run, warm-up and measured phase together
+    assert server.connections == 4
+    assert r["warmup_connects"] == 4 and r["connects"] == 0
+    assert r["latency_ms"]["p50"] <= r["latency_ms"]["p99"] <= r["latency_ms"]["max"]
+
+
+def test_loadgen_reopens_an_idle_connection_before_the_server_drops_it(loadgen: Any) -> None:
+    """A connection idle longer than idle_reopen_s is reopened: nothing is written into a socket the
+    server is about to close (here after 0.4 s; uvicorn's is 5 s), so no request fails."""
+    server = _TinyServer(idle_close_s=0.4)
+    job = {"mode": "rate", "rate": 3.0, "duration_s": 1.0, "concurrency": 1, "max_connections": 1,
+           "idle_reopen_s": 0.25}  # fmt: skip
+    r = _run_against(loadgen, server, job)
+    assert r["statuses"] == {"201": 3}
+    assert r["connects"] == 3 == server.connections  # every request found its connection too old
+
+
+def test_loadgen_rate_measures_from_the_scheduled_time(loadgen: Any) -> None:
+    """Open loop: 20 requests due over 0.4 s on one connection that can serve 20/s: they queue, and
+    the latency of each counts from when it was due, not from when the connection was free."""
+    server = _TinyServer(delay_s=0.05)
+    job = {"mode": "rate", "rate": 50.0, "duration_s": 0.4, "concurrency": 1, "max_connections": 1}
+    r = _run_against(loadgen, server, job)
+    assert r["scheduled"] == 20 and r["statuses"] == {"201": 20}
+    assert r["late_to_start"] >= 10
+    assert r["latency_ms"]["max"] >= 500  # the last one waited behind 19 others of 50 ms
+    assert r["connections_used"] == 1 and server.connections == 1
+
+
+def test_loadgen_rate_opens_connections_as_needed(loadgen: Any) -> None:
+    server = _TinyServer(delay_s=0.05)
+    job = {"mode": "rate", "rate": 100.0, "duration_s": 0.5, "concurrency": 2, "max_connections": 32}
+    r = _run_against(loadgen, server, job)
+    assert r["statuses"] == {"201": 50}
+    assert 2 < r["connections_used"] <= 32
+    assert r["latency_ms"]["p99"] < 1000
+
+
+def test_loadgen_burst_sends_each_request_on_its_own_connection(loadgen: Any) -> None:
+    server = _TinyServer(delay_s=0.01)
+    r = _run_against(loadgen, server, {"mode": "burst", "count": 30, "concurrency": 2, "warmup": 4})
+    assert r["statuses"] == {"201": 30} and r["burst"] == 30
+    assert r["connects"] == 30 and server.connections == 2 + 30
+    assert r["last_answer_s"] * 1000 == pytest.approx(r["latency_ms"]["max"])
+
+
+def test_loadgen_writes_its_result_to_the_job_file(
+    loadgen: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "result.json"
+    result = {"statuses": {"201": 1}, "latencies_s": [0.001] * 20000}  # well over 64 KiB
+    loadgen.emit(result, {"result_path": str(out)})
+    assert json.loads(out.read_text(encoding="utf-8")) == result
+    assert json.loads(capsys.readouterr().out) == result
