@@ -140,7 +140,8 @@ def build_city(
         classes.seed_catalogue(platform, db)
         departments.instantiate(platform, db, tuple(districts))
         for username, role, unit in users:
-            user_service.add_user(db, username, BENCH_PASSWORD, role, unit)
+            # past the password policy on purpose, like the tests' fixtures: a bench password
+            user_service.add_user(db, username, BENCH_PASSWORD, role, unit, policy=None)
     city = BenchCity(
         url, data_dir, tuple(districts), platform, time.perf_counter() - t0, {u: r for u, r, _ in users}
     )
