@@ -30,7 +30,7 @@ from gridcity.api.schemas import (
     Moment,
     RowPath,
 )
-from gridcity.api.views import FastJSON, case_detail, case_summary, split_values
+from gridcity.api.views import SUMMARY_COLUMNS, FastJSON, case_detail, case_summary, split_values
 from gridcity.db.models import Case
 from gridcity.db.queries import SORTS, CaseFilter
 from gridcity.domain.errors import Invalid
@@ -38,6 +38,7 @@ from gridcity.domain.messages import message
 from gridcity.domain.territory import parse_bbox
 from gridcity.services import attachments, case_clock, case_contact, cases, notifications
 from gridcity.services.access import case_visible, visibility_clause
+from gridcity.services.case_map import FEATURE_COLUMNS, case_feature
 
 router = APIRouter(tags=["cases"])
 
@@ -144,13 +145,14 @@ def list_cases(
 ) -> FastJSON:
     now = platform.now()
     total = db.scalar(flt.count(now)) or 0
-    rows = db.scalars(flt.select(now).offset((page - 1) * page_size).limit(page_size)).all()
+    stmt = flt.columns(now, *SUMMARY_COLUMNS).offset((page - 1) * page_size).limit(page_size)
+    reader = case_clock.ClockReader(platform, db)
     return FastJSON(
         {
             "total": total,
             "page": page,
             "page_size": page_size,
-            "items": [case_summary(platform, db, c) for c in rows],
+            "items": [case_summary(platform, db, row, reader=reader) for row in db.execute(stmt)],
         }
     )
 
@@ -169,23 +171,9 @@ def cases_geojson(
     flt = CaseFilter(
         states=split_values(state), bbox=box, sort="-reported_at", extra=[visibility_clause(user)]
     )
-    rows = db.scalars(flt.select(platform.now()).limit(limit + 1)).all()
-    features = []
-    for case in rows[:limit]:
-        clock = case_clock.case_clock(platform, db, case)
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [case.lon, case.lat]},
-                "properties": {
-                    "id": case.id,
-                    "number": platform.case_number(case),
-                    "class_name": case.class_name,
-                    "state": case.state,
-                    "light": clock["light"] if clock else None,
-                },
-            }
-        )
+    reader = case_clock.ClockReader(platform, db)
+    rows = db.execute(flt.columns(reader.now, *FEATURE_COLUMNS).limit(limit + 1)).all()
+    features = [case_feature(platform, reader, row) for row in rows[:limit]]
     return FastJSON({"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit})
 
 

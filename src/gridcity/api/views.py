@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from fastapi.responses import Response
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import Attachment, Case, CaseEvent, OrgUnit
@@ -82,10 +83,51 @@ def event_view(platform: Platform, event: CaseEvent, case: Case) -> dict[str, An
     }
 
 
+# what a case summary shows: a list reads exactly these columns (rows, not ORM objects); a field
+# added to `case_summary` and not here fails as an unknown attribute of the row
+SUMMARY_COLUMNS = (
+    Case.id,
+    Case.state,
+    Case.version,
+    Case.channel,
+    Case.standard,
+    Case.class_code,
+    Case.class_name,
+    Case.kind,
+    Case.network,
+    Case.urgency,
+    Case.description,
+    Case.address,
+    Case.lon,
+    Case.lat,
+    Case.district_code,
+    Case.street_code,
+    Case.community_code,
+    Case.grid_code,
+    Case.ss_grid_code,
+    Case.ps_grid_code,
+    Case.component_code,
+    Case.department_id,
+    Case.reported_at,
+    Case.updated_at,
+    Case.closed_at,
+    Case.closing_type,
+    *case_clock.CLOCK_COLUMNS,
+)
+
+
 def case_summary(
-    platform: Platform, db: Session, case: Case, clock: dict[str, Any] | None = None
+    platform: Platform,
+    db: Session,
+    case: Case | Row[Any],
+    clock: dict[str, Any] | None = None,
+    reader: case_clock.ClockReader | None = None,
 ) -> dict[str, Any]:
-    clock = clock or case_clock.case_clock(platform, db, case)
+    """A case as a list shows it: from a Case, or a row of SUMMARY_COLUMNS (the same answer).
+    `reader` reads the clock of each case of a list at one moment; `clock`, already read, is used
+    as it is."""
+    if clock is None:
+        clock = (reader or case_clock.ClockReader(platform, db)).clock(case)
     return {
         "id": case.id,
         "number": platform.case_number(case),

@@ -95,6 +95,11 @@ class CaseFilter:
             .order_by(SORTS[self.sort], Case.id.desc())
         )
 
+    def columns(self, now: datetime, *columns: Any) -> Select[Any]:
+        """The same list (filters and order) as `select`, as rows of exactly `columns`: what a view
+        that shows many cases reads, without building ORM objects (a map window of 20,000)."""
+        return select(*columns).where(*self.clauses(now)).order_by(SORTS[self.sort], Case.id.desc())
+
     def count(self, now: datetime) -> Select[int]:
         return select(func.count()).select_from(Case).where(*self.clauses(now))
 

@@ -174,6 +174,8 @@ def _from_us(us: int, tz) -> datetime:  # type: ignore[no-untyped-def]
 
 
 def _unit(unit: TimeUnit | str) -> TimeUnit:
+    if type(unit) is TimeUnit:  # most calls (a clock's own unit): no lookup
+        return unit
     try:
         return TimeUnit(unit)
     except ValueError as exc:
@@ -240,6 +242,7 @@ class WorkingCalendar:
         self.unknown_years: set[int] = set()
         self._workday_cache: dict[date, bool] = {}
         self._years: dict[int, _Year] = {}
+        self._last_end: tuple[int, tuple[int, int]] | None = None  # elapsed(): the last end located
 
     def __repr__(self) -> str:
         periods = ", ".join(str(p) for p in self.periods)
@@ -406,12 +409,17 @@ class WorkingCalendar:
         _require_aware(start, "start")
         _require_aware(end, "end")
         unit = _unit(unit)
-        if _to_us(end) <= _to_us(start):
+        start_us, end_us = _to_us(start), _to_us(end)
+        if end_us <= start_us:
             return 0.0
         if not unit.is_working_time:
-            return (_to_us(end) - _to_us(start)) / _US
+            return (end_us - start_us) / _US
         start_year, start_worked = self._locate(start)
-        end_year, end_worked = self._locate(end)
+        # the clocks of a list are read up to one moment: its place in the calendar is kept
+        last = self._last_end
+        if last is None or last[0] != end_us:
+            last = self._last_end = (end_us, self._locate(end))
+        end_year, end_worked = last[1]
         total = end_worked - start_worked
         for year in range(start_year, end_year):
             total += self._year(year).total

@@ -472,7 +472,9 @@ def case_number(case_id: int, reported_local: date) -> str:
     """The number people quote (案件编号): the local report date and the case id, e.g. 2026111600000042.
 
     Derived, not stored: it cannot disagree with the id, and intake needs no second write."""
-    return f"{reported_local:%Y%m%d}{case_id:08d}"
+    # the date's fields formatted one by one: the same digits as %Y%m%d, without strftime (a map
+    # window numbers up to 20,000 cases)
+    return f"{reported_local.year:04d}{reported_local.month:02d}{reported_local.day:02d}{case_id:08d}"
 
 
 def parse_case_number(text: str) -> tuple[int, date] | None:

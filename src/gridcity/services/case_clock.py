@@ -10,7 +10,7 @@ the next post's clock when the case moves on (an approved return: dispatch again
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from gridcity.domain.workflow import STAGE_OF_STATE, CaseAction, CaseState, next
 from gridcity.services.platform import Platform
 
 
-def clock_of(case: Case) -> StageClock:
+def clock_of(case: ClockFields) -> StageClock:
     if case.stage is None or case.stage_started_at is None or case.stage_unit is None:
         raise Conflict(message("clock.no_stage_clock"))
     return StageClock(
@@ -174,28 +174,87 @@ def _from_json(parked: dict[str, Any]) -> StageClock:
     )
 
 
-def case_clock(platform: Platform, db: Session, case: Case) -> dict[str, Any] | None:
-    """The current stage's clock as the API and pages show it."""
-    if case.stage is None or case.stage_started_at is None:
-        return None
-    calendar = platform.calendar(db)
-    clock = clock_of(case)
-    now = platform.now()
-    elapsed = clock.elapsed(calendar, now)
-    light = traffic_light(elapsed, clock.budget_seconds, platform.settings.yellow_ratio)
-    if case.stage_deadline is not None and case.stage_deadline < now:
-        # past the deadline is overdue, the one rule of the queues' filter (CaseFilter(overdue=True));
-        # after working hours the working time elapsed stays at the budget, which alone is yellow
-        light = Light.RED
-    return {
-        "stage": case.stage,
-        "stage_name": stage.label_zh if (stage := Stage.known(case.stage)) else case.stage,
-        "started_at": case.stage_started_at,
-        "deadline": case.stage_deadline,
-        "unit": case.stage_unit,
-        "limit_seconds": clock.budget_seconds,
-        "elapsed_seconds": elapsed,
-        "remaining_seconds": clock.budget_seconds - elapsed,
-        "paused": clock.paused_since is not None,
-        "light": light.value,
-    }
+# The columns a clock is read from: a list reads them with the rest of its row (`ClockReader`
+# takes a Case or a row of these columns alike).
+CLOCK_COLUMNS = (
+    Case.stage,
+    Case.stage_started_at,
+    Case.stage_unit,
+    Case.stage_budget_s,
+    Case.stage_paused_s,
+    Case.stage_paused_since,
+    Case.stage_deadline,
+)
+
+
+class ClockFields(Protocol):
+    """What a clock is read from: a Case, or a row selected with CLOCK_COLUMNS."""
+
+    @property
+    def stage(self) -> str | None: ...
+    @property
+    def stage_started_at(self) -> datetime | None: ...
+    @property
+    def stage_unit(self) -> str | None: ...
+    @property
+    def stage_budget_s(self) -> float | None: ...
+    @property
+    def stage_paused_s(self) -> float | None: ...
+    @property
+    def stage_paused_since(self) -> datetime | None: ...
+    @property
+    def stage_deadline(self) -> datetime | None: ...
+
+
+class ClockReader:
+    """Reads the clocks of cases at one moment (the platform's now when made) with the city's
+    calendar: one for a request, however many cases it shows, so a list of thousands does not look
+    up the calendar and the time for each."""
+
+    def __init__(self, platform: Platform, db: Session) -> None:
+        self.calendar = platform.calendar(db)
+        self.now = platform.now()
+        self.yellow_ratio = platform.settings.yellow_ratio
+
+    def clock(self, case: ClockFields) -> dict[str, Any] | None:
+        """The current stage's clock as the API and pages show it; None when no clock runs."""
+        read = self._read(case)
+        if read is None:
+            return None
+        clock, elapsed, light = read
+        return {
+            "stage": case.stage,
+            "stage_name": stage.label_zh if (stage := Stage.known(case.stage)) else case.stage,
+            "started_at": case.stage_started_at,
+            "deadline": case.stage_deadline,
+            "unit": case.stage_unit,
+            "limit_seconds": clock.budget_seconds,
+            "elapsed_seconds": elapsed,
+            "remaining_seconds": clock.budget_seconds - elapsed,
+            "paused": clock.paused_since is not None,
+            "light": light.value,
+        }
+
+    def light(self, case: ClockFields) -> str | None:
+        """The clock's traffic light (green, yellow, red); None when no clock runs."""
+        read = self._read(case)
+        return read[2].value if read is not None else None
+
+    def _read(self, case: ClockFields) -> tuple[StageClock, float, Light] | None:
+        if case.stage is None or case.stage_started_at is None:
+            return None
+        clock = clock_of(case)
+        now = self.now
+        elapsed = clock.elapsed(self.calendar, now)
+        light = traffic_light(elapsed, clock.budget_seconds, self.yellow_ratio)
+        if case.stage_deadline is not None and case.stage_deadline < now:
+            # past the deadline is overdue, the one rule of the queues' filter
+            # (CaseFilter(overdue=True)); after working hours the working time elapsed stays at the
+            # budget, which alone is yellow
+            light = Light.RED
+        return clock, elapsed, light
+
+
+def case_clock(platform: Platform, db: Session, case: ClockFields) -> dict[str, Any] | None:
+    """The current stage's clock as the API and pages show it (`ClockReader.clock` for one case)."""
+    return ClockReader(platform, db).clock(case)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from gridcity.db.models import Case
 from gridcity.db.queries import CaseFilter
 from gridcity.domain.errors import Invalid
 from gridcity.domain.messages import message
@@ -19,6 +20,7 @@ from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import CaseState, Role
 from gridcity.services import analysis, case_clock, map_labels, map_search
 from gridcity.services.access import visibility_clause
+from gridcity.services.case_map import FEATURE_COLUMNS, case_feature
 from gridcity.services.platform import Platform
 from gridcity.web import i18n
 from gridcity.web.pages import PageUser, PlatformDep
@@ -135,29 +137,22 @@ def map_cases(request: Request, platform: PlatformDep, user: PageUser, chosen: M
     """The cases of the console map's window and filters: every one as a point with its traffic
     light, and the list beside the map — the most urgent first (earliest deadline), at most
     LIST_ROWS of them, with how many there are in all."""
-    now = platform.now()
     lang = i18n.language(request)
     tz = platform.calendar().tz
     with platform.sessions() as db:
         names = platform.territory(db).names
-        found = db.scalars(chosen.case_filter(user, "-reported_at").select(now).limit(MAX_FEATURES + 1)).all()
+        reader = case_clock.ClockReader(platform, db)
+        now = reader.now
+        found = db.execute(
+            chosen.case_filter(user, "-reported_at").columns(now, *FEATURE_COLUMNS).limit(MAX_FEATURES + 1)
+        ).all()
         total = int(db.scalar(chosen.case_filter(user, "deadline").count(now)) or 0)
-        listed = db.scalars(chosen.case_filter(user, "deadline").select(now).limit(LIST_ROWS)).all()
-        lights = {c.id: _light(platform, db, c) for c in {*found[:MAX_FEATURES], *listed}}
-        features = [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
-                "properties": {
-                    "id": c.id,
-                    "number": platform.case_number(c),
-                    "class_name": c.class_name,
-                    "state": c.state,
-                    "light": lights[c.id],
-                },
-            }
-            for c in found[:MAX_FEATURES]
-        ]
+        listed = db.execute(
+            chosen.case_filter(user, "deadline")
+            .columns(now, *FEATURE_COLUMNS, Case.street_code)
+            .limit(LIST_ROWS)
+        ).all()
+        features = [case_feature(platform, reader, c) for c in found[:MAX_FEATURES]]
         rows = [
             {
                 "id": c.id,
@@ -165,7 +160,7 @@ def map_cases(request: Request, platform: PlatformDep, user: PageUser, chosen: M
                 "class_name": c.class_name,
                 "state_label": i18n.state_label(c.state, lang),
                 "street": names.get(c.street_code, c.street_code),
-                "light": lights[c.id],
+                "light": reader.light(c),
                 "deadline": c.stage_deadline.astimezone(tz).strftime("%m-%d %H:%M")
                 if c.stage_deadline
                 else "",
@@ -189,11 +184,6 @@ def map_cases(request: Request, platform: PlatformDep, user: PageUser, chosen: M
         },
     }
     return JSONResponse(body)
-
-
-def _light(platform: Platform, db: Any, case: Any) -> str | None:
-    clock = case_clock.case_clock(platform, db, case)
-    return clock["light"] if clock else None
 
 
 # --- labels ----------------------------------------------------------------------------------

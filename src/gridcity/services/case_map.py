@@ -1,0 +1,47 @@
+"""A case as a point of a map (`GET /api/v1/cases.geojson`, the console map's `/map/cases.json`):
+one place for the feature's shape, read from the few columns it shows, not from ORM objects — a
+map window holds up to 20,000 cases."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from gridcity.db.models import Case
+from gridcity.services.case_clock import CLOCK_COLUMNS, ClockFields, ClockReader
+from gridcity.services.platform import Platform
+
+# what a feature shows (the case number is made of the id and the report date; the light, of the
+# clock columns)
+FEATURE_COLUMNS = (Case.id, Case.lon, Case.lat, Case.class_name, Case.state, Case.reported_at, *CLOCK_COLUMNS)
+
+
+class FeatureFields(ClockFields, Protocol):
+    """A Case, or a row selected with FEATURE_COLUMNS."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def class_name(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def reported_at(self) -> Any: ...
+
+
+def case_feature(platform: Platform, reader: ClockReader, case: FeatureFields) -> dict[str, Any]:
+    """A case as a GeoJSON point with its number, class, state and traffic light."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [case.lon, case.lat]},
+        "properties": {
+            "id": case.id,
+            "number": platform.case_number(case),
+            "class_name": case.class_name,
+            "state": case.state,
+            "light": reader.light(case),
+        },
+    }
