@@ -105,7 +105,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from gridcity.api import views
-    from gridcity.services import cases, users
+    from gridcity.services import cases, signin, users
 
     with (
         workspace("profile-intake") as workdir,
@@ -120,7 +120,7 @@ def main() -> None:
         pool = book.search(network="city_management", kind="event")
         rng = random.Random(SEED)
         with platform.sessions() as db:
-            user = users.authenticate(db, "bench_supervisor", BENCH_PASSWORD)
+            user = signin.authenticate(platform, db, "bench_supervisor", BENCH_PASSWORD, "127.0.0.1")
             token = users.issue_token(platform, db, user)
 
         def one(i: int) -> None:
