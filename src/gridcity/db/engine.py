@@ -75,7 +75,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 # SQLite's busy handler, which sleeps and retries (slow, unfair, and under load the cause of
 # "database is locked" after the busy timeout). PostgreSQL needs no such lock.
 _WRITE_LOCKS: dict[str, SQLiteWriteLock] = {}  # per database file: every engine of it shares one
-_MEMORY_LOCKS: weakref.WeakKeyDictionary[Engine, SQLiteWriteLock] = weakref.WeakKeyDictionary()
+_ENGINE_LOCKS: weakref.WeakKeyDictionary[Engine, SQLiteWriteLock] = weakref.WeakKeyDictionary()
 _WRITE_LOCKS_GUARD = threading.Lock()
 _IN_UNIT_OF_WORK = "gridcity.unit_of_work"
 # the WAL file each durable (FULL/EXTRA) SQLite engine syncs after its commits
@@ -128,16 +128,17 @@ def write_lock(engine: Engine) -> AbstractContextManager[Any]:
     """The lock this process's writers of `engine` take (re-entrant; a no-op on PostgreSQL)."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
+    lock = _ENGINE_LOCKS.get(engine)  # every write asks: no guard once the engine knows its lock
+    if lock is not None:
+        return lock
     database = engine.url.database
-    if database in (None, "", ":memory:"):  # private to this engine's one connection
-        with _WRITE_LOCKS_GUARD:
-            return _MEMORY_LOCKS.setdefault(engine, SQLiteWriteLock(None))
-    key = os.path.realpath(database)
-    lock = _WRITE_LOCKS.get(key)  # every write asks: no guard once the lock exists
-    if lock is None:
-        with _WRITE_LOCKS_GUARD:
+    with _WRITE_LOCKS_GUARD:
+        if database in (None, "", ":memory:"):  # private to this engine's one connection
+            lock = SQLiteWriteLock(None)
+        else:
+            key = os.path.realpath(database)
             lock = _WRITE_LOCKS.setdefault(key, SQLiteWriteLock(Path(key + "-writer.lock")))
-    return lock
+        return _ENGINE_LOCKS.setdefault(engine, lock)
 
 
 class NestedUnitOfWork(RuntimeError):

@@ -1115,6 +1115,8 @@ class Catalogue:
             for c in self._by_code.get(code, [])
             if (k is None or c.kind == k) and (standard is None or c.standard == standard)
         ]
+        if len(matches) == 1:  # every report asks: no refusal text built for nothing
+            return matches[0]
         if k is not None:
             names = {"kind": k.value, "kind_zh": k.label_zh, "code": code}
             absent = (

@@ -270,8 +270,11 @@ def _replayed(user: Principal, case: Case, key: str) -> Case:
     return case
 
 
+_OWN_CHANNEL = {Role.SUPERVISOR: Channel.SUPERVISOR, Role.CITIZEN: Channel.CITIZEN}
+
+
 def _default_channel(role: Role) -> str:
-    return {Role.SUPERVISOR: Channel.SUPERVISOR, Role.CITIZEN: Channel.CITIZEN}.get(role, Channel.HOTLINE)
+    return _OWN_CHANNEL.get(role, Channel.HOTLINE)
 
 
 def _urgency(cls: Any, requested: str | None) -> str:

@@ -66,21 +66,22 @@ class TerritoryState:
     def locate(self, lon: float, lat: float) -> Place:
         """One point → district, street, community and the grid of each layer; NotFound outside."""
         index = self.index
-        unit_grid = index["city_management"].locate_one(lon, lat)
+        point = shapely.Point(lon, lat)  # once for every layer asked
+        unit_grid = index["city_management"].locate_one(lon, lat, point)
         grids = {
             "city_management": unit_grid,
-            "social_service": index["social_service"].locate_one(lon, lat),
-            "public_security": index["public_security"].locate_one(lon, lat),
+            "social_service": index["social_service"].locate_one(lon, lat, point),
+            "public_security": index["public_security"].locate_one(lon, lat, point),
         }
         if unit_grid is not None:
             # A unit grid never crosses its community: its code names community, street, district.
             return Place(unit_grid[:6], unit_grid[:9], unit_grid[:12], grids)
-        street = index["street"].locate_one(lon, lat)
+        street = index["street"].locate_one(lon, lat, point)
         if street is None:
             raise NotFound(message("territory.outside_city", lon=lon, lat=lat))
         # The street layer is authoritative: its code names its district even where the district
         # outlines are drawn more coarsely.
-        return Place(street[:6], street, index["community"].locate_one(lon, lat), grids)
+        return Place(street[:6], street, index["community"].locate_one(lon, lat, point), grids)
 
     def locate_many(
         self,

@@ -94,13 +94,16 @@ class LayerIndex:
             self._prefix_cache[length] = cached
         return cached
 
-    def locate_one(self, lon: float, lat: float) -> str | None:
-        """Single-point fast path (no array round trip)."""
-        candidates = self._tree.query(shapely.Point(lon, lat))
+    def locate_one(self, lon: float, lat: float, point: shapely.Point | None = None) -> str | None:
+        """Single-point fast path (no array round trip); `point`, when given, is (lon, lat) made
+        once for several layers."""
+        candidates = self._tree.query(shapely.Point(lon, lat) if point is None else point)
         if candidates.size == 0:
             return None
         hits = candidates[shapely.intersects_xy(self._geoms[candidates], lon, lat)]
-        return self._keys[hits.min()] if hits.size else None
+        if hits.size == 0:
+            return None
+        return self._keys[hits[0] if hits.size == 1 else hits.min()]  # the lowest: as `locate`
 
 
 class TerritoryIndex:
@@ -135,7 +138,8 @@ class TerritoryIndex:
         return {name: index._keys[index.locate_indices(x, y, points)] for name, index in self._layers.items()}
 
     def resolve_one(self, lon: float, lat: float) -> dict[str, str | None]:
-        return {name: index.locate_one(lon, lat) for name, index in self._layers.items()}
+        point = shapely.Point(lon, lat)
+        return {name: index.locate_one(lon, lat, point) for name, index in self._layers.items()}
 
 
 def _coords(lons: ArrayLike, lats: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
