@@ -44,6 +44,7 @@ from gridcity.observability.middleware import ObservabilityMiddleware
 from gridcity.observability.tracing import request_tracing
 from gridcity.services.platform import Platform
 from gridcity.services.registry import personal_crypto
+from gridcity.serving import serving_process
 from gridcity.web import (
     admin,
     api_docs,
@@ -126,11 +127,14 @@ class GridcityApp(FastAPI):
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
-    if platform is None and settings is None:  # started from the environment (uvicorn's factory)
+    serving = platform is None and settings is None  # started from the environment (uvicorn's factory)
+    if serving:
         settings = Settings()
         personal_crypto.check_keys(settings)  # production mode: no start without the key
     platform = platform or Platform(settings or Settings())
     app = GridcityApp(
+        # a serving process warms its caches and freezes its heap before the first request
+        lifespan=serving_process if serving else None,
         title="gridcity",
         version=__version__,
         summary="Grid-based city management: territory, three grid networks, the case loop",
