@@ -147,12 +147,14 @@ def list_cases(
     total = db.scalar(flt.count(now)) or 0
     stmt = flt.columns(now, *SUMMARY_COLUMNS).offset((page - 1) * page_size).limit(page_size)
     reader = case_clock.ClockReader(platform, db)
+    # rows of columns through the session's connection: the ORM's loading adds nothing to them
+    rows = db.connection().execute(stmt)
     return FastJSON(
         {
             "total": total,
             "page": page,
             "page_size": page_size,
-            "items": [case_summary(platform, db, row, reader=reader) for row in db.execute(stmt)],
+            "items": [case_summary(platform, db, row, reader=reader) for row in rows],
         }
     )
 
@@ -172,7 +174,7 @@ def cases_geojson(
         states=split_values(state), bbox=box, sort="-reported_at", extra=[visibility_clause(user)]
     )
     reader = case_clock.ClockReader(platform, db)
-    rows = db.execute(flt.columns(reader.now, *FEATURE_COLUMNS).limit(limit + 1)).all()
+    rows = db.connection().execute(flt.columns(reader.now, *FEATURE_COLUMNS).limit(limit + 1)).all()
     features = [case_feature(platform, reader, row) for row in rows[:limit]]
     return FastJSON({"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit})
 
