@@ -38,7 +38,7 @@ from gridcity.domain.messages import message
 from gridcity.domain.territory import parse_bbox
 from gridcity.services import attachments, case_clock, case_contact, cases, notifications
 from gridcity.services.access import case_visible, visibility_clause
-from gridcity.services.case_map import FEATURE_COLUMNS, case_feature
+from gridcity.services.case_map import FEATURE_COLUMNS, case_features
 
 router = APIRouter(tags=["cases"])
 
@@ -147,12 +147,14 @@ def list_cases(
     total = db.scalar(flt.count(now)) or 0
     stmt = flt.columns(now, *SUMMARY_COLUMNS).offset((page - 1) * page_size).limit(page_size)
     reader = case_clock.ClockReader(platform, db)
+    # rows of columns through the session's connection: the ORM's loading adds nothing to them
+    rows = db.connection().execute(stmt)
     return FastJSON(
         {
             "total": total,
             "page": page,
             "page_size": page_size,
-            "items": [case_summary(platform, db, row, reader=reader) for row in db.execute(stmt)],
+            "items": [case_summary(platform, db, row, reader=reader) for row in rows],
         }
     )
 
@@ -172,9 +174,9 @@ def cases_geojson(
         states=split_values(state), bbox=box, sort="-reported_at", extra=[visibility_clause(user)]
     )
     reader = case_clock.ClockReader(platform, db)
-    rows = db.execute(flt.columns(reader.now, *FEATURE_COLUMNS).limit(limit + 1)).all()
-    features = [case_feature(platform, reader, row) for row in rows[:limit]]
-    return FastJSON({"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit})
+    rows = db.connection().execute(flt.columns(reader.now, *FEATURE_COLUMNS).limit(limit + 1))
+    features, truncated = case_features(platform, reader, rows, limit)
+    return FastJSON({"type": "FeatureCollection", "features": features, "truncated": truncated})
 
 
 @router.get("/cases/{case_id}", response_model=None, responses=answers(CaseDetail, 401, 404, 422))

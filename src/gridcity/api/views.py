@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -116,6 +117,10 @@ SUMMARY_COLUMNS = (
 )
 
 
+_summary_values = attrgetter(*(column.key for column in SUMMARY_COLUMNS))
+_STATE_LABELS = {state.value: state.label_zh for state in CaseState}
+
+
 def case_summary(
     platform: Platform,
     db: Session,
@@ -123,44 +128,54 @@ def case_summary(
     clock: dict[str, Any] | None = None,
     reader: case_clock.ClockReader | None = None,
 ) -> dict[str, Any]:
-    """A case as a list shows it: from a Case, or a row of SUMMARY_COLUMNS (the same answer).
-    `reader` reads the clock of each case of a list at one moment; `clock`, already read, is used
-    as it is."""
+    """A case as a list shows it: from a Case, or a row of exactly SUMMARY_COLUMNS (its values
+    unpacked in their order: the same answer). `reader` reads the clock of each case of a list at
+    one moment; `clock`, already read, is used as it is."""
+    (
+        case_id, state, version, channel, standard, class_code, class_name, kind, network, urgency,
+        description, address, lon, lat, district_code, street_code, community_code, grid_code,
+        ss_grid_code, ps_grid_code, component_code, department_id, reported_at, updated_at, closed_at,
+        closing_type, stage, started_at, unit, budget_s, paused_s, paused_since, deadline,
+    ) = case if isinstance(case, Row) else _summary_values(case)  # fmt: skip
+    if reader is None:
+        reader = case_clock.ClockReader(platform, db)
     if clock is None:
-        clock = (reader or case_clock.ClockReader(platform, db)).clock(case)
+        light = reader.light_of(stage, started_at, unit, budget_s, paused_s, paused_since, deadline)
+    else:
+        light = clock["light"] if clock else None
     return {
-        "id": case.id,
-        "number": platform.case_number(case),
-        "state": case.state,
-        "state_label": CaseState(case.state).label_zh,
-        "version": case.version,
-        "channel": case.channel,
-        "standard": case.standard,
-        "class_code": case.class_code,
-        "class_name": case.class_name,
-        "kind": case.kind,
-        "network": case.network,
-        "urgency": case.urgency,
-        "description": case.description,
-        "address": case.address,
-        "lon": case.lon,
-        "lat": case.lat,
-        "district_code": case.district_code,
-        "street_code": case.street_code,
-        "community_code": case.community_code,
+        "id": case_id,
+        "number": reader.number(case_id, reported_at),
+        "state": state,
+        "state_label": _STATE_LABELS[state],
+        "version": version,
+        "channel": channel,
+        "standard": standard,
+        "class_code": class_code,
+        "class_name": class_name,
+        "kind": kind,
+        "network": network,
+        "urgency": urgency,
+        "description": description,
+        "address": address,
+        "lon": lon,
+        "lat": lat,
+        "district_code": district_code,
+        "street_code": street_code,
+        "community_code": community_code,
         "grids": {
-            "city_management": case.grid_code,
-            "social_service": case.ss_grid_code,
-            "public_security": case.ps_grid_code,
+            "city_management": grid_code,
+            "social_service": ss_grid_code,
+            "public_security": ps_grid_code,
         },
-        "component_code": case.component_code,
-        "department": platform.unit_ref(db, case.department_id),
-        "reported_at": case.reported_at,
-        "updated_at": case.updated_at,
-        "closed_at": case.closed_at,
-        "closing_type": case.closing_type,
-        "deadline": case.stage_deadline,
-        "traffic_light": clock["light"] if clock else None,
+        "component_code": component_code,
+        "department": platform.unit_ref(db, department_id),
+        "reported_at": reported_at,
+        "updated_at": updated_at,
+        "closed_at": closed_at,
+        "closing_type": closing_type,
+        "deadline": deadline,
+        "traffic_light": light,
     }
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine.processors import str_to_datetime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from gridcity.domain.rollups import CASE_COUNTERS, POST_COUNTERS
@@ -61,6 +62,35 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        """`process_result_value` on what the dialect makes of the driver's value, in one function
+        rather than TypeDecorator's three calls for each value (a map window reads four a row,
+        20,000 rows). SQLite's text, which SQLAlchemy parses with `datetime.fromisoformat`, is read
+        as UTC at once: `fromisoformat(text + "+00:00")` is `fromisoformat(text).replace(tzinfo=UTC)`
+        for the naive text this type stores, at a fifth of the cost of `replace`."""
+        convert = self.impl_instance.result_processor(dialect, coltype)
+        text_as_utc = convert is str_to_datetime
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if text_as_utc:
+                try:
+                    return _fromisoformat(value + "+00:00")
+                except ValueError:  # text with an offset of its own: the general rule below
+                    pass
+            if convert is not None:
+                value = convert(value)
+            # process_result_value (an aware UTC value is kept as it is: astimezone would copy it)
+            if value.tzinfo is None:
+                return value.replace(tzinfo=UTC)
+            return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+        return process
+
+
+_fromisoformat = datetime.fromisoformat
 
 
 def utcnow() -> datetime:

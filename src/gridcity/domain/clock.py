@@ -34,7 +34,7 @@ Pure domain code: stdlib, `chinese_calendar` and (through `domain.holidays`) `lu
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_PERIODS",
     "DEFAULT_TZ",
     "DEFAULT_YELLOW_RATIO",
+    "ClockFace",
     "Light",
     "StageClock",
     "WorkPeriod",
@@ -99,7 +100,12 @@ def traffic_light(
     """
     if not 0 < yellow_ratio <= 1:
         raise Invalid(message("clock.yellow_ratio", ratio=yellow_ratio))
-    if math.isnan(elapsed_seconds) or math.isnan(budget_seconds) or budget_seconds < 0:
+    return _light(elapsed_seconds, budget_seconds, yellow_ratio)
+
+
+def _light(elapsed_seconds: float, budget_seconds: float, yellow_ratio: float) -> Light:
+    """`traffic_light` with the ratio already checked (a `ClockFace` checks it once)."""
+    if elapsed_seconds != elapsed_seconds or not budget_seconds >= 0:  # NaN, negative
         raise Invalid(message("clock.bad_light_input", elapsed=elapsed_seconds, budget=budget_seconds))
     if budget_seconds == 0:
         return Light.RED if elapsed_seconds > 0 else Light.GREEN
@@ -197,6 +203,7 @@ class _Year:
     first: date
     intervals: tuple[tuple[tuple[int, int], ...], ...]  # per day of year
     cum: tuple[int, ...]  # cum[i] = working µs of the year before day i; len = days + 1
+    starts: tuple[int, ...]  # starts[i] = the first instant (µs) of day i; len = days + 1 (next 1 Jan)
 
     @property
     def total(self) -> int:
@@ -243,6 +250,7 @@ class WorkingCalendar:
         self._workday_cache: dict[date, bool] = {}
         self._years: dict[int, _Year] = {}
         self._last_end: tuple[int, tuple[int, int]] | None = None  # elapsed(): the last end located
+        self._last_year = 0  # _day_of(): the year of the last instant placed
 
     def __repr__(self) -> str:
         periods = ", ".join(str(p) for p in self.periods)
@@ -335,22 +343,45 @@ class WorkingCalendar:
             cum = [0]
             for day_intervals in intervals:
                 cum.append(cum[-1] + sum(e - s for s, e in day_intervals))
-            table = _Year(first, intervals, tuple(cum))
+            zone = self._tz
+            starts = [
+                _to_us(datetime.combine(first + timedelta(days=i), time(0), tzinfo=zone)) for i in range(days)
+            ]
+            end = date(year + 1, 1, 1) if year < 9999 else None
+            starts.append(_to_us(datetime.combine(end, time(0), tzinfo=zone)) if end else 2**63)
+            table = _Year(first, intervals, tuple(cum), tuple(starts))
             self._years[year] = table
         return table
 
     def _locate(self, moment: datetime) -> tuple[int, int]:
         """(local year, working µs of that year before `moment`)."""
-        us = _to_us(moment)
-        day = moment.astimezone(self._tz).date()
-        year = self._year(day.year)
-        index = day.toordinal() - year.first.toordinal()
-        worked = year.cum[index]
-        for start, end in year.intervals[index]:
+        return self._locate_us(_to_us(moment))
+
+    def _day_of(self, us: int) -> tuple[int, _Year, int]:
+        """(local year, its table, day of the year) of an instant (µs): the day whose first instant
+        is the last not after it — the local date, found without converting to the zone's wall clock
+        (which costs more than the bisection once the year's table is built)."""
+        year = self._last_year
+        table = self._years.get(year)
+        if table is None or not table.starts[0] <= us < table.starts[-1]:
+            year = (_EPOCH + timedelta(microseconds=us)).astimezone(self._tz).year
+            table = self._year(year)
+            self._last_year = year
+        return year, table, bisect_right(table.starts, us) - 1
+
+    def _locate_us(self, us: int) -> tuple[int, int]:
+        year, table, index = self._day_of(us)
+        worked = table.cum[index]
+        for start, end in table.intervals[index]:
             if us <= start:
                 break
             worked += min(us, end) - start
-        return day.year, worked
+        return year, worked
+
+    def local_date(self, moment: datetime) -> date:
+        """The date of an aware moment in the calendar's zone (for one moment the zone's own
+        conversion costs less than `_day_of`: no date to build from the day of the year)."""
+        return moment.astimezone(self._tz).date()
 
     # ---- measures
 
@@ -408,17 +439,19 @@ class WorkingCalendar:
         """Seconds of the unit's measure between `start` and `end` (0 if end <= start)."""
         _require_aware(start, "start")
         _require_aware(end, "end")
-        unit = _unit(unit)
-        start_us, end_us = _to_us(start), _to_us(end)
+        return self._elapsed_us(_to_us(start), _to_us(end), _unit(unit) is not TimeUnit.MINUTES)
+
+    def _elapsed_us(self, start_us: int, end_us: int, working: bool) -> float:
+        """`elapsed` between two instants (µs), in working or calendar seconds."""
         if end_us <= start_us:
             return 0.0
-        if not unit.is_working_time:
+        if not working:
             return (end_us - start_us) / _US
-        start_year, start_worked = self._locate(start)
+        start_year, start_worked = self._locate_us(start_us)
         # the clocks of a list are read up to one moment: its place in the calendar is kept
         last = self._last_end
         if last is None or last[0] != end_us:
-            last = self._last_end = (end_us, self._locate(end))
+            last = self._last_end = (end_us, self._locate_us(end_us))
         end_year, end_worked = last[1]
         total = end_worked - start_worked
         for year in range(start_year, end_year):
@@ -500,11 +533,9 @@ class StageClock:
 
     def elapsed(self, calendar: WorkingCalendar, now: datetime) -> float:
         """Seconds of the unit's measure since the start, minus suspensions; frozen while paused."""
-        _require_aware(now, "now")
-        end = now
-        if self.paused_since is not None and _to_us(self.paused_since) < _to_us(now):
-            end = self.paused_since
-        return max(0.0, calendar.elapsed(self.started_at, end, self.unit) - self.paused_seconds)
+        return ClockFace(calendar, now).elapsed(
+            self.started_at, self.unit, self.paused_seconds, self.paused_since
+        )
 
     def remaining(self, calendar: WorkingCalendar, now: datetime) -> float:
         """Budget minus elapsed; negative once overdue."""
@@ -526,3 +557,44 @@ class StageClock:
         self, calendar: WorkingCalendar, now: datetime, yellow_ratio: float = DEFAULT_YELLOW_RATIO
     ) -> Light:
         return traffic_light(self.elapsed(calendar, now), self.budget_seconds, yellow_ratio)
+
+
+_WORKING = {unit.value: unit.is_working_time for unit in TimeUnit}
+
+
+class ClockFace:
+    """The clocks of many cases read at one moment with one calendar — a list of thousands of cases
+    read from its columns: elapsed time and light from the stored fields of each clock (already
+    checked when stored), without a `StageClock` per case; the same rules as `StageClock.elapsed`
+    and `traffic_light`, and the calendar's place of `now` found once."""
+
+    __slots__ = ("_now_us", "calendar", "now", "yellow_ratio")
+
+    def __init__(
+        self, calendar: WorkingCalendar, now: datetime, yellow_ratio: float = DEFAULT_YELLOW_RATIO
+    ) -> None:
+        _require_aware(now, "now")
+        if not 0 < yellow_ratio <= 1:
+            raise Invalid(message("clock.yellow_ratio", ratio=yellow_ratio))
+        self.calendar = calendar
+        self.now = now
+        self.yellow_ratio = yellow_ratio
+        self._now_us = _to_us(now)
+
+    def elapsed(
+        self, started_at: datetime, unit: str, paused_seconds: float, paused_since: datetime | None
+    ) -> float:
+        """The one rule of a stage's elapsed time (`StageClock.elapsed` reads it here): seconds of
+        the unit's measure from the start to now — to the suspension while suspended — minus the
+        earlier suspensions."""
+        working = _WORKING.get(unit)
+        if working is None:
+            raise Invalid(message("clock.unknown_unit", unit=unit))
+        end_us = self._now_us
+        if paused_since is not None:
+            end_us = min(end_us, _to_us(paused_since))
+        return max(0.0, self.calendar._elapsed_us(_to_us(started_at), end_us, working) - paused_seconds)
+
+    def light(self, elapsed_seconds: float, budget_seconds: float) -> Light:
+        """`traffic_light(elapsed_seconds, budget_seconds, yellow_ratio)`."""
+        return _light(elapsed_seconds, budget_seconds, self.yellow_ratio)

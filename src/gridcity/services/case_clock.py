@@ -15,12 +15,12 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from gridcity.db.models import Case
-from gridcity.domain.clock import Light, StageClock, WorkingCalendar, traffic_light
+from gridcity.domain.clock import ClockFace, Light, StageClock, WorkingCalendar
 from gridcity.domain.durations import Duration, TimeUnit
 from gridcity.domain.errors import Conflict
 from gridcity.domain.messages import message
 from gridcity.domain.taxonomy import Stage
-from gridcity.domain.workflow import STAGE_OF_STATE, CaseAction, CaseState, next_stage
+from gridcity.domain.workflow import STAGE_OF_STATE, CaseAction, CaseState, case_number, next_stage
 from gridcity.services.platform import Platform
 
 
@@ -209,50 +209,101 @@ class ClockFields(Protocol):
 class ClockReader:
     """Reads the clocks of cases at one moment (the platform's now when made) with the city's
     calendar: one for a request, however many cases it shows, so a list of thousands does not look
-    up the calendar and the time for each."""
+    up the calendar and the time for each, nor build a `StageClock` per case (`ClockFace`)."""
 
     def __init__(self, platform: Platform, db: Session) -> None:
         self.calendar = platform.calendar(db)
         self.now = platform.now()
         self.yellow_ratio = platform.settings.yellow_ratio
+        self.face = ClockFace(self.calendar, self.now, self.yellow_ratio)
 
     def clock(self, case: ClockFields) -> dict[str, Any] | None:
         """The current stage's clock as the API and pages show it; None when no clock runs."""
-        read = self._read(case)
+        read = self._read(
+            case.stage,
+            case.stage_started_at,
+            case.stage_unit,
+            case.stage_budget_s,
+            case.stage_paused_s,
+            case.stage_paused_since,
+            case.stage_deadline,
+            with_elapsed=True,
+        )
         if read is None:
             return None
-        clock, elapsed, light = read
+        budget, elapsed, light = read
+        assert elapsed is not None
         return {
             "stage": case.stage,
             "stage_name": stage.label_zh if (stage := Stage.known(case.stage)) else case.stage,
             "started_at": case.stage_started_at,
             "deadline": case.stage_deadline,
             "unit": case.stage_unit,
-            "limit_seconds": clock.budget_seconds,
+            "limit_seconds": budget,
             "elapsed_seconds": elapsed,
-            "remaining_seconds": clock.budget_seconds - elapsed,
-            "paused": clock.paused_since is not None,
+            "remaining_seconds": budget - elapsed,
+            "paused": case.stage_paused_since is not None,
             "light": light.value,
         }
 
     def light(self, case: ClockFields) -> str | None:
         """The clock's traffic light (green, yellow, red); None when no clock runs."""
-        read = self._read(case)
+        return self.light_of(
+            case.stage,
+            case.stage_started_at,
+            case.stage_unit,
+            case.stage_budget_s,
+            case.stage_paused_s,
+            case.stage_paused_since,
+            case.stage_deadline,
+        )
+
+    def light_of(
+        self,
+        stage: str | None,
+        started_at: datetime | None,
+        unit: str | None,
+        budget_s: float | None,
+        paused_s: float | None,
+        paused_since: datetime | None,
+        deadline: datetime | None,
+    ) -> str | None:
+        """`light` from the values of CLOCK_COLUMNS, in their order (a row's, unpacked)."""
+        read = self._read(stage, started_at, unit, budget_s, paused_s, paused_since, deadline, False)
         return read[2].value if read is not None else None
 
-    def _read(self, case: ClockFields) -> tuple[StageClock, float, Light] | None:
-        if case.stage is None or case.stage_started_at is None:
+    def number(self, case_id: int, reported_at: datetime) -> str:
+        """The case number (`Platform.case_number`) with this reader's calendar."""
+        return case_number(case_id, self.calendar.local_date(reported_at))
+
+    def _read(
+        self,
+        stage: str | None,
+        started_at: datetime | None,
+        unit: str | None,
+        budget_s: float | None,
+        paused_s: float | None,
+        paused_since: datetime | None,
+        deadline: datetime | None,
+        with_elapsed: bool,
+    ) -> tuple[float, float | None, Light] | None:
+        """(budget, elapsed, light) of the stored clock; None when no clock runs. The elapsed time
+        of an overdue clock is worked out only `with_elapsed` (its light is red whatever it is)."""
+        if stage is None or started_at is None:
             return None
-        clock = clock_of(case)
-        now = self.now
-        elapsed = clock.elapsed(self.calendar, now)
-        light = traffic_light(elapsed, clock.budget_seconds, self.yellow_ratio)
-        if case.stage_deadline is not None and case.stage_deadline < now:
+        if unit is None:
+            raise Conflict(message("clock.no_stage_clock"))
+        budget = float(budget_s or 0.0)
+        if deadline is not None and deadline < self.now:
             # past the deadline is overdue, the one rule of the queues' filter
             # (CaseFilter(overdue=True)); after working hours the working time elapsed stays at the
             # budget, which alone is yellow
-            light = Light.RED
-        return clock, elapsed, light
+            elapsed = (
+                self.face.elapsed(started_at, unit, paused_s or 0.0, paused_since) if with_elapsed else None
+            )
+            return budget, elapsed, Light.RED
+        elapsed = self.face.elapsed(started_at, unit, paused_s or 0.0, paused_since)
+        return budget, elapsed, self.face.light(elapsed, budget)
 
 
 def case_clock(platform: Platform, db: Session, case: ClockFields) -> dict[str, Any] | None:

@@ -131,7 +131,7 @@ class Platform:
             return await anyio.to_thread.run_sync(work)
 
     def case_number(self, case: Any) -> str:
-        return case_number(case.id, case.reported_at.astimezone(self.calendar().tz).date())
+        return case_number(case.id, self.calendar().local_date(case.reported_at))
 
     def case_id_from_number(self, text: str) -> int | None:
         """The id a case number names, if its date part matches the case's report date."""

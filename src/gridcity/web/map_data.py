@@ -143,9 +143,15 @@ def map_cases(request: Request, platform: PlatformDep, user: PageUser, chosen: M
         names = platform.territory(db).names
         reader = case_clock.ClockReader(platform, db)
         now = reader.now
-        found = db.execute(
-            chosen.case_filter(user, "-reported_at").columns(now, *FEATURE_COLUMNS).limit(MAX_FEATURES + 1)
-        ).all()
+        found = (
+            db.connection()
+            .execute(
+                chosen.case_filter(user, "-reported_at")
+                .columns(now, *FEATURE_COLUMNS)
+                .limit(MAX_FEATURES + 1)
+            )
+            .all()
+        )
         total = int(db.scalar(chosen.case_filter(user, "deadline").count(now)) or 0)
         listed = db.execute(
             chosen.case_filter(user, "deadline")

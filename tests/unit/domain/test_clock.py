@@ -398,3 +398,94 @@ def test_pause_and_resume_push_the_deadline_by_the_paused_time(
 
 def test_default_periods_are_the_city_default() -> None:
     assert [str(p) for p in DEFAULT_PERIODS] == ["08:30-12:00", "13:30-17:30"]
+
+
+# --- the lean reading of many clocks ([10]: a map window reads 20,000) ---------------------------
+
+
+def _located_by_the_wall_clock(calendar: WorkingCalendar, moment: datetime) -> tuple[int, int]:
+    """(local year, working µs of it before `moment`) as the calendar placed a moment before [10]:
+    through its local date in the zone."""
+    us = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    day = moment.astimezone(calendar.tz).date()
+    year = calendar._year(day.year)
+    index = day.toordinal() - year.first.toordinal()
+    worked = year.cum[index]
+    for start, end in year.intervals[index]:
+        if us <= start:
+            break
+        worked += min(us, end) - start
+    return day.year, worked
+
+
+# zones whose clocks jump at midnight (São Paulo until 2019, Santiago) or in the night (Berlin)
+DST_CALENDARS = [
+    WorkingCalendar(tz=zone, periods=[WorkPeriod.parse("00:00-02:30"), WorkPeriod.parse("08:30-17:30")])
+    for zone in ("America/Sao_Paulo", "America/Santiago", "Europe/Berlin", "Asia/Shanghai")
+]
+
+
+@pytest.mark.parametrize("calendar", DST_CALENDARS, ids=lambda c: c.tz_name)
+def test_every_local_midnight_of_a_year_with_jumps_is_placed_as_by_the_wall_clock(
+    calendar: WorkingCalendar,
+) -> None:
+    day = date(2018, 1, 1)
+    while day.year == 2018:
+        midnight = datetime.combine(day, time(0), tzinfo=calendar.tz).astimezone(UTC)
+        for step in (-1, 0, 1, 3600 * 10**6):
+            moment = midnight + timedelta(microseconds=step)
+            assert calendar._locate(moment) == _located_by_the_wall_clock(calendar, moment), moment
+        day += timedelta(days=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    calendar=st.sampled_from(DST_CALENDARS),
+    moment=st.datetimes(
+        min_value=datetime(2017, 12, 20), max_value=datetime(2019, 1, 10), timezones=st.just(UTC)
+    ),
+    near_midnight=st.booleans(),
+)
+def test_a_moment_is_placed_by_the_days_first_instants_as_by_the_wall_clock(
+    calendar: WorkingCalendar, moment: datetime, near_midnight: bool
+) -> None:
+    if near_midnight:  # the edges: a local midnight and the microseconds around it
+        local = moment.astimezone(calendar.tz)
+        midnight = datetime.combine(local.date(), time(0), tzinfo=calendar.tz).astimezone(UTC)
+        moment = midnight + timedelta(microseconds=moment.microsecond % 3 - 1)
+    assert calendar._locate(moment) == _located_by_the_wall_clock(calendar, moment)
+    assert calendar.local_date(moment) == moment.astimezone(calendar.tz).date()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    unit=st.sampled_from(list(TimeUnit)),
+    start=st.datetimes(
+        min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(SH)
+    ),
+    budget=st.integers(min_value=0, max_value=40 * WORKDAY),
+    paused_s=st.integers(min_value=0, max_value=3 * WORKDAY),
+    paused_after=st.one_of(st.none(), st.integers(min_value=0, max_value=30 * 86400)),
+    now_after=st.integers(min_value=-86400, max_value=60 * 86400),
+)
+def test_a_clock_face_reads_a_stored_clock_as_the_stage_clock_does(
+    unit: TimeUnit, start: datetime, budget: int, paused_s: int, paused_after: int | None, now_after: int
+) -> None:
+    from gridcity.domain.clock import ClockFace
+
+    since = None if paused_after is None else start + timedelta(seconds=paused_after)
+    now = start + timedelta(seconds=now_after)
+    clock = StageClock(
+        started_at=start,
+        unit=unit,
+        budget_seconds=float(budget),
+        paused_seconds=float(paused_s),
+        paused_since=since,
+    )
+    # the rule before [10], from the calendar's own measure
+    end = since if since is not None and since < now else now
+    expected = max(0.0, CAL.elapsed(start, end, unit) - paused_s)
+    face = ClockFace(CAL, now, 0.8)
+    assert clock.elapsed(CAL, now) == expected
+    assert face.elapsed(start.astimezone(UTC), unit.value, float(paused_s), since) == expected
+    assert face.light(expected, float(budget)) is traffic_light(expected, float(budget), 0.8)
