@@ -3,8 +3,6 @@ them: what each finds, what the public never sees, and how bad input is answered
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from tests.web.test_pages import sign_in
 
@@ -95,12 +93,11 @@ def test_a_citizen_and_a_department_find_no_places(platform, db, make_user, shop
         assert all(h.kind != "place" for h in hits), role
 
 
-def test_search_answers_fast_and_refuses_bad_input(client, make_user, platform, db) -> None:  # type: ignore[no-untyped-def]
-    map_search.search(platform, db, None, "东华门")  # the label index is built once per territory
-    began = time.perf_counter()
+def test_search_finds_each_kind_of_name_and_refuses_bad_input(client, make_user, platform, db) -> None:  # type: ignore[no-untyped-def]
+    # (its speed is the benches' to measure, not a timed test's: docs/benchmarks.md)
+    dispatcher = make_user("dispatcher")
     for text in ("东华门", "社区", "110101001001", "景山"):
-        map_search.search(platform, db, make_user("dispatcher"), text)
-    assert (time.perf_counter() - began) / 4 < 0.05
+        assert map_search.search(platform, db, dispatcher, text), text
     assert client.get("/portal/search.json", params={"q": ""}).json()["items"] == []
     too_long = client.get("/portal/search.json", params={"q": "街" * 51})
     assert too_long.status_code == 422
