@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 from tests.support import serving
 
 from gridcity.app import create_app
@@ -138,3 +138,37 @@ def test_a_report_that_waited_past_the_bound_is_refused_and_not_stored(patient, 
     assert 0.4 < waited < 3, waited
     assert [outcome["answer"].status_code for _, outcome in running] == [201, 201]
     assert _stored(patient, first) == 2 and _stored(patient, [late]) == 0
+
+
+@pytest.fixture
+def narrow(platform: Platform, tmp_path: Path) -> Iterator[Platform]:
+    """The test city behind a platform with a pool of two connections (waits 2 s for one) whose
+    derived state is re-checked at every use: the conditions under which a request that holds a
+    connection and asks for another one waits for the pool."""
+    url = platform.settings.effective_database_url
+    settings = Settings(database_url=url, data_dir=tmp_path, db_pool_timeout_s=2.0, _env_file=None)  # type: ignore[call-arg]
+    engine = create_engine(url, pool_size=2, max_overflow=0, pool_timeout=2.0)
+    other = Platform(settings, engine=engine)
+    other.RECHECK_SECONDS = 0.0  # type: ignore[misc]
+    try:
+        yield other
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.backends("postgresql")
+def test_reports_never_wait_for_the_pool_on_the_caches_behalf(narrow, make_user) -> None:  # type: ignore[no-untyped-def]
+    """Seen under load (bench_mixed.py at 200 requests/s on PostgreSQL): every pooled connection
+    held by a request whose answer asked the calendar for a check on a connection of its own, and
+    the others queued on the cache's lock behind it — 503s and a standstill. Now a check never
+    takes a second pooled connection and never makes others wait."""
+    supervisor = make_user("supervisor")
+    keys = [f"narrow-{uuid.uuid4().hex}" for _ in range(40)]
+    with serving(create_app(platform=narrow), limit_concurrency=1000) as base:
+        staff = _token(base, supervisor.username)
+        started = time.monotonic()
+        statuses = asyncio.run(_burst(base, staff, keys))
+        took = time.monotonic() - started
+    assert statuses == [201] * 40
+    assert _stored(narrow, keys) == 40
+    assert took < 20, took

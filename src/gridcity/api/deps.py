@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
@@ -30,15 +34,38 @@ PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 async def get_db(platform: PlatformDep) -> AsyncIterator[Session]:
     """A session per request. Opening one does no I/O; closing one whose work was committed does
-    none either, so only a session left inside a transaction is closed on the thread pool."""
+    none either, so only a session left inside a transaction is closed on a thread — with tokens
+    of its own (`_RELEASES`), not the thread pool's: under load every pool thread may be waiting
+    for a database connection that only these releases give back."""
     db = platform.sessions()
     try:
         yield db
     finally:
         if db.in_transaction():
-            await run_in_threadpool(_discard, db)  # nothing uncommitted survives a failed request
+            # nothing uncommitted survives a failed request
+            await anyio.to_thread.run_sync(_discard, db, limiter=_RELEASES.of_this_loop())
         else:
             db.close()
+
+
+class _PerLoopLimiter:
+    """A capacity limiter per running event loop (anyio's belong to the loop that made them)."""
+
+    def __init__(self, tokens: int) -> None:
+        self.tokens = tokens
+        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def of_this_loop(self) -> anyio.CapacityLimiter:
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:  # only this loop's thread gets here for this loop: no race
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(self.tokens)
+        return limiter
+
+
+_RELEASES = _PerLoopLimiter(8)
 
 
 def _discard(db: Session) -> None:

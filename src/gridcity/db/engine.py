@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 # How SQLite makes a commit durable in WAL mode (`PRAGMA synchronous`, GRIDCITY_SQLITE_SYNCHRONOUS):
 # FULL syncs the WAL to disk at every commit, so a commit that returned survives a power cut; EXTRA
@@ -65,6 +66,23 @@ def make_engine(
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_timeout=pool_timeout, pool_pre_ping=True)
+
+
+def side_engine(engine: Engine) -> Engine | None:
+    """An engine of the same database without a pool (each session opens and closes its own
+    connection), for an occasional read that must never wait for the pool: one made by a thread
+    that may already hold a pooled connection. None for an in-memory SQLite database (another
+    connection would open another, empty, database)."""
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return None
+    side = create_engine(engine.url, poolclass=NullPool)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(side, "connect")
+        def _wait_for_writers(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+    return side
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

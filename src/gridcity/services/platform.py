@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridcity.config import Settings
-from gridcity.db.engine import make_engine, make_sessionmaker, write_lock
+from gridcity.db.engine import make_engine, make_sessionmaker, side_engine, write_lock
 from gridcity.db.models import CalendarDay, CaseClass, Grid, OrgUnit, utcnow
 from gridcity.domain.clock import WorkingCalendar, WorkPeriod
 from gridcity.domain.errors import Invalid
@@ -68,6 +68,7 @@ class Platform:
             sqlite_synchronous=settings.sqlite_synchronous,
         )
         self.sessions: sessionmaker[Session] = make_sessionmaker(self.engine)
+        self._side: sessionmaker[Session] | None = None  # the derived state's checks: _side_sessions
         self.now: Callable[[], datetime] = utcnow  # injectable: tests and the demo move time
         # the lock every unit of work of this engine takes (db.engine.unit_of_work): SQLite only
         self.write_lock: AbstractContextManager[Any] = write_lock(self.engine)
@@ -97,13 +98,27 @@ class Platform:
 
     # --- derived state -------------------------------------------------------------------
     def _get(self, name: str, db: Session | None = None) -> Any:
+        """The derived state `name`, checked against its rows at most every RECHECK_SECONDS.
+
+        Never a cause of waiting under load: when a check is due, one thread makes it and the
+        others go on with the value they have (a few seconds old at most, as RECHECK_SECONDS
+        allows); only the first build makes callers wait. A caller without a session of its own is
+        checked on a connection outside the pool (`_side_sessions`): it may be holding a pooled
+        connection itself, and asking the pool for a second one while every connection is held by
+        such callers would wait for the pool's timeout, one caller after another (seen under load
+        on PostgreSQL: bench_mixed.py)."""
         entry = self._cache[name]
-        now = _time.monotonic()
-        if entry.value is not None and now - entry.checked_at < self.RECHECK_SECONDS:
-            return entry.value
-        with entry.lock:
-            own = db is None
-            session: Session = self.sessions() if db is None else db
+        if entry.value is not None:
+            if _time.monotonic() - entry.checked_at < self.RECHECK_SECONDS:
+                return entry.value
+            if not entry.lock.acquire(blocking=False):
+                return entry.value  # another thread is checking it now
+        else:
+            entry.lock.acquire()  # the first build: nothing to go on with meanwhile
+        try:
+            if entry.value is not None and _time.monotonic() - entry.checked_at < self.RECHECK_SECONDS:
+                return entry.value  # built or checked while this thread waited for the lock
+            session: Session = self._side_sessions() if db is None else db
             try:
                 signature = entry.signature_query(session)
                 if entry.value is None or signature != entry.signature:
@@ -112,9 +127,19 @@ class Platform:
                     CACHE_REBUILDS.labels(name).inc()
                 entry.checked_at = _time.monotonic()
             finally:
-                if own:
+                if db is None:
                     session.close()
+        finally:
+            entry.lock.release()
         return entry.value
+
+    def _side_sessions(self) -> Session:
+        """A session on a connection of its own, outside the pool (db.engine.side_engine); on an
+        in-memory SQLite database, whose one connection is the database, the pool's."""
+        if self._side is None:
+            side = side_engine(self.engine)
+            self._side = make_sessionmaker(side) if side is not None else self.sessions
+        return self._side()
 
     async def run_write(self, work: Callable[[], T]) -> T:
         """Run a short write transaction from async code, on a worker thread: the event loop never
