@@ -45,7 +45,7 @@ PostgreSQL the database server's own processes are not included) and CPU, and th
 average. Reported per route: count, status counts, errors, p50 / p90 / p99 / max, late starts; per
 5 s window: requests due, answered 2xx, p50 / p99; the overall achieved rate. The result goes to
 bench/results/mixed_<backend>.json (`mixed_<backend>_<rate>x<duration>.json` for another rate or
-duration) and a markdown table to stdout.
+duration, `_w<N>` appended for N workers) and a markdown table to stdout.
 
 Safe as the other benches: scratch databases (dropped at the end, also on error), 127.0.0.1 on a
 free port, the server stopped at the end, a per-request timeout and an overall deadline.
@@ -752,6 +752,8 @@ def main() -> None:
     name = f"mixed_{backend}"
     if (args.rate, args.duration) != (ISSUE_RATE, ISSUE_DURATION) or mix != DEFAULT_MIX:
         name += f"_{args.rate:g}x{args.duration:g}" + ("" if mix == DEFAULT_MIX else "_custom")
+    if args.workers != 1:
+        name += f"_w{args.workers}"
     report(name, TABLE_HEADERS, rows, details)
     print(
         "\n"
