@@ -388,6 +388,7 @@ async def run_job(job: dict[str, Any]) -> dict[str, Any]:
             name, raw, on_answer = mix.request(route, i)
             if raw is None:
                 statuses[name]["no_case"] += 1
+                samples[name].setdefault("no_case", "no accepted case to file nor filed case to dispatch")
                 continue
             task = asyncio.create_task(one(name, raw, on_answer, due, w))
             tasks.add(task)

@@ -293,7 +293,7 @@ def test_mixed_open_loop_runs_the_mix_and_feeds_the_actions(mixed: Any) -> None:
                 "url": server.url,
                 "tokens": dict.fromkeys(("supervisor", "shift_leader", "dispatcher", "leader"), "t"),
                 "templates": [{"class_code": "x", "lon": 116.4, "lat": 39.9}],
-                "accepted": [[1, 1]], "filed": [[2, 3]], "case_ids": [1, 2],
+                "accepted": [[k, 1] for k in range(20)], "filed": [[2, 3]], "case_ids": [1, 2],
                 "lists": ["/api/v1/cases?page_size=20"], "windows": ["/api/v1/cases.geojson?bbox=1,2,3,4"],
                 "evaluation": "/api/v1/evaluations?kind=region", "key_prefix": "t-",
                 "rate": 200.0, "duration_s": 0.5, "warmup_rounds": 1, "connections": 2,
@@ -303,7 +303,8 @@ def test_mixed_open_loop_runs_the_mix_and_feeds_the_actions(mixed: Any) -> None:
         return result
 
     r = asyncio.run(go())
-    assert r["scheduled"] == 100 and r["all"]["count"] == 100 and r["all"]["errors"] == 0
+    samples = {name: route["error_samples"] for name, route in r["routes"].items() if route["errors"]}
+    assert r["scheduled"] == 100 and r["all"]["count"] == 100 and r["all"]["errors"] == 0, samples
     counts = {name: route["count"] for name, route in r["routes"].items()}
     assert counts.pop("file") + counts.pop("dispatch") == 15  # one block of 100: the exact shares
     assert counts == {"intake": 30, "list": 20, "map": 10, "case": 20, "evaluation": 5}
