@@ -279,6 +279,37 @@ class Server:
                 total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / tick
 
+    def group_pids(self) -> list[int]:
+        """The pids of the server's process group (uvicorn and its workers)."""
+        if self.proc is None:
+            return []
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[2]) == self.proc.pid:
+                pids.append(int(entry.name))
+        return pids
+
+    def rss_bytes(self) -> int:
+        """Resident memory now of every process in the server's group (VmRSS summed; shared pages
+        of the workers counted once per worker)."""
+        total = 0
+        for pid in self.group_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024  # kB
+                    break
+        return total
+
     def tail(self, n: int = 2000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-n:]

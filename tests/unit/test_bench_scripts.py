@@ -93,8 +93,8 @@ class _TinyServer:
     connection idle for `idle_close_s` (as uvicorn does after 5 s). Every connection is closed and
     every handler awaited on exit."""
 
-    def __init__(self, delay_s: float = 0.0, idle_close_s: float = 5.0) -> None:
-        self.delay_s, self.idle_close_s = delay_s, idle_close_s
+    def __init__(self, delay_s: float = 0.0, idle_close_s: float = 5.0, body: bytes = b'{"id": 1}') -> None:
+        self.delay_s, self.idle_close_s, self.body = delay_s, idle_close_s, body
         self.connections = 0
         self.requests = 0
         self.handlers: set[asyncio.Task[None]] = set()
@@ -128,7 +128,7 @@ class _TinyServer:
                 self.requests += 1
                 if self.delay_s:
                     await asyncio.sleep(self.delay_s)
-                body = b'{"id": 1}'
+                body = self.body
                 writer.write(b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\n"
                              b"content-length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
                 await writer.drain()
@@ -242,3 +242,72 @@ def test_loadgen_writes_its_result_to_the_job_file(
     loadgen.emit(result, {"result_path": str(out)})
     assert json.loads(out.read_text(encoding="utf-8")) == result
     assert json.loads(capsys.readouterr().out) == result
+
+
+# --- the mixed load (bench_mixed.py): its schedule, its table, its open loop ---------------------
+
+
+@pytest.fixture
+def mixed(bench_path: Path) -> Any:
+    return _load(BENCH / "bench_mixed.py")
+
+
+def test_mixed_schedule_holds_every_share_in_every_block(mixed: Any) -> None:
+    weights = mixed.DEFAULT_MIX
+    schedule = mixed.mix_schedule(weights, 250)
+    assert len(schedule) == 250 and schedule == mixed.mix_schedule(weights, 250)  # fixed seed
+    for start in (0, 100):
+        block = schedule[start : start + 100]
+        assert {r: block.count(r) for r in weights} == weights
+    assert schedule[:100] != schedule[100:200]  # shuffled per block
+    assert mixed.parse_mix("intake=1,map=3") == {"intake": 1, "map": 3}
+    for bad in ({}, {"intake": 0}, {"intake": -1, "map": 2}):
+        with pytest.raises(ValueError):
+            mixed.mix_schedule(bad, 10)
+    with pytest.raises(ValueError):
+        mixed.parse_mix("upload=5")
+
+
+def test_mixed_route_summary_and_table(mixed: Any) -> None:
+    s = mixed.route_summary(
+        [0.001 * k for k in range(1, 101)], {"200": 97, "500": 1, "exc:TimeoutError": 2}, 3
+    )
+    assert s["count"] == 100 and s["errors"] == 3 and s["late_to_start"] == 3
+    assert s["p50_ms"] == pytest.approx(50.5) and s["p99_ms"] == pytest.approx(99.01)
+    assert s["max_ms"] == pytest.approx(100.0)
+    empty = mixed.route_summary([], {"no_case": 2}, 0)
+    assert empty["errors"] == 2 and empty["p99_ms"] != empty["p99_ms"]  # nan
+    rows = mixed.route_table({"all": s, "map": s, "intake": empty}, 200)
+    assert [r[0].split()[0] for r in rows] == ["intake", "map", "all"]
+    assert rows[1][1:5] == ["50%", 100, 97, 3] and rows[1][-1] == "no" and rows[0][-1] == "–"
+
+
+def test_mixed_open_loop_runs_the_mix_and_feeds_the_actions(mixed: Any) -> None:
+    """Against the tiny server (every answer 201 with an id and a version): 100 requests due over
+    0.5 s; every route of the mix is sent in its share, the reports feed the queue to file."""
+    server = _TinyServer(delay_s=0.002, body=b'{"id": 7, "version": 2}')
+
+    async def go() -> dict[str, Any]:
+        async with server:
+            job = {
+                "url": server.url,
+                "tokens": dict.fromkeys(("supervisor", "shift_leader", "dispatcher", "leader"), "t"),
+                "templates": [{"class_code": "x", "lon": 116.4, "lat": 39.9}],
+                "accepted": [[k, 1] for k in range(20)], "filed": [[2, 3]], "case_ids": [1, 2],
+                "lists": ["/api/v1/cases?page_size=20"], "windows": ["/api/v1/cases.geojson?bbox=1,2,3,4"],
+                "evaluation": "/api/v1/evaluations?kind=region", "key_prefix": "t-",
+                "rate": 200.0, "duration_s": 0.5, "warmup_rounds": 1, "connections": 2,
+                "max_connections": 8, "request_timeout_s": 5.0, "deadline_s": 20.0,
+            }  # fmt: skip
+            result: dict[str, Any] = await mixed.run_job(job)
+        return result
+
+    r = asyncio.run(go())
+    samples = {name: route["error_samples"] for name, route in r["routes"].items() if route["errors"]}
+    assert r["scheduled"] == 100 and r["all"]["count"] == 100 and r["all"]["errors"] == 0, samples
+    counts = {name: route["count"] for name, route in r["routes"].items()}
+    assert counts.pop("file") + counts.pop("dispatch") == 15  # one block of 100: the exact shares
+    assert counts == {"intake": 30, "list": 20, "map": 10, "case": 20, "evaluation": 5}
+    assert r["cases_reported_in_run"] == 30 and r["warmup"]["intake:201"] == 1
+    assert sum(w["due"] for w in r["windows"]) == 100
+    assert r["connections_used"] <= 8 and server.requests == 100 + 6  # and the warm-up's six
