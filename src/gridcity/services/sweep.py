@@ -56,6 +56,7 @@ from gridcity.domain.escalation import (
 from gridcity.domain.messages import message
 from gridcity.domain.taxonomy import DEPARTMENT_STAGES, Stage
 from gridcity.domain.workflow import ESCALATABLE_STATES, TERMINAL_STATES, CaseAction, CaseState
+from gridcity.services.case_clock import CLOCK_COLUMNS
 from gridcity.services.cases import SystemChange, SystemEvent, SystemWarning, record_system_changes
 from gridcity.services.platform import Platform
 
@@ -65,13 +66,7 @@ _COLUMNS = (
     Case.id,
     Case.version,
     Case.state,
-    Case.stage,
-    Case.stage_started_at,
-    Case.stage_unit,
-    Case.stage_budget_s,
-    Case.stage_paused_s,
-    Case.stage_paused_since,
-    Case.stage_deadline,
+    *CLOCK_COLUMNS,  # the clock, as every list reads it (services.case_clock)
     Case.standard,
     Case.kind,
     Case.class_code,
