@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import socket
@@ -10,10 +11,10 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 from PIL import Image
@@ -107,6 +108,31 @@ def post_login(client, username: str, password: str, **fields: str):  # type: ig
     assert found, "the sign-in page has no CSRF token"
     data = {"username": username, "password": password, "csrf_token": found.group(1), **fields}
     return client.post("/login", data=data, follow_redirects=False)
+
+
+T = TypeVar("T")
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """`asyncio.run(make())` on a thread of its own: a test's event loop neither depends on nor
+    touches the state the worker's main thread was left in by earlier tests (a running-loop mark
+    left there once made every later `asyncio.run` of that worker fail, and the coroutines it could
+    not run failed further tests as "never awaited" when collected). The coroutine is made on that
+    thread, so none is left unawaited here."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = asyncio.run(make())
+        except BaseException as exc:  # re-raised on the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="test-event-loop")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
 
 
 def free_port() -> int:

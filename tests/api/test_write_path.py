@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
-from tests.support import serving
+from tests.support import run_async, serving
 
 from gridcity.app import create_app
 from gridcity.config import Settings
@@ -103,7 +103,7 @@ def test_a_burst_of_200_reports_is_answered_in_full_without_a_stall(platform, ma
     with serving(create_app(platform=platform), limit_concurrency=1000, backlog=1024) as base:
         staff = _token(base, supervisor.username)
         started = time.monotonic()
-        statuses = asyncio.run(_burst(base, staff, keys))
+        statuses = run_async(lambda: _burst(base, staff, keys))
         took = time.monotonic() - started
     assert statuses == [201] * 200
     assert _stored(platform, keys) == 200  # each once
@@ -167,7 +167,7 @@ def test_reports_never_wait_for_the_pool_on_the_caches_behalf(narrow, make_user)
     with serving(create_app(platform=narrow), limit_concurrency=1000) as base:
         staff = _token(base, supervisor.username)
         started = time.monotonic()
-        statuses = asyncio.run(_burst(base, staff, keys))
+        statuses = run_async(lambda: _burst(base, staff, keys))
         took = time.monotonic() - started
     assert statuses == [201] * 40
     assert _stored(narrow, keys) == 40

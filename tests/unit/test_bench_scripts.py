@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support import run_async
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 MODULES = sorted(BENCH.glob("*.py"))
@@ -180,7 +181,7 @@ def _run_against(loadgen: Any, server: _TinyServer, job: dict[str, Any]) -> dict
             result: dict[str, Any] = await loadgen.main_async(_job(server.url, **job))
         return result
 
-    return asyncio.run(go())
+    return run_async(go)
 
 
 def test_loadgen_closed_loop_keeps_its_connections_alive(loadgen: Any) -> None:
@@ -302,7 +303,7 @@ def test_mixed_open_loop_runs_the_mix_and_feeds_the_actions(mixed: Any) -> None:
             result: dict[str, Any] = await mixed.run_job(job)
         return result
 
-    r = asyncio.run(go())
+    r = run_async(go)
     samples = {name: route["error_samples"] for name, route in r["routes"].items() if route["errors"]}
     assert r["scheduled"] == 100 and r["all"]["count"] == 100 and r["all"]["errors"] == 0, samples
     counts = {name: route["count"] for name, route in r["routes"].items()}
