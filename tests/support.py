@@ -115,10 +115,10 @@ T = TypeVar("T")
 
 def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """`asyncio.run(make())` on a thread of its own: a test's event loop neither depends on nor
-    touches the state the worker's main thread was left in by earlier tests (a running-loop mark
-    left there once made every later `asyncio.run` of that worker fail, and the coroutines it could
-    not run failed further tests as "never awaited" when collected). The coroutine is made on that
-    thread, so none is left unawaited here."""
+    touches the state of the worker's main thread, where Playwright's sync API (the browser tests'
+    session fixture) keeps a running loop marked for the rest of the session — `asyncio.run` there
+    fails, and the coroutine it could not run fails another test as "never awaited" when collected.
+    The coroutine is made on that thread, so none is left unawaited here."""
     outcome: dict[str, Any] = {}
 
     def run() -> None:
