@@ -97,18 +97,40 @@ async def _burst(base: str, headers: dict[str, str], keys: list[str]) -> list[in
     return [a.status_code for a in answers]
 
 
-def test_a_burst_of_200_reports_is_answered_in_full_without_a_stall(platform, make_user) -> None:  # type: ignore[no-untyped-def]
+async def _burst_and_probe(base: str, headers: dict[str, str], keys: list[str]) -> tuple[list[int], float]:
+    """The burst, and meanwhile how long /healthz takes to answer once the reports are in."""
+    burst = asyncio.ensure_future(_burst(base, headers, keys))
+    await asyncio.sleep(0.3)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as probe:
+        started = time.monotonic()
+        assert (await probe.get("/healthz")).status_code == 200
+        probed = time.monotonic() - started
+    return await burst, probed
+
+
+@pytest.fixture
+def roomy(platform: Platform, tmp_path: Path) -> Iterator[Platform]:
+    """The test city behind a platform whose writes may wait a minute for their turn: the burst test
+    asks whether every report is answered, not how fast a loaded test machine writes 200."""
+    url = platform.settings.effective_database_url
+    settings = Settings(database_url=url, data_dir=tmp_path, db_pool_timeout_s=60.0, _env_file=None)  # type: ignore[call-arg]
+    other = Platform(settings)
+    try:
+        yield other
+    finally:
+        other.engine.dispose()
+
+
+def test_a_burst_of_200_reports_is_answered_in_full_without_a_stall(roomy, make_user) -> None:  # type: ignore[no-untyped-def]
     supervisor = make_user("supervisor")
     keys = [f"burst-{uuid.uuid4().hex}" for _ in range(200)]
-    with serving(create_app(platform=platform), limit_concurrency=1000, backlog=1024) as base:
+    with serving(create_app(platform=roomy), limit_concurrency=1000, backlog=1024) as base:
         staff = _token(base, supervisor.username)
-        started = time.monotonic()
-        statuses = run_async(lambda: _burst(base, staff, keys))
-        took = time.monotonic() - started
+        statuses, probed = run_async(lambda: _burst_and_probe(base, staff, keys))
     assert statuses == [201] * 200
-    assert _stored(platform, keys) == 200  # each once
-    # before: writes run on the event loop froze it for the pool's 30 s wait under such a burst
-    assert took < 20, took
+    assert _stored(roomy, keys) == 200  # each once
+    # before: writes ran on the event loop, which froze under such a burst for the pool's wait
+    assert probed < 3, probed
 
 
 @pytest.mark.backends("sqlite")
