@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -56,16 +57,23 @@ def _in_background(work) -> tuple[threading.Thread, dict]:  # type: ignore[no-un
     return thread, outcome
 
 
-@pytest.fixture
-def patient(platform: Platform, tmp_path: Path) -> Iterator[Platform]:
-    """The test city behind a platform whose writes wait at most half a second for their turn."""
+@contextmanager
+def _bounded(platform: Platform, tmp_path: Path, wait_s: float) -> Iterator[Platform]:
+    """The test city behind a platform of its own whose writes wait at most `wait_s` for a turn."""
     url = platform.settings.effective_database_url
-    settings = Settings(database_url=url, data_dir=tmp_path, db_pool_timeout_s=0.5, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=url, data_dir=tmp_path, db_pool_timeout_s=wait_s, _env_file=None)  # type: ignore[call-arg]
     other = Platform(settings)
     try:
         yield other
     finally:
         other.engine.dispose()
+
+
+@pytest.fixture
+def patient(platform: Platform, tmp_path: Path) -> Iterator[Platform]:
+    """Writes wait at most half a second for their turn."""
+    with _bounded(platform, tmp_path, 0.5) as other:
+        yield other
 
 
 @pytest.mark.backends("sqlite")
@@ -110,15 +118,10 @@ async def _burst_and_probe(base: str, headers: dict[str, str], keys: list[str]) 
 
 @pytest.fixture
 def roomy(platform: Platform, tmp_path: Path) -> Iterator[Platform]:
-    """The test city behind a platform whose writes may wait a minute for their turn: the burst test
-    asks whether every report is answered, not how fast a loaded test machine writes 200."""
-    url = platform.settings.effective_database_url
-    settings = Settings(database_url=url, data_dir=tmp_path, db_pool_timeout_s=60.0, _env_file=None)  # type: ignore[call-arg]
-    other = Platform(settings)
-    try:
+    """Writes may wait a minute for their turn: the burst test asks whether every report is
+    answered, not how fast a loaded test machine writes 200."""
+    with _bounded(platform, tmp_path, 60.0) as other:
         yield other
-    finally:
-        other.engine.dispose()
 
 
 def test_a_burst_of_200_reports_is_answered_in_full_without_a_stall(roomy, make_user) -> None:  # type: ignore[no-untyped-def]
