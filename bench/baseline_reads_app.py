@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -41,8 +42,21 @@ MAP_COLUMNS = (
 ORDER = "ORDER BY reported_at DESC, id DESC"
 
 
-def statements(mark: str) -> dict[str, str]:
+CELLS = 16  # gridcity's clusters: the window cut into 16 × 16 cells (services.case_map)
+
+
+def statements(mark: str, postgres: bool = False) -> dict[str, str]:
+    # the cell of a point: floor of its offset in cells (SQLite's CAST truncates, the offset is ≥ 0)
+    cell = "floor(({} - {m}) / {m})::int" if postgres else "CAST(({} - {m}) / {m} AS INTEGER)"
+    window = f"lon BETWEEN {mark} AND {mark} AND lat BETWEEN {mark} AND {mark}"
     return {
+        "window_count": f"SELECT count(*) FROM cases WHERE {window}",
+        # a competent program's clusters: one GROUP BY in the database, overdue counted there
+        "clusters": (
+            f"SELECT {cell.format('lon', m=mark)} AS cx, {cell.format('lat', m=mark)} AS cy, count(*), "
+            f"avg(lon), avg(lat), sum(CASE WHEN stage_deadline < {mark} THEN 1 ELSE 0 END) "
+            f"FROM cases WHERE {window} GROUP BY cx, cy"
+        ),
         "count": "SELECT count(*) FROM cases",
         "page": f"SELECT {', '.join(LIST_COLUMNS)} FROM cases {ORDER} LIMIT {mark} OFFSET {mark}",
         "map": (
@@ -67,6 +81,24 @@ def _map_body(rows: list[Any], limit: int) -> bytes:
     return orjson.dumps({"type": "FeatureCollection", "features": features, "truncated": len(rows) > limit})
 
 
+def _cluster_params(box: tuple[float, float, float, float], now: Any) -> tuple[Any, ...]:
+    x0, y0, x1, y1 = box
+    return (x0, (x1 - x0) / CELLS, y0, (y1 - y0) / CELLS, now, x0, x1, y0, y1)
+
+
+def _clusters_body(rows: list[Any]) -> bytes:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"cluster": True, "cell": [cx, cy], "count": n, "overdue": overdue},
+        }
+        for cx, cy, n, lon, lat, overdue in rows
+    ]
+    body = {"type": "FeatureCollection", "features": features, "truncated": False, "clustered": True}
+    return orjson.dumps(body)
+
+
 def create_app() -> FastAPI:
     url = os.environ["BASELINE_DATABASE_URL"]
     if is_postgres(url):
@@ -75,7 +107,7 @@ def create_app() -> FastAPI:
 
 
 def _postgres_app(url: str) -> FastAPI:
-    sql = statements("%s")
+    sql = statements("%s", postgres=True)
     pool = AsyncPool(pg_conninfo(url), POOL_LIMIT)
 
     @asynccontextmanager
@@ -98,9 +130,15 @@ def _postgres_app(url: str) -> FastAPI:
         return Response(_page_body(total, page, page_size, rows), media_type="application/json")
 
     @app.get("/api/v1/cases.geojson")
-    async def geojson(bbox: str, limit: int = Query(default=5000)) -> Response:
-        x0, y0, x1, y1 = _bbox(bbox)
+    async def geojson(bbox: str, limit: int = Query(default=5000), cluster: bool = False) -> Response:
+        box = x0, y0, x1, y1 = _bbox(bbox)
         async with pool.connection() as conn:
+            if cluster:
+                total = (await (await conn.execute(sql["window_count"], (x0, x1, y0, y1))).fetchone())[0]
+                if total > limit:
+                    now = datetime.now(UTC)
+                    rows = await (await conn.execute(sql["clusters"], _cluster_params(box, now))).fetchall()
+                    return Response(_clusters_body(rows), media_type="application/json")
             rows = await (await conn.execute(sql["map"], (x0, x1, y0, y1, limit + 1))).fetchall()
         return Response(_map_body(rows, limit), media_type="application/json")
 
@@ -133,8 +171,13 @@ def _sqlite_app(url: str) -> FastAPI:
         return Response(_page_body(total, page, page_size, rows), media_type="application/json")
 
     @app.get("/api/v1/cases.geojson")
-    async def geojson(bbox: str, limit: int = Query(default=5000)) -> Response:
-        x0, y0, x1, y1 = _bbox(bbox)
+    async def geojson(bbox: str, limit: int = Query(default=5000), cluster: bool = False) -> Response:
+        box = x0, y0, x1, y1 = _bbox(bbox)
+        if cluster and conn.execute(sql["window_count"], (x0, x1, y0, y1)).fetchone()[0] > limit:
+            # gridcity's UTCDateTime on SQLite: naive UTC text, which compares as text
+            now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+            rows = conn.execute(sql["clusters"], _cluster_params(box, now)).fetchall()
+            return Response(_clusters_body(rows), media_type="application/json")
         rows = conn.execute(sql["map"], (x0, x1, y0, y1, limit + 1)).fetchall()
         return Response(_map_body(rows, limit), media_type="application/json")
 

@@ -98,7 +98,10 @@ def expected_map(platform, db, user: Principal, states: list[str], limit: int) -
     )
     cases = db.scalars(flt.select(platform.now()).limit(limit + 1)).all()
     features = [case_feature(platform, ClockReader(platform, db), c) for c in cases[:limit]]
-    return FastJSON({"type": "FeatureCollection", "features": features, "truncated": len(cases) > limit}).body
+    truncated = len(cases) > limit
+    return FastJSON(
+        {"type": "FeatureCollection", "features": features, "truncated": truncated, "clustered": False}
+    ).body
 
 
 def test_the_list_and_the_map_answer_as_the_per_case_views(platform, db, client, city) -> None:  # type: ignore[no-untyped-def]
@@ -136,3 +139,59 @@ def test_the_list_and_the_map_answer_as_the_per_case_views(platform, db, client,
         "/api/v1/cases.geojson", params={"bbox": WINDOW}, headers=city["staff"]["admin"]
     ).json()["features"]}  # fmt: skip
     assert {"red", "green", None} <= lights
+
+
+def _cells(window: str) -> list[tuple[float, float, float, float]]:
+    """The window's 16 × 16 cells, as the clusters name them."""
+    w, s, e, n = parse_bbox(window)
+    dx, dy = (e - w) / 16, (n - s) / 16
+    cells = [(r, c) for r in range(16) for c in range(16)]
+    return [(w + c * dx, s + r * dy, w + (c + 1) * dx, s + (r + 1) * dy) for r, c in cells]
+
+
+@pytest.mark.parametrize("role", ["admin", "handler", "other_handler", "supervisor"])
+def test_a_window_fuller_than_the_limit_comes_as_clusters_that_count_every_case(client, city, role) -> None:  # type: ignore[no-untyped-def]
+    headers = city["staff"][role]
+    one_by_one = client.get("/api/v1/cases.geojson", params={"bbox": WINDOW}, headers=headers).json()
+    cases = one_by_one["features"]
+    assert not one_by_one["clustered"] and not one_by_one["truncated"] and len(cases) >= 2
+
+    full = {"bbox": WINDOW, "limit": 1, "cluster": "true"}
+    r = client.get("/api/v1/cases.geojson", params=full, headers=headers)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["clustered"] and not answer["truncated"]
+    clusters = [f["properties"] for f in answer["features"]]
+    assert all(c["cluster"] for c in clusters)
+    # every case the caller may see is counted once, in the cell it lies in, with its own light
+    assert sum(c["count"] for c in clusters) == len(cases)
+    for light in ("red", "yellow", "green"):
+        shown = sum(f["properties"]["light"] == light for f in cases)
+        assert sum(c["lights"][light] for c in clusters) == shown
+    cells = _cells(WINDOW)
+    for feature in answer["features"]:
+        props, (lon, lat) = feature["properties"], feature["geometry"]["coordinates"]
+        west, south, east, north = props["bbox"]
+        assert any(props["bbox"] == pytest.approx(list(c)) for c in cells)  # one of the window's cells
+        assert west <= lon <= east and south <= lat <= north  # the mean of points inside the cell
+        points = [f["geometry"]["coordinates"] for f in cases]
+        inside = [p for p in points if west <= p[0] <= east and south <= p[1] <= north]
+        assert props["count"] == len(inside)
+        urgent = [light for light in ("red", "yellow", "green") if props["lights"][light]]
+        assert props["light"] == (urgent[0] if urgent else None)
+
+
+def test_clusters_only_when_the_window_holds_more_than_the_limit(client, city) -> None:  # type: ignore[no-untyped-def]
+    headers = city["staff"]["admin"]
+    plain = client.get("/api/v1/cases.geojson", params={"bbox": WINDOW}, headers=headers)
+    asked = client.get("/api/v1/cases.geojson", params={"bbox": WINDOW, "cluster": "true"}, headers=headers)
+    assert asked.content == plain.content  # room for every case: the cases themselves
+    # without `cluster`, a full window is cut to the latest `limit`, as before
+    cut = client.get("/api/v1/cases.geojson", params={"bbox": WINDOW, "limit": 1}, headers=headers).json()
+    assert cut["truncated"] and not cut["clustered"] and len(cut["features"]) == 1
+    # the state filter holds for clusters too
+    states = {"bbox": WINDOW, "state": "closed,suspended", "limit": 1, "cluster": "true"}
+    clustered = client.get("/api/v1/cases.geojson", params=states, headers=headers).json()
+    counted = sum(f["properties"]["count"] for f in clustered["features"])
+    listed = client.get("/api/v1/cases", params={"state": "closed,suspended"}, headers=headers).json()
+    assert clustered["clustered"] and counted == listed["total"] >= 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from tests.browser.conftest import SCREENSHOTS
@@ -119,6 +120,36 @@ def test_the_console_list_follows_the_map_and_the_filters(
     page.evaluate(f"window.gridcityMap.setView([{DONGHUAMEN[1]}, {DONGHUAMEN[0]}], 18)")
     expect(page.locator(".map-label-grid").first).to_be_visible()
     assert re.fullmatch(r"\d{14,15}", page.locator(".map-label-grid").first.inner_text())
+
+
+@pytest.mark.own_city  # the zoomed window must hold only this test's cases
+def test_a_window_with_too_many_cases_shows_the_servers_clusters(
+    page: Page, live_server, client, make_user, login, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from gridcity.web import map_data
+
+    headers = login(make_user("supervisor"))
+    for i, p in enumerate(SPREAD):
+        report(client, headers, p, f"聚合浏览器测试 {i}")
+    monkeypatch.setattr(map_data, "MAX_FEATURES", 2)  # the district window holds more than 2
+    sign_in(page, live_server, make_user("dispatcher"))
+    page.goto(f"{live_server}/map")
+    the_map = page.locator("#map[data-clustered='1']")
+    expect(the_map).to_be_attached()
+    bubbles = page.locator(".server-cluster")
+    expect(bubbles.first).to_be_visible()
+    counts = [int(t) for t in bubbles.all_inner_texts()]
+    assert sum(counts) == int(page.locator("#map").get_attribute("data-list-total") or 0) >= len(SPREAD)
+    expect(page.locator("#map-list-rows tr").first).to_be_visible()  # the list stays beside the map
+
+    # the two cases at 东华门 share a cell: a click on its bubble zooms there, where they are few
+    # enough to come one by one
+    draws = int(page.locator("#map").get_attribute("data-draws") or 0)
+    bubbles.filter(has_text=re.compile(r"^[2-9]$")).first.click()
+    page.wait_for_function("n => Number(document.querySelector('#map').dataset.draws) > n", arg=draws)
+    page.evaluate(f"window.gridcityMap.setView([{DONGHUAMEN[1]}, {DONGHUAMEN[0]}], 18)")
+    expect(page.locator("#map[data-clustered='']")).to_be_attached()
+    expect(page.locator(".server-cluster")).to_have_count(0)
 
 
 def test_the_search_flies_to_a_street_a_grid_and_a_place(

@@ -38,7 +38,7 @@ from gridcity.domain.messages import message
 from gridcity.domain.territory import parse_bbox
 from gridcity.services import attachments, case_clock, case_contact, cases, notifications
 from gridcity.services.access import case_visible, visibility_clause
-from gridcity.services.case_map import FEATURE_COLUMNS, case_features
+from gridcity.services.case_map import FEATURE_COLUMNS, case_clusters, case_features, cluster_rows
 
 router = APIRouter(tags=["cases"])
 
@@ -167,16 +167,31 @@ def cases_geojson(
     bbox: str = Query(description="min_lon,min_lat,max_lon,max_lat"),
     state: Annotated[list[str] | None, Query()] = None,
     limit: int = Query(default=5000, ge=1, le=20000),
+    cluster: bool = Query(
+        default=False,
+        description="when the window holds more than `limit` cases: answer with clusters (the window "
+        "cut into 16 × 16 cells; per cell its cases' count and lights) instead of the latest `limit`",
+    ),
 ) -> FastJSON:
-    """The cases in a map window the caller may see, as GeoJSON points with their traffic light."""
+    """The cases in a map window the caller may see, as GeoJSON points with their traffic light; a
+    window with more than `limit` of them: the latest `limit` (`truncated`), or with `cluster`
+    every one of them counted in clusters (`clustered`)."""
     box = parse_bbox(bbox)
     flt = CaseFilter(
         states=split_values(state), bbox=box, sort="-reported_at", extra=[visibility_clause(user)]
     )
     reader = case_clock.ClockReader(platform, db)
-    rows = db.connection().execute(flt.columns(reader.now, *FEATURE_COLUMNS).limit(limit + 1))
+    connection = db.connection()
+    if cluster and (db.scalar(flt.count(reader.now)) or 0) > limit:
+        clusters = case_clusters(reader, connection.execute(cluster_rows(flt, reader)), box)
+        return FastJSON(
+            {"type": "FeatureCollection", "features": clusters, "truncated": False, "clustered": True}
+        )
+    rows = connection.execute(flt.columns(reader.now, *FEATURE_COLUMNS).limit(limit + 1))
     features, truncated = case_features(platform, reader, rows, limit)
-    return FastJSON({"type": "FeatureCollection", "features": features, "truncated": truncated})
+    return FastJSON(
+        {"type": "FeatureCollection", "features": features, "truncated": truncated, "clustered": False}
+    )
 
 
 @router.get("/cases/{case_id}", response_model=None, responses=answers(CaseDetail, 401, 404, 422))

@@ -268,6 +268,10 @@ class Case(Base):
         Index("ix_cases_state_deadline", "state", "stage_deadline"),
         Index("ix_cases_district_state", "district_code", "state"),
         Index("ix_cases_dept_state", "department_id", "state"),
+        # a list's newest first within the caller's scope (services.access.visibility_clause)
+        Index("ix_cases_district_reported", "district_code", "reported_at", "id"),
+        Index("ix_cases_street_reported", "street_code", "reported_at", "id"),
+        Index("ix_cases_dept_reported", "department_id", "reported_at", "id"),
         # the assessment's facts of time (db.rollups.time_facts): the open cases filed in a period,
         # with every column the count reads, so that it never visits the table (a year's open
         # overdue cases are read for each table of the assessment)

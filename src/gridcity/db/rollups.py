@@ -4,6 +4,7 @@ that says under which rules the rollups were counted."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -51,7 +52,16 @@ TABLES: dict[str, tuple[Table, tuple[str, ...], tuple[str, ...]]] = {
 
 def _upsert(connection: Connection, table: Table, keys: Sequence[str], counters: Sequence[str]) -> Any:
     """INSERT … ON CONFLICT (key) DO UPDATE SET c = c + excluded.c, for both databases."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return _upsert_statement(connection.dialect.name, table, tuple(keys), tuple(counters))
+
+
+@functools.cache
+def _upsert_statement(
+    dialect_name: str, table: Table, keys: tuple[str, ...], counters: tuple[str, ...]
+) -> Any:
+    # built once per table and dialect: a statement of dozens of counters costs more to build and
+    # to key for SQLAlchemy's compiled cache than its execution (every workflow step runs one)
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     stmt = dialect.insert(table)
     return stmt.on_conflict_do_update(
         index_elements=["month", *keys],

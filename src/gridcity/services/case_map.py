@@ -1,17 +1,20 @@
 """A case as a point of a map (`GET /api/v1/cases.geojson`, the console map's `/map/cases.json`):
 one place for the feature's shape, read from the few columns it shows, not from ORM objects — a
-map window holds up to 20,000 cases."""
+map window holds up to 20,000 cases. A window that holds more is answered with clusters: the
+window cut into cells, each cell's cases as one point with how many there are of each light."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import Row
+from sqlalchemy import Row, Select, select
 
 from gridcity.db.models import Case
+from gridcity.db.queries import CaseFilter
 from gridcity.services.case_clock import CLOCK_COLUMNS, ClockFields, ClockReader
 from gridcity.services.platform import Platform
 
@@ -77,3 +80,73 @@ def case_features(
         else:
             more = True
     return features, more
+
+
+# --- clusters: a window that holds more cases than a map shows one by one --------------------
+
+CLUSTER_CELLS = 16  # a window is cut into 16 × 16 cells: at most 256 clusters, ~60 px apart on a screen
+CLUSTER_COLUMNS = (Case.lon, Case.lat, *CLOCK_COLUMNS)
+# the order a cluster takes its colour from: the most urgent of its cases, so that a red case is
+# never hidden in a green bubble (the console map's own clusters follow the same rule)
+_URGENCY = {"red": 3, "yellow": 2, "green": 1, None: 0}
+
+
+@dataclass
+class _Cell:
+    count: int = 0
+    lon_sum: float = 0.0
+    lat_sum: float = 0.0
+    lights: dict[str, int] = field(default_factory=lambda: {"red": 0, "yellow": 0, "green": 0})
+
+
+def cluster_rows(flt: CaseFilter, reader: ClockReader) -> Select[Any]:
+    """The window's cases, as the few columns a cluster needs (no order: every one is counted)."""
+    stmt: Select[Any] = select(*CLUSTER_COLUMNS).where(*flt.clauses(reader.now))  # type: ignore[assignment]
+    return stmt
+
+
+def case_clusters(
+    reader: ClockReader,
+    rows: Iterable[Any],
+    bbox: tuple[float, float, float, float],
+    cells: int = CLUSTER_CELLS,
+) -> list[dict[str, Any]]:
+    """Rows of CLUSTER_COLUMNS (`cluster_rows`) in the window `bbox`, cut into cells × cells: per
+    cell with cases, a GeoJSON point at their mean position with `count`, `lights` (how many of
+    each light, the same light as each case's feature), `light` (the most urgent) and `bbox` (the
+    cell: zoom there to see its cases one by one). Cells in row-major order from the south-west."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    width, height = (max_lon - min_lon) / cells, (max_lat - min_lat) / cells
+    last = cells - 1
+    found: dict[tuple[int, int], _Cell] = {}
+    for lon, lat, *clock in rows:
+        # a case on the window's east or north edge belongs to the last cell, not one beyond it
+        key = (min(int((lat - min_lat) / height), last), min(int((lon - min_lon) / width), last))
+        cell = found.get(key)
+        if cell is None:
+            cell = found[key] = _Cell()
+        cell.count += 1
+        cell.lon_sum += lon
+        cell.lat_sum += lat
+        light = reader.light_of(*clock)
+        if light is not None:
+            cell.lights[light] += 1
+    clusters = []
+    for (row, column), cell in sorted(found.items()):
+        worst = max((light for light, n in cell.lights.items() if n), key=_URGENCY.__getitem__, default=None)
+        west, south = min_lon + column * width, min_lat + row * height
+        mean = [cell.lon_sum / cell.count, cell.lat_sum / cell.count]
+        clusters.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": mean},
+                "properties": {
+                    "cluster": True,
+                    "count": cell.count,
+                    "light": worst,
+                    "lights": cell.lights,
+                    "bbox": [west, south, west + width, south + height],
+                },
+            }
+        )
+    return clusters

@@ -458,9 +458,9 @@ def _file(ctx: _Context) -> dict[str, Any]:
         data["urgency"] = case.urgency
     case.filed_at = ctx.now
     case.proposed_department_id = _routing(ctx.platform, ctx.db, case)[0]
-    proposed = ctx.db.get(OrgUnit, case.proposed_department_id) if case.proposed_department_id else None
+    proposed = ctx.platform.unit_ref(ctx.db, case.proposed_department_id)  # cached: no row loaded
     if proposed is not None:
-        data["proposed_department"] = {"id": proposed.id, "code": proposed.code, "name": proposed.name}
+        data["proposed_department"] = {key: proposed[key] for key in ("id", "code", "name")}
     return data
 
 

@@ -20,7 +20,7 @@ from gridcity.domain.territory import parse_bbox
 from gridcity.domain.workflow import CaseState, Role
 from gridcity.services import analysis, case_clock, map_labels, map_search
 from gridcity.services.access import visibility_clause
-from gridcity.services.case_map import FEATURE_COLUMNS, case_feature
+from gridcity.services.case_map import FEATURE_COLUMNS, case_clusters, case_feature, cluster_rows
 from gridcity.services.platform import Platform
 from gridcity.web import i18n
 from gridcity.web.pages import PageUser, PlatformDep
@@ -64,7 +64,7 @@ i18n.add_words(
 # who opens the wall view (web/wall.py): the command centre's desks and the leaders
 WALL_ROLES = (Role.LEADER, Role.SHIFT_LEADER, Role.DISPATCHER, Role.OPERATOR, Role.ADMIN)
 LIST_ROWS = 50  # the list beside the map shows this many; "还有 N 件" says how many more
-MAX_FEATURES = 5000
+MAX_FEATURES = 5000  # one by one up to this many; a window holding more comes as clusters
 FINAL_STATES = (CaseState.CLOSED, CaseState.REJECTED, CaseState.VOID)
 OPEN_STATES = tuple(s.value for s in CaseState if s not in FINAL_STATES)
 
@@ -135,30 +135,29 @@ MapFilterDep = Annotated[MapFilter, Depends(map_filter)]
 @router.get("/map/cases.json")
 def map_cases(request: Request, platform: PlatformDep, user: PageUser, chosen: MapFilterDep) -> Response:
     """The cases of the console map's window and filters: every one as a point with its traffic
-    light, and the list beside the map — the most urgent first (earliest deadline), at most
-    LIST_ROWS of them, with how many there are in all."""
+    light (a window with more than MAX_FEATURES: clusters counting every one of them,
+    `services.case_map.case_clusters`), and the list beside the map — the most urgent first
+    (earliest deadline), at most LIST_ROWS of them, with how many there are in all."""
     lang = i18n.language(request)
     tz = platform.calendar().tz
     with platform.sessions() as db:
         names = platform.territory(db).names
         reader = case_clock.ClockReader(platform, db)
         now = reader.now
-        found = (
-            db.connection()
-            .execute(
-                chosen.case_filter(user, "-reported_at")
-                .columns(now, *FEATURE_COLUMNS)
-                .limit(MAX_FEATURES + 1)
-            )
-            .all()
-        )
         total = int(db.scalar(chosen.case_filter(user, "deadline").count(now)) or 0)
+        window = chosen.case_filter(user, "-reported_at")
+        clustered = total > MAX_FEATURES
+        if clustered:  # too many to show one by one: every case counted in the window's cells
+            in_cells = db.connection().execute(cluster_rows(window, reader))
+            features = case_clusters(reader, in_cells, chosen.bbox)
+        else:
+            found = db.connection().execute(window.columns(now, *FEATURE_COLUMNS)).all()
+            features = [case_feature(platform, reader, c) for c in found]
         listed = db.execute(
             chosen.case_filter(user, "deadline")
             .columns(now, *FEATURE_COLUMNS, Case.street_code)
             .limit(LIST_ROWS)
         ).all()
-        features = [case_feature(platform, reader, c) for c in found[:MAX_FEATURES]]
         rows = [
             {
                 "id": c.id,
@@ -180,7 +179,7 @@ def map_cases(request: Request, platform: PlatformDep, user: PageUser, chosen: M
     body = {
         "type": "FeatureCollection",
         "features": features,
-        "truncated": len(found) > MAX_FEATURES,
+        "clustered": clustered,
         "list": {
             "total": total,
             "rows": rows,

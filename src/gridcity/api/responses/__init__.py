@@ -400,10 +400,33 @@ class CaseFeature(Shape):
     properties: CaseFeatureProperties
 
 
+class LightCounts(Shape):
+    red: int
+    yellow: int
+    green: int
+
+
+class CaseClusterProperties(Shape):
+    cluster: Literal[True]
+    count: int = Field(description="the cases in the cell")
+    light: str | None = Field(description="the most urgent light among them; null when no clock runs")
+    lights: LightCounts = Field(description="how many of them show each light")
+    bbox: list[float] = Field(description="the cell: min_lon, min_lat, max_lon, max_lat")
+
+
+class CaseCluster(Shape):
+    type: Literal["Feature"]
+    geometry: Point = Field(description="the mean position of the cell's cases")
+    properties: CaseClusterProperties
+
+
 class CaseFeatures(Shape):
     type: Literal["FeatureCollection"]
-    features: list[CaseFeature]
+    features: list[CaseFeature | CaseCluster] = Field(
+        description="a point per case; per cell of the window when `clustered`"
+    )
     truncated: bool = Field(description="more cases lie in the window than `limit`")
+    clustered: bool = Field(description="the window held more than `limit` cases and `cluster` was asked")
 
 
 class AttachmentOut(Shape):

@@ -1,5 +1,5 @@
 // The console map: boundaries of the user's area, unit grids at high zoom, cases as clustered
-// markers coloured by their traffic light, and beside it the list of the window's cases under the
+// markers coloured by their traffic light (a window with too many: the server's clusters), and beside it the list of the window's cases under the
 // same filters (stage, street, class, overdue), most urgent first: a row opens its marker, a marker
 // marks its row. Names are written by map_labels.js; tiles only when a tile URL is configured.
 (function () {
@@ -38,6 +38,26 @@
     }
   }).addTo(map);
 
+  // A window holding more cases than the server sends one by one comes as the server's clusters:
+  // a bubble per cell of the window with how many cases it holds, coloured as above; a click
+  // zooms to the cell, where fewer cases come one by one.
+  var cells = L.layerGroup().addTo(map);
+  function showCells(features) {
+    features.forEach(function (f) {
+      var c = f.geometry.coordinates, p = f.properties, b = p.bbox;
+      var bubble = L.marker([c[1], c[0]], {
+        pane: "cases",
+        icon: L.divIcon({
+          html: dom.el("span", null, String(p.count)),
+          className: "case-cluster server-cluster light-" + (p.light || "none"),
+          iconSize: L.point(40, 40)
+        })
+      });
+      bubble.on("click", function () { map.fitBounds([[b[1], b[0]], [b[3], b[2]]]); });
+      cells.addLayer(bubble);
+    });
+  }
+
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
       if (!r.ok) { throw new Error(url + " → " + r.status); }
@@ -75,7 +95,14 @@
   }
   function showCases(data) {
     cases.clearLayers();
+    cells.clearLayers();
     markers = {};
+    el.dataset.clustered = data.clustered ? "1" : "";
+    if (data.clustered) {
+      showCells(data.features);
+      showList(data.list);
+      return;
+    }
     data.features.forEach(function (f) {
       var c = f.geometry.coordinates, p = f.properties;
       var marker = L.circleMarker([c[1], c[0]], {
@@ -158,7 +185,7 @@
       if (!el.dataset.loadedMs) { el.dataset.loadedMs = Math.round(performance.now()); }
       el.dataset.refreshMs = Math.round(performance.now() - began);
       el.dataset.draws = Number(el.dataset.draws || 0) + 1;
-      status.textContent = cases.getLayers().length + " · " + grids.getLayers().length;
+      status.textContent = (cases.getLayers().length + cells.getLayers().length) + " · " + grids.getLayers().length;
     }).catch(function (e) { status.textContent = String(e); });
   }
   if (filters) { filters.addEventListener("change", refresh); }
