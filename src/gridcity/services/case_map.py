@@ -99,10 +99,16 @@ class _Cell:
     lights: dict[str, int] = field(default_factory=lambda: {"red": 0, "yellow": 0, "green": 0})
 
 
+# rows fetched from the database at a time while clustering: a window of a whole city's cases over
+# years holds millions, read as a stream (a server-side cursor on PostgreSQL) rather than all at once
+CLUSTER_BATCH = 5000
+
+
 def cluster_rows(flt: CaseFilter, reader: ClockReader) -> Select[Any]:
-    """The window's cases, as the few columns a cluster needs (no order: every one is counted)."""
+    """The window's cases, as the few columns a cluster needs (no order: every one is counted),
+    streamed CLUSTER_BATCH rows at a time."""
     stmt: Select[Any] = select(*CLUSTER_COLUMNS).where(*flt.clauses(reader.now))  # type: ignore[assignment]
-    return stmt
+    return stmt.execution_options(yield_per=CLUSTER_BATCH)
 
 
 def case_clusters(
